@@ -1,0 +1,87 @@
+"""The bookstore: ``create_app()`` builds a configured Flask application."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from bookstore import config as settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: settings, extensions, blueprints, error pages, CLI commands."""
+    config = dict(config or {})
+    instance_path = (
+        config.pop("INSTANCE_PATH", None)
+        or os.environ.get("INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config.from_mapping(config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
+    check_settings(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_web_hooks(app)
+    register_commands(app)
+    return app
+
+
+def check_settings(app: Flask) -> None:
+    """Refuse settings that must never run."""
+    key = app.config.get("STRIPE_SECRET_KEY") or ""
+    if key.startswith(("sk_live_", "rk_live_")):
+        raise RuntimeError("Live Stripe keys are refused: this shop runs in Stripe test mode only.")
+
+
+def register_extensions(app: Flask) -> None:
+    from bookstore.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from bookstore import models  # noqa: F401  (every model, for Alembic and relationships)
+    from bookstore.accounts import sessions  # noqa: F401  (registers the user loader)
+    from bookstore.database import configure_engine_events
+
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from bookstore.accounts.views import bp as accounts_bp
+    from bookstore.cart.views import bp as cart_bp
+    from bookstore.catalog.views import bp as catalog_bp
+    from bookstore.journal.views import bp as journal_bp
+    from bookstore.pages.views import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(journal_bp, url_prefix="/journal")
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(cart_bp, url_prefix="/cart")
+
+
+def register_web_hooks(app: Flask) -> None:
+    from bookstore import web
+
+    web.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from bookstore.commands import register
+
+    register(app)

@@ -1,0 +1,96 @@
+"""Settings, read from the environment with safe defaults.
+
+Every variable is documented in the README. ``create_app(config)`` overrides any of them.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A secret key kept in the instance folder, so sessions survive restarts of ``make run``."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the settings dictionary from environment variables."""
+    env = os.environ.get
+    database_url = env("DATABASE_URL") or ("sqlite:///" + str(Path(instance_path) / "bookstore.db"))
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = env("REDIS_URL") or None
+    return {
+        # None: create_app falls back to a key kept in the instance folder.
+        "SECRET_KEY": env("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SHOP_NAME": env("SHOP_NAME", "Russian Life Books"),
+        "CURRENCY": env("CURRENCY", "USD").upper(),
+        "PAGE_SIZE": _int("PAGE_SIZE", 24),
+        # Cart and shipping rules, in cents.
+        "CART_MAX_PER_LINE": _int("CART_MAX_PER_LINE", 10),
+        "CART_GUEST_TTL_DAYS": _int("CART_GUEST_TTL_DAYS", 30),
+        "SHIPPING_FLAT_CENTS": _int("SHIPPING_FLAT_CENTS", 500),
+        "FREE_SHIPPING_OVER_CENTS": _int("FREE_SHIPPING_OVER_CENTS", 5000),
+        "LOW_STOCK_THRESHOLD": _int("LOW_STOCK_THRESHOLD", 3),
+        # Payments.
+        "STRIPE_SECRET_KEY": env("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": env("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env("STRIPE_API_BASE") or None,
+        "STRIPE_TIMEOUT_SECONDS": _int("STRIPE_TIMEOUT_SECONDS", 10),
+        "RESERVATION_MINUTES": _int("RESERVATION_MINUTES", 30),
+        "MEMBERSHIP_PRICE_CENTS": _int("MEMBERSHIP_PRICE_CENTS", 3500),
+        # Email: SMTP when MAIL_SERVER is set, else .eml files in instance/outbox/.
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Russian Life Books <books@localhost>"),
+        "MAIL_OUTBOX": env("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
+        "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        # Cookies: Secure follows the scheme the shop is served on.
+        "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "TRUST_PROXY_HEADERS": _int("TRUST_PROXY_HEADERS", 0),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,5 @@
+"""Journal pages: post list, post, tag."""
+
+from flask import Blueprint
+
+bp = Blueprint("journal", __name__)

@@ -1,0 +1,14 @@
+"""Imports every model so that Alembic and relationship strings see the whole schema."""
+
+from bookstore.accounts.models import User  # noqa: F401
+from bookstore.cart.models import Cart, CartLine  # noqa: F401
+from bookstore.catalog.models import (  # noqa: F401
+    Book,
+    BookContributor,
+    Contributor,
+    Edition,
+    Series,
+    StockMovement,
+    Subject,
+)
+from bookstore.journal.models import Post, Tag  # noqa: F401

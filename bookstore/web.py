@@ -1,0 +1,115 @@
+"""Request-wide behaviour: security headers, error pages, template helpers."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bookstore.extensions import db
+from bookstore.money import format_cents
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    """Attach headers, error handlers and template helpers to the app."""
+    if app.config.get("TRUST_PROXY_HEADERS"):
+        hops = int(app.config["TRUST_PROXY_HEADERS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    app.after_request(add_security_headers)
+    app.register_error_handler(HTTPException, render_http_error)
+    app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(Exception, render_server_error)
+    app.jinja_env.filters["money"] = lambda cents: format_cents(
+        cents, app.config.get("CURRENCY", "USD")
+    )
+    app.context_processor(template_globals)
+
+
+def add_security_headers(response):
+    """Every response: CSP without inline code, nosniff, referrer policy, HSTS over HTTPS."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    return response
+
+
+def render_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    db.session.rollback()
+    page = render_template(
+        [f"errors/{error.code}.html", "errors/generic.html"],
+        code=error.code,
+        name=error.name,
+        description=error.description,
+    )
+    # Keep headers such as Allow (405) and Retry-After (429), but serve our own HTML.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return page, error.code, headers
+
+
+def render_csrf_error(error: CSRFError):
+    db.session.rollback()
+    return (
+        render_template(
+            "errors/generic.html",
+            code=400,
+            name="Your form expired",
+            description="The form was missing its security token or it had expired. "
+            "Nothing was changed: go back, reload the page and try again.",
+        ),
+        400,
+    )
+
+
+def render_server_error(error: Exception):
+    from flask import current_app
+
+    propagate = current_app.config.get("PROPAGATE_EXCEPTIONS")
+    if propagate is None:
+        propagate = current_app.testing or current_app.debug
+    if propagate:
+        raise error
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return render_template("errors/500.html", code=500), 500
+
+
+# Main navigation; an entry shows once its feature is registered.
+MAIN_NAV = [
+    ("pages.home", "Home"),
+    ("catalog.browse", "Books"),
+    ("journal.index", "Journal"),
+    ("deals.index", "Member deals"),
+    ("pages.about", "About"),
+]
+
+
+def template_globals() -> dict:
+    from flask import current_app
+
+    return {
+        "shop_name": current_app.config["SHOP_NAME"],
+        "payments_use_standin": not current_app.config.get("STRIPE_SECRET_KEY"),
+        "main_nav": [(e, label) for e, label in MAIN_NAV if e in current_app.view_functions],
+        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+    }
