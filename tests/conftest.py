@@ -15,6 +15,9 @@ from sqlalchemy import create_engine, text
 from bookstore import create_app
 from bookstore.extensions import db
 
+# Shared fixtures that need more than a few lines live in their own plugin modules.
+pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.stripe", "tests.fixtures.browser"]
+
 # .ci/run sets this: a missing service must fail the run, never skip silently.
 REQUIRE_SERVICES = os.environ.get("BOOKSTORE_REQUIRE_SERVICES") == "1"
 
