@@ -5,7 +5,5 @@ from flask import Blueprint
 bp = Blueprint("catalog", __name__)
 
 
-@bp.get("/search")
-def search():
-    # Placeholder until the catalog search lands.
-    return "", 204
+# The search page lives in its own module; importing it registers its route on ``bp``.
+from bookstore.catalog import search_views  # noqa: E402, F401
