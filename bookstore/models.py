@@ -11,4 +11,11 @@ from bookstore.catalog.models import (  # noqa: F401
     StockMovement,
     Subject,
 )
+from bookstore.checkout.models import (  # noqa: F401
+    DownloadLink,
+    Order,
+    OrderEvent,
+    OrderLine,
+    ProcessedStripeEvent,
+)
 from bookstore.journal.models import Post, Tag  # noqa: F401

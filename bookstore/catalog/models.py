@@ -257,7 +257,9 @@ class StockMovement(db.Model):
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(500), default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    order_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     edition: Mapped[Edition] = relationship()

@@ -1,0 +1,200 @@
+"""Checkout: orders, their lines and history, processed Stripe events, ebook download links."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bookstore.catalog.models import Edition, Format
+from bookstore.checkout.states import OrderState
+from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.extensions import db
+
+
+def new_reference() -> str:
+    """A public order reference: 144 random bits, URL-safe (24 characters)."""
+    return secrets.token_urlsafe(18)
+
+
+def _str_enum(cls, name: str) -> Enum:
+    # Short strings with a CHECK, the same on SQLite and PostgreSQL (as the catalog does).
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Order(db.Model):
+    """One checkout: what was bought, by whom, for how much, and where it is in its life."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("subtotal_cents >= 0", name="subtotal_not_negative"),
+        CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+        CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
+        CheckConstraint("total_cents >= 0", name="total_not_negative"),
+        CheckConstraint(
+            "refunded_cents >= 0 AND refunded_cents <= total_cents", name="refund_within_total"
+        ),
+        CheckConstraint("payment_attempts >= 0", name="attempts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True, default=new_reference)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # The cart the order came from: emptied when the order is paid.
+    cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(254))
+
+    ship_name: Mapped[str] = mapped_column(String(120), default="")
+    ship_line1: Mapped[str] = mapped_column(String(200), default="")
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(100), default="")
+    ship_region: Mapped[str] = mapped_column(String(100), default="")
+    ship_postal_code: Mapped[str] = mapped_column(String(20), default="")
+    ship_country: Mapped[str] = mapped_column(String(2), default="")
+    # "standard", "express", or "none" for ebooks-only orders.
+    shipping_method: Mapped[str] = mapped_column(String(20), default="none")
+
+    subtotal_cents: Mapped[int] = mapped_column(Integer)
+    shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+
+    state: Mapped[OrderState] = mapped_column(
+        _str_enum(OrderState, "order_state"), default=OrderState.PENDING_PAYMENT, index=True
+    )
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Each new Checkout Session for this order gets the next attempt number (idempotency key).
+    payment_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # While set, the order holds stock (editions.reserved); NULL once released or sold.
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    review_reason: Mapped[str] = mapped_column(String(300), default="")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+    download_links: Mapped[list[DownloadLink]] = relationship(
+        back_populates="order", order_by="DownloadLink.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def has_physical(self) -> bool:
+        return any(line.format.is_physical for line in self.lines)
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    def __repr__(self) -> str:
+        return f"<Order {self.id} {self.state}>"
+
+
+class OrderLine(db.Model):
+    """A line copied from the catalog at the time of purchase (title, format, ISBN, price)."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "edition_id", name="uq_order_lines_order_id_edition_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    # Kept when the edition is deleted: the copied fields still describe the line.
+    edition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editions.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    format: Mapped[Format] = mapped_column(_str_enum(Format, "order_line_format"))
+    isbn13: Mapped[str] = mapped_column(String(13))
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    edition: Mapped[Edition | None] = relationship()
+
+    @property
+    def line_total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.title} ({self.format.label})"
+
+
+class OrderEvent(db.Model):
+    """The history of an order: each change of state, who made it and when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    # "customer", "stripe", "system" or "staff:<id>": who caused the change.
+    actor: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class ProcessedStripeEvent(db.Model):
+    """A Stripe event already handled: the unique id makes replays do nothing."""
+
+    __tablename__ = "processed_stripe_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DownloadLink(db.Model):
+    """An ebook download for a paid order line: only the token's hash is stored."""
+
+    __tablename__ = "download_links"
+    __table_args__ = (CheckConstraint("downloads_left >= 0", name="downloads_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    downloads_left: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="download_links")
+    line: Mapped[OrderLine] = relationship()
