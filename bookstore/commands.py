@@ -4,8 +4,16 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from bookstore.accounts.cli import users_cli
+    from bookstore.cart.cli import carts_cli
     from bookstore.catalog.cli import demo_cli
+    from bookstore.checkout.cli import checkout_cli
     from bookstore.serve import serve_command
+    from bookstore.stripe_sandbox.cli import stripe_sandbox_command
 
+    app.cli.add_command(carts_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(checkout_cli)
     app.cli.add_command(serve_command)
+    app.cli.add_command(stripe_sandbox_command)

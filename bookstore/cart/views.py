@@ -1,5 +1,191 @@
-"""The cart page and its forms."""
+"""The cart page and its forms (blueprint ``cart`` at /cart).
 
-from flask import Blueprint
+Every POST redirects back (303) with a message, or answers JSON when the page's script asks
+for it (``Accept: application/json``). A refused change rolls back: the cart stays as it was.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from bookstore.cart import forms, services
+from bookstore.cart.rules import edition_label, offer_for
+from bookstore.cart.services import SESSION_KEY
+from bookstore.cart.signals import connect_login_merge
+from bookstore.dbtypes import utcnow
+from bookstore.errors import BookstoreError
+from bookstore.extensions import db
+from bookstore.money import format_cents
 
 bp = Blueprint("cart", __name__)
+bp.record_once(lambda state: connect_login_merge(state.app))
+
+
+def _visitor():
+    """The logged-in user, or ``None`` for a guest."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _token() -> str | None:
+    return session.get(SESSION_KEY) if _visitor() is None else None
+
+
+def _max_per_line() -> int:
+    return int(current_app.config["CART_MAX_PER_LINE"])
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _back() -> str:
+    values = request.form.getlist("next")
+    target = forms.safe_next(values[0]) if len(values) == 1 else None
+    return target or url_for("cart.show")
+
+
+def _refused(error: BookstoreError):
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(ok=False, error=str(error)), 400
+    flash(str(error), "error")
+    return redirect(_back(), 303)
+
+
+def _done(message: str, cart, edition_id: int | None = None):
+    if not _wants_json():
+        flash(message, "success")
+        return redirect(_back(), 303)
+    pricing = services.price_cart(cart, today=utcnow().date(), config=current_app.config)
+    currency = current_app.config.get("CURRENCY", "USD")
+    line = pricing.line_for(edition_id) if edition_id is not None else None
+    return jsonify(
+        ok=True,
+        message=message,
+        edition_id=edition_id,
+        quantity=line.quantity if line else 0,
+        line_total=format_cents(line.line_total_cents, currency) if line else None,
+        subtotal=format_cents(pricing.subtotal_cents, currency),
+        shipping=format_cents(pricing.shipping_cents, currency),
+        total=format_cents(pricing.total_cents, currency),
+        subtotal_cents=pricing.subtotal_cents,
+        shipping_cents=pricing.shipping_cents,
+        total_cents=pricing.total_cents,
+        item_count=pricing.item_count,
+    )
+
+
+def _copies(quantity: int, label: str) -> str:
+    return f"{quantity} × {label}" if quantity > 1 else label
+
+
+@bp.get("")
+def show():
+    user, token = _visitor(), _token()
+    cart = services.find_cart(user, token)
+    pricing = services.review_cart(cart, today=utcnow().date(), config=current_app.config)
+    db.session.commit()
+    if cart is None and token:
+        session.pop(SESSION_KEY, None)  # purged or merged: stop asking for it
+    return render_template(
+        "cart/show.html",
+        pricing=pricing,
+        free_shipping_from=current_app.config.get("FREE_SHIPPING_OVER_CENTS"),
+    )
+
+
+@bp.post("/add")
+def add():
+    try:
+        edition_id, quantity = forms.read_line_change(request.form, max_per_line=_max_per_line())
+        cart, line = services.add_to_visitor_cart(
+            _visitor(), _token(), edition_id, quantity, max_per_line=_max_per_line()
+        )
+    except BookstoreError as error:
+        return _refused(error)
+    message = f"Added {_copies(quantity, edition_label(line.edition))} to your cart."
+    db.session.commit()
+    if cart.user_id is None:
+        session[SESSION_KEY] = cart.token
+    return _done(message, cart, edition_id)
+
+
+@bp.post("/update")
+def update():
+    try:
+        edition_id, quantity = forms.read_line_change(request.form, max_per_line=_max_per_line())
+        cart = services.visitor_cart(_visitor(), _token())
+        line = services.set_quantity(cart, edition_id, quantity, max_per_line=_max_per_line())
+    except BookstoreError as error:
+        return _refused(error)
+    message = f"{edition_label(line.edition)}: quantity {quantity}."
+    db.session.commit()
+    return _done(message, cart, edition_id)
+
+
+@bp.post("/remove")
+def remove():
+    try:
+        edition_id = forms.read_edition(request.form)
+        cart = services.visitor_cart(_visitor(), _token())
+        edition = services.remove_line(cart, edition_id)
+    except BookstoreError as error:
+        return _refused(error)
+    message = f"Removed {edition_label(edition)} from your cart."
+    db.session.commit()
+    return _done(message, cart, edition_id)
+
+
+@bp.post("/empty")
+def empty():
+    try:
+        forms.read_nothing(request.form)
+        cart = services.visitor_cart(_visitor(), _token())
+        services.empty_cart(cart)
+    except BookstoreError as error:
+        return _refused(error)
+    db.session.commit()
+    return _done("Your cart is now empty.", cart)
+
+
+@bp.app_context_processor
+def cart_template_helpers() -> dict:
+    """``cart_count`` for the header, ``cart_offer(edition)`` for the add form, and
+    ``cart_book_url(book)`` (``None`` until the catalog's book page exists)."""
+    return {
+        "cart_count": _cart_count(),
+        "cart_offer": _offer,
+        "cart_book_url": _book_url,
+    }
+
+
+def _cart_count() -> int:
+    if not has_request_context():
+        return 0
+    # One query at most; none for a guest without a cart token.
+    return services.cart_item_count(_visitor(), _token())
+
+
+def _offer(edition):
+    return offer_for(edition, max_per_line=_max_per_line(), today=utcnow().date())
+
+
+def _book_url(book) -> str | None:
+    try:
+        return url_for("catalog.book", slug=book.slug)
+    except BuildError:
+        return None
