@@ -1,0 +1,105 @@
+"""The stand-in's state: plain dicts in Stripe's shapes, kept in a JSON file written atomically.
+
+One re-entrant lock guards everything; the API handles each request while holding it, so an
+idempotency check and the change it protects can never interleave with another request.
+"""
+
+import json
+import os
+import secrets
+import string
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+_ALPHABET = string.ascii_letters + string.digits
+COLLECTIONS = (
+    "sessions",
+    "line_items",
+    "payment_intents",
+    "charges",
+    "refunds",
+    "events",
+    "idempotency",
+    "deliveries",
+)
+
+
+def new_id(prefix: str, length: int = 24) -> str:
+    """A Stripe-looking id such as ``cs_test_a1B2...`` or ``pi_3Xy...``."""
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+class Store:
+    """All objects by collection, persisted to ``path`` (or kept in memory when it is None)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else None
+        self.lock = threading.RLock()
+        self.data: dict[str, Any] = self._load()
+
+    def _empty(self) -> dict[str, Any]:
+        data: dict[str, Any] = {name: {} for name in COLLECTIONS}
+        data.update(version=FORMAT_VERSION, clock_offset=0, webhook_secret=None, webhook_log=[])
+        return data
+
+    def _load(self) -> dict[str, Any]:
+        data = self._empty()
+        if self.path and self.path.exists():
+            try:
+                stored = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise RuntimeError(
+                    f"The stand-in's state file {self.path} is unreadable: {exc}"
+                ) from exc
+            if not isinstance(stored, dict) or stored.get("version") != FORMAT_VERSION:
+                raise RuntimeError(f"The stand-in's state file {self.path} has an unknown format.")
+            data.update(stored)
+        return data
+
+    def save(self) -> None:
+        """Write the state atomically: a temporary file in the same folder, then a rename."""
+        if self.path is None:
+            return
+        with self.lock:
+            self._prune_idempotency()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=".stripe-sandbox-", suffix=".tmp"
+            )
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(self.data, out, separators=(",", ":"))
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def _prune_idempotency(self) -> None:
+        # Stripe keeps idempotency keys for at least 24 hours.
+        horizon = time.time() - 24 * 3600
+        records = self.data["idempotency"]
+        for key in [k for k, record in records.items() if record["stored_at"] < horizon]:
+            del records[key]
+
+    def collection(self, name: str) -> dict[str, Any]:
+        """The dict of one collection, by id (insertion order is creation order)."""
+        return self.data[name]
+
+    def get(self, name: str, object_id: str) -> dict[str, Any] | None:
+        """One object, or None."""
+        return self.data[name].get(object_id)
+
+    def put(self, name: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """Insert or replace an object by its ``id``."""
+        self.data[name][obj["id"]] = obj
+        return obj
+
+    def now(self) -> int:
+        """The stand-in's clock in Unix seconds (real time plus any test-clock advance)."""
+        return int(time.time()) + int(self.data["clock_offset"])
