@@ -123,6 +123,24 @@ def published_posts(
     return result
 
 
+def feed_posts(now: datetime, limit: int = 20) -> list[PostView]:
+    """The newest published posts with rendered bodies, for the Atom feed."""
+    return [
+        PostView(post=post, body_html=render_markdown(post.body_markdown), books=[])
+        for post in latest_posts(now, limit)
+    ]
+
+
+def sitemap_posts(now: datetime) -> list[tuple[str, datetime]]:
+    """(slug, last change) of every published post, for ``sitemap.xml``."""
+    query = (
+        select(Post.slug, Post.updated_at)
+        .where(_is_published(now))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+    return [(slug, updated) for slug, updated in db.session.execute(query)]
+
+
 def tag_by_slug(slug: str) -> Tag:
     """The tag with this slug, or ``NotFound``."""
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))

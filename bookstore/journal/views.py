@@ -1,5 +1,7 @@
 """Journal pages: post list, post, tag."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from bookstore.dbtypes import utcnow
@@ -21,6 +23,21 @@ def index():
     except NotFound as exc:
         abort(404, description=str(exc))
     return render_template("journal/index.html", page=page)
+
+
+@bp.get("/feed.xml")
+def feed():
+    """An Atom feed of the newest posts."""
+    views = services.feed_posts(utcnow())
+    xml = render_template("journal/feed.xml", views=views, updated=_feed_updated(views))
+    return current_app.response_class(xml, mimetype="application/atom+xml")
+
+
+def _feed_updated(views) -> datetime:
+    # Atom requires a feed-level <updated>; an empty feed uses a fixed, honest epoch.
+    if not views:
+        return datetime(2000, 1, 1, tzinfo=UTC)
+    return max(max(v.post.updated_at, v.post.published_at) for v in views)
 
 
 @bp.get("/tags/<slug>")
