@@ -65,6 +65,8 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.accounts.views import bp as accounts_bp
     from bookstore.cart.views import bp as cart_bp
     from bookstore.catalog.views import bp as catalog_bp
+    from bookstore.checkout.views import bp as checkout_bp
+    from bookstore.checkout.webhooks import bp as stripe_webhook_bp
     from bookstore.journal.views import bp as journal_bp
     from bookstore.pages.views import bp as pages_bp
 
@@ -73,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(journal_bp, url_prefix="/journal")
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(cart_bp, url_prefix="/cart")
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(stripe_webhook_bp)
 
 
 def register_web_hooks(app: Flask) -> None:

@@ -1,0 +1,171 @@
+"""Checkout forms. None of them carries a price: every amount is computed by the server."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from bookstore.checkout.services import ShippingAddress
+
+COUNTRIES = [
+    ("US", "United States"),
+    ("CA", "Canada"),
+    ("GB", "United Kingdom"),
+    ("IE", "Ireland"),
+    ("AU", "Australia"),
+    ("NZ", "New Zealand"),
+    ("DE", "Germany"),
+    ("FR", "France"),
+    ("NL", "Netherlands"),
+    ("BE", "Belgium"),
+    ("DK", "Denmark"),
+    ("SE", "Sweden"),
+    ("NO", "Norway"),
+    ("FI", "Finland"),
+    ("EE", "Estonia"),
+    ("LV", "Latvia"),
+    ("LT", "Lithuania"),
+    ("PL", "Poland"),
+    ("CZ", "Czechia"),
+    ("AT", "Austria"),
+    ("CH", "Switzerland"),
+    ("IT", "Italy"),
+    ("ES", "Spain"),
+    ("PT", "Portugal"),
+    ("IL", "Israel"),
+    ("JP", "Japan"),
+]
+COUNTRY_NAMES = dict(COUNTRIES)
+# Countries whose addresses need a state or province.
+REGION_REQUIRED = {"US", "CA", "AU"}
+POSTAL_PATTERNS = {
+    "US": (r"\d{5}(-\d{4})?", "a ZIP code such as 05602 or 05602-1234"),
+    "CA": (r"[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d", "a postal code such as K1A 0B1"),
+    "GB": (r"[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}", "a postcode such as SW1A 1AA"),
+}
+GENERIC_POSTAL = (r"[A-Za-z0-9][A-Za-z0-9 -]{1,10}", "a postal code of 2 to 11 letters or digits")
+
+
+def _strip(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _text(label: str, *, required: bool = True, max_length: int = 100, autocomplete: str = ""):
+    validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
+    validators.append(Length(max=max_length, message=f"At most {max_length} characters."))
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=validators,
+        render_kw={"maxlength": max_length, "autocomplete": autocomplete or "on"},
+    )
+
+
+class CheckoutDetailsForm(FlaskForm):
+    """Email, and for printed books the shipping address and method."""
+
+    email = EmailField(
+        "Email for the receipt",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter your email address for the receipt."),
+            Length(max=254, message="That email address is too long."),
+            Email("Enter a valid email address, like name@example.com."),
+        ],
+        render_kw={"autocomplete": "email", "maxlength": 254},
+    )
+    ship_name = _text("Full name", max_length=120, autocomplete="shipping name")
+    ship_line1 = _text("Address line 1", max_length=200, autocomplete="shipping address-line1")
+    ship_line2 = _text(
+        "Address line 2 (optional)",
+        required=False,
+        max_length=200,
+        autocomplete="shipping address-line2",
+    )
+    ship_city = _text("City or town", autocomplete="shipping address-level2")
+    ship_region = _text(
+        "State, province or region",
+        required=False,
+        autocomplete="shipping address-level1",
+    )
+    ship_postal_code = _text("Postal code", max_length=20, autocomplete="shipping postal-code")
+    ship_country = SelectField(
+        "Country",
+        choices=[SelectChoice(code, name) for code, name in COUNTRIES],
+        default="US",
+        validators=[InputRequired("Choose a country.")],
+        render_kw={"autocomplete": "shipping country"},
+    )
+    shipping_method = RadioField(
+        "Shipping",
+        choices=[SelectChoice("standard", "Standard"), SelectChoice("express", "Express")],
+        default="standard",
+        validators=[InputRequired("Choose a shipping method.")],
+    )
+
+    ADDRESS_FIELDS = (
+        "ship_name",
+        "ship_line1",
+        "ship_line2",
+        "ship_city",
+        "ship_region",
+        "ship_postal_code",
+        "ship_country",
+        "shipping_method",
+    )
+
+    def __init__(self, *args, physical: bool = True, shipping_labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.physical = physical
+        if not physical:
+            for name in self.ADDRESS_FIELDS:
+                delattr(self, name)
+        elif shipping_labels:
+            self.shipping_method.choices = [SelectChoice(v, t) for v, t in shipping_labels.items()]
+
+    def validate_ship_region(self, field) -> None:
+        if self.ship_country.data in REGION_REQUIRED and not field.data:
+            raise ValidationError("Enter the state, province or region.")
+
+    def validate_ship_postal_code(self, field) -> None:
+        pattern, example = POSTAL_PATTERNS.get(self.ship_country.data, GENERIC_POSTAL)
+        if not re.fullmatch(pattern, field.data or ""):
+            raise ValidationError(f"Enter {example}.")
+
+    def details(self) -> dict:
+        """The submitted details as plain values, to keep in the session until payment."""
+        data = {"email": self.email.data.lower()}
+        if self.physical:
+            for name in self.ADDRESS_FIELDS:
+                data[name] = getattr(self, name).data or ""
+            data["ship_postal_code"] = data["ship_postal_code"].upper()
+        return data
+
+
+def address_from(details: dict) -> ShippingAddress | None:
+    """The shipping address kept in ``details``, or None for an ebooks-only checkout."""
+    if not details.get("ship_name"):
+        return None
+    return ShippingAddress(
+        name=details["ship_name"],
+        line1=details["ship_line1"],
+        line2=details.get("ship_line2", ""),
+        city=details["ship_city"],
+        region=details.get("ship_region", ""),
+        postal_code=details["ship_postal_code"],
+        country=details["ship_country"],
+    )
+
+
+class PlaceOrderForm(FlaskForm):
+    """The final "Pay" button. ``quote`` is a digest of what was reviewed, never an amount."""
+
+    quote = HiddenField(validators=[InputRequired()])
+
+
+class ActionForm(FlaskForm):
+    """An empty form, for CSRF-checked POST buttons (retry payment)."""

@@ -1,0 +1,188 @@
+"""The Stripe gateway: the only module that talks to Stripe (or the stand-in).
+
+Every call has a short timeout and at most one network retry, and every POST an explicit
+idempotency key, so a slow or absent Stripe costs the shopper seconds, never minutes, and a
+retried request never creates a second session or refund.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import stripe
+from flask import current_app
+
+from bookstore.errors import NotFound, PaymentServiceUnavailable
+
+if TYPE_CHECKING:
+    from bookstore.checkout.models import Order
+
+STANDIN_KEY = "sk_test_standin"
+STANDIN_API_BASE = "http://127.0.0.1:12111"
+
+# Errors that mean "Stripe cannot answer now", not "the request was wrong".
+_UNAVAILABLE = (
+    stripe.APIConnectionError,
+    stripe.APIError,
+    stripe.RateLimitError,
+    stripe.AuthenticationError,
+    stripe.PermissionError,
+)
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """What the shop needs from a Checkout Session, as plain values."""
+
+    id: str
+    url: str | None
+    status: str | None
+    payment_status: str | None
+    amount_total: int | None
+    currency: str | None
+    payment_intent: str | None
+    order_id: str | None
+    client_reference_id: str | None
+
+    @classmethod
+    def from_stripe(cls, session: Any) -> CheckoutSession:
+        data = session.to_dict() if hasattr(session, "to_dict") else dict(session)
+        intent = data.get("payment_intent")
+        if isinstance(intent, dict):
+            intent = intent.get("id")
+        metadata = data.get("metadata") or {}
+        return cls(
+            id=data["id"],
+            url=data.get("url"),
+            status=data.get("status"),
+            payment_status=data.get("payment_status"),
+            amount_total=data.get("amount_total"),
+            currency=(data.get("currency") or "").upper() or None,
+            payment_intent=intent,
+            order_id=metadata.get("order_id"),
+            client_reference_id=data.get("client_reference_id"),
+        )
+
+
+def stripe_settings(config) -> tuple[str, str | None]:
+    """(secret key, API base): the stand-in's when no key is configured."""
+    key = config.get("STRIPE_SECRET_KEY")
+    base = config.get("STRIPE_API_BASE")
+    if not key:
+        return STANDIN_KEY, base or STANDIN_API_BASE
+    return key, base
+
+
+def build_client(config) -> stripe.StripeClient:
+    """A StripeClient from the app settings: short timeout, one retry at most."""
+    key, base = stripe_settings(config)
+    timeout = float(config.get("STRIPE_TIMEOUT_SECONDS") or 10)
+    return stripe.StripeClient(
+        key,
+        base_addresses={"api": base} if base else None,
+        max_network_retries=1,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def client() -> stripe.StripeClient:
+    """The app's StripeClient, built once per app."""
+    cached = current_app.extensions.get("bookstore_stripe")
+    if cached is None:
+        cached = current_app.extensions["bookstore_stripe"] = build_client(current_app.config)
+    return cached
+
+
+def _call(what: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except _UNAVAILABLE as exc:
+        current_app.logger.warning("Stripe unavailable during %s: %s", what, exc)
+        raise PaymentServiceUnavailable(
+            "The payment service is not answering right now. Your cart is safe: "
+            "please try again in a few minutes."
+        ) from exc
+
+
+def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) -> CheckoutSession:
+    """Create the hosted Checkout Session for an order's current payment attempt.
+
+    Every amount comes from the order (our database); the idempotency key names the order and
+    the attempt, so a network retry returns the same session instead of a second one.
+    """
+    currency = order.currency.lower()
+    line_items: list[dict[str, Any]] = [
+        {
+            "quantity": line.quantity,
+            "price_data": {
+                "currency": currency,
+                "unit_amount": line.unit_price_cents,
+                "product_data": {"name": line.display_name},
+            },
+        }
+        for line in order.lines
+    ]
+    if order.shipping_cents:
+        line_items.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": order.shipping_cents,
+                    "product_data": {"name": f"Shipping ({order.shipping_method})"},
+                },
+            }
+        )
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": line_items,
+        "metadata": {"order_id": str(order.id), "order_reference": order.reference},
+        "client_reference_id": order.reference,
+        "customer_email": order.email,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
+    }
+    if order.reserved_until is not None:
+        params["expires_at"] = int(order.reserved_until.timestamp())
+    key = f"order-{order.reference}-attempt-{order.payment_attempts}-session"
+    session = _call(
+        "create session",
+        client().v1.checkout.sessions.create,
+        params,
+        {"idempotency_key": key},
+    )
+    return CheckoutSession.from_stripe(session)
+
+
+def retrieve_session(session_id: str) -> CheckoutSession:
+    """The session as Stripe sees it now; NotFound when Stripe does not know the id."""
+    try:
+        session = _call("retrieve session", client().v1.checkout.sessions.retrieve, session_id)
+    except stripe.InvalidRequestError as exc:
+        raise NotFound("No such checkout session.") from exc
+    return CheckoutSession.from_stripe(session)
+
+
+def expire_session(session_id: str) -> CheckoutSession | None:
+    """Expire an open session so it can no longer be paid; None when it was not open."""
+    try:
+        session = _call(
+            "expire session",
+            client().v1.checkout.sessions.expire,
+            session_id,
+            None,
+            {"idempotency_key": f"expire-{session_id}"},
+        )
+    except stripe.InvalidRequestError:
+        return None
+    return CheckoutSession.from_stripe(session)
+
+
+def construct_event(body: bytes, signature: str | None, secret: str):
+    """Verify a webhook's signature (300 s tolerance) and parse it.
+
+    Raises stripe.SignatureVerificationError or ValueError (bad JSON).
+    """
+    return stripe.Webhook.construct_event(body, signature, secret)

@@ -1,0 +1,367 @@
+"""Checkout: turn a cart into an order, hold its stock, and open a Stripe payment for it.
+
+Fulfilment (the order is paid) lives in ``fulfilment.py``, webhook events in ``events.py``,
+clean-up of abandoned checkouts in ``expiry.py``. Every function flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bookstore.accounts.models import User
+from bookstore.cart.models import Cart
+from bookstore.cart.pricing import CartPricing, price_cart, shipping_for
+from bookstore.cart.rules import edition_label
+from bookstore.catalog import stock
+from bookstore.checkout import gateway
+from bookstore.checkout.models import Order, OrderEvent, OrderLine
+from bookstore.checkout.states import OrderState, check_move
+from bookstore.dbtypes import utcnow
+from bookstore.errors import InvalidInput, InvalidTransition, NotFound, PaymentServiceUnavailable
+from bookstore.extensions import db
+
+SHIPPING_METHODS = ("standard", "express")
+DEFAULT_EXPRESS_CENTS = 1500
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes after its creation;
+# the margin covers the time the request takes to reach Stripe.
+STRIPE_MIN_SESSION_MINUTES = 30
+SESSION_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    """A validated postal address (see forms.py for the rules)."""
+
+    name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Every amount of a checkout, computed by the server from the cart and the method."""
+
+    pricing: CartPricing
+    shipping_method: str
+    subtotal_cents: int
+    shipping_cents: int
+    discount_cents: int
+    total_cents: int
+    currency: str
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of what the shopper reviewed, to notice changes before paying."""
+        parts = [f"{p.edition.id}:{p.requested_quantity}:{p.unit_price_cents}" for p in self.lines]
+        parts += [self.shipping_method, str(self.shipping_cents), str(self.total_cents)]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+    @property
+    def lines(self):
+        """The cart's lines that are still sold (whether or not enough copies are left)."""
+        return [p for p in self.pricing.lines if sellable(p.edition)]
+
+
+def sellable(edition) -> bool:
+    """True for an edition still on sale (active, in print); stock is checked separately."""
+    return edition.active and not edition.out_of_print
+
+
+def shipping_cost(method: str, subtotal_cents: int, has_physical: bool, config: Mapping) -> int:
+    """Shipping in cents: standard follows the cart's rule, express is a flat amount."""
+    if not has_physical:
+        return 0
+    if method == "express":
+        return int(config.get("SHIPPING_EXPRESS_CENTS", DEFAULT_EXPRESS_CENTS))
+    if method == "standard":
+        return shipping_for(subtotal_cents, has_physical, config)
+    raise InvalidInput("Please choose a shipping method.")
+
+
+def shipping_options(subtotal_cents: int, has_physical: bool, config: Mapping) -> dict[str, int]:
+    """Each shipping method with its cost for this cart."""
+    return {m: shipping_cost(m, subtotal_cents, has_physical, config) for m in SHIPPING_METHODS}
+
+
+def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config: Mapping) -> Quote:
+    """Price the cart as it would be ordered: requested quantities at today's prices.
+
+    Quantities are not capped here: an edition that is short is refused by name when the
+    order is placed (OutOfStock), rather than quietly sold in a smaller quantity.
+    """
+    pricing = price_cart(cart, today=now.date(), config=config)
+    lines = [p for p in pricing.lines if sellable(p.edition)]
+    subtotal = sum(p.unit_price_cents * p.requested_quantity for p in lines)
+    has_physical = any(p.edition.is_physical for p in lines)
+    method = shipping_method if has_physical else "none"
+    shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
+    return Quote(
+        pricing=pricing,
+        shipping_method=method,
+        subtotal_cents=subtotal,
+        shipping_cents=shipping,
+        discount_cents=0,
+        total_cents=subtotal + shipping,
+        currency=str(config.get("CURRENCY", "USD")).upper(),
+    )
+
+
+def record_event(
+    order: Order,
+    from_state: OrderState | None,
+    to_state: OrderState,
+    *,
+    actor: str,
+    user_id: int | None = None,
+    note: str = "",
+) -> None:
+    """Add a line to the order's history."""
+    db.session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value,
+            actor=actor,
+            user_id=user_id,
+            note=note[:500],
+        )
+    )
+
+
+def move_order(
+    order: Order,
+    source: OrderState,
+    target: OrderState,
+    *,
+    actor: str,
+    user_id: int | None = None,
+    note: str = "",
+    guard=None,
+    **values,
+) -> bool:
+    """Move an order from ``source`` to ``target`` with one conditional UPDATE.
+
+    Raises InvalidTransition for a move the table forbids; returns False (and changes
+    nothing) when the order is no longer in ``source`` because someone else moved it first
+    (or ``guard``, an extra SQL condition, does not hold).
+    """
+    check_move(source, target)
+    conditions = [Order.id == order.id, Order.state == source]
+    if guard is not None:
+        conditions.append(guard)
+    result = db.session.execute(
+        update(Order).where(*conditions).values(state=target, updated_at=utcnow(), **values),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(order)
+    if result.rowcount != 1:
+        return False
+    record_event(order, source, target, actor=actor, user_id=user_id, note=note)
+    db.session.flush()
+    return True
+
+
+def transition(order: Order, target: OrderState, *, actor: str, user_id=None, note="") -> None:
+    """Move an order from its current state, raising InvalidTransition if it cannot."""
+    source = OrderState(order.state)
+    if not move_order(order, source, target, actor=actor, user_id=user_id, note=note):
+        raise InvalidTransition("The order changed meanwhile; reload and try again.")
+
+
+def place_order(
+    cart: Cart | None,
+    *,
+    user: User | None,
+    email: str,
+    shipping_method: str,
+    address: ShippingAddress | None,
+    now: datetime,
+    config: Mapping,
+) -> Order:
+    """Create an order ``pending_payment`` from the cart and hold its printed copies.
+
+    Everything is re-checked against the database: editions still sold, today's prices,
+    stock (OutOfStock names the title). Prices never come from the shopper.
+    """
+    if cart is None or not cart.lines:
+        raise InvalidInput("Your cart is empty.")
+    # Copies held by lapsed checkouts are free again: give them back first, so that the
+    # cart's stock checks below count them.
+    stock.release_expired(now, edition_ids=[line.edition_id for line in cart.lines])
+    quote = quote_cart(cart, shipping_method=shipping_method, now=now, config=config)
+    for priced in quote.pricing.lines:
+        if not sellable(priced.edition):
+            raise InvalidInput(
+                f"{edition_label(priced.edition)} is no longer sold: remove it from your cart."
+            )
+    if not quote.lines:
+        raise InvalidInput("Your cart is empty.")
+    if quote.shipping_method != "none":
+        if address is None:
+            raise InvalidInput("Please give a shipping address for the printed books.")
+        if shipping_method not in SHIPPING_METHODS:
+            raise InvalidInput("Please choose a shipping method.")
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput("Please give a valid email address for the receipt.")
+
+    order = Order(
+        user_id=user.id if user is not None else None,
+        cart_id=cart.id,
+        email=email,
+        shipping_method=quote.shipping_method,
+        subtotal_cents=quote.subtotal_cents,
+        shipping_cents=quote.shipping_cents,
+        discount_cents=quote.discount_cents,
+        total_cents=quote.total_cents,
+        currency=quote.currency,
+        state=OrderState.PENDING_PAYMENT,
+    )
+    if address is not None and quote.shipping_method != "none":
+        for field, value in asdict(address).items():
+            setattr(order, f"ship_{field}", value)
+    for priced in quote.lines:
+        order.lines.append(
+            OrderLine(
+                edition_id=priced.edition.id,
+                title=priced.book.title,
+                format=priced.edition.format,
+                isbn13=priced.edition.isbn13,
+                unit_price_cents=priced.unit_price_cents,
+                quantity=priced.requested_quantity,
+            )
+        )
+    db.session.add(order)
+    db.session.flush()
+    record_event(order, None, OrderState.PENDING_PAYMENT, actor=_actor(user), user_id=_uid(user))
+    hold(order, now=now, config=config)
+    return order
+
+
+def hold_minutes(config: Mapping) -> int:
+    """How long a checkout holds stock (and its Stripe session stays open)."""
+    minutes = int(config.get("RESERVATION_MINUTES") or 30)
+    if config.get("STRIPE_SECRET_KEY"):
+        minutes = max(minutes, STRIPE_MIN_SESSION_MINUTES)
+    return max(minutes, 1)
+
+
+def hold(order: Order, *, now: datetime, config: Mapping) -> None:
+    """Hold the order's printed copies until ``now`` plus the reservation time."""
+    if order.reserved_until is not None:
+        # A lapsed hold is given back before taking a fresh one, never counted twice.
+        stock.release_order_stock(order.id)
+        db.session.refresh(order)
+    quantities: dict[int, int] = {}
+    for line in order.lines:
+        if line.format.is_physical and line.edition_id is not None:
+            quantities[line.edition_id] = quantities.get(line.edition_id, 0) + line.quantity
+    stock.reserve_stock(quantities, now=now, order_id=order.id)
+    order.reserved_until = now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
+    db.session.flush()
+
+
+def start_payment(
+    order: Order, *, now: datetime, success_url: str, cancel_url: str, config: Mapping
+) -> gateway.CheckoutSession:
+    """Open a Stripe Checkout Session for the order's next payment attempt.
+
+    Holds the stock again if an earlier attempt released it. When Stripe is unavailable the
+    hold is released and PaymentServiceUnavailable raised: the order stays ``pending_payment``
+    and a retry opens a new session (attempt + 1). The caller commits in both cases.
+    """
+    if order.state is not OrderState.PENDING_PAYMENT:
+        raise InvalidTransition("This order is no longer waiting for payment.")
+    if order.reserved_until is None or order.reserved_until <= now:
+        hold(order, now=now, config=config)
+    order.payment_attempts += 1
+    db.session.flush()
+    try:
+        session = gateway.create_checkout_session(
+            order, success_url=success_url, cancel_url=cancel_url
+        )
+    except PaymentServiceUnavailable:
+        stock.release_order_stock(order.id)
+        db.session.expire(order, ["reserved_until"])
+        raise
+    order.stripe_session_id = session.id
+    db.session.flush()
+    return session
+
+
+def cancel_checkout(order: Order, *, now: datetime, actor: User | None) -> bool:
+    """The shopper left the Stripe page: cancel the order and give its stock back.
+
+    The Stripe session is expired first so that it cannot be paid later; if it turns out to
+    be paid already, nothing is cancelled (False) and the caller fulfils it instead.
+    """
+    if order.state is not OrderState.PENDING_PAYMENT:
+        return False
+    if order.stripe_session_id:
+        try:
+            expired = gateway.expire_session(order.stripe_session_id)
+            if expired is None:
+                session = gateway.retrieve_session(order.stripe_session_id)
+                if session.status == "complete":
+                    return False
+        except PaymentServiceUnavailable:
+            # Cancel anyway: a payment that still arrives is held for staff (needs_review).
+            pass
+    moved = move_order(
+        order,
+        OrderState.PENDING_PAYMENT,
+        OrderState.CANCELLED,
+        actor=_actor(actor),
+        user_id=_uid(actor),
+        note="Checkout cancelled by the shopper.",
+    )
+    if moved:
+        stock.release_order_stock(order.id)
+    return moved
+
+
+def order_by_reference(reference: str) -> Order:
+    """The order with this public reference, or NotFound."""
+    order = db.session.scalars(select(Order).where(Order.reference == reference)).one_or_none()
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def order_by_session(session_id: str) -> Order | None:
+    """The order paid through this Checkout Session, if it is ours."""
+    return db.session.scalars(
+        select(Order).where(Order.stripe_session_id == session_id)
+    ).one_or_none()
+
+
+def orders_of(user: User, *, limit: int = 100) -> list[Order]:
+    """A user's orders, newest first (the lines load with them)."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.user_id == user.id)
+            .options(selectinload(Order.lines))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _actor(user: User | None) -> str:
+    return f"user:{user.id}" if user is not None else "customer"
+
+
+def _uid(user: User | None) -> int | None:
+    return user.id if user is not None else None

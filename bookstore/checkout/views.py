@@ -1,0 +1,337 @@
+"""Checkout pages: details, review, pay (303 to Stripe), success, cancel, orders, downloads."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
+from bookstore.cart.services import find_cart
+from bookstore.checkout import services
+from bookstore.checkout.ebook_file import demo_epub
+from bookstore.checkout.forms import (
+    COUNTRY_NAMES,
+    ActionForm,
+    CheckoutDetailsForm,
+    PlaceOrderForm,
+    address_from,
+)
+from bookstore.checkout.fulfilment import (
+    download_links_of,
+    fulfil_checkout,
+    order_from_link_token,
+    take_download,
+)
+from bookstore.checkout.models import Order
+from bookstore.checkout.states import OrderState
+from bookstore.dbtypes import utcnow
+from bookstore.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+    PaymentServiceUnavailable,
+)
+from bookstore.extensions import db
+from bookstore.money import format_cents
+
+bp = Blueprint("checkout", __name__)
+
+DETAILS_KEY = "checkout_details"
+ORDERS_KEY = "checkout_orders"
+# How many of this browser's recent orders it may open without logging in.
+REMEMBERED_ORDERS = 20
+SESSION_ID = re.compile(r"[A-Za-z0-9_]{8,255}")
+
+
+@bp.record_once
+def _register_account_section(state) -> None:
+    try:
+        from bookstore.accounts.sections import register_account_section
+    except ImportError:  # pragma: no cover - the accounts feature is always there in the shop
+        return
+    register_account_section(
+        state.app,
+        "checkout/_account_orders.html",
+        lambda user: {"recent_orders": services.orders_of(user, limit=5)},
+        order=20,
+    )
+
+
+def _shopper():
+    return current_user if current_user.is_authenticated else None
+
+
+def _cart():
+    return find_cart(_shopper(), session.get(CART_SESSION_KEY))
+
+
+def _remember(order: Order) -> None:
+    refs = [r for r in session.get(ORDERS_KEY, []) if r != order.reference]
+    session[ORDERS_KEY] = [*refs, order.reference][-REMEMBERED_ORDERS:]
+
+
+def _owns(order: Order) -> bool:
+    """The browser that placed the order, or its logged-in owner."""
+    if order.reference in session.get(ORDERS_KEY, []):
+        return True
+    return current_user.is_authenticated and order.user_id == current_user.id
+
+
+def _owned_order(reference: str) -> Order:
+    try:
+        order = services.order_by_reference(reference)
+    except NotFound:
+        abort(404)
+    if not _owns(order):
+        abort(404)
+    return order
+
+
+def _shipping_labels(quote) -> dict[str, str]:
+    currency = current_app.config.get("CURRENCY", "USD")
+    options = services.shipping_options(quote.subtotal_cents, True, current_app.config)
+    names = {"standard": "Standard (5 to 8 working days)", "express": "Express (2 to 3 days)"}
+    return {
+        method: f"{names[method]}: {format_cents(cents, currency) if cents else 'free'}"
+        for method, cents in options.items()
+    }
+
+
+def _quote(method: str = "standard"):
+    return services.quote_cart(
+        _cart(), shipping_method=method, now=utcnow(), config=current_app.config
+    )
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def start():
+    """Step 1: email, and for printed books the address and shipping method."""
+    quote = _quote()
+    if not quote.lines:
+        flash("Your cart is empty: add a book before checking out.", "info")
+        return redirect(url_for("cart.show"))
+    physical = quote.shipping_method != "none"
+    saved = session.get(DETAILS_KEY) or {}
+    if not saved and _shopper() is not None:
+        saved = {"email": current_user.email, "ship_name": current_user.name}
+    form = CheckoutDetailsForm(
+        data=saved, physical=physical, shipping_labels=_shipping_labels(quote)
+    )
+    if form.validate_on_submit():
+        session[DETAILS_KEY] = form.details()
+        return redirect(url_for("checkout.review"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("checkout/start.html", form=form, quote=quote), status
+
+
+@bp.get("/checkout/review")
+def review():
+    """Step 2: every amount, computed by the server, and the Pay button."""
+    details = session.get(DETAILS_KEY)
+    if not details:
+        return redirect(url_for("checkout.start"))
+    quote = _quote(details.get("shipping_method", "standard"))
+    if not quote.lines:
+        flash("Your cart is empty: add a book before checking out.", "info")
+        return redirect(url_for("cart.show"))
+    if quote.shipping_method != "none" and address_from(details) is None:
+        return redirect(url_for("checkout.start"))
+    form = PlaceOrderForm(quote=quote.fingerprint)
+    return render_template(
+        "checkout/review.html",
+        quote=quote,
+        details=details,
+        form=form,
+        country_name=COUNTRY_NAMES.get(details.get("ship_country", ""), ""),
+    )
+
+
+@bp.post("/checkout/place")
+def place():
+    """Step 3: create the order, hold the stock, open the Stripe session and go there."""
+    details = session.get(DETAILS_KEY)
+    form = PlaceOrderForm()
+    if not details or not form.validate_on_submit():
+        flash("Please check your details before paying.", "error")
+        return redirect(url_for("checkout.start"), 303)
+    now = utcnow()
+    cart = _cart()
+    method = details.get("shipping_method", "standard")
+    quote = services.quote_cart(cart, shipping_method=method, now=now, config=current_app.config)
+    if form.quote.data != quote.fingerprint:
+        flash("Your cart changed since you reviewed it: please check the new amounts.", "error")
+        return redirect(url_for("checkout.review"), 303)
+    try:
+        order = services.place_order(
+            cart,
+            user=_shopper(),
+            email=details["email"],
+            shipping_method=method,
+            address=address_from(details),
+            now=now,
+            config=current_app.config,
+        )
+    except OutOfStock as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("cart.show"), 303)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checkout.start"), 303)
+    _remember(order)
+    return _pay(order, now)
+
+
+@bp.post("/checkout/orders/<reference>/pay")
+def retry(reference: str):
+    """Try the payment of a pending order again (after the payment service was down)."""
+    order = _owned_order(reference)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _pay(order, utcnow())
+
+
+def _pay(order: Order, now):
+    try:
+        checkout_session = services.start_payment(
+            order,
+            now=now,
+            success_url=url_for("checkout.success", _external=True)
+            + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=url_for("checkout.cancel", reference=order.reference, _external=True),
+            config=current_app.config,
+        )
+    except PaymentServiceUnavailable:
+        # Keep the order (retryable) with its hold released: committed on purpose.
+        db.session.commit()
+        page = render_template("checkout/unavailable.html", order=order, form=ActionForm())
+        return page, 503, {"Retry-After": "60"}
+    except OutOfStock as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("cart.show"), 303)
+    except InvalidTransition:
+        db.session.rollback()
+        return redirect(url_for("checkout.order", reference=order.reference), 303)
+    db.session.commit()
+    return redirect(checkout_session.url, 303)
+
+
+@bp.get("/checkout/success")
+def success():
+    """Back from Stripe: fulfil the order (if the webhook has not already) and show it."""
+    session_id = request.args.get("session_id", "")
+    order = services.order_by_session(session_id) if SESSION_ID.fullmatch(session_id) else None
+    if order is None or not _owns(order):
+        abort(404)
+    confirming = False
+    try:
+        fulfil_checkout(session_id, now=utcnow(), actor="customer")
+        db.session.commit()
+    except PaymentServiceUnavailable:
+        db.session.rollback()
+        confirming = True
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    db.session.refresh(order)
+    if order.state is not OrderState.PENDING_PAYMENT:
+        session.pop(DETAILS_KEY, None)
+    return render_template(
+        "checkout/success.html",
+        order=order,
+        confirming=confirming,
+        downloads=download_links_of(order) if _downloadable(order) else [],
+    )
+
+
+@bp.get("/checkout/cancel/<reference>")
+def cancel(reference: str):
+    """The shopper left Stripe's page: cancel the order, keep the cart."""
+    order = _owned_order(reference)
+    cancelled = services.cancel_checkout(order, now=utcnow(), actor=_shopper())
+    db.session.commit()
+    if not cancelled and order.state is OrderState.PENDING_PAYMENT and order.stripe_session_id:
+        # Paid in the meantime: show the confirmation instead.
+        return redirect(url_for("checkout.success", session_id=order.stripe_session_id))
+    if cancelled:
+        flash("Checkout cancelled: nothing was charged and your cart is as you left it.", "info")
+    return redirect(url_for("cart.show"))
+
+
+@bp.get("/account/orders")
+@login_required
+def orders():
+    """The logged-in user's orders."""
+    return render_template("checkout/orders.html", orders=services.orders_of(current_user))
+
+
+@bp.get("/account/orders/<reference>")
+def order(reference: str):
+    """One order, for its owner (else 404)."""
+    found = _owned_order(reference)
+    return _order_page(found)
+
+
+@bp.get("/orders/<token>")
+def guest_order(token: str):
+    """One order, opened through the signed link in its confirmation email."""
+    try:
+        found = order_from_link_token(token)
+    except NotFound:
+        abort(404)
+    return _order_page(found)
+
+
+def _downloadable(order: Order) -> bool:
+    return order.state in (OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED)
+
+
+def _order_page(found: Order):
+    return render_template(
+        "checkout/order.html",
+        order=found,
+        downloads=download_links_of(found) if _downloadable(found) else [],
+        retry_form=ActionForm(),
+        country_name=COUNTRY_NAMES.get(found.ship_country, found.ship_country),
+    )
+
+
+@bp.get("/downloads/<token>")
+def download(token: str):
+    """An ebook download through its signed link (limited number and days)."""
+    try:
+        line = take_download(token, now=utcnow())
+    except NotFound as error:
+        db.session.rollback()
+        abort(404, description=str(error))
+    name, data = demo_epub(
+        title=line.title,
+        isbn13=line.isbn13,
+        reference=line.order.reference,
+        shop=current_app.config["SHOP_NAME"],
+    )
+    db.session.commit()
+    return Response(
+        data,
+        mimetype="application/epub+zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,243 @@
+"""Paying through the Stripe stand-in with the real SDK over HTTP: every path of a checkout."""
+
+from sqlalchemy import select
+
+from bookstore.catalog.models import Edition, StockMovement
+from bookstore.checkout.models import Order
+from bookstore.checkout.states import OrderState
+from bookstore.extensions import db
+from tests.checkout.conftest import order_state
+from tests.factories import make_book
+
+
+def _book(app, title="Murder at the Dacha", *, on_hand=5, formats=("paperback",), price=1600):
+    with app.app_context():
+        book = make_book(title, on_hand=on_hand, formats=formats, price_cents=price)
+        ids = [e.id for e in book.editions]
+        db.session.commit()
+        return ids[0] if len(ids) == 1 else ids
+
+
+def _counts(app, edition_id):
+    with app.app_context():
+        edition = db.session.get(Edition, edition_id)
+        return edition.on_hand, edition.reserved
+
+
+def _sales(app):
+    with app.app_context():
+        return [
+            (m.edition_id, m.delta, m.reason)
+            for m in db.session.scalars(select(StockMovement).where(StockMovement.reason == "sale"))
+        ]
+
+
+def test_a_guest_pays_and_the_order_is_paid_once_with_one_email(
+    shop, buyer, stripe_sandbox, outbox
+):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition, 2)
+    assert checkout.pay_url.startswith(stripe_sandbox.url)
+    assert _counts(shop, edition) == (5, 2)
+
+    paid = stripe_sandbox.pay(checkout.session_id)
+    assert paid.status == 303
+    stripe_sandbox.wait_for_webhooks()
+    page = buyer.follow(paid.location)
+
+    assert page.status_code == 200
+    assert "your order is confirmed" in page.get_data(as_text=True)
+    order = order_state(shop, checkout.reference)
+    assert order.state is OrderState.PAID
+    assert order.total_cents == 2 * 1600 + 500
+    assert _counts(shop, edition) == (3, 0)
+    assert _sales(shop) == [(edition, -2, "sale")]
+    [mail] = outbox.to("buyer@example.com")
+    assert "Murder at the Dacha" in mail.get_body(("plain",)).get_content()
+    with shop.app_context():
+        session = stripe_sandbox.client().v1.checkout.sessions.retrieve(checkout.session_id)
+        assert session.amount_total == order.total_cents
+        assert session.metadata["order_id"] == str(order.id)
+        assert session.client_reference_id == order.reference
+
+
+def test_the_stripe_session_is_built_from_our_prices(shop, buyer, stripe_sandbox):
+    edition = _book(shop, price=1234)
+    checkout = buyer.checkout(edition, 3, shipping_method="express")
+    client = stripe_sandbox.client()
+    items = client.v1.checkout.sessions.line_items.list(checkout.session_id).data
+    assert [(i.description, i.quantity, i.amount_total) for i in items] == [
+        ("Murder at the Dacha (Paperback)", 3, 3 * 1234),
+        ("Shipping (express)", 1, 1500),
+    ]
+    session = client.v1.checkout.sessions.retrieve(checkout.session_id)
+    assert session.mode == "payment"
+    assert session.customer_email == "buyer@example.com"
+    assert session.success_url.endswith("/checkout/success?session_id={CHECKOUT_SESSION_ID}")
+    assert f"/checkout/cancel/{checkout.reference}" in session.cancel_url
+    order = order_state(shop, checkout.reference)
+    assert session.expires_at == int(order.reserved_until.timestamp())
+
+
+def test_the_success_page_fulfils_when_it_comes_before_the_webhook(
+    shop, buyer, stripe_sandbox, outbox
+):
+    stripe_sandbox.webhook_url = None  # the webhook has not arrived yet
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    paid = stripe_sandbox.pay(checkout.session_id)
+    page = buyer.follow(paid.location)
+    assert "your order is confirmed" in page.get_data(as_text=True)
+    assert order_state(shop, checkout.reference).state is OrderState.PAID
+
+    # Now the webhook arrives: nothing more happens.
+    stripe_sandbox.deliver_to_app(shop)
+    for event in stripe_sandbox.events("checkout.session.completed"):
+        stripe_sandbox.replay(event["id"])
+    stripe_sandbox.wait_for_webhooks()
+    assert _sales(shop) == [(edition, -1, "sale")]
+    assert len(outbox.to("buyer@example.com")) == 1
+    assert buyer.follow(paid.location).status_code == 200
+
+
+def test_a_declined_card_then_a_good_one_pays_once(shop, buyer, stripe_sandbox, outbox):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    declined = stripe_sandbox.pay(checkout.session_id, card="4000000000000002")
+    assert declined.status == 402
+    assert order_state(shop, checkout.reference).state is OrderState.PENDING_PAYMENT
+    paid = stripe_sandbox.pay(checkout.session_id)
+    assert paid.status == 303
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.PAID
+    assert len(outbox.to("buyer@example.com")) == 1
+
+
+def test_insufficient_funds_leaves_the_order_waiting_and_the_copies_held(
+    shop, buyer, stripe_sandbox
+):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    refused = stripe_sandbox.pay(checkout.session_id, card="4000000000009995")
+    assert refused.status == 402
+    assert "insufficient" in refused.text.lower()
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.PENDING_PAYMENT
+    assert _counts(shop, edition) == (5, 1)
+
+
+def test_a_delayed_payment_that_succeeds_is_fulfilled_when_it_settles(
+    shop, buyer, stripe_sandbox, outbox
+):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    pending = stripe_sandbox.pay(checkout.session_id, delayed=True)
+    assert pending.status == 303
+    stripe_sandbox.wait_for_webhooks()
+    page = buyer.follow(pending.location)
+    assert "confirming your payment" in page.get_data(as_text=True)
+    assert order_state(shop, checkout.reference).state is OrderState.PENDING_PAYMENT
+    assert _counts(shop, edition) == (5, 1)
+
+    stripe_sandbox.settle(checkout.session_id, succeed=True)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.PAID
+    assert _counts(shop, edition) == (4, 0)
+    assert len(outbox.to("buyer@example.com")) == 1
+
+
+def test_a_delayed_payment_that_fails_cancels_the_order_and_frees_the_copies(
+    shop, buyer, stripe_sandbox, outbox
+):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    stripe_sandbox.pay(checkout.session_id, delayed=True)
+    stripe_sandbox.settle(checkout.session_id, succeed=False)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.CANCELLED
+    assert _counts(shop, edition) == (5, 0)
+    assert len(outbox) == 0
+
+
+def test_going_back_from_stripe_cancels_the_order_and_keeps_the_cart(shop, buyer, stripe_sandbox):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition, 2)
+    response = buyer.client.get(f"/checkout/cancel/{checkout.reference}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/cart")
+    assert order_state(shop, checkout.reference).state is OrderState.CANCELLED
+    assert _counts(shop, edition) == (5, 0)
+    cart_page = buyer.client.get("/cart").get_data(as_text=True)
+    assert "Murder at the Dacha" in cart_page
+    # The Stripe session can no longer be paid.
+    assert stripe_sandbox.pay(checkout.session_id).status != 303
+
+
+def test_an_expired_session_expires_the_order_and_frees_the_copies(shop, buyer, stripe_sandbox):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    stripe_sandbox.advance_clock(3 * 3600)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.EXPIRED
+    assert _counts(shop, edition) == (5, 0)
+
+
+def test_a_refund_reported_by_webhook_updates_the_order(shop, buyer, stripe_sandbox):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    order = order_state(shop, checkout.reference)
+    client = stripe_sandbox.client()
+
+    client.v1.refunds.create({"payment_intent": order.stripe_payment_intent, "amount": 700})
+    stripe_sandbox.wait_for_webhooks()
+    partly = order_state(shop, checkout.reference)
+    assert (partly.state, partly.refunded_cents) == (OrderState.PARTIALLY_REFUNDED, 700)
+
+    client.v1.refunds.create({"payment_intent": order.stripe_payment_intent})
+    stripe_sandbox.wait_for_webhooks()
+    refunded = order_state(shop, checkout.reference)
+    assert (refunded.state, refunded.refunded_cents) == (OrderState.REFUNDED, order.total_cents)
+
+
+def test_an_ebook_purchase_gives_a_limited_download_link(shop, buyer, stripe_sandbox, outbox):
+    edition = _book(shop, "Davai!", formats=("ebook",), price=1600)
+    checkout = buyer.checkout(edition, physical=False)
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    order = order_state(shop, checkout.reference)
+    assert order.shipping_method == "none"
+    assert order.total_cents == 1000
+    [mail] = outbox.to("buyer@example.com")
+    text = mail.get_body(("plain",)).get_content()
+    link = next(word for word in text.split() if "/downloads/" in word)
+    assert "Download Davai! (EPUB)" in buyer.follow(paid.location).get_data(as_text=True)
+    first = buyer.follow(link)
+    assert first.status_code == 200
+    assert first.mimetype == "application/epub+zip"
+    assert "davai.epub" in first.headers["Content-Disposition"]
+    assert first.data.startswith(b"PK")
+    for _ in range(4):
+        assert buyer.follow(link).status_code == 200
+    assert buyer.follow(link).status_code == 404  # five downloads, then the link is used up
+    assert buyer.follow(link.replace("/downloads/", "/downloads/x")).status_code == 404
+
+
+def test_a_session_that_charged_another_amount_holds_the_order_for_review(
+    shop, buyer, stripe_sandbox, outbox
+):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition)
+    with shop.app_context():
+        order = db.session.query(Order).filter_by(reference=checkout.reference).one()
+        order.total_cents += 1  # as if the order and the session disagreed
+        order.subtotal_cents += 1
+        db.session.commit()
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    held = order_state(shop, checkout.reference)
+    assert held.state is OrderState.NEEDS_REVIEW
+    assert "charged" in held.review_reason
+    assert _sales(shop) == []
+    assert len(outbox) == 0
