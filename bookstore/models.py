@@ -18,4 +18,6 @@ from bookstore.checkout.models import (  # noqa: F401
     OrderLine,
     ProcessedStripeEvent,
 )
+from bookstore.deals.models import Deal, DealClaim, DealFormat  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
+from bookstore.members.models import Membership  # noqa: F401

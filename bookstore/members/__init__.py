@@ -1,0 +1,1 @@
+"""Members: annual memberships, bought in the store or granted by staff."""
