@@ -114,10 +114,13 @@ def endpoint(allowed: set[str] | None = None) -> Callable:
                     if record is not None:
                         return _replay(record, fingerprint, key, request_id)
                 req = {"id": request_id, "idempotency_key": key}
+                # A GET changes state only by expiring overdue sessions, which emits events.
+                events_before = len(sb.store.collection("events"))
                 try:
                     body = view(sb, params, req, **url_args)
                 except StripeError as exc:
-                    sb.store.save()  # touching a session may have expired it
+                    if len(sb.store.collection("events")) != events_before:
+                        sb.store.save()
                     return json_response(exc.status, exc.body(), request_id)
                 text = json.dumps(body, indent=2)
                 if record_id is not None:
@@ -132,7 +135,8 @@ def endpoint(allowed: set[str] | None = None) -> Callable:
                             "stored_at": time.time(),
                         },
                     )
-                sb.store.save()
+                if request.method == "POST" or len(sb.store.collection("events")) != events_before:
+                    sb.store.save()
             headers = {"Idempotency-Key": key} if key else {}
             return json_response(200, text, request_id, headers)
 

@@ -62,7 +62,7 @@ class SandboxServer:
         self.quiet = quiet
         self.sandbox_options = sandbox_options
         self.sandbox = Sandbox(**sandbox_options)
-        self.app = create_sandbox_app(self.sandbox)
+        self.app = create_sandbox_app(self.sandbox, allowed_hosts={host})
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

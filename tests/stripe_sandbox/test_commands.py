@@ -1,10 +1,24 @@
 """``flask stripe-sandbox`` and the stand-in that ``flask serve`` (``make run``) starts."""
 
+import pytest
 import stripe
 
+from bookstore import create_app
 from bookstore.serve import start_standin
 from bookstore.stripe_sandbox.server import SandboxServer, check_host
+from tests.conftest import _test_config
 from tests.fixtures.stripe import http_request
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The shop app without a database: these commands never touch one."""
+    return create_app(_test_config(f"sqlite:///{tmp_path}/unused.db", {}, tmp_path / "instance"))
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
 
 
 def test_command_refuses_to_listen_on_all_interfaces(runner):

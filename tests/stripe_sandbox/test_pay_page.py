@@ -249,3 +249,41 @@ def test_dashboard_buttons_return_to_the_dashboard(new_session, stripe_sandbox):
 
     assert result.status == 303
     assert result.location.endswith("/_sandbox/")
+
+
+def test_forms_posted_from_another_site_are_refused(new_session, stripe_sandbox):
+    session = new_session()
+    form = {
+        "card_number": "4242424242424242",
+        "card_expiry": "12/34",
+        "card_cvc": "123",
+        "card_name": "Mallory",
+    }
+
+    forged = http_request(
+        f"{stripe_sandbox.url}/c/pay/{session.id}",
+        "POST",
+        form,
+        headers={"Origin": "http://evil.test"},
+    )
+    cross_site = http_request(
+        f"{stripe_sandbox.url}/_sandbox/clock",
+        "POST",
+        {"advance": "9"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+
+    assert forged.status == cross_site.status == 403
+    assert stripe_sandbox.sandbox.store.get("sessions", session.id)["status"] == "open"
+
+
+def test_requests_for_a_foreign_host_name_are_refused(stripe_sandbox):
+    """A DNS-rebinding page would reach the stand-in under its own host name."""
+    page = http_request(f"{stripe_sandbox.url}/_sandbox/", headers={"Host": "evil.test"})
+    api = http_request(
+        f"{stripe_sandbox.url}/v1/events",
+        headers={"Host": "evil.test:80", "Authorization": "Bearer sk_test_x1234567"},
+    )
+
+    assert page.status == api.status == 403
+    assert api.json()["error"]["type"] == "invalid_request_error"
