@@ -8,6 +8,8 @@ def register(app: Flask) -> None:
     from bookstore.cart.cli import carts_cli
     from bookstore.catalog.cli import demo_cli
     from bookstore.checkout.cli import checkout_cli
+    from bookstore.deals.cli import deals_cli
+    from bookstore.members.cli import members_cli
     from bookstore.serve import serve_command
     from bookstore.stripe_sandbox.cli import stripe_sandbox_command
 
@@ -15,5 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(checkout_cli)
+    app.cli.add_command(deals_cli)
+    app.cli.add_command(members_cli)
     app.cli.add_command(serve_command)
     app.cli.add_command(stripe_sandbox_command)
