@@ -128,3 +128,84 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_many_books(
+    count: int,
+    *,
+    subject: str = "Bulk",
+    author: str = "Bulk Author",
+    series: str | None = None,
+    start: date = date(2000, 1, 1),
+) -> list[int]:
+    """``count`` books (paperback + ebook each) inserted in bulk, for catalog-size tests.
+
+    Dates rise one day per book from ``start``; every 50th book is featured. Returns the ids.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from bookstore.catalog.models import book_subjects
+    from bookstore.dbtypes import utcnow
+
+    subject_row = get_subject(subject)
+    person = get_contributor(author)
+    series_row = get_series(series) if series else None
+    db.session.flush()
+    batch = next(_numbers)
+    now = utcnow()
+    rows = [
+        {
+            "title": f"Bulk Book {batch}-{i}",
+            "subtitle": "",
+            "slug": f"bulk-book-{batch}-{i}",
+            "description": "A book made in bulk for tests.",
+            "original_title": "",
+            "languages": "en",
+            "published_on": start + timedelta(days=i),
+            "series_id": series_row.id if series_row else None,
+            "series_position": i + 1 if series_row else None,
+            "featured": i % 50 == 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(count)
+    ]
+    ids = list(
+        db.session.scalars(insert(Book).returning(Book.id, sort_by_parameter_order=True), rows)
+    )
+    db.session.execute(
+        insert(Edition),
+        [
+            {
+                "book_id": book_id,
+                "format": fmt,
+                "isbn13": next_isbn(),
+                "price_cents": 1500 + (book_id % 7) * 100 if fmt.is_physical else 900,
+                "on_hand": 5 if fmt.is_physical else 0,
+                "reserved": 0,
+                "out_of_print": False,
+                "active": True,
+                "created_at": now,
+            }
+            for book_id in ids
+            for fmt in (Format.PAPERBACK, Format.EBOOK)
+        ],
+    )
+    db.session.execute(
+        insert(BookContributor),
+        [
+            {
+                "book_id": i,
+                "contributor_id": person.id,
+                "role": ContributorRole.AUTHOR,
+                "position": 0,
+            }
+            for i in ids
+        ],
+    )
+    db.session.execute(
+        insert(book_subjects), [{"book_id": i, "subject_id": subject_row.id} for i in ids]
+    )
+    return ids

@@ -1,8 +1,111 @@
-"""Catalog pages: browse, book, contributor, series, subject, search."""
+"""Catalog pages: browse, book, contributor, series, subject, covers (search: search_views)."""
 
-from flask import Blueprint
+from pathlib import PurePosixPath
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+
+from bookstore.catalog import filters, listing, services
+from bookstore.catalog.covers import cover_etag, cover_svg
+from bookstore.catalog.jsonld import book_jsonld
+from bookstore.errors import NotFound
 
 bp = Blueprint("catalog", __name__)
+filters.register(bp)
+
+COVER_MAX_AGE = 24 * 3600
+UPLOADED_COVER_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+
+
+def _page_size() -> int:
+    return int(current_app.config.get("PAGE_SIZE", 24))
+
+
+@bp.get("/books")
+def browse():
+    try:
+        page, choices = services.browse(request.args, filters.shop_today(), _page_size())
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    return render_template("catalog/browse.html", page=page, choices=choices)
+
+
+@bp.get("/books/<slug>")
+def book(slug: str):
+    try:
+        detail = services.book_detail(slug)
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    url = url_for("catalog.book", slug=slug, _external=True)
+    jsonld = book_jsonld(
+        detail,
+        today=filters.shop_today(),
+        low_stock_threshold=int(current_app.config.get("LOW_STOCK_THRESHOLD", 3)),
+        currency=current_app.config.get("CURRENCY", "USD"),
+        url=url,
+        image=request.host_url.rstrip("/") + filters.cover_url(detail.book),
+        person_url=lambda s: url_for("catalog.contributor", slug=s, _external=True),
+    )
+    return render_template("catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld)
+
+
+@bp.get("/authors/<slug>")
+def contributor(slug: str):
+    try:
+        found = services.contributor_page(slug, request.args, filters.shop_today(), _page_size())
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    return render_template(
+        "catalog/contributor.html", person=found.contributor, page=found.books, roles=found.roles
+    )
+
+
+@bp.get("/series/<slug>")
+def series(slug: str):
+    try:
+        found, page = services.series_page(slug, request.args, filters.shop_today(), _page_size())
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    return render_template("catalog/series.html", series=found, page=page)
+
+
+@bp.get("/subjects/<slug>")
+def subject(slug: str):
+    try:
+        found, page = services.subject_page(slug, request.args, filters.shop_today(), _page_size())
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    return render_template("catalog/subject.html", subject=found, page=page, sorts=listing.SORTS)
+
+
+@bp.get("/covers/<slug>.svg")
+def cover(slug: str):
+    """A generated cover: the same URL always gives the same picture, so caches may keep it."""
+    try:
+        book = services.cover_book(slug)
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    svg = cover_svg(book.title, [p.name for p in book.authors], key=book.slug)
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.set_etag(cover_etag(svg))
+    response.cache_control.public = True
+    response.cache_control.max_age = COVER_MAX_AGE
+    return response.make_conditional(request)
+
+
+@bp.get("/covers/files/<path:filename>")
+def cover_file(filename: str):
+    """An uploaded cover image from the COVER_DIR folder."""
+    if PurePosixPath(filename).suffix.lower() not in UPLOADED_COVER_TYPES:
+        abort(404)
+    return send_from_directory(current_app.config["COVER_DIR"], filename, max_age=COVER_MAX_AGE)
 
 
 # The search page lives in its own module; importing it registers its route on ``bp``.

@@ -1,15 +1,97 @@
-"""Home, About and the files robots read."""
+"""Home, About and the files robots read (sitemap.xml, robots.txt)."""
 
-from flask import Blueprint, render_template
+from urllib.parse import quote
+
+from flask import Blueprint, abort, current_app, render_template, url_for
+from werkzeug.routing import BuildError
+
+from bookstore.dbtypes import utcnow
+from bookstore.pages import sitemap
+from bookstore.pages.services import home_page
 
 bp = Blueprint("pages", __name__)
+
+SITEMAP_MAX_AGE = 3600
+# A slug placeholder: one url_for call per sitemap instead of one per row.
+_SLUG = "__slug__"
 
 
 @bp.get("/")
 def home():
-    return render_template("pages/home.html")
+    return render_template("pages/home.html", home=home_page(utcnow()))
 
 
 @bp.get("/about")
 def about():
     return render_template("pages/about.html")
+
+
+def _sitemap_kinds() -> list[str]:
+    """Kinds whose pages exist in this app and are addressed by slug."""
+    kinds = []
+    for name, kind in sitemap.KINDS.items():
+        try:
+            url_for(kind.endpoint, slug=_SLUG)
+        except BuildError:
+            continue
+        kinds.append(name)
+    return kinds
+
+
+def _xml(body: str):
+    response = current_app.response_class(body, mimetype="application/xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index():
+    counts = sitemap.chunk_counts(_sitemap_kinds(), utcnow())
+    chunks = [
+        url_for("pages.sitemap_chunk", kind=name, number=n, _external=True)
+        for name, total in counts.items()
+        for n in range(1, total + 1)
+    ]
+    pages = url_for("pages.sitemap_pages", _external=True)
+    return _xml(render_template("pages/sitemap_index.xml", chunks=[pages, *chunks]))
+
+
+@bp.get("/sitemaps/pages.xml")
+def sitemap_pages():
+    endpoints = ["pages.home", "catalog.browse", "journal.index", "pages.about"]
+    urls = [
+        (url_for(e, _external=True), None) for e in endpoints if e in current_app.view_functions
+    ]
+    return _xml(render_template("pages/sitemap.xml", urls=urls))
+
+
+@bp.get("/sitemaps/<kind>-<int:number>.xml")
+def sitemap_chunk(kind: str, number: int):
+    if kind not in _sitemap_kinds() or number < 1:
+        abort(404)
+    entries = sitemap.chunk_entries(kind, number, utcnow())
+    if not entries:
+        abort(404)
+    pattern = url_for(sitemap.KINDS[kind].endpoint, slug=_SLUG, _external=True)
+    urls = [(pattern.replace(_SLUG, quote(slug)), lastmod) for slug, lastmod in entries]
+    return _xml(render_template("pages/sitemap.xml", urls=urls))
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = [
+        "User-agent: *",
+        "Disallow: /account/",
+        "Disallow: /cart",
+        "Disallow: /checkout",
+        "Disallow: /staff/",
+        "Disallow: /search",
+        "",
+        f"Sitemap: {url_for('pages.sitemap_index', _external=True)}",
+        "",
+    ]
+    response = current_app.response_class("\n".join(lines), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = SITEMAP_MAX_AGE
+    return response

@@ -1,0 +1,123 @@
+"""What a shopper is told about an edition or a book: in stock, only N left, preorder..."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from bookstore.catalog.models import Book, Edition, EditionStatus, Format
+
+# Display order of formats on a book page and in lists.
+FORMAT_ORDER = {Format.PAPERBACK: 0, Format.HARDCOVER: 1, Format.EBOOK: 2}
+
+SCHEMA_ORG = "https://schema.org/"
+
+
+class StockState(enum.StrEnum):
+    IN_STOCK = "in_stock"
+    LOW_STOCK = "low_stock"
+    OUT_OF_STOCK = "out_of_stock"
+    PREORDER = "preorder"
+    OUT_OF_PRINT = "out_of_print"
+
+    @property
+    def schema_url(self) -> str:
+        """The schema.org ItemAvailability URL for JSON-LD offers."""
+        names = {
+            "in_stock": "InStock",
+            "low_stock": "LimitedAvailability",
+            "out_of_stock": "OutOfStock",
+            "preorder": "PreOrder",
+            "out_of_print": "Discontinued",
+        }
+        return SCHEMA_ORG + names[self.value]
+
+
+@dataclass(frozen=True)
+class Availability:
+    """An edition's state on a given day, with the words shown to the shopper."""
+
+    state: StockState
+    label: str
+    available: int | None = None
+    release_date: date | None = None
+
+    @property
+    def can_buy(self) -> bool:
+        """True when the edition can go into a cart (in stock, low stock or preorder)."""
+        return self.state in (StockState.IN_STOCK, StockState.LOW_STOCK, StockState.PREORDER)
+
+
+def edition_availability(edition: Edition, today: date, low_stock_threshold: int) -> Availability:
+    """In stock, only N left (below the threshold), out of stock, preorder or out of print."""
+    status = edition.status_on(today)
+    if status is EditionStatus.OUT_OF_PRINT or not edition.active:
+        return Availability(StockState.OUT_OF_PRINT, "Out of print")
+    if status is EditionStatus.PREORDER:
+        release = edition.published_on or edition.book.published_on
+        return Availability(
+            StockState.PREORDER,
+            f"Preorder: published {format_date(release)}",
+            release_date=release,
+        )
+    available = edition.available
+    if available is None:
+        return Availability(StockState.IN_STOCK, "Available to download")
+    if available <= 0:
+        return Availability(StockState.OUT_OF_STOCK, "Out of stock", available=0)
+    threshold = edition.low_stock_threshold
+    if threshold is None:
+        threshold = low_stock_threshold
+    if available < threshold:
+        return Availability(StockState.LOW_STOCK, f"Only {available} left", available=available)
+    return Availability(StockState.IN_STOCK, "In stock", available=available)
+
+
+def sorted_editions(book: Book) -> list[Edition]:
+    """The book's active editions, paperback first, then hardcover, then ebook."""
+    editions = [e for e in book.editions if e.active]
+    return sorted(editions, key=lambda e: (FORMAT_ORDER.get(e.format, 9), e.id))
+
+
+@dataclass(frozen=True)
+class BookSummary:
+    """What a book card says: the lowest price and one availability line."""
+
+    min_price_cents: int | None
+    several_prices: bool
+    availability: Availability | None
+
+
+def book_summary(book: Book, today: date, low_stock_threshold: int) -> BookSummary:
+    """Lowest price over editions still for sale and the most hopeful availability."""
+    editions = sorted_editions(book)
+    states = [(e, edition_availability(e, today, low_stock_threshold)) for e in editions]
+    buyable = [(e, a) for e, a in states if a.can_buy]
+    priced = buyable or states
+    prices = sorted({e.price_cents for e, _ in priced})
+    best = None
+    # Print copies say more than "available to download": prefer them when one can be bought.
+    shown = [(e, a) for e, a in buyable if e.is_physical] or states
+    if shown:
+        # Order of hope: in stock, low stock, preorder, out of stock, out of print.
+        rank = [
+            StockState.IN_STOCK,
+            StockState.LOW_STOCK,
+            StockState.PREORDER,
+            StockState.OUT_OF_STOCK,
+            StockState.OUT_OF_PRINT,
+        ]
+        best = min((a for _, a in shown), key=lambda a: rank.index(a.state))
+    return BookSummary(
+        min_price_cents=prices[0] if prices else None,
+        several_prices=len(prices) > 1,
+        availability=best,
+    )
+
+
+def format_date(value: date | None) -> str:
+    """``date(2027, 3, 1)`` becomes ``'March 1, 2027'``."""
+    if value is None:
+        return "date to be announced"
+    return f"{value:%B} {value.day}, {value.year}"

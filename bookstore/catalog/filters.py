@@ -1,0 +1,72 @@
+"""Jinja helpers of the catalog pages, registered app-wide by the catalog blueprint."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, url_for
+
+from bookstore.catalog.availability import (
+    Availability,
+    BookSummary,
+    book_summary,
+    edition_availability,
+    format_date,
+)
+from bookstore.catalog.isbn import hyphenate_isbn13
+from bookstore.catalog.listing import LANGUAGES
+from bookstore.catalog.models import Book, Edition
+from bookstore.dbtypes import utcnow
+
+
+def shop_today() -> date:
+    """Today's date in UTC: the day that decides preorders and new titles."""
+    return utcnow().date()
+
+
+def _threshold() -> int:
+    return int(current_app.config.get("LOW_STOCK_THRESHOLD", 3))
+
+
+def availability(edition: Edition) -> Availability:
+    """The edition's availability today."""
+    return edition_availability(edition, shop_today(), _threshold())
+
+
+def summary(book: Book) -> BookSummary:
+    """A book card's lowest price and availability today."""
+    return book_summary(book, shop_today(), _threshold())
+
+
+def cover_url(book: Book) -> str:
+    """The uploaded cover when there is one, else the generated SVG."""
+    if book.cover_image:
+        return url_for("catalog.cover_file", filename=book.cover_image)
+    return url_for("catalog.cover", slug=book.slug)
+
+
+def language_names(book: Book) -> str:
+    """``'en ru'`` becomes ``'English and Russian'``."""
+    names = [LANGUAGES.get(code, code.upper()) for code in book.language_codes]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def author_names(book: Book) -> str:
+    """The authors' names joined for a card or a byline."""
+    names = [person.name for person in book.authors]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def register(bp: Blueprint) -> None:
+    """Make the helpers available to every template."""
+    bp.app_template_filter("isbn")(hyphenate_isbn13)
+    bp.app_template_filter("long_date")(format_date)
+    bp.app_template_filter("language_names")(language_names)
+    bp.app_template_filter("author_names")(author_names)
+    bp.app_template_global("availability")(availability)
+    bp.app_template_global("book_summary")(summary)
+    bp.app_template_global("cover_url")(cover_url)

@@ -1,0 +1,65 @@
+"""The sitemap: an index of fixed-size chunks, so 100,000 books never make one huge response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bookstore.catalog.models import Book, Contributor, Series, Subject
+from bookstore.extensions import db
+from bookstore.journal.models import Post
+
+# Well under the protocol's 50,000 URLs per file, and quick to render.
+CHUNK_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class SitemapKind:
+    name: str
+    model: type
+    endpoint: str
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        SitemapKind("books", Book, "catalog.book"),
+        SitemapKind("authors", Contributor, "catalog.contributor"),
+        SitemapKind("series", Series, "catalog.series"),
+        SitemapKind("subjects", Subject, "catalog.subject"),
+        SitemapKind("journal", Post, "journal.post"),
+    )
+}
+
+
+def _visible(kind: SitemapKind, stmt, now: datetime):
+    if kind.model is Post:
+        return stmt.where(Post.published_at.is_not(None), Post.published_at <= now)
+    return stmt
+
+
+def chunk_counts(kinds: list[str], now: datetime) -> dict[str, int]:
+    """How many chunks each kind needs, counted in one query."""
+    counts = [
+        _visible(KINDS[name], select(func.count()).select_from(KINDS[name].model), now)
+        .scalar_subquery()
+        .label(name)
+        for name in kinds
+    ]
+    if not counts:
+        return {}
+    row = db.session.execute(select(*counts)).one()
+    return {name: -(-getattr(row, name) // CHUNK_SIZE) for name in kinds}
+
+
+def chunk_entries(name: str, number: int, now: datetime) -> list[tuple[str, datetime | None]]:
+    """(slug, last modified) of one chunk, in id order; empty past the end."""
+    kind = KINDS[name]
+    model = kind.model
+    lastmod = getattr(model, "updated_at", None)
+    columns = [model.slug, lastmod] if lastmod is not None else [model.slug]
+    stmt = _visible(kind, select(*columns), now).order_by(model.id)
+    rows = db.session.execute(stmt.offset((number - 1) * CHUNK_SIZE).limit(CHUNK_SIZE))
+    return [(row[0], row[1] if len(row) > 1 else None) for row in rows]
