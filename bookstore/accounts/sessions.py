@@ -1,5 +1,7 @@
 """How a request's session cookie becomes a user (Flask-Login's loader)."""
 
+from flask.sessions import SecureCookieSessionInterface
+
 from bookstore.accounts.models import User
 from bookstore.extensions import db, login_manager
 
@@ -19,3 +21,62 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != int(raw_version):
         return None
     return user
+
+
+# What survives the session reset at login: the guest cart's token (merged on user_logged_in).
+KEEP_ACROSS_LOGIN = ("cart_token",)
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Log ``user`` in on a fresh session (so a planted session cannot be carried over)."""
+    from flask import session
+    from flask_login import login_user
+
+    kept = {key: session[key] for key in KEEP_ACROSS_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    # login_user fires user_logged_in, on which the cart merges the guest cart.
+    login_user(user, remember=remember, fresh=True)
+
+
+def end_session() -> None:
+    """Log the current user out of this browser and forget everything in its session."""
+    from flask import session
+    from flask_login import logout_user
+
+    logout_user()
+    session.clear()
+
+
+class SchemeAwareSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookies are all marked Secure on HTTPS requests.
+
+    ``SESSION_COOKIE_SECURE`` forces Secure everywhere; without it, a request that arrived over
+    HTTPS (``request.is_secure``, which honours X-Forwarded-Proto when TRUST_PROXY_HEADERS is
+    set) still gets Secure cookies, including Flask-Login's remember cookie, which is set in an
+    after-request hook that runs before the session is saved.
+    """
+
+    def get_cookie_secure(self, app) -> bool:
+        from flask import has_request_context, request
+
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
+    def save_session(self, app, session, response) -> None:
+        from flask import request
+
+        super().save_session(app, session, response)
+        if request.is_secure:
+            _mark_cookies_secure(response)
+
+
+def _mark_cookies_secure(response) -> None:
+    cookies = response.headers.getlist("Set-Cookie")
+    if not cookies:
+        return
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+        if "secure" not in attributes:
+            cookie += "; Secure"
+        response.headers.add("Set-Cookie", cookie)

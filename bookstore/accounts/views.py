@@ -1,5 +1,222 @@
 """Sign-up, login, logout, password reset and the account page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from bookstore.accounts import services
+from bookstore.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+)
+from bookstore.accounts.passwords import MAX_LENGTH
+from bookstore.accounts.ratelimits import (
+    ACCOUNT_MESSAGE,
+    IP_MESSAGE,
+    account_limit,
+    ip_limit,
+    signup_limit,
+    submitted_email,
+)
+from bookstore.accounts.redirects import safe_next
+from bookstore.accounts.sections import account_sections
+from bookstore.accounts.sessions import SchemeAwareSessionInterface, end_session, start_session
+from bookstore.accounts.tokens import reset_max_age, user_for_reset_token
+from bookstore.errors import BookstoreError
+from bookstore.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
+
+LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
+RESET_SENT = (
+    "If an account uses that address, we have sent it a link to choose a new password. "
+    "It works for {minutes} minutes. Check your spam folder if it does not arrive."
+)
+
+
+@bp.record_once
+def _install_session_interface(state) -> None:
+    state.app.session_interface = SchemeAwareSessionInterface()
+
+
+def _limited(view):
+    """Login-style limits: per client IP and per submitted email address, on POST only."""
+    view = limiter.limit(
+        account_limit, key_func=submitted_email, methods=["POST"], error_message=ACCOUNT_MESSAGE
+    )(view)
+    return limiter.limit(ip_limit, methods=["POST"], error_message=IP_MESSAGE)(view)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(signup_limit, methods=["POST"], error_message=IP_MESSAGE)
+def signup():
+    """Create an account and log in at once; a taken address gets a neutral answer."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                name=form.name.data, email=form.email.data, password=form.password.data
+            )
+        except BookstoreError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            if user is None:
+                flash(services.SIGNUP_REFUSED, "warning")
+                return redirect(url_for("accounts.login"))
+            start_session(user)
+            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limited
+def login():
+    """Log in with email and password; the same answer for a wrong email or password."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        password = form.password.data
+        # No password longer than the maximum was ever accepted, so none can match.
+        if len(password) <= MAX_LENGTH:
+            user = services.authenticate(form.email.data, password)
+        else:
+            user = None
+        if user is None:
+            form.password.errors.append(LOGIN_FAILED)
+        else:
+            services.record_login(user)
+            db.session.commit()
+            start_session(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(safe_next(form.next.data) or url_for("accounts.account"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out here and end every other session of this user."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
+    end_session()
+    flash("You are logged out, on this device and every other.", "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/")
+@login_required
+def account():
+    """The account page: details, and the sections other features add (membership, orders)."""
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/account.html", user=user, sections=account_sections(current_app, user)
+    )
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@_limited
+def reset_request():
+    """Ask for a reset link; the answer never says whether the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(RESET_SENT.format(minutes=reset_max_age() // 60), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(ip_limit, methods=["POST"], error_message=IP_MESSAGE)
+def reset(token: str):
+    """Choose a new password with an emailed token."""
+    form = ResetPasswordForm()
+    if request.method == "GET" and not user_for_reset_token(token):
+        flash("That reset link has expired or was already used. Ask for a new one.", "warning")
+        return redirect(url_for("accounts.reset_request"))
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except services.InvalidResetLink as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(url_for("accounts.reset_request"))
+        except BookstoreError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            end_session()
+            flash("Your password is changed. Log in with the new one.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ip_limit, methods=["POST"], error_message=IP_MESSAGE)
+def change_password():
+    """Change the password; every other session of this user ends, this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except BookstoreError as error:
+            db.session.rollback()
+            field = form.current_password if isinstance(error, services.WrongPassword) else None
+            (field or form.password).errors.append(str(error))
+        else:
+            db.session.commit()
+            # The session version moved on: log this browser in again with the new one.
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            remember = remember in request.cookies
+            start_session(user, remember=remember)
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ip_limit, methods=["POST"], error_message=IP_MESSAGE)
+def change_email():
+    """Change the email address, confirmed with the password."""
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_email(user, form.password.data, form.email.data)
+        except BookstoreError as error:
+            db.session.rollback()
+            field = form.password if isinstance(error, services.WrongPassword) else form.email
+            field.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Your email address is now {user.email}.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_email.html", form=form)

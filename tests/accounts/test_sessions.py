@@ -1,0 +1,158 @@
+"""Sessions end everywhere on logout and password change; cookies are HttpOnly, Lax, Secure."""
+
+from bookstore.extensions import db
+from tests.accounts.helpers import STRONG_PASSWORD, is_logged_in, log_in
+from tests.factories import TEST_PASSWORD, make_user
+
+
+def add_user(app, email="anna@example.com"):
+    with app.app_context():
+        make_user(email)
+        db.session.commit()
+
+
+def copy_cookies(source, target):
+    """Give ``target`` every cookie ``source`` holds, as a thief with a copied cookie would."""
+    for cookie in source._cookies.values():
+        target.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+
+
+def test_a_copied_session_cookie_works_until_the_owner_logs_out(app):
+    add_user(app)
+    owner, thief = app.test_client(), app.test_client()
+    log_in(owner, "anna@example.com")
+    copy_cookies(owner, thief)
+    assert is_logged_in(thief)
+
+    owner.post("/account/logout")
+
+    assert not is_logged_in(thief)
+    assert not is_logged_in(owner)
+
+
+def test_changing_the_password_ends_other_sessions_but_not_this_one(app):
+    add_user(app)
+    owner, laptop, thief = app.test_client(), app.test_client(), app.test_client()
+    log_in(owner, "anna@example.com")
+    log_in(laptop, "anna@example.com")
+    copy_cookies(owner, thief)
+
+    response = owner.post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "password": STRONG_PASSWORD,
+            "confirm": STRONG_PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302
+    assert is_logged_in(owner)
+    assert not is_logged_in(thief)
+    assert not is_logged_in(laptop)
+
+
+def test_remember_me_cookie_logs_in_a_new_browser_session(app):
+    add_user(app)
+    browser = app.test_client()
+    log_in(browser, "anna@example.com", remember=True)
+    remember = browser.get_cookie("remember_token")
+    assert remember is not None
+
+    # The browser is closed (session cookie gone) and opened again: still logged in.
+    later = app.test_client()
+    later.set_cookie("remember_token", remember.value)
+    assert is_logged_in(later)
+
+
+def test_login_without_remember_me_sets_no_remember_cookie(app):
+    add_user(app)
+    browser = app.test_client()
+    log_in(browser, "anna@example.com")
+    assert browser.get_cookie("remember_token") is None
+
+
+def test_a_copied_remember_cookie_stops_working_after_logout(app):
+    add_user(app)
+    owner = app.test_client()
+    log_in(owner, "anna@example.com", remember=True)
+    stolen = owner.get_cookie("remember_token").value
+
+    owner.post("/account/logout")
+
+    thief = app.test_client()
+    thief.set_cookie("remember_token", stolen)
+    assert not is_logged_in(thief)
+
+
+def test_a_copied_remember_cookie_stops_working_after_a_password_change(app):
+    add_user(app)
+    owner = app.test_client()
+    log_in(owner, "anna@example.com", remember=True)
+    stolen = owner.get_cookie("remember_token").value
+
+    owner.post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "password": STRONG_PASSWORD,
+            "confirm": STRONG_PASSWORD,
+        },
+    )
+
+    thief = app.test_client()
+    thief.set_cookie("remember_token", stolen)
+    assert not is_logged_in(thief)
+    # The owner's own remember cookie was renewed with the new session version.
+    fresh = owner.get_cookie("remember_token").value
+    assert fresh != stolen
+    again = app.test_client()
+    again.set_cookie("remember_token", fresh)
+    assert is_logged_in(again)
+
+
+def set_cookie_headers(response) -> list[str]:
+    return response.headers.getlist("Set-Cookie")
+
+
+def test_cookies_are_httponly_and_samesite_lax_and_not_secure_over_http(app, client):
+    add_user(app)
+    response = log_in(client, "anna@example.com", remember=True)
+    cookies = set_cookie_headers(response)
+    assert {c.split("=", 1)[0] for c in cookies} >= {"session", "remember_token"}
+    for cookie in cookies:
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+        assert "Secure" not in cookie
+
+
+def test_cookies_are_secure_when_served_over_https(app, client):
+    add_user(app)
+    response = log_in(client, "anna@example.com", remember=True, base_url="https://shop.example")
+    cookies = set_cookie_headers(response)
+    assert len(cookies) >= 2
+    for cookie in cookies:
+        assert "; Secure" in cookie
+        assert "HttpOnly" in cookie
+
+
+def test_cookies_are_secure_behind_a_trusted_https_proxy(make_app):
+    app = make_app(TRUST_PROXY_HEADERS=1)
+    add_user(app)
+    response = log_in(
+        app.test_client(),
+        "anna@example.com",
+        remember=True,
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    for cookie in set_cookie_headers(response):
+        assert "; Secure" in cookie
+
+
+def test_session_cookie_secure_setting_forces_secure_even_over_http(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    add_user(app)
+    response = log_in(app.test_client(), "anna@example.com", remember=True)
+    cookies = set_cookie_headers(response)
+    assert cookies
+    assert all("Secure" in cookie for cookie in cookies)
