@@ -69,12 +69,14 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.checkout.webhooks import bp as stripe_webhook_bp
     from bookstore.journal.views import bp as journal_bp
     from bookstore.pages.views import bp as pages_bp
+    from bookstore.staff.views import bp as staff_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(journal_bp, url_prefix="/journal")
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(cart_bp, url_prefix="/cart")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(checkout_bp)
     app.register_blueprint(stripe_webhook_bp)
 

@@ -21,3 +21,4 @@ from bookstore.checkout.models import (  # noqa: F401
 from bookstore.deals.models import Deal, DealClaim, DealFormat  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
 from bookstore.members.models import Membership  # noqa: F401
+from bookstore.staff.models import AuditEntry  # noqa: F401

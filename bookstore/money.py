@@ -19,6 +19,13 @@ def format_cents(cents: int, currency: str = "USD") -> str:
     return f"{sign}{amount} {currency.upper()}"
 
 
+def plain_amount(cents: int) -> str:
+    """Cents as a bare decimal for forms and CSV files: ``plain_amount(1600)`` is ``'16.00'``."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
 def parse_amount(text: str) -> int:
     """Parse a typed amount such as ``'16'``, ``'16.5'`` or ``'$1,016.00'`` into cents.
 

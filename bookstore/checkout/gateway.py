@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import stripe
 from flask import current_app
 
-from bookstore.errors import NotFound, PaymentServiceUnavailable
+from bookstore.errors import InvalidInput, NotFound, PaymentServiceUnavailable
 
 if TYPE_CHECKING:
     from bookstore.checkout.models import Order
@@ -186,3 +186,25 @@ def construct_event(body: bytes, signature: str | None, secret: str):
     Raises stripe.SignatureVerificationError or ValueError (bad JSON).
     """
     return stripe.Webhook.construct_event(body, signature, secret)
+
+
+def create_refund(
+    payment_intent: str, amount: int | None, *, idempotency_key: str, metadata: dict
+) -> dict:
+    """Refund ``amount`` cents (all that is left when None) of a payment; returns the refund.
+
+    Stripe's own refusals (e.g. more than was paid) become InvalidInput with its message.
+    """
+    params = {"payment_intent": payment_intent, "metadata": metadata}
+    if amount is not None:
+        params["amount"] = amount
+    try:
+        refund = _call(
+            "refund",
+            client().v1.refunds.create,
+            params,
+            {"idempotency_key": idempotency_key},
+        )
+    except stripe.InvalidRequestError as exc:
+        raise InvalidInput(f"Stripe refused the refund: {exc.user_message or exc}") from exc
+    return refund.to_dict() if hasattr(refund, "to_dict") else dict(refund)

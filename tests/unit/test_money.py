@@ -2,7 +2,7 @@
 
 import pytest
 
-from bookstore.money import format_cents, parse_amount
+from bookstore.money import format_cents, parse_amount, plain_amount
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,12 @@ def test_parse_amount(text, cents):
 def test_parse_amount_refuses_bad_input(bad):
     with pytest.raises(ValueError, match="amount|decimals"):
         parse_amount(bad)
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"), [(0, "0.00"), (1600, "16.00"), (5, "0.05"), (-250, "-2.50")]
+)
+def test_plain_amount_round_trips_with_parse_amount(cents, text):
+    assert plain_amount(cents) == text
+    if cents >= 0:
+        assert parse_amount(plain_amount(cents)) == cents

@@ -1,0 +1,364 @@
+"""Staff screens for books, editions, covers and stock."""
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from bookstore.catalog import stock
+from bookstore.catalog.isbn import normalise_isbn
+from bookstore.catalog.models import Book, BookContributor, Edition, Format, StockMovement
+from bookstore.dbtypes import utcnow
+from bookstore.errors import BookstoreError, NotFound
+from bookstore.extensions import db
+from bookstore.money import plain_amount
+from bookstore.staff import catalog_admin
+from bookstore.staff.audit import record
+from bookstore.staff.cover_images import remove_cover, store_cover
+from bookstore.staff.dashboard import low_stock_query
+from bookstore.staff.forms import (
+    AdjustStockForm,
+    BookForm,
+    ConfirmForm,
+    CoverForm,
+    EditionForm,
+    ReceiveStockForm,
+)
+from bookstore.staff.views import bp, page_number, paginate
+
+BOOK_FILTERS = {
+    "low-stock": "Low stock",
+    "out-of-stock": "Out of stock",
+    "preorder": "Preorders",
+    "no-cover": "No cover",
+    "retired": "Retired editions",
+}
+
+
+def _or_404(getter, ident):
+    try:
+        return getter(ident)
+    except NotFound:
+        abort(404)
+
+
+def _book_list_query(q: str, show: str):
+    query = select(Book).options(selectinload(Book.editions)).order_by(Book.title, Book.id)
+    if q:
+        digits = normalise_isbn(q)
+        pattern = f"%{q.replace('%', '').replace('_', '')[:100]}%"
+        isbn_match = select(Edition.book_id).where(Edition.isbn13.like(f"%{digits[:13]}%"))
+        query = query.where(
+            or_(Book.title.ilike(pattern), Book.id.in_(isbn_match) if digits.isdigit() else False)
+        )
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    if show == "low-stock":
+        query = query.where(
+            Book.id.in_(low_stock_query(threshold).with_only_columns(Edition.book_id))
+        )
+    elif show == "out-of-stock":
+        query = query.where(
+            Book.id.in_(
+                select(Edition.book_id).where(
+                    Edition.format != Format.EBOOK,
+                    Edition.active.is_(True),
+                    Edition.on_hand - Edition.reserved <= 0,
+                )
+            )
+        )
+    elif show == "preorder":
+        today = utcnow().date()
+        query = query.where(
+            or_(
+                Book.published_on > today,
+                Book.id.in_(select(Edition.book_id).where(Edition.published_on > today)),
+            )
+        )
+    elif show == "no-cover":
+        query = query.where(Book.cover_image.is_(None))
+    elif show == "retired":
+        query = query.where(Book.id.in_(select(Edition.book_id).where(Edition.active.is_(False))))
+    return query
+
+
+@bp.get("/books")
+def books():
+    q = request.args.get("q", "").strip()[:200]
+    show = request.args.get("show", "")
+    show = show if show in BOOK_FILTERS else ""
+    page = page_number()
+    rows, has_next = paginate(_book_list_query(q, show), page)
+    return render_template(
+        "staff/books.html",
+        books=rows,
+        q=q,
+        show=show,
+        filters=BOOK_FILTERS,
+        page=page,
+        has_next=has_next,
+    )
+
+
+def _book_input(form: BookForm) -> catalog_admin.BookInput:
+    return catalog_admin.BookInput(
+        title=form.title.data,
+        subtitle=form.subtitle.data or "",
+        description=form.description.data or "",
+        original_title=form.original_title.data or "",
+        languages=form.languages.data,
+        published_on=form.published_on.data,
+        series=form.series.data or "",
+        series_position=form.series_position.data,
+        subjects=form.subject_names,
+        contributors=tuple(form.parsed_contributors),
+        featured=form.featured.data,
+    )
+
+
+@bp.route("/books/new", methods=["GET", "POST"])
+def book_new():
+    form = BookForm()
+    if form.validate_on_submit():
+        try:
+            book = catalog_admin.create_book(_book_input(form), actor=current_user)
+        except BookstoreError as exc:
+            form.title.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Added {book.title}. Now add its editions.", "success")
+            return redirect(url_for("staff.book", book_id=book.id), 303)
+    return render_template(
+        "staff/book_form.html", form=form, book=None
+    ), 400 if form.errors else 200
+
+
+def _form_from_book(book: Book) -> BookForm:
+    form = BookForm(obj=book)
+    if request.method == "GET":
+        form.series.data = book.series.name if book.series else ""
+        form.subjects.data = "; ".join(s.name for s in book.subjects)
+        form.contributors.data = "\n".join(
+            f"{c.contributor.name} | {c.role.value}" for c in book.credits
+        )
+    return form
+
+
+@bp.route("/books/<int:book_id>", methods=["GET", "POST"])
+def book(book_id: int):
+    book = db.session.scalar(
+        select(Book)
+        .where(Book.id == book_id)
+        .options(
+            selectinload(Book.editions),
+            selectinload(Book.subjects),
+            selectinload(Book.credits).selectinload(BookContributor.contributor),
+        )
+    )
+    if book is None:
+        abort(404)
+    form = _form_from_book(book)
+    if form.validate_on_submit():
+        try:
+            catalog_admin.update_book(book, _book_input(form), actor=current_user)
+        except BookstoreError as exc:
+            form.title.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("staff.book", book_id=book.id), 303)
+    return (
+        render_template(
+            "staff/book_form.html",
+            form=form,
+            book=book,
+            cover_form=CoverForm(),
+            confirm=ConfirmForm(),
+        ),
+        400 if form.errors else 200,
+    )
+
+
+def _edition_input(form: EditionForm) -> catalog_admin.EditionInput:
+    return catalog_admin.EditionInput(
+        format=Format(form.format.data),
+        isbn13=form.isbn13.data,
+        price_cents=form.price.cents,
+        pages=form.pages.data,
+        published_on=form.published_on.data,
+        low_stock_threshold=form.low_stock_threshold.data,
+        out_of_print=form.out_of_print.data,
+    )
+
+
+@bp.route("/books/<int:book_id>/editions/new", methods=["GET", "POST"])
+def edition_new(book_id: int):
+    book = _or_404(catalog_admin.get_book, book_id)
+    form = EditionForm()
+    if form.validate_on_submit():
+        try:
+            edition = catalog_admin.create_edition(book, _edition_input(form), actor=current_user)
+        except BookstoreError as exc:
+            form.isbn13.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Edition added. Receive its stock below.", "success")
+            return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    return (
+        render_template("staff/edition_form.html", form=form, book=book, edition=None),
+        400 if form.errors else 200,
+    )
+
+
+def _edition_page(edition: Edition, form: EditionForm, status: int = 200):
+    ledger = db.session.scalars(
+        select(StockMovement)
+        .where(StockMovement.edition_id == edition.id)
+        .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+        .limit(200)
+    )
+    return (
+        render_template(
+            "staff/edition_form.html",
+            form=form,
+            book=edition.book,
+            edition=edition,
+            ledger=list(ledger),
+            receive_form=ReceiveStockForm(prefix="receive"),
+            adjust_form=AdjustStockForm(prefix="adjust"),
+            confirm=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/editions/<int:edition_id>", methods=["GET", "POST"])
+def edition(edition_id: int):
+    edition = _or_404(catalog_admin.get_edition, edition_id)
+    form = EditionForm(obj=edition)
+    if request.method == "GET":
+        form.format.data = edition.format.value
+        form.price.data = plain_amount(edition.price_cents)
+    if form.validate_on_submit():
+        try:
+            catalog_admin.update_edition(edition, _edition_input(form), actor=current_user)
+        except BookstoreError as exc:
+            form.isbn13.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    return _edition_page(edition, form, 400 if form.errors else 200)
+
+
+@bp.post("/editions/<int:edition_id>/active")
+def edition_active(edition_id: int):
+    edition = _or_404(catalog_admin.get_edition, edition_id)
+    if ConfirmForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        catalog_admin.set_edition_active(edition, active, actor=current_user)
+        db.session.commit()
+        flash("Back on sale." if active else "Retired: no longer sold; history kept.", "success")
+    return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+
+
+def _stock_change(edition: Edition, change) -> None:
+    before = {"on_hand": edition.on_hand, "reserved": edition.reserved}
+    movement = change()
+    db.session.refresh(edition)
+    record(
+        current_user,
+        f"stock.{movement.reason}",
+        edition,
+        before=before,
+        after={"on_hand": edition.on_hand, "reserved": edition.reserved},
+        summary=f"{movement.delta:+d} {edition.book.title} ({edition.format.value})",
+    )
+
+
+@bp.post("/editions/<int:edition_id>/receive")
+def edition_receive(edition_id: int):
+    edition = _or_404(catalog_admin.get_edition, edition_id)
+    form = ReceiveStockForm(prefix="receive")
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    try:
+        _stock_change(
+            edition,
+            lambda: stock.receive_stock(
+                edition.id, form.quantity.data, actor_id=current_user.id, note=form.note.data or ""
+            ),
+        )
+    except BookstoreError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Received {form.quantity.data} copies.", "success")
+    return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+
+
+@bp.post("/editions/<int:edition_id>/adjust")
+def edition_adjust(edition_id: int):
+    edition = _or_404(catalog_admin.get_edition, edition_id)
+    form = AdjustStockForm(prefix="adjust")
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    try:
+        _stock_change(
+            edition,
+            lambda: stock.adjust_stock(
+                edition.id,
+                form.delta.data,
+                reason=form.reason.data,
+                actor_id=current_user.id,
+                note=form.note.data or "",
+            ),
+        )
+    except BookstoreError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Stock changed by {form.delta.data:+d}.", "success")
+    return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+
+
+def _first_error(form) -> str:
+    for field in form:
+        if field.errors:
+            return f"{field.label.text}: {field.errors[0]}"
+    return "Please check the form."
+
+
+@bp.post("/books/<int:book_id>/cover")
+def book_cover(book_id: int):
+    book = _or_404(catalog_admin.get_book, book_id)
+    form = CoverForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(url_for("staff.book", book_id=book.id), 303)
+    folder = Path(current_app.config["COVER_DIR"])
+    try:
+        cover = store_cover(form.cover.data.read(), folder)
+    except BookstoreError as exc:
+        flash(f"Cover refused: {exc}", "error")
+        return redirect(url_for("staff.book", book_id=book.id), 303)
+    old = book.cover_image
+    book.cover_image = cover.filename("large")
+    record(
+        current_user,
+        "book.cover",
+        book,
+        before={"cover_image": old},
+        after={"cover_image": book.cover_image},
+        summary=book.title,
+    )
+    db.session.commit()
+    if old:
+        remove_cover(old.removesuffix("-large.jpg"), folder)
+    flash("Cover uploaded.", "success")
+    return redirect(url_for("staff.book", book_id=book.id), 303)

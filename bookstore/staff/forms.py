@@ -1,0 +1,183 @@
+"""Back-office forms. Prices are typed in dollars and cents and converted once, here."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from bookstore.catalog.isbn import normalise_isbn, validate_isbn13
+from bookstore.catalog.models import ContributorRole, Format
+from bookstore.errors import InvalidISBN
+from bookstore.money import parse_amount
+
+ADJUST_REASONS = [
+    SelectChoice("count", "Stock count"),
+    SelectChoice("damage", "Damaged"),
+    SelectChoice("return", "Customer return"),
+    SelectChoice("correction", "Correction"),
+]
+
+
+class PriceField(StringField):
+    """A dollars-and-cents amount typed by a person; ``.cents`` holds the integer value."""
+
+    cents: int | None = None
+
+    def pre_validate(self, form):
+        self.cents = None
+        if not (self.data or "").strip():
+            return
+        try:
+            self.cents = parse_amount(self.data)
+        except ValueError:
+            raise ValidationError(
+                "Enter a price such as 16.00 (no more than two decimals)."
+            ) from None
+
+
+class BookForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    subtitle = StringField("Subtitle", validators=[Optional(), Length(max=300)])
+    original_title = StringField("Original title", validators=[Optional(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=10_000)])
+    languages = StringField(
+        "Languages",
+        default="en",
+        description="Two-letter codes separated by spaces, e.g. 'en' or 'en ru'.",
+        validators=[DataRequired(), Length(max=40)],
+    )
+    published_on = DateField("Publication date", validators=[Optional()])
+    series = StringField("Series", validators=[Optional(), Length(max=200)])
+    series_position = IntegerField(
+        "Position in series", validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    subjects = StringField(
+        "Subjects", description="Separated by semicolons.", validators=[Length(max=500)]
+    )
+    contributors = TextAreaField(
+        "Contributors",
+        description="One per line as 'Name | role' (author, translator, illustrator, editor, "
+        "introduction).",
+        validators=[Length(max=5000)],
+    )
+    featured = BooleanField("Featured on the home page")
+
+    def validate_languages(self, field):
+        codes = field.data.replace(",", " ").split()
+        if not codes or not all(len(c) == 2 and c.isalpha() for c in codes):
+            raise ValidationError("Use two-letter language codes such as 'en' or 'en ru'.")
+        field.data = " ".join(c.lower() for c in codes)
+
+    def validate_contributors(self, field):
+        self.parsed_contributors = []
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, _, role = line.partition("|")
+            role = (role.strip() or "author").lower()
+            try:
+                parsed_role = ContributorRole(role)
+            except ValueError:
+                raise ValidationError(f"Line {number}: unknown role {role!r}.") from None
+            if not name.strip() or len(name.strip()) > 200:
+                raise ValidationError(f"Line {number}: give the contributor's name.")
+            self.parsed_contributors.append((name.strip(), parsed_role))
+
+    @property
+    def subject_names(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in (self.subjects.data or "").split(";") if s.strip())
+
+
+class EditionForm(FlaskForm):
+    format = SelectField("Format", choices=[SelectChoice(f.value, f.label) for f in Format])
+    isbn13 = StringField("ISBN-13", validators=[DataRequired(), Length(max=20)])
+    price = PriceField("Price (USD)", validators=[DataRequired()])
+    pages = IntegerField("Pages", validators=[Optional(), NumberRange(min=1, max=100_000)])
+    published_on = DateField(
+        "Publication date of this edition",
+        description="Leave empty to use the book's date. A future date makes it a preorder.",
+        validators=[Optional()],
+    )
+    low_stock_threshold = IntegerField(
+        "Low-stock threshold",
+        description="Leave empty for the shop's default.",
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+    )
+    out_of_print = BooleanField("Out of print")
+
+    def validate_isbn13(self, field):
+        try:
+            field.data = validate_isbn13(normalise_isbn(field.data))
+        except InvalidISBN as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ReceiveStockForm(FlaskForm):
+    quantity = IntegerField(
+        "Copies received", validators=[InputRequired(), NumberRange(min=1, max=100_000)]
+    )
+    note = StringField("Note (supplier, delivery note)", validators=[Optional(), Length(max=500)])
+
+
+class AdjustStockForm(FlaskForm):
+    delta = IntegerField(
+        "Change in copies on hand",
+        description="Negative to remove copies, e.g. -2.",
+        validators=[InputRequired(), NumberRange(min=-100_000, max=100_000)],
+    )
+    reason = SelectField("Reason", choices=ADJUST_REASONS)
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+    def validate_delta(self, field):
+        if field.data == 0:
+            raise ValidationError("A change of zero changes nothing.")
+
+
+class CoverForm(FlaskForm):
+    cover = FileField("Cover image (JPEG, PNG or WebP)", validators=[FileRequired()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Catalog CSV file", validators=[FileRequired()])
+    dry_run = BooleanField("Dry run: show what would change without changing anything")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form for POST buttons, so they are CSRF-checked."""
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField("Carrier", validators=[DataRequired(), Length(max=60)])
+    tracking = StringField("Tracking number", validators=[Optional(), Length(max=100)])
+
+
+class RefundForm(FlaskForm):
+    scope = SelectField(
+        "Refund",
+        choices=[
+            SelectChoice("order", "The whole order (what is left of it)"),
+            SelectChoice("lines", "Only the copies chosen below"),
+        ],
+    )
+    reason = StringField("Reason", validators=[Optional(), Length(max=300)])
+    restock = BooleanField("Put the copies back in stock (a 'return' ledger entry)")
+
+
+class ReviewForm(FlaskForm):
+    decision = SelectField(
+        "Decision",
+        choices=[
+            SelectChoice("accept", "Accept the payment: the order is paid"),
+            SelectChoice("cancel", "Cancel the order and refund the payment"),
+        ],
+    )
+    note = StringField("Note for the order's history", validators=[DataRequired(), Length(max=500)])
