@@ -67,7 +67,10 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.catalog.views import bp as catalog_bp
     from bookstore.checkout.views import bp as checkout_bp
     from bookstore.checkout.webhooks import bp as stripe_webhook_bp
+    from bookstore.deals.views import bp as deals_bp
+    from bookstore.digest.views import bp as digest_bp
     from bookstore.journal.views import bp as journal_bp
+    from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
     from bookstore.staff.views import bp as staff_bp
 
@@ -79,6 +82,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(checkout_bp)
     app.register_blueprint(stripe_webhook_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(deals_bp, url_prefix="/deals")
+    app.register_blueprint(digest_bp, url_prefix="/digest")
 
 
 def register_web_hooks(app: Flask) -> None:

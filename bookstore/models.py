@@ -19,6 +19,7 @@ from bookstore.checkout.models import (  # noqa: F401
     ProcessedStripeEvent,
 )
 from bookstore.deals.models import Deal, DealClaim, DealFormat  # noqa: F401
+from bookstore.digest.models import DigestDelivery, Subscriber  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
 from bookstore.members.models import Membership  # noqa: F401
 from bookstore.staff.models import AuditEntry  # noqa: F401

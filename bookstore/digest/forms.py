@@ -1,0 +1,19 @@
+"""Digest forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+from wtforms.validators import DataRequired, Length
+
+
+class SignupForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+    )
+
+
+class UnsubscribeForm(FlaskForm):
+    """The confirm button on the unsubscribe page (the one-click POST needs no token)."""
+
+    class Meta:
+        csrf = False
