@@ -5,6 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
+    EmailField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -181,3 +183,98 @@ class ReviewForm(FlaskForm):
         ],
     )
     note = StringField("Note for the order's history", validators=[DataRequired(), Length(max=500)])
+
+
+class PostForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    summary = StringField("Summary", validators=[Optional(), Length(max=500)])
+    body_markdown = TextAreaField("Text (Markdown)", validators=[Optional(), Length(max=100_000)])
+    image_credit = StringField("Image credit", validators=[Optional(), Length(max=300)])
+    published_at = DateTimeLocalField(
+        "Publish at (UTC)",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        description="Leave empty to keep the post as a draft.",
+        validators=[Optional()],
+    )
+    tags = StringField("Tags", description="Separated by semicolons.", validators=[Length(max=500)])
+    books = TextAreaField(
+        "Related books",
+        description="One ISBN or book slug per line; shown under the post.",
+        validators=[Length(max=5000)],
+    )
+
+
+class DealForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = StringField("Short description", validators=[Optional(), Length(max=500)])
+    kind = SelectField(
+        "Kind",
+        choices=[
+            SelectChoice("percent_off", "Percent off"),
+            SelectChoice("amount_off", "Amount off"),
+            SelectChoice("fixed_price", "Fixed price"),
+        ],
+    )
+    value = StringField(
+        "Value",
+        description="A percentage such as 15 for percent off; an amount such as 3.00 otherwise.",
+        validators=[DataRequired(), Length(max=20)],
+    )
+    scope = SelectField(
+        "Applies to",
+        choices=[
+            SelectChoice("order", "The whole order"),
+            SelectChoice("editions", "Editions (ISBNs)"),
+            SelectChoice("books", "Books (ISBNs or slugs)"),
+            SelectChoice("subjects", "Subjects (names)"),
+            SelectChoice("formats", "Formats (paperback, hardcover, ebook)"),
+        ],
+    )
+    targets = TextAreaField(
+        "Targets",
+        description="One per line, for every scope but the whole order.",
+        validators=[Length(max=5000)],
+    )
+    min_order = PriceField("Minimum order (USD)", validators=[Optional()])
+    starts_at = DateTimeLocalField(
+        "Starts (UTC)",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired()],
+    )
+    ends_at = DateTimeLocalField(
+        "Ends (UTC)",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired()],
+    )
+    total_claims = IntegerField(
+        "Number of claims",
+        description="Leave empty for unlimited.",
+        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+    )
+    stacks = BooleanField("Stacks with other deals")
+
+
+class GrantMembershipForm(FlaskForm):
+    email = EmailField("Member's email", validators=[DataRequired(), Length(max=254)])
+    until = DateField("Member until", validators=[DataRequired()])
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+
+
+class EndMembershipForm(FlaskForm):
+    reason = StringField("Reason for ending", validators=[DataRequired(), Length(max=500)])
+
+
+class DealEditForm(FlaskForm):
+    """What can change once a deal exists: its wording, end, minimum and claim limit."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = StringField("Short description", validators=[Optional(), Length(max=500)])
+    ends_at = DateTimeLocalField(
+        "Ends (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[DataRequired()]
+    )
+    min_order = PriceField("Minimum order (USD)", validators=[Optional()])
+    total_claims = IntegerField(
+        "Number of claims",
+        description="Limited deals only; never below the claims already made.",
+        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+    )

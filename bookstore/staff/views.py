@@ -93,4 +93,9 @@ def audit_log():
 
 
 # The screens register their routes on ``bp`` when imported.
-from bookstore.staff import catalog_views, import_views, order_views  # noqa: E402, F401
+from bookstore.staff import (  # noqa: E402, F401
+    catalog_views,
+    content_views,
+    import_views,
+    order_views,
+)
