@@ -96,6 +96,7 @@ def audit_log():
 from bookstore.staff import (  # noqa: E402, F401
     catalog_views,
     content_views,
+    digest_views,
     import_views,
     order_views,
 )

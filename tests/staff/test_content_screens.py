@@ -213,3 +213,21 @@ def test_staff_grant_and_end_a_membership(app, staff_client):
     with app.app_context():
         assert not is_member(db.session.get(type(user), user_id), datetime.now(UTC))
     assert actions(app)[-2:] == ["membership.grant", "membership.end"]
+
+
+def test_digest_preview_for_members_and_subscribers(app, staff_client):
+    with app.app_context():
+        make_book("Fresh Off the Press", published_on=datetime.now(UTC).date())
+        db.session.commit()
+    page = staff_client.get("/staff/digest")
+    assert page.status_code == 200
+    assert b"Fresh Off the Press" in page.data
+    assert b"<iframe" in page.data
+    email = staff_client.get("/staff/digest/email.html?as=subscriber")
+    assert b"Fresh Off the Press" in email.data
+    policy = email.headers["Content-Security-Policy"]
+    assert "script" not in policy
+    assert "frame-ancestors 'self'" in policy
+    bad_week = staff_client.get("/staff/digest?week=2026-W99")
+    assert bad_week.status_code == 200
+    assert b"Showing this week instead" in bad_week.data
