@@ -1,0 +1,66 @@
+"""The cart page in Chromium: quantities update in place with JavaScript, and without it."""
+
+import pytest
+
+from bookstore.cart import services
+from bookstore.extensions import db
+from tests.factories import make_book
+from tests.fixtures.browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def guest_with_a_cart(live_server, context, quantity=1):
+    """Fill a guest cart in the database and give the browser its signed session cookie."""
+    app = live_server.app
+    with app.app_context():
+        paperback = make_book("Murder at the Dacha", price_cents=1600, on_hand=8).editions[0]
+        ebook = make_book("Moscow Nights", formats=("ebook",)).editions[0]
+        ebook.price_cents = 999
+        cart = services.open_cart(None, None)
+        services.add_item(cart, paperback.id, quantity, max_per_line=10)
+        services.add_item(cart, ebook.id, 1, max_per_line=10)
+        db.session.commit()
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"cart_token": cart.token})
+        paperback_id = paperback.id
+    context.add_cookies([{"name": "session", "value": cookie, "url": live_server.url}])
+    return paperback_id
+
+
+def test_changing_a_quantity_updates_the_totals_in_place(live_server, page):
+    edition_id = guest_with_a_cart(live_server, page.context)
+    page.goto(f"{live_server.url}/cart")
+    assert (
+        page.locator("[data-cart-total]").inner_text() == "$30.99"
+    )  # 16.00 + 9.99 + 5.00 shipping
+    page.evaluate("window.stayedOnPage = true")
+    page.select_option(f"#qty-{edition_id}", "3")
+    total = page.locator("[data-cart-total]")
+    total.filter(has_text="$57.99").wait_for()
+    assert page.locator(f'[data-edition-id="{edition_id}"] [data-line-total]').inner_text() == (
+        "$48.00"
+    )
+    assert page.locator("[data-cart-shipping]").inner_text() == "Free"
+    assert page.locator(".cart-count").inner_text() == "4"
+    assert page.evaluate("window.stayedOnPage") is True, "no reload"
+    assert page.js_errors == []
+    page.reload()
+    assert page.locator("[data-cart-total]").inner_text() == "$57.99"
+    assert_accessible(page)
+
+
+def test_the_cart_works_without_javascript(live_server, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        edition_id = guest_with_a_cart(live_server, context)
+        page.goto(f"{live_server.url}/cart")
+        page.select_option(f"#qty-{edition_id}", "2")
+        page.get_by_role("button", name="Update quantity of Murder at the Dacha").click()
+        page.wait_for_url(f"{live_server.url}/cart")
+        assert page.locator("[data-cart-total]").inner_text() == "$46.99"
+        assert "quantity 2" in page.locator(".flashes").inner_text()
+        page.get_by_role("button", name="Remove Moscow Nights (Ebook)").click()
+        assert page.locator("[data-cart-total]").inner_text() == "$37.00"
+    finally:
+        context.close()
