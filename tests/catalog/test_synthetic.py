@@ -1,0 +1,81 @@
+"""The synthetic catalog for load tests: plausible, valid, searchable, and safe to run twice."""
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from bookstore.catalog.isbn import is_valid_isbn13
+from bookstore.catalog.models import Book, Edition, StockMovement
+from bookstore.catalog.search import search_books
+from bookstore.catalog.synthetic import ISBN_PREFIX, generate_books
+from bookstore.extensions import db
+from tests.factories import make_book
+
+
+def quiet(_line: str) -> None:
+    pass
+
+
+def test_generated_books_have_one_to_three_editions_with_valid_unique_isbns(app_ctx):
+    result = generate_books(40, seed=7, echo=quiet)
+    assert result.books == 40
+    books = db.session.scalars(select(Book)).all()
+    assert len(books) == 40
+    for book in books:
+        assert 1 <= len(book.editions) <= 3
+        assert len({e.format for e in book.editions}) == len(book.editions)
+        assert book.authors, book.title
+        assert book.subjects, book.title
+        assert book.description
+    isbns = db.session.scalars(select(Edition.isbn13)).all()
+    assert len(isbns) == len(set(isbns)) == result.editions
+    assert all(is_valid_isbn13(i) and i.startswith(ISBN_PREFIX) for i in isbns)
+
+
+def test_ebooks_have_no_stock_and_print_stock_is_in_the_ledger(app_ctx):
+    generate_books(40, seed=3, echo=quiet)
+    for edition in db.session.scalars(select(Edition)):
+        if not edition.is_physical:
+            assert edition.on_hand == 0
+        ledger = db.session.scalar(
+            select(func.coalesce(func.sum(StockMovement.delta), 0)).where(
+                StockMovement.edition_id == edition.id
+            )
+        )
+        assert ledger == edition.on_hand
+        assert edition.price_cents > 0
+
+
+def test_search_finds_generated_books_by_title_and_isbn(app_ctx):
+    generate_books(30, seed=11, echo=quiet)
+    book = db.session.scalars(select(Book).order_by(Book.id.desc())).first()
+    found = search_books(db.session, book.title)
+    assert book.id in [b.id for b in found.books]
+    exact = search_books(db.session, book.editions[0].isbn13)
+    assert [b.id for b in exact.books] == [book.id]
+
+
+def test_running_twice_with_the_same_seed_adds_more_books_without_collisions(app_ctx):
+    generate_books(25, seed=1, echo=quiet)
+    generate_books(25, seed=1, echo=quiet)
+    slugs = db.session.scalars(select(Book.slug)).all()
+    isbns = db.session.scalars(select(Edition.isbn13)).all()
+    assert len(slugs) == len(set(slugs)) == 50
+    assert len(isbns) == len(set(isbns))
+    assert max(Counter(db.session.scalars(select(Book.title))).values()) <= 50
+
+
+def test_ordinary_writes_after_a_run_still_work_and_are_indexed(app_ctx):
+    generate_books(10, seed=5, echo=quiet)
+    make_book("Zebra Samovar Quintessence")
+    db.session.commit()
+    assert [b.title for b in search_books(db.session, "quintessence").books] == [
+        "Zebra Samovar Quintessence"
+    ]
+
+
+def test_generate_command_reports_progress(runner):
+    result = runner.invoke(args=["demo", "generate", "--books", "12", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "12 / 12 books" in result.output
+    assert "Done: 12 books" in result.output
