@@ -175,31 +175,44 @@ def commit_sale(order_id: int, *, actor_id: int | None = None) -> None:
     """
     held = _held_by_order(order_id)
     had_hold = _claim_hold(order_id)
-    with db.session.begin_nested():
-        for edition_id in sorted(held):
-            n = held[edition_id]
-            stmt = update(Edition).where(Edition.id == edition_id)
-            if had_hold:
-                stmt = stmt.values(on_hand=Edition.on_hand - n, reserved=Edition.reserved - n)
-            else:
-                stmt = stmt.where(Edition.on_hand - Edition.reserved >= n).values(
-                    on_hand=Edition.on_hand - n
-                )
-            result = db.session.execute(stmt, execution_options={"synchronize_session": False})
-            if result.rowcount != 1:
-                raise OutOfStock(
-                    f"{_title(edition_id) or 'A book'} sold out before the payment arrived.",
-                    edition_id=edition_id,
-                )
-            db.session.add(
-                StockMovement(
-                    edition_id=edition_id,
-                    delta=-n,
-                    reason="sale",
-                    order_id=order_id,
-                    actor_id=actor_id,
-                )
+    done: list[int] = []
+    for edition_id in sorted(held):
+        n = held[edition_id]
+        stmt = update(Edition).where(Edition.id == edition_id)
+        if had_hold:
+            stmt = stmt.values(on_hand=Edition.on_hand - n, reserved=Edition.reserved - n)
+        else:
+            stmt = stmt.where(Edition.on_hand - Edition.reserved >= n).values(
+                on_hand=Edition.on_hand - n
             )
+        result = db.session.execute(stmt, execution_options={"synchronize_session": False})
+        if result.rowcount != 1:
+            # Undo this call's own changes in the same transaction (no savepoint: SQLite's
+            # driver would commit one that opens the transaction), then refuse.
+            for undo_id in done:
+                db.session.execute(
+                    update(Edition)
+                    .where(Edition.id == undo_id)
+                    .values(on_hand=Edition.on_hand + held[undo_id]),
+                    execution_options={"synchronize_session": False},
+                )
+            _expire_cached(held)
+            raise OutOfStock(
+                f"{_title(edition_id) or 'A book'} sold out before the payment arrived.",
+                edition_id=edition_id,
+            )
+        done.append(edition_id)
+    for edition_id in sorted(held):
+        db.session.add(
+            StockMovement(
+                edition_id=edition_id,
+                delta=-held[edition_id],
+                reason="sale",
+                order_id=order_id,
+                actor_id=actor_id,
+            )
+        )
+    db.session.flush()
     _expire_cached(held)
 
 

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bookstore.catalog import stock
 from bookstore.checkout.fulfilment import fulfil_checkout
@@ -38,15 +37,25 @@ def _as_dict(obj: Any) -> dict:
     return dict(obj or {})
 
 
-def record_once(event_id: str, event_type: str) -> bool:
-    """Record the event id; False when it was already recorded (a duplicate delivery)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProcessedStripeEvent(event_id=event_id, event_type=event_type))
-            db.session.flush()
-    except IntegrityError:
-        return False
-    return True
+def record_once(event_id: str, event_type: str, *, now: datetime) -> bool:
+    """Record the event id; False when it was already recorded (a duplicate delivery).
+
+    ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent delivery of the same event waits for
+    the first transaction and then inserts nothing. (No savepoint: SQLite's driver would
+    commit a savepoint that opens the transaction.)
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (
+        insert(ProcessedStripeEvent.__table__)
+        .values(event_id=event_id, event_type=event_type, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+        .returning(ProcessedStripeEvent.__table__.c.id)
+    )
+    return db.session.execute(stmt).scalar() is not None
 
 
 def handle_event(event: Any, *, now: datetime) -> str:
@@ -62,7 +71,7 @@ def handle_event(event: Any, *, now: datetime) -> str:
     if event_type not in HANDLED:
         return "ignored"
     obj = ((data.get("data") or {}).get("object")) or {}
-    if not record_once(event_id, event_type):
+    if not record_once(event_id, event_type, now=now):
         return "duplicate"
     if event_type == "charge.refunded":
         return apply_refund(obj, now=now)

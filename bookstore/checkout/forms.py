@@ -7,7 +7,7 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from bookstore.checkout.services import ShippingAddress
 
@@ -55,7 +55,8 @@ def _strip(value):
 
 
 def _text(label: str, *, required: bool = True, max_length: int = 100, autocomplete: str = ""):
-    validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
+    # No Optional() for the others: it would stop the chain before the form's own checks.
+    validators = [InputRequired(f"Enter the {label.lower()}.")] if required else []
     validators.append(Length(max=max_length, message=f"At most {max_length} characters."))
     return StringField(
         label,

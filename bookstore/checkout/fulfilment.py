@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 
@@ -21,8 +21,8 @@ from bookstore.cart.models import CartLine
 from bookstore.catalog import stock
 from bookstore.checkout import gateway
 from bookstore.checkout.models import DownloadLink, Order, OrderLine
-from bookstore.checkout.services import move_order, order_by_session
-from bookstore.checkout.states import OrderState
+from bookstore.checkout.services import move_order, order_by_session, record_event
+from bookstore.checkout.states import OrderState, check_move
 from bookstore.errors import NotFound, OutOfStock
 from bookstore.extensions import db
 from bookstore.mail import send_after_commit
@@ -117,33 +117,39 @@ def fulfil_checkout(session_id: str, *, now: datetime, actor: str = "stripe") ->
         )
         return Fulfilment(order, False, session.payment_status)
 
+    # The guard: of all concurrent callers, exactly one moves the order out of pending.
+    won = move_order(
+        order,
+        OrderState.PENDING_PAYMENT,
+        OrderState.PAID,
+        actor=actor,
+        record=False,
+        paid_at=now,
+        stripe_payment_intent=session.payment_intent,
+        stripe_session_id=session.id,
+    )
+    if not won:
+        return Fulfilment(order, False, session.payment_status)
     try:
-        with db.session.begin_nested():
-            won = move_order(
-                order,
-                OrderState.PENDING_PAYMENT,
-                OrderState.PAID,
-                actor=actor,
-                note="Payment received.",
-                paid_at=now,
-                stripe_payment_intent=session.payment_intent,
-                stripe_session_id=session.id,
-            )
-            if not won:
-                return Fulfilment(order, False, session.payment_status)
-            stock.commit_sale(order.id)
+        stock.commit_sale(order.id)
     except OutOfStock as exc:
-        # The hold had lapsed and the copies were sold meanwhile: paid, but not fulfillable.
-        move_order(
-            order,
-            OrderState.PENDING_PAYMENT,
-            OrderState.NEEDS_REVIEW,
-            actor=actor,
-            note=str(exc),
-            review_reason=str(exc)[:300],
-            stripe_payment_intent=session.payment_intent,
+        # The hold had lapsed and the copies were sold meanwhile: paid but not fulfillable.
+        # "paid" is not committed yet, so this transaction's move is pending -> needs_review.
+        check_move(OrderState.PENDING_PAYMENT, OrderState.NEEDS_REVIEW)
+        db.session.execute(
+            update(Order)
+            .where(Order.id == order.id)
+            .values(state=OrderState.NEEDS_REVIEW, paid_at=None, review_reason=str(exc)[:300]),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.expire(order)
+        record_event(
+            order, OrderState.PENDING_PAYMENT, OrderState.NEEDS_REVIEW, actor=actor, note=str(exc)
         )
         return Fulfilment(order, False, session.payment_status)
+    record_event(
+        order, OrderState.PENDING_PAYMENT, OrderState.PAID, actor=actor, note="Payment received."
+    )
 
     _empty_cart(order)
     links = _create_download_links(order, now=now)
@@ -198,11 +204,18 @@ def download_links_of(order: Order) -> list[tuple[OrderLine, DownloadLink, str]]
     return [(link.line, link, download_token(link)) for link in order.download_links]
 
 
+def _external_url(endpoint: str, **values) -> str:
+    """An absolute URL, also from the CLI (``flask checkout expire-stale`` fulfils too)."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config.get("SHOP_BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
 def _send_confirmation(order: Order, links: list[tuple[OrderLine, str]]) -> None:
-    order_url = url_for("checkout.guest_order", token=order_link_token(order), _external=True)
-    downloads = [
-        (line, url_for("checkout.download", token=token, _external=True)) for line, token in links
-    ]
+    order_url = _external_url("checkout.guest_order", token=order_link_token(order))
+    downloads = [(line, _external_url("checkout.download", token=token)) for line, token in links]
     send_after_commit(
         order.email,
         f"Order confirmed: {order.reference[:8]}",

@@ -112,17 +112,10 @@ def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) 
     the attempt, so a network retry returns the same session instead of a second one.
     """
     currency = order.currency.lower()
-    line_items: list[dict[str, Any]] = [
-        {
-            "quantity": line.quantity,
-            "price_data": {
-                "currency": currency,
-                "unit_amount": line.unit_price_cents,
-                "product_data": {"name": line.display_name},
-            },
-        }
-        for line in order.lines
-    ]
+    # Hook (engineer H): book lines at their amounts after member deals (whole cents).
+    from bookstore.deals.orders import payment_line_items
+
+    line_items: list[dict[str, Any]] = payment_line_items(order)
     if order.shipping_cents:
         line_items.append(
             {

@@ -104,13 +104,17 @@ def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config
     has_physical = any(p.edition.is_physical for p in lines)
     method = shipping_method if has_physical else "none"
     shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
+    # Hook (engineer H): member deals chosen in the cart, computed by the server.
+    from bookstore.deals.orders import cart_deal_discount
+
+    discount = cart_deal_discount(cart, lines, now=now)
     return Quote(
         pricing=pricing,
         shipping_method=method,
         subtotal_cents=subtotal,
         shipping_cents=shipping,
-        discount_cents=0,
-        total_cents=subtotal + shipping,
+        discount_cents=discount,
+        total_cents=subtotal + shipping - discount,
         currency=str(config.get("CURRENCY", "USD")).upper(),
     )
 
@@ -146,13 +150,15 @@ def move_order(
     user_id: int | None = None,
     note: str = "",
     guard=None,
+    record: bool = True,
     **values,
 ) -> bool:
     """Move an order from ``source`` to ``target`` with one conditional UPDATE.
 
     Raises InvalidTransition for a move the table forbids; returns False (and changes
     nothing) when the order is no longer in ``source`` because someone else moved it first
-    (or ``guard``, an extra SQL condition, does not hold).
+    (or ``guard``, an extra SQL condition, does not hold). ``record=False`` leaves the
+    history line to the caller (fulfilment writes it once it knows the outcome).
     """
     check_move(source, target)
     conditions = [Order.id == order.id, Order.state == source]
@@ -165,8 +171,13 @@ def move_order(
     db.session.expire(order)
     if result.rowcount != 1:
         return False
-    record_event(order, source, target, actor=actor, user_id=user_id, note=note)
-    db.session.flush()
+    # Hook (engineer H): paid redeems the order's deal claims, cancelled/expired release them.
+    from bookstore.deals.orders import order_moved
+
+    order_moved(order.id, target.value, now=utcnow())
+    if record:
+        record_event(order, source, target, actor=actor, user_id=user_id, note=note)
+        db.session.flush()
     return True
 
 
@@ -242,6 +253,10 @@ def place_order(
         )
     db.session.add(order)
     db.session.flush()
+    # Hook (engineer H): the chosen deal claims become 'applied' to this order.
+    from bookstore.deals.orders import apply_cart_deals_to_order
+
+    apply_cart_deals_to_order(order, cart, quote.lines, now=now)
     record_event(order, None, OrderState.PENDING_PAYMENT, actor=_actor(user), user_id=_uid(user))
     hold(order, now=now, config=config)
     return order
