@@ -9,6 +9,7 @@ set and in memory otherwise; if Redis goes down, Flask-Limiter falls back to mem
 from __future__ import annotations
 
 import hashlib
+import os
 
 from flask import current_app, request
 
@@ -16,19 +17,24 @@ IP_MESSAGE = "Too many attempts from your network. Wait a minute, then try again
 ACCOUNT_MESSAGE = "Too many attempts for this account. Wait a minute, then try again."
 
 
+def _setting(name: str, default: str) -> str:
+    # App config first (tests, create_app), then the environment, then the default.
+    return current_app.config.get(name) or os.environ.get(name) or default
+
+
 def ip_limit() -> str:
     """Attempts allowed per client IP."""
-    return current_app.config.get("ACCOUNT_RATELIMIT_PER_IP") or "10/minute"
+    return _setting("ACCOUNT_RATELIMIT_PER_IP", "10/minute")
 
 
 def account_limit() -> str:
     """Attempts allowed per email address, whichever IPs they come from."""
-    return current_app.config.get("ACCOUNT_RATELIMIT_PER_ACCOUNT") or "5/minute"
+    return _setting("ACCOUNT_RATELIMIT_PER_ACCOUNT", "5/minute")
 
 
 def signup_limit() -> str:
     """Sign-ups allowed per client IP."""
-    return current_app.config.get("SIGNUP_RATELIMIT_PER_IP") or "10/hour"
+    return _setting("SIGNUP_RATELIMIT_PER_IP", "10/hour")
 
 
 def submitted_email() -> str:

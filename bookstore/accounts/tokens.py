@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -22,7 +23,13 @@ DEFAULT_MAX_AGE = 3600
 
 def reset_max_age() -> int:
     """How long a reset link works, in seconds (``PASSWORD_RESET_MAX_AGE``, default 1 hour)."""
-    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE") or DEFAULT_MAX_AGE)
+    raw = current_app.config.get("PASSWORD_RESET_MAX_AGE") or os.environ.get(
+        "PASSWORD_RESET_MAX_AGE", ""
+    )
+    try:
+        return max(int(raw), 1) if str(raw).strip() else DEFAULT_MAX_AGE
+    except ValueError:
+        return DEFAULT_MAX_AGE
 
 
 def _serializer() -> URLSafeTimedSerializer:

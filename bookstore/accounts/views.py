@@ -94,6 +94,8 @@ def login():
     """Log in with email and password; the same answer for a wrong email or password."""
     form = LoginForm()
     if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         password = form.password.data

@@ -136,3 +136,11 @@ def test_header_shows_log_in_or_the_user_and_a_log_out_button(app, client):
     page = client.get("/").get_data(as_text=True)
     assert "Anna Petrova" in page
     assert 'action="/account/logout" method="post"' in page
+
+
+def test_a_logged_in_user_opening_the_login_page_goes_on(app, client):
+    add_user(app)
+    log_in(client, "anna@example.com")
+    assert client.get("/account/login").location == "/account/"
+    assert client.get("/account/login?next=/cart").location == "/cart"
+    assert client.get("/account/login?next=//evil.example").location == "/account/"
