@@ -127,8 +127,21 @@ def build_email(
     return message
 
 
+def _make_log_visible() -> None:
+    # Where an .eml landed is how a new user finds their reset link offline: if logging was
+    # never configured (flask run, gunicorn), INFO would be dropped, so print it to stderr.
+    if log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in mail: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 def deliver(message: EmailMessage, transport: Transport) -> str:
     """Hand ``message`` to ``transport`` and log where it went."""
+    _make_log_visible()
     where = transport.deliver(message)
     if transport.server:
         log.info("Email %r to %s sent through %s", message["Subject"], message["To"], where)

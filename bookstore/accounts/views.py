@@ -64,6 +64,10 @@ def _limited(view):
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(signup_limit, methods=["POST"], error_message=IP_MESSAGE)
+# Per address too: a taken address emails its owner, which must not become a mail bomb.
+@limiter.limit(
+    account_limit, key_func=submitted_email, methods=["POST"], error_message=ACCOUNT_MESSAGE
+)
 def signup():
     """Create an account and log in at once; a taken address gets a neutral answer."""
     if current_user.is_authenticated:

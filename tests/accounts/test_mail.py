@@ -114,3 +114,37 @@ def test_with_mail_server_set_messages_go_through_smtp(make_app, smtp_server, tm
     assert "Hello Anna" in html_body(message)
     assert smtp_server.envelopes[0].rcpt_tos == ["anna@example.com"]
     assert len(Outbox(app.config["MAIL_OUTBOX"])) == 0
+
+
+def test_smtp_login_is_used_when_a_username_is_set(make_app):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.fixtures.mail import SMTPServer, _CollectingHandler, _free_port
+
+    logins = []
+
+    def authenticator(_server, _session, _envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    server = SMTPServer(host="127.0.0.1", port=_free_port())
+    controller = Controller(
+        _CollectingHandler(server),
+        hostname=server.host,
+        port=server.port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        app = make_app(**server.config, MAIL_USERNAME="mailer", MAIL_PASSWORD="s3cret")
+        with app.app_context():
+            send_email("anna@example.com", "Welcome", "welcome", **WELCOME)
+        bad = make_app(**server.config, MAIL_USERNAME="mailer", MAIL_PASSWORD="wrong")
+        with bad.app_context(), pytest.raises(MailError):
+            send_email("anna@example.com", "Welcome", "welcome", **WELCOME)
+    finally:
+        controller.stop()
+    assert [login for _m, login, _p in logins] == [b"mailer", b"mailer"]
+    assert len(server.messages) == 1

@@ -184,3 +184,21 @@ def test_sign_up_is_limited_per_ip(make_app):
     ]
     assert codes == [200, 200, 429]
     limiter.reset()
+
+
+def test_sign_up_with_one_address_is_limited_so_its_owner_is_not_mail_bombed(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    limiter.reset()
+    email = unique_email()
+    codes = [
+        app.test_client()
+        .post(
+            "/account/signup",
+            data={"name": "x", "email": email},
+            environ_base={"REMOTE_ADDR": random_ip()},
+        )
+        .status_code
+        for _ in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+    limiter.reset()
