@@ -30,6 +30,7 @@ from bookstore.catalog.models import (
     Subject,
 )
 from bookstore.dbtypes import utcnow
+from bookstore.deals.demo import load_demo_deals
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
 from bookstore.money import parse_amount
@@ -52,6 +53,7 @@ class DemoReport:
     editions_updated: int = 0
     posts_created: int = 0
     posts_updated: int = 0
+    deals_created: int = 0
     skipped: bool = False
 
     @property
@@ -63,13 +65,15 @@ class DemoReport:
             + self.editions_updated
             + self.posts_created
             + self.posts_updated
+            + self.deals_created
         )
 
     def summary(self) -> str:
         return (
             f"Demo catalog: {self.books_created} books added, {self.books_updated} updated; "
             f"{self.editions_created} editions added, {self.editions_updated} updated; "
-            f"{self.posts_created} journal posts added, {self.posts_updated} updated."
+            f"{self.posts_created} journal posts added, {self.posts_updated} updated; "
+            f"{self.deals_created} member deals added."
         )
 
 
@@ -105,7 +109,7 @@ def load_demo(
     today: date | None = None,
     data: dict[str, Any] | None = None,
 ) -> DemoReport:
-    """Upsert the demo books, editions and posts, then commit once.
+    """Upsert the demo books, editions, posts and member deals, then commit once.
 
     With ``if_empty`` nothing happens when the catalog already has a book.
     """
@@ -118,6 +122,7 @@ def load_demo(
         loader.upsert_book(entry)
     for entry in data.get("posts", []):
         loader.upsert_post(entry)
+    loader.report.deals_created = load_demo_deals(utcnow())
     db.session.commit()
     echo(loader.report.summary())
     return loader.report

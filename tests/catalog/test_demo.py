@@ -256,6 +256,13 @@ def test_journal_posts_are_loaded_with_tags_and_books(app_ctx):
     assert db.session.scalar(select(func.count()).select_from(Post)) >= 2
 
 
+def test_load_adds_the_demo_member_deals_once(app_ctx):
+    first = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
+    second = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
+    assert first.deals_created == 3
+    assert second.deals_created == 0
+
+
 def test_flask_demo_load_command(runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
