@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from bookstore.cart import forms, services
@@ -177,7 +178,13 @@ def _cart_count() -> int:
     if not has_request_context():
         return 0
     # One query at most; none for a guest without a cart token.
-    return services.cart_item_count(_visitor(), _token())
+    try:
+        return services.cart_item_count(_visitor(), _token())
+    except SQLAlchemyError:
+        # The header count must never stop a page (an error page above all) from rendering.
+        db.session.rollback()
+        current_app.logger.warning("Cart count unavailable", exc_info=True)
+        return 0
 
 
 def _offer(edition):

@@ -64,3 +64,33 @@ def test_the_cart_works_without_javascript(live_server, chromium):
         assert page.locator("[data-cart-total]").inner_text() == "$37.00"
     finally:
         context.close()
+
+
+def test_guest_adds_two_books_signs_up_and_finds_them_in_the_cart(live_server, page):
+    app = live_server.app
+    with app.app_context():
+        dacha = make_book("Murder at the Dacha", price_cents=1600, on_hand=8)
+        nights = make_book("Moscow Nights", formats=("ebook",))
+        db.session.commit()
+        slugs = [dacha.slug, nights.slug]
+    for slug in slugs:
+        page.goto(f"{live_server.url}/books/{slug}")
+        page.locator("form.add-to-cart button[type=submit]").first.click()
+        page.locator(".flash-success").filter(has_text="to your cart").wait_for()
+    assert page.locator(".cart-count").inner_text() == "2"
+
+    page.goto(f"{live_server.url}/account/signup")
+    page.fill("input[name=name]", "Anna Pavlova")
+    page.fill("input[name=email]", "anna@example.com")
+    page.fill("input[name=password]", "Volga sunsets over Kazan 1987!")
+    page.fill("input[name=confirm]", "Volga sunsets over Kazan 1987!")
+    page.get_by_role("button", name="Create my account").click()
+    page.locator(".flashes").filter(has_text="from your guest cart").wait_for()
+
+    page.goto(f"{live_server.url}/cart")
+    rows = page.locator("tr.cart-line")
+    assert rows.count() == 2
+    assert "Murder at the Dacha" in rows.nth(0).inner_text()
+    assert "Moscow Nights" in rows.nth(1).inner_text()
+    assert page.locator(".cart-count").inner_text() == "2"
+    assert page.js_errors == []

@@ -347,3 +347,17 @@ def test_checkout_button_only_when_checkout_exists(app, client, edition):
 
 def test_get_on_a_post_endpoint_is_not_allowed(client):
     assert client.get("/cart/add").status_code == 405
+
+
+def test_cart_count_failure_never_breaks_a_page(app, client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*_args):
+        raise OperationalError("SELECT", {}, Exception("database went away"))
+
+    monkeypatch.setattr(services, "cart_item_count", broken)
+    with client.session_transaction() as session:
+        session["cart_token"] = services.new_token()
+    response = client.get("/cart")
+    assert response.status_code == 200
+    assert 'aria-label="0 items in cart"' in page(response)
