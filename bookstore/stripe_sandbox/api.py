@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from bookstore.stripe_sandbox import checkout, payments
-from bookstore.stripe_sandbox.core import EVENT_TYPES, Sandbox
+from bookstore.stripe_sandbox.core import Sandbox
 from bookstore.stripe_sandbox.errors import StripeError
 from bookstore.stripe_sandbox.params import as_choice, as_str, decode, expansions, reject_unknown
 from bookstore.stripe_sandbox.store import new_id
@@ -288,6 +288,3 @@ def list_events(sb: Sandbox, params: dict, req: dict) -> dict:
 def retrieve_event(sb: Sandbox, params: dict, req: dict, event_id: str) -> dict:
     """Retrieve an event."""
     return sb.render(sb.fetch("events", event_id, "event", "id"), expansions(params))
-
-
-__all__ = ["EVENT_TYPES", "bp", "json_response"]

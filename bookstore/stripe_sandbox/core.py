@@ -10,6 +10,7 @@ import secrets
 import threading
 from typing import Any
 
+from bookstore.stripe_sandbox.checkout import expire_overdue, line_items_page
 from bookstore.stripe_sandbox.errors import StripeError, invalid_param, no_such
 from bookstore.stripe_sandbox.params import as_int, as_str
 from bookstore.stripe_sandbox.store import Store, new_id
@@ -103,8 +104,6 @@ class Sandbox:
         self.store.save()
 
     def _sweep_loop(self) -> None:
-        from bookstore.stripe_sandbox.checkout import expire_overdue
-
         while not self._stop.wait(self.sweep_interval):
             with self.lock:
                 if expire_overdue(self):
@@ -122,8 +121,6 @@ class Sandbox:
 
     def advance_clock(self, seconds: int) -> int:
         """Move the stand-in's clock forward (a test clock): sessions can then pass expiry."""
-        from bookstore.stripe_sandbox.checkout import expire_overdue
-
         with self.lock:
             self.store.data["clock_offset"] += int(seconds)
             expire_overdue(self)
@@ -187,8 +184,6 @@ class Sandbox:
         if field not in targets:
             raise invalid_param("expand", f"This property cannot be expanded ({path}).")
         if field == "line_items":
-            from bookstore.stripe_sandbox.checkout import line_items_page
-
             obj[field] = line_items_page(self, obj["id"], {})
         else:
             value = obj.get(field)
