@@ -258,3 +258,12 @@ def test_demo_post_on_the_sino_soviet_relationship_is_shown_with_its_books(app_c
     assert "Benson Bobrick" in html
     listing = _text(client.get("/journal/tags/russia-file"))
     assert "Comrades, Rivals, Neighbours" in listing
+
+
+def test_post_invites_readers_to_the_weekly_digest(app_ctx, client):
+    post = make_post()
+    db.session.commit()
+    html = _text(client.get(f"/journal/{post.slug}"))
+    if "digest.signup" in app_ctx.view_functions:
+        assert 'href="/digest/"' in html
+        assert client.get("/digest/").status_code == 200
