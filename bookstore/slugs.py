@@ -5,6 +5,8 @@ from slugify import slugify
 
 def make_slug(text: str, max_length: int = 80) -> str:
     """``'Davai! The Russians'`` becomes ``'davai-the-russians'``."""
+    # Apostrophes join a word ("Russia's" -> "russias"), they do not split it.
+    text = text.replace("'", "").replace("\u2019", "")
     return slugify(text, max_length=max_length, word_boundary=True) or "item"
 
 

@@ -18,3 +18,7 @@ def test_empty_text_still_gets_a_slug():
 def test_unique_slug_adds_a_number_when_taken():
     taken = {"murder-at-the-dacha", "murder-at-the-dacha-2"}
     assert unique_slug("Murder at the Dacha", taken.__contains__) == "murder-at-the-dacha-3"
+
+
+def test_apostrophes_do_not_split_words():
+    assert make_slug("Russia\u2019s Int'l Relations") == "russias-intl-relations"
