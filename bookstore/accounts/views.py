@@ -80,7 +80,8 @@ def signup():
             )
         except BookstoreError as error:
             db.session.rollback()
-            form.password.errors.append(str(error))
+            field = form.email if isinstance(error, services.EmailUnavailable) else form.password
+            field.errors.append(str(error))
         else:
             db.session.commit()
             if user is None:

@@ -133,3 +133,21 @@ def test_sign_up_page_renders_a_labelled_form(client):
 def test_logged_in_user_visiting_sign_up_goes_to_the_account(client, app):
     sign_up(client)
     assert client.get("/account/signup").location == "/account/"
+
+
+def test_racing_sign_ups_with_one_address_make_one_account_and_no_error(pg_app):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(4)
+
+    def attempt(_):
+        client = pg_app.test_client()
+        barrier.wait()
+        return sign_up(client, email="race@example.com").status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(attempt, range(4)))
+
+    assert set(codes) <= {200, 302}
+    assert count_users(pg_app) == 1
