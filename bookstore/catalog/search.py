@@ -6,14 +6,16 @@ it is cut to a sane length, stripped of control characters and split into word t
 and digits only), and only those tokens -- each quoted and given a prefix marker -- reach the
 database's query parser. No user text is ever passed to ``MATCH`` or ``to_tsquery`` as is.
 
-Ranking: books whose title contains every word come first, then by relevance (bm25 with column
-weights on SQLite, ``ts_rank`` over the weighted vector on PostgreSQL), then by id.
+Ranking: books whose title contains every word come first, then the others; within each, by
+relevance (bm25 with column weights on SQLite, ``ts_rank`` over the weighted vector on
+PostgreSQL), newest first on ties and for very broad queries (see ``_Matcher``).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -27,6 +29,8 @@ MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box 
 MAX_TERMS = 10  # words kept from a query; more adds cost without changing the answer
 MAX_TERM_LENGTH = 40  # longer "words" are noise (no title word is that long)
 PAGE_SIZE = 20
+MAX_RESULTS = 1000  # counted and paged; "1,000+ books match" beyond (never a full COUNT)
+VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
 
 _WORD = re.compile(r"[^\W_]+")
 _ISBN_LIKE = re.compile(r"[0-9][0-9\s\-\u2010\u2011\u2013]*[0-9Xx]")
@@ -54,6 +58,7 @@ class SearchResults:
     pages: int
     per_page: int
     isbn_match: bool = False
+    total_capped: bool = False
     did_you_mean: str | None = None
     subjects: list[Subject] = field(default_factory=list)
 
@@ -128,71 +133,108 @@ def search_books(session: Session, raw_query: str | None, page: int = 1) -> Sear
             results.total, results.pages, results.isbn_match = 1, 1, True
             return results
 
-    total = count_matches(session, query.terms)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    matcher = _Matcher(session, query.terms)
+    total = matcher.count()
+    results.total_capped = total > MAX_RESULTS
+    shown = min(total, MAX_RESULTS)
+    pages = max((shown + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(page, pages)
-    ids = _matching_ids(session, query.terms, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    offset = (page - 1) * PAGE_SIZE
+    limit = min(PAGE_SIZE, shown - offset)  # never past the MAX_RESULTS that were counted
+    ids = matcher.page_ids(offset=offset, limit=limit, ranked=not results.total_capped)
     results.books = _load_books(session, ids)
-    results.total, results.page, results.pages = total, page, pages
+    results.total, results.page, results.pages = shown, page, pages
     if total == 0:
         results.did_you_mean = did_you_mean(session, query)
         results.subjects = _subjects(session)
     return results
 
 
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _fts5_query(terms: tuple[str, ...], column: str | None = None) -> str:
-    # Terms hold only letters and digits, so quoting them cannot break out of the string.
-    words = " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms)
-    return f"{column} : ({words})" if column else words
-
-
-def _tsquery(terms: tuple[str, ...], weights: str = "") -> str:
-    # Letters and digits only (see parse_query): no tsquery operator can come from the user.
-    return " & ".join(f"{t}:*{weights}" if len(t) > 1 else f"{t}:{weights}" for t in terms)
-
-
 def count_matches(session: Session, terms: tuple[str, ...]) -> int:
-    """How many books match every term (as a prefix)."""
+    """How many books match every term as a prefix (counting stops after MAX_RESULTS)."""
     if not terms:
         return 0
-    if _is_postgres(session):
-        sql = (
-            "SELECT count(*) FROM book_search WHERE document @@ to_tsquery('bookstore_search', :q)"
-        )
-        params = {"q": _tsquery(terms)}
-    else:
-        sql = "SELECT count(*) FROM book_search WHERE book_search MATCH :q"
-        params = {"q": _fts5_query(terms)}
-    return session.execute(text(sql), params).scalar_one()
+    return _Matcher(session, terms).count()
 
 
-def _matching_ids(session: Session, terms: tuple[str, ...], limit: int, offset: int) -> list[int]:
-    if _is_postgres(session):
-        sql = """
-            SELECT s.book_id
-            FROM book_search s,
-                 to_tsquery('bookstore_search', :q) AS q,
-                 to_tsquery('bookstore_search', :title_q) AS title_q
-            WHERE s.document @@ q
-            ORDER BY (s.document @@ title_q) DESC, ts_rank(s.document, q) DESC, s.book_id
-            LIMIT :limit OFFSET :offset
-        """
-        params = {"q": _tsquery(terms), "title_q": _tsquery(terms, "A")}
-    else:
-        sql = """
-            SELECT rowid FROM book_search
-            WHERE book_search MATCH :q
-            ORDER BY (rowid IN (SELECT rowid FROM book_search WHERE book_search MATCH :title_q))
-                     DESC, rank, rowid
-            LIMIT :limit OFFSET :offset
-        """
-        params = {"q": _fts5_query(terms), "title_q": _fts5_query(terms, "title")}
-    params.update(limit=limit, offset=offset)
-    return list(session.execute(text(sql), params).scalars())
+class _Matcher:
+    """Counts and pages of the books matching a query's terms, in two tiers.
+
+    Books whose title has every word come first, then the others: each tier is one indexed
+    query with its own LIMIT, so a page never sorts the whole match set. Within a tier books
+    are ranked by relevance (bm25 / ts_rank) -- unless more than MAX_RESULTS books match, when
+    ranking them all would cost more than it tells (a query like "the"): then newest first,
+    which the indexes give without a sort. PostgreSQL keeps a title-only vector for the first
+    tier (asking the weighted vector for weight A would recheck every candidate row).
+    """
+
+    def __init__(self, session: Session, terms: tuple[str, ...]):
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        if self.postgres:
+            # Letters and digits only (see parse_query): no tsquery operator comes from the user.
+            query = " & ".join(f"{t}:*" if len(t) > 1 else t for t in terms)
+            self.match = {"all": query, "title": query, "rest": query}
+        else:
+            # Quoted FTS5 strings of letters and digits: nothing the user typed is syntax.
+            words = " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms)
+            title = f"title : ({words})"
+            self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
+
+    def count(self, tier: str = "all") -> int:
+        """Matches in ``tier``, counted up to MAX_RESULTS + 1."""
+        sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
+        params = {"m": self.match[tier], "cap": MAX_RESULTS + 1}
+        return self.session.execute(text(sql), params).scalar_one()
+
+    def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
+        """Book ids of one page: the title tier, then the rest."""
+        in_title = self.count("title")
+        ids: list[int] = []
+        if limit <= 0:
+            return ids
+        if offset < in_title:
+            ids += self._ids("title", ranked, min(limit, in_title - offset), offset)
+        if offset + limit > in_title:
+            ids += self._ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
+        return ids
+
+    def _ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
+        sql = (_PG_IDS if self.postgres else _SQLITE_IDS)[tier, ranked]
+        params = {"m": self.match[tier], "limit": limit, "offset": offset}
+        return list(self.session.execute(text(sql), params).scalars())
+
+
+# The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
+_PG_WHERE = {
+    "all": "s.document @@ q",
+    "title": "s.title_document @@ q",
+    "rest": "s.document @@ q AND NOT s.title_document @@ q",
+}
+_PG_FROM = "FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE "
+_PG_COUNT = {
+    tier: "SELECT count(*) FROM (SELECT 1 " + _PG_FROM + where + " LIMIT :cap) AS hits"  # noqa: S608
+    for tier, where in _PG_WHERE.items()
+}
+_PG_ORDER = {True: "ts_rank(s.document, q) DESC, s.book_id DESC", False: "s.book_id DESC"}
+_PG_IDS = {
+    (tier, ranked): "SELECT s.book_id " + _PG_FROM + where + " ORDER BY " + order
+    + " LIMIT :limit OFFSET :offset"
+    for tier, where in _PG_WHERE.items()
+    for ranked, order in _PG_ORDER.items()
+}  # fmt: skip
+_SQLITE_FROM = "FROM book_search WHERE book_search MATCH :m"
+_SQLITE_COUNT = dict.fromkeys(
+    _PG_WHERE,
+    "SELECT count(*) FROM (SELECT 1 " + _SQLITE_FROM + " LIMIT :cap) AS hits",  # noqa: S608
+)
+_SQLITE_ORDER = {True: "rank, rowid DESC", False: "rowid DESC"}
+_SQLITE_IDS = {
+    (tier, ranked): "SELECT rowid " + _SQLITE_FROM + " ORDER BY " + order
+    + " LIMIT :limit OFFSET :offset"
+    for tier in _PG_WHERE
+    for ranked, order in _SQLITE_ORDER.items()
+}  # fmt: skip
 
 
 def _load_books(session: Session, ids: list[int]) -> list[Book]:
@@ -239,7 +281,15 @@ def did_you_mean(session: Session, query: SearchQuery) -> str | None:
     return " ".join(corrected)
 
 
+_vocabulary_cache: dict[str, tuple[float, list[str]]] = {}
+
+
 def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
+    # A cache, not state: any process may rebuild it; a few minutes stale is harmless.
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    cached = _vocabulary_cache.get(key)
+    if cached and time.monotonic() - cached[0] < VOCABULARY_SECONDS:
+        return cached[1]
     names: list[str] = []
     names += session.scalars(select(Subject.name).limit(limit)).all()
     names += session.scalars(select(Series.name).limit(limit)).all()
@@ -247,8 +297,9 @@ def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     names += session.scalars(
         select(Book.title).order_by(Book.published_on.desc(), Book.id.desc()).limit(limit)
     ).all()
-    words = {w for name in names for w in _WORD.findall(name.lower()) if len(w) >= 3}
-    return sorted(words)
+    words = sorted({w for name in names for w in _WORD.findall(name.lower()) if len(w) >= 3})
+    _vocabulary_cache[key] = (time.monotonic(), words)
+    return words
 
 
 def index_size(session: Session) -> int:

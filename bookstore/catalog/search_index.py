@@ -8,9 +8,10 @@ never drift from the catalog. The document of a book is defined once, in the vie
 ``book_search_source``, which both the triggers and the bulk rebuild below read.
 
 SQLite: an FTS5 table ``book_search`` (rowid = book id, tokenizer ``unicode61 remove_diacritics
-2``, bm25 column weights as its rank). PostgreSQL: ``book_search(book_id, document tsvector)``
-with a GIN index, weighted title A, contributors and series B, subtitle C, description D, in the
-text search configuration ``bookstore_search`` (``simple`` plus ``unaccent`` when installed).
+2``, bm25 column weights as its rank). PostgreSQL: ``book_search(book_id, document,
+title_document)``, tsvectors with GIN indexes: the document weighted title A, contributors and
+series B, subtitle C, description D; the title alone for "title matches first". Both in the text
+search configuration ``bookstore_search`` (``simple`` plus ``unaccent`` when installed).
 
 Bulk writers (the synthetic catalog) pause the triggers for their own transaction only, then
 rebuild the index of their books in one statement: see ``paused_search_index``.
@@ -71,10 +72,11 @@ def reindex_books(connection: Connection, first_id: int, last_id: int) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(
             text(
-                "INSERT INTO book_search (book_id, document) "
-                "SELECT book_id, document FROM book_search_source "
+                "INSERT INTO book_search (book_id, document, title_document) "
+                "SELECT book_id, document, title_document FROM book_search_source "
                 "WHERE book_id BETWEEN :lo AND :hi "
-                "ON CONFLICT (book_id) DO UPDATE SET document = EXCLUDED.document"
+                "ON CONFLICT (book_id) DO UPDATE "
+                "SET document = EXCLUDED.document, title_document = EXCLUDED.title_document"
             ),
             bounds,
         )

@@ -6,6 +6,7 @@ Every database test runs on SQLite (FTS5) and on PostgreSQL (tsvector + GIN).
 import pytest
 from sqlalchemy import delete, select, text
 
+from bookstore.catalog import search
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.models import BookContributor, Contributor, Edition, Format, Series
 from bookstore.catalog.search import (
@@ -141,6 +142,29 @@ def test_results_come_in_pages(app_ctx):
     assert len(second.books) == 3
     assert not {b.id for b in first.books} & {b.id for b in second.books}
     assert search_books(db.session, "samovar", page=99).page == 2
+
+
+def test_pages_run_on_from_title_matches_to_the_others(app_ctx):
+    for n in range(PAGE_SIZE):
+        make_book(f"Essays {n}", description="Written at the dacha.")
+    for n in range(3):
+        make_book(f"Dacha Notes {n}")
+    first = search_books(db.session, "dacha")
+    second = search_books(db.session, "dacha", page=2)
+    assert first.total == PAGE_SIZE + 3
+    assert [b.title for b in first.books[:3]] == ["Dacha Notes 2", "Dacha Notes 1", "Dacha Notes 0"]
+    seen = [b.title for b in first.books + second.books]
+    assert len(seen) == len(set(seen)) == PAGE_SIZE + 3
+
+
+def test_very_broad_queries_are_counted_up_to_a_cap_newest_first(app_ctx, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 4)
+    for n in range(6):
+        make_book(f"Samovar {n}")
+    results = search_books(db.session, "samovar")
+    assert results.total_capped
+    assert results.total == 4
+    assert [b.title for b in results.books] == [f"Samovar {n}" for n in (5, 4, 3, 2)]
 
 
 def test_no_results_suggest_a_spelling_that_finds_books(app_ctx):
