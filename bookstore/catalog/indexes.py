@@ -5,7 +5,7 @@ Kept beside the models (imported by ``bookstore.models``) so that Alembic sees t
 
 from sqlalchemy import Index
 
-from bookstore.catalog.models import Book, book_subjects
+from bookstore.catalog.models import Book, Edition, book_subjects
 
 # Browse sorted by title.
 books_title = Index("ix_books_title", Book.title)
@@ -13,3 +13,12 @@ books_title = Index("ix_books_title", Book.title)
 books_featured = Index("ix_books_featured_published_on", Book.featured, Book.published_on)
 # A subject's books (the primary key leads with book_id, which serves the other direction).
 book_subjects_subject = Index("ix_book_subjects_subject_id", book_subjects.c.subject_id)
+# Browse by price: editions streamed in price order.
+editions_price = Index("ix_editions_price_cents_book_id", Edition.price_cents, Edition.book_id)
+# Browse by price within one format (hardcovers are few and dear: they would come last).
+editions_format_price = Index(
+    "ix_editions_format_price_cents_book_id",
+    Edition.format,
+    Edition.price_cents,
+    Edition.book_id,
+)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bookstore.catalog.models import (
     Book,
@@ -42,8 +43,8 @@ LANGUAGES = {
 }
 # Pages past this are refused: OFFSET stays bounded; filters and search reach the rest.
 MAX_PAGE = 1000
-# Counts stop here ("1,000+ books"): never a COUNT over the whole catalog on a page view.
-COUNT_CAP = 1000
+# Counts stop here ("500+ books"): never a COUNT over the whole catalog on a page view.
+COUNT_CAP = 500
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,219}$")
 
 
@@ -175,6 +176,7 @@ def _by_slug(model, slug: str, what: str):
 
 def _filtered(stmt: Select, filters: BrowseFilters, today: date) -> Select:
     if filters.subject is not None:
+        # EXISTS while walking the sort's index: subjects are broad, so matches come early.
         stmt = stmt.where(
             exists().where(
                 book_subjects.c.book_id == Book.id,
@@ -199,6 +201,13 @@ def _filtered(stmt: Select, filters: BrowseFilters, today: date) -> Select:
             on_sale.append(Edition.format == filters.format)
         if filters.availability == "preorder":
             condition = and_(*on_sale, released > today)
+            # Index-friendly pre-filter: only books or editions dated after today qualify.
+            stmt = stmt.where(
+                or_(
+                    Book.published_on > today,
+                    Book.id.in_(select(Edition.book_id).where(Edition.published_on > today)),
+                )
+            )
         else:
             condition = and_(
                 *on_sale,
@@ -216,18 +225,49 @@ def _page_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> 
     elif filters.sort == "position":
         stmt = base.order_by(Book.series_position.is_(None), Book.series_position, Book.id)
     elif filters.sort == "price":
-        prices = select(Edition.book_id, func.min(Edition.price_cents).label("price")).where(
-            Edition.active
-        )
-        if filters.format is not None:
-            prices = prices.where(Edition.format == filters.format)
-        prices = prices.group_by(Edition.book_id).subquery()
-        stmt = base.outerjoin(prices, prices.c.book_id == Book.id).order_by(
-            prices.c.price.is_(None), prices.c.price, Book.id
-        )
+        return _cheapest_ids(base, filters, offset, limit)
     else:
         return _newest_ids(base, offset, limit)
     return list(db.session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def _cheapest_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> list[int]:
+    """Lowest price first (a book's cheapest edition on sale), books without a price last.
+
+    Editions are streamed in (price, book) order from their index and each book is kept at
+    its first, cheapest, appearance: no GROUP BY over every edition of the catalog. Work
+    grows with the page number, which MAX_PAGE bounds.
+    """
+    # An alias, so that the filters' own EXISTS over editions still correlate to books only.
+    offer = aliased(Edition)
+    priced = (
+        base.join(offer, offer.book_id == Book.id)
+        .where(offer.active)
+        .order_by(offer.price_cents, offer.book_id)
+    )
+    on_sale = [Edition.active]
+    if filters.format is not None:
+        on_sale.append(Edition.format == filters.format)
+        priced = priced.where(offer.format == filters.format)
+    wanted = offset + limit
+    seen: dict[int, None] = {}
+    result = db.session.execute(priced.execution_options(yield_per=1000))
+    try:
+        for (book_id,) in result:
+            seen.setdefault(book_id, None)
+            if len(seen) >= wanted:
+                break
+    finally:
+        result.close()
+    ids = list(seen)[offset:wanted]
+    if len(ids) == limit:
+        return ids
+    # The stream ran dry, so ``seen`` holds every priced book; unpriced ones follow.
+    unpriced = base.where(~exists().where(Edition.book_id == Book.id, *on_sale))
+    rest = db.session.scalars(
+        unpriced.order_by(Book.id).offset(max(offset - len(seen), 0)).limit(limit - len(ids))
+    )
+    return ids + list(rest)
 
 
 def _newest_ids(base: Select, offset: int, limit: int) -> list[int]:
@@ -263,7 +303,15 @@ def load_cards(ids: list[int]) -> list[Book]:
         )
     )
     books = {book.id: book for book in db.session.scalars(stmt)}
+    for book in books.values():
+        link_editions(book)
     return [books[i] for i in ids if i in books]
+
+
+def link_editions(book: Book) -> None:
+    """Point each loaded edition back at its book, sparing a lazy load per edition."""
+    for edition in book.editions:
+        set_committed_value(edition, "book", book)
 
 
 def list_books(
@@ -283,8 +331,12 @@ def list_books(
     ids = _page_ids(base, filters, offset, page_size + 1)
     if not ids and filters.page > 1:
         raise NotFound(f"This list has no page {filters.page}.")
-    capped = base.order_by(None).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    if len(ids) > page_size:
+        capped = base.order_by(None).limit(COUNT_CAP + 1).subquery()
+        total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    else:
+        # The last page: the total is known without counting.
+        total = offset + len(ids)
     return BookPage(
         books=load_cards(ids[:page_size]),
         page=filters.page,
@@ -297,17 +349,27 @@ def list_books(
     )
 
 
-def filter_choices(filters: BrowseFilters, limit: int = 200) -> dict:
-    """Options for the filter form: subjects and series (bounded lists), formats, languages."""
-    subjects = list(db.session.scalars(select(Subject).order_by(Subject.name).limit(limit)))
-    series = list(db.session.scalars(select(Series).order_by(Series.name).limit(limit)))
-    if filters.subject is not None and filters.subject not in subjects:
-        subjects.append(filters.subject)
-    if filters.series is not None and filters.series not in series:
-        series.append(filters.series)
+@dataclass(frozen=True)
+class Choice:
+    slug: str
+    name: str
+
+
+def _choices(model, chosen, limit: int) -> list[Choice] | None:
+    """(slug, name) of every row, or None when there are more than ``limit`` of them."""
+    rows = db.session.execute(select(model.slug, model.name).order_by(model.name).limit(limit + 1))
+    choices = [Choice(slug, name) for slug, name in rows]
+    if len(choices) > limit:
+        # A drop-down of thousands helps no one: the filter is then reached by its own pages.
+        return [Choice(chosen.slug, chosen.name)] if chosen is not None else None
+    return choices
+
+
+def filter_choices(filters: BrowseFilters, limit: int = 100) -> dict:
+    """Options for the filter form: subjects and series (when few enough), formats, languages."""
     return {
-        "subjects": subjects,
-        "series": series,
+        "subjects": _choices(Subject, filters.subject, limit),
+        "series": _choices(Series, filters.series, limit),
         "formats": list(Format),
         "languages": LANGUAGES,
         "availability": AVAILABILITY,

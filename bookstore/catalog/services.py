@@ -18,6 +18,7 @@ from bookstore.catalog.listing import (
     BookPage,
     BrowseFilters,
     filter_choices,
+    link_editions,
     list_books,
     load_cards,
     parse_filters,
@@ -104,6 +105,7 @@ def book_detail(slug: str) -> BookDetail:
     )
     if book is None:
         raise NotFound("There is no such book in the catalog.")
+    link_editions(book)
     previous, following = _series_neighbours(book)
     return BookDetail(
         book=book,
@@ -182,8 +184,8 @@ def contributor_page(
     if person is None:
         raise NotFound("There is no such author or contributor.")
     filters = parse_filters(args, allowed=())
-    credited = exists().where(
-        BookContributor.book_id == Book.id, BookContributor.contributor_id == person.id
+    credited = Book.id.in_(
+        select(BookContributor.book_id).where(BookContributor.contributor_id == person.id)
     )
     books = list_books(filters, today, page_size, base=select(Book.id).where(credited))
     roles = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
 
@@ -63,3 +64,25 @@ def chunk_entries(name: str, number: int, now: datetime) -> list[tuple[str, date
     stmt = _visible(kind, select(*columns), now).order_by(model.id)
     rows = db.session.execute(stmt.offset((number - 1) * CHUNK_SIZE).limit(CHUNK_SIZE))
     return [(row[0], row[1] if len(row) > 1 else None) for row in rows]
+
+
+_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+
+def urlset_xml(urls: list[tuple[str, datetime | None]]) -> str:
+    """A ``<urlset>`` document; built as a string because a chunk holds 10,000 URLs."""
+    lines = [_HEAD, f"<urlset {_NS}>\n"]
+    for loc, lastmod in urls:
+        modified = f"<lastmod>{lastmod.date().isoformat()}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{escape(loc)}</loc>{modified}</url>\n")
+    lines.append("</urlset>\n")
+    return "".join(lines)
+
+
+def index_xml(locations: list[str]) -> str:
+    """A ``<sitemapindex>`` document listing sitemap files."""
+    lines = [_HEAD, f"<sitemapindex {_NS}>\n"]
+    lines += [f"  <sitemap><loc>{escape(loc)}</loc></sitemap>\n" for loc in locations]
+    lines.append("</sitemapindex>\n")
+    return "".join(lines)

@@ -54,7 +54,7 @@ def sitemap_index():
         for n in range(1, total + 1)
     ]
     pages = url_for("pages.sitemap_pages", _external=True)
-    return _xml(render_template("pages/sitemap_index.xml", chunks=[pages, *chunks]))
+    return _xml(sitemap.index_xml([pages, *chunks]))
 
 
 @bp.get("/sitemaps/pages.xml")
@@ -63,7 +63,7 @@ def sitemap_pages():
     urls = [
         (url_for(e, _external=True), None) for e in endpoints if e in current_app.view_functions
     ]
-    return _xml(render_template("pages/sitemap.xml", urls=urls))
+    return _xml(sitemap.urlset_xml(urls))
 
 
 @bp.get("/sitemaps/<kind>-<int:number>.xml")
@@ -75,7 +75,7 @@ def sitemap_chunk(kind: str, number: int):
         abort(404)
     pattern = url_for(sitemap.KINDS[kind].endpoint, slug=_SLUG, _external=True)
     urls = [(pattern.replace(_SLUG, quote(slug)), lastmod) for slug, lastmod in entries]
-    return _xml(render_template("pages/sitemap.xml", urls=urls))
+    return _xml(sitemap.urlset_xml(urls))
 
 
 @bp.get("/robots.txt")

@@ -386,3 +386,15 @@ def test_featured_books_are_only_the_featured_ones(app_ctx):
     make_book("Plain")
     make_book("Star", featured=True)
     assert [b.title for b in services.featured_books()] == ["Star"]
+
+
+def test_price_pages_count_each_book_once_and_end_with_unpriced_books(app_ctx):
+    make_book("Two Editions", formats=("hardcover", "ebook"), price_cents=2000)  # ebook 14.00
+    make_book("Cheapest", price_cents=500)
+    make_book("Dearest", price_cents=4000)
+    make_book("Middle", price_cents=1500)
+    make_book("No Editions", formats=())
+    pages = [titles(browse(sort="price", page_size=2, page=str(n))) for n in (1, 2, 3)]
+    assert pages == [["Cheapest", "Two Editions"], ["Middle", "Dearest"], ["No Editions"]]
+    with pytest.raises(NotFound):
+        browse(sort="price", page_size=2, page="4")
