@@ -2,6 +2,7 @@
 
 from bookstore.accounts.models import User  # noqa: F401
 from bookstore.cart.models import Cart, CartLine  # noqa: F401
+from bookstore.catalog import indexes as catalog_indexes  # noqa: F401
 from bookstore.catalog.models import (  # noqa: F401
     Book,
     BookContributor,
