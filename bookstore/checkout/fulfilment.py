@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 
 from bookstore.cart.models import CartLine
 from bookstore.catalog import stock
-from bookstore.checkout import gateway
+from bookstore.checkout import extras, gateway
 from bookstore.checkout.models import DownloadLink, Order, OrderLine
 from bookstore.checkout.services import move_order, order_by_session, record_event
 from bookstore.checkout.states import OrderState, check_move
@@ -150,6 +150,7 @@ def fulfil_checkout(session_id: str, *, now: datetime, actor: str = "stripe") ->
     record_event(
         order, OrderState.PENDING_PAYMENT, OrderState.PAID, actor=actor, note="Payment received."
     )
+    extras.order_moved(order.id, OrderState.PAID.value, now=now)
 
     _empty_cart(order)
     links = _create_download_links(order, now=now)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import stripe
 from flask import current_app
 
+from bookstore.checkout import extras
 from bookstore.errors import InvalidInput, NotFound, PaymentServiceUnavailable
 
 if TYPE_CHECKING:
@@ -112,10 +113,21 @@ def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) 
     the attempt, so a network retry returns the same session instead of a second one.
     """
     currency = order.currency.lower()
-    # Hook (engineer H): book lines at their amounts after member deals (whole cents).
-    from bookstore.deals.orders import payment_line_items
-
-    line_items: list[dict[str, Any]] = payment_line_items(order)
+    # Book lines at their amounts after member deals (a discounted line may be split so that
+    # every amount is whole cents), or a membership; they add up to the order's total.
+    line_items = extras.payment_line_items(order)
+    if line_items is None:
+        line_items = [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": line.unit_price_cents,
+                    "product_data": {"name": line.display_name},
+                },
+            }
+            for line in order.lines
+        ]
     if order.shipping_cents:
         line_items.append(
             {

@@ -6,6 +6,7 @@ clean-up of abandoned checkouts in ``expiry.py``. Every function flushes and nev
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -18,7 +19,7 @@ from bookstore.cart.models import Cart
 from bookstore.cart.pricing import CartPricing, price_cart, shipping_for
 from bookstore.cart.rules import edition_label
 from bookstore.catalog import stock
-from bookstore.checkout import gateway
+from bookstore.checkout import extras, gateway
 from bookstore.checkout.models import Order, OrderEvent, OrderLine
 from bookstore.checkout.states import OrderState, check_move
 from bookstore.dbtypes import utcnow
@@ -104,10 +105,8 @@ def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config
     has_physical = any(p.edition.is_physical for p in lines)
     method = shipping_method if has_physical else "none"
     shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
-    # Hook (engineer H): member deals chosen in the cart, computed by the server.
-    from bookstore.deals.orders import cart_deal_discount
-
-    discount = cart_deal_discount(cart, lines, now=now)
+    # Member deals chosen in the cart (bookstore.deals), computed by the server.
+    discount = min(extras.quote_discount(cart, lines, now=now), subtotal)
     return Quote(
         pricing=pricing,
         shipping_method=method,
@@ -171,13 +170,12 @@ def move_order(
     db.session.expire(order)
     if result.rowcount != 1:
         return False
-    # Hook (engineer H): paid redeems the order's deal claims, cancelled/expired release them.
-    from bookstore.deals.orders import order_moved
-
-    order_moved(order.id, target.value, now=utcnow())
     if record:
         record_event(order, source, target, actor=actor, user_id=user_id, note=note)
         db.session.flush()
+        # Paid redeems the order's deal claims (and starts a membership it bought);
+        # cancelled or expired release the claims.
+        extras.order_moved(order.id, target.value, now=utcnow())
     return True
 
 
@@ -253,10 +251,8 @@ def place_order(
         )
     db.session.add(order)
     db.session.flush()
-    # Hook (engineer H): the chosen deal claims become 'applied' to this order.
-    from bookstore.deals.orders import apply_cart_deals_to_order
-
-    apply_cart_deals_to_order(order, cart, quote.lines, now=now)
+    # The cart's chosen member-deal claims become 'applied' to this order.
+    extras.attach_to_order(order, cart, quote.lines, now=now)
     record_event(order, None, OrderState.PENDING_PAYMENT, actor=_actor(user), user_id=_uid(user))
     hold(order, now=now, config=config)
     return order
@@ -316,19 +312,17 @@ def start_payment(
 def cancel_checkout(order: Order, *, now: datetime, actor: User | None) -> bool:
     """The shopper left the Stripe page: cancel the order and give its stock back.
 
-    The Stripe session is expired first so that it cannot be paid later; if it turns out to
-    be paid already, nothing is cancelled (False) and the caller fulfils it instead.
+    Returns False (nothing changed) when the order is no longer pending, or when Stripe says
+    its session is already complete (paid in another tab: the caller shows the order). After
+    the commit, call ``close_stripe_session`` so the session can no longer be paid.
     """
     if order.state is not OrderState.PENDING_PAYMENT:
         return False
     if order.stripe_session_id:
         try:
-            expired = gateway.expire_session(order.stripe_session_id)
-            if expired is None:
-                session = gateway.retrieve_session(order.stripe_session_id)
-                if session.status == "complete":
-                    return False
-        except PaymentServiceUnavailable:
+            if gateway.retrieve_session(order.stripe_session_id).status == "complete":
+                return False
+        except (PaymentServiceUnavailable, NotFound):
             # Cancel anyway: a payment that still arrives is held for staff (needs_review).
             pass
     moved = move_order(
@@ -342,6 +336,18 @@ def cancel_checkout(order: Order, *, now: datetime, actor: User | None) -> bool:
     if moved:
         stock.release_order_stock(order.id)
     return moved
+
+
+def close_stripe_session(order: Order) -> None:
+    """Expire a cancelled order's Stripe session (best effort; changes nothing here).
+
+    Called after the cancellation is committed, so that Stripe's ``expired`` webhook finds the
+    order already cancelled. A payment that slips in before this is held for staff review.
+    """
+    if not order.stripe_session_id:
+        return
+    with contextlib.suppress(PaymentServiceUnavailable):
+        gateway.expire_session(order.stripe_session_id)
 
 
 def order_by_reference(reference: str) -> Order:

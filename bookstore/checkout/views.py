@@ -266,6 +266,8 @@ def cancel(reference: str):
     order = _owned_order(reference)
     cancelled = services.cancel_checkout(order, now=utcnow(), actor=_shopper())
     db.session.commit()
+    if cancelled:
+        services.close_stripe_session(order)
     if not cancelled and order.state is OrderState.PENDING_PAYMENT and order.stripe_session_id:
         # Paid in the meantime: show the confirmation instead.
         return redirect(url_for("checkout.success", session_id=order.stripe_session_id))
