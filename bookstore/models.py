@@ -19,8 +19,14 @@ from bookstore.checkout.models import (  # noqa: F401
     OrderLine,
     ProcessedStripeEvent,
 )
-from bookstore.deals.models import Deal, DealClaim, DealFormat  # noqa: F401
+from bookstore.deals.models import (  # noqa: F401
+    CartDealChoice,
+    Deal,
+    DealClaim,
+    DealFormat,
+    OrderLineDiscount,
+)
 from bookstore.digest.models import DigestDelivery, Subscriber  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
-from bookstore.members.models import Membership  # noqa: F401
+from bookstore.members.models import Membership, OrderMembership  # noqa: F401
 from bookstore.staff.models import AuditEntry  # noqa: F401

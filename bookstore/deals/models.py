@@ -207,3 +207,35 @@ class DealClaim(db.Model):
 
     deal: Mapped[Deal] = relationship()
     user: Mapped[User] = relationship()
+
+
+class CartDealChoice(db.Model):
+    """A claimed deal the member chose to use on the cart's next order."""
+
+    __tablename__ = "cart_deal_choices"
+
+    cart_id: Mapped[int] = mapped_column(
+        ForeignKey("carts.id", ondelete="CASCADE"), primary_key=True
+    )
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("deal_claims.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    claim: Mapped[DealClaim] = relationship()
+
+
+class OrderLineDiscount(db.Model):
+    """What a deal took off one order line, computed by the server when the order was placed."""
+
+    __tablename__ = "order_line_discounts"
+    __table_args__ = (CheckConstraint("discount_cents > 0", name="discount_positive"),)
+
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deals.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    discount_cents: Mapped[int] = mapped_column(Integer)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from bookstore.dbtypes import utcnow
-from bookstore.deals import services
+from bookstore.deals import orders, services
 from bookstore.deals.forms import ClaimForm
-from bookstore.errors import BookstoreError
+from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
 from bookstore.members.views import current_membership
 
@@ -48,3 +48,68 @@ def claim(deal_id: int):
         db.session.commit()
         flash(f"You claimed “{deal.title}”: choose it in your cart to use it.", "success")
     return redirect(url_for("deals.index", _anchor=f"deal-{deal_id}"))
+
+
+def _member_cart():
+    from bookstore.cart.services import find_cart
+
+    cart = find_cart(current_user, None)
+    if cart is None:
+        raise NotFound("Your cart is empty: add a book first.")
+    return cart
+
+
+def _claim_id() -> int:
+    raw = request.form.get("claim_id", "")
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound("Choose one of your claimed deals.")
+    return int(raw)
+
+
+@bp.post("/cart/choose")
+@login_required
+def choose():
+    """Use one of the member's claimed deals on their cart."""
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            claim = orders.choose_deal(_member_cart(), _claim_id(), user=current_user, now=utcnow())
+        except BookstoreError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"“{claim.deal.title}” is applied to your cart.", "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.post("/cart/remove")
+@login_required
+def unchoose():
+    """Stop using a deal on the cart; the claim stays for later."""
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            orders.unchoose_deal(_member_cart(), _claim_id())
+        except BookstoreError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("The deal is no longer applied; you can choose it again.", "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@bp.app_context_processor
+def _cart_deals_helper() -> dict:
+    return {"member_cart_deals": member_cart_deals}
+
+
+def member_cart_deals(pricing):
+    """For templates/deals/_cart_deals.html: the member's deals priced against the cart."""
+    if not current_user.is_authenticated:
+        return None
+    lines = [line for line in pricing.lines if line.available]
+    if not lines:
+        return None
+    return orders.cart_deal_pricing(lines[0].line.cart, lines, now=utcnow())

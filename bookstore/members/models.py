@@ -61,3 +61,20 @@ class Membership(db.Model):
         return (
             f"<Membership user={self.user_id} {self.starts_at:%Y-%m-%d}..{self.ends_at:%Y-%m-%d}>"
         )
+
+
+class OrderMembership(db.Model):
+    """An order that buys a year of membership; paying it starts or extends the term."""
+
+    __tablename__ = "order_memberships"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    price_cents: Mapped[int]
+    # The term the payment bought, once paid.
+    membership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("memberships.id", ondelete="SET NULL")
+    )

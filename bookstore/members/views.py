@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template
-from flask_login import current_user
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from bookstore.dbtypes import utcnow
+from bookstore.members.forms import JoinForm
+from bookstore.members.purchase import start_membership_order
 from bookstore.members.services import membership_status
 
 bp = Blueprint("members", __name__)
@@ -52,3 +54,19 @@ def membership():
         status=current_membership(),
         price_cents=current_app.config["MEMBERSHIP_PRICE_CENTS"],
     )
+
+
+@bp.post("/membership/join")
+@login_required
+def join():
+    """Buy (or renew) a year of membership: an order paid on Stripe's page like any other."""
+    from bookstore.checkout.views import _pay, _remember
+
+    form = JoinForm()
+    if not form.validate_on_submit():
+        flash("Your form expired: try again.", "error")
+        return redirect(url_for("members.membership"), 303)
+    now = utcnow()
+    order = start_membership_order(current_user, now=now, config=current_app.config)
+    _remember(order)
+    return _pay(order, now)
