@@ -7,10 +7,12 @@ The schema is built by the migrations, exactly as in production.
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from bookstore import create_app
 from bookstore.extensions import db
@@ -155,13 +157,25 @@ def app_ctx(app):
 
 
 def empty_all_tables() -> None:
-    """Delete every row, keeping the schema (and the Alembic version)."""
+    """Delete every row, keeping the schema (and the Alembic version).
+
+    On PostgreSQL a late background writer (a webhook delivery finishing as the test ends) can
+    deadlock with TRUNCATE's table locks; the loser is rolled back, so try again.
+    """
     db.session.rollback()
     tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{name}"' for name in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{name}"'))
+    for attempt in range(5):
+        try:
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                    names = ", ".join(f'"{name}"' for name in tables)
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for name in reversed(tables):
+                        conn.execute(text(f'DELETE FROM "{name}"'))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
