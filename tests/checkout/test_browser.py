@@ -1,0 +1,87 @@
+"""A guest buys a book in Chromium: shop pages, the stand-in's pay page, back to the shop."""
+
+from pathlib import Path
+
+import pytest
+
+from bookstore.extensions import db
+from tests.factories import make_book
+from tests.fixtures.browser import assert_accessible
+from tests.fixtures.mail import Outbox
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_config(stripe_sandbox):
+    return {
+        "STRIPE_API_BASE": stripe_sandbox.url,
+        "STRIPE_WEBHOOK_SECRET": stripe_sandbox.webhook_secret,
+        "STRIPE_TIMEOUT_SECONDS": 5,
+    }
+
+
+@pytest.fixture
+def dacha(live_server, stripe_sandbox):
+    """'Murder at the Dacha' on sale; the stand-in's webhooks go to the live shop."""
+    stripe_sandbox.webhook_url = f"{live_server.url}/stripe/webhook"
+    with live_server.app.app_context():
+        book = make_book("Murder at the Dacha", price_cents=1600, on_hand=5)
+        db.session.commit()
+        return book.slug
+
+
+def _to_stripe(page, base_url, slug, email):
+    page.goto(f"{base_url}/books/{slug}")
+    page.get_by_role("button", name="Add to cart").first.click()
+    page.goto(f"{base_url}/cart")
+    page.get_by_role("link", name="Checkout").click()
+    assert_accessible(page)
+    page.get_by_label("Email for the receipt").fill(email)
+    page.get_by_label("Full name").fill("Anna Petrova")
+    page.get_by_label("Address line 1").fill("73 Main Street")
+    page.get_by_label("City or town").fill("Montpelier")
+    page.get_by_label("State, province or region").fill("VT")
+    page.get_by_label("Postal code").fill("05602")
+    page.get_by_role("button", name="Continue to review").click()
+    page.wait_for_url(f"{base_url}/checkout/review")
+    assert "$21.00" in page.content()  # $16.00 + $5.00 standard shipping
+    assert_accessible(page)
+    page.get_by_role("button", name="Pay $21.00 securely with Stripe").click()
+
+
+def _card(page, number):
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
+    page.get_by_label("Security code (CVC)").fill("123")
+    page.get_by_label("Name on card").fill("Anna Petrova")
+    page.get_by_role("button", name="Pay $21.00").click()
+
+
+def test_a_guest_buys_murder_at_the_dacha_and_gets_the_email(
+    live_server, page, stripe_sandbox, dacha
+):
+    _to_stripe(page, live_server.url, dacha, "anna@example.com")
+    page.wait_for_url(f"{stripe_sandbox.url}/**")
+    _card(page, "4242 4242 4242 4242")
+    page.wait_for_url(f"{live_server.url}/checkout/success**")
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Thank you: your order is confirmed"
+    )
+    assert_accessible(page)
+    stripe_sandbox.wait_for_webhooks()
+    [mail] = Outbox(Path(live_server.app.config["MAIL_OUTBOX"])).to("anna@example.com")
+    assert "Murder at the Dacha" in mail.get_body(("plain",)).get_content()
+    assert page.js_errors == []
+
+
+def test_a_declined_card_then_a_good_one(live_server, page, stripe_sandbox, dacha):
+    _to_stripe(page, live_server.url, dacha, "boris@example.com")
+    page.wait_for_url(f"{stripe_sandbox.url}/**")
+    _card(page, "4000 0000 0000 0002")
+    assert "declined" in page.get_by_role("alert").inner_text().lower()
+    _card(page, "4242 4242 4242 4242")
+    page.wait_for_url(f"{live_server.url}/checkout/success**")
+    assert "your order is confirmed" in page.get_by_role("heading", level=1).inner_text()
+    stripe_sandbox.wait_for_webhooks()
+    assert len(Outbox(Path(live_server.app.config["MAIL_OUTBOX"])).to("boris@example.com")) == 1
