@@ -1,0 +1,148 @@
+"""A scratch database for the benchmark: created, migrated and filled, then dropped."""
+
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import url_for
+from sqlalchemy import create_engine, event, func, select, text
+
+from bookstore import create_app
+from bookstore.extensions import db
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PAGE_500 = 500
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    queries: int | None = None  # SQL statements one request issues (measured in-process)
+    cpu_ms: float | None = None  # this process's CPU per request, in-process (app + driver)
+    status: int | None = None
+
+
+@contextmanager
+def scratch_database(backend: str, workdir: Path) -> Iterator[str]:
+    """Yield the URL of an empty database: a temp SQLite file or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+    if base.startswith("postgresql://"):
+        base = "postgresql+psycopg://" + base.removeprefix("postgresql://")
+    schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def server_env(url: str, workdir: Path) -> dict[str, str]:
+    """Environment for ``gunicorn wsgi:app`` (and for the in-process app) on this database."""
+    return {
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(workdir / "instance"),
+        "SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "MAIL_SERVER": "",
+    }
+
+
+def make_app(env: dict[str, str]):
+    """The shop app on the scratch database, configured as gunicorn's workers will be."""
+    os.environ.update(env)
+    return create_app({"RATELIMIT_ENABLED": False})
+
+
+def prepare(app, books: int, echo=print) -> dict[str, float]:
+    """Migrate to head, load the demo catalog, add ``books`` synthetic books. Seconds taken."""
+    from flask_migrate import upgrade
+
+    from bookstore.catalog.synthetic import generate_books
+
+    timings = {}
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        timings["migrate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            from bookstore.catalog.demo import load_demo
+
+            load_demo(if_empty=False, echo=lambda _line: None)
+        except Exception as exc:  # noqa: BLE001  (the bench still runs on synthetic books)
+            db.session.rollback()
+            echo(f"  (demo catalog not loaded: {exc.__class__.__name__}: {exc})")
+        timings["demo"] = time.perf_counter() - started
+        started = time.perf_counter()
+        generate_books(books, seed=1, echo=echo)
+        timings["generate"] = time.perf_counter() - started
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+    return timings
+
+
+def discover_pages(app, search_terms: list[str]) -> list[Page]:
+    """The pages to load, from the app's own URL map (so the bench follows the code)."""
+    from bookstore.catalog.models import Book
+
+    with app.app_context():
+        total = db.session.scalar(select(func.count(Book.id)))
+        middle = db.session.scalar(select(Book.slug).order_by(Book.id).offset(total // 2).limit(1))
+        page_size = int(app.config.get("PAGE_SIZE", 24))
+        deep = max(1, min(PAGE_500, total // page_size))
+        with app.test_request_context():
+            pages = [
+                Page("home", url_for("pages.home")),
+                Page("browse p1", url_for("catalog.browse")),
+                Page(f"browse p{deep}", url_for("catalog.browse", page=deep)),
+                Page("book", url_for("catalog.book", slug=middle)),
+            ]
+            pages += [
+                Page(f"search {term!r}", url_for("catalog.search", q=term)) for term in search_terms
+            ]
+    return pages
+
+
+def count_queries(app, pages: list[Page], repeat: int = 10) -> None:
+    """Fill in each page's status, SQL statement count and CPU per request (warm)."""
+    counter = {"n": 0}
+
+    def count(*_args, **_kwargs):
+        counter["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client = app.test_client()
+        for page in pages:
+            client.get(page.path)
+            counter["n"] = 0
+            page.status = client.get(page.path).status_code
+            page.queries = counter["n"]
+            started = time.process_time()
+            for _ in range(repeat):
+                client.get(page.path)
+            page.cpu_ms = (time.process_time() - started) / repeat * 1000
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def workdir() -> tempfile.TemporaryDirectory:
+    """A temporary folder for the SQLite file, the instance folder and server logs."""
+    return tempfile.TemporaryDirectory(prefix="bookstore-bench-")
