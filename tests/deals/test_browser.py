@@ -1,0 +1,78 @@
+"""Chromium: a member claims a deal, sees the cart discounted, pays with 4242, sees the saving."""
+
+import pytest
+
+from bookstore.cart import services as cart_services
+from bookstore.dbtypes import utcnow
+from bookstore.deals.models import DealKind, DealScope
+from bookstore.extensions import db
+from tests.deals.builders import make_deal, make_member
+from tests.factories import TEST_PASSWORD, make_book
+from tests.fixtures.browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_config(stripe_sandbox):
+    return {
+        "STRIPE_API_BASE": stripe_sandbox.url,
+        "STRIPE_WEBHOOK_SECRET": stripe_sandbox.webhook_secret,
+        "STRIPE_TIMEOUT_SECONDS": 5,
+    }
+
+
+def test_member_claims_a_deal_and_pays_less(live_server, page):
+    app = live_server.app
+    with app.app_context():
+        now = utcnow()
+        member = make_member("member@example.com", name="Masha Member", now=now)
+        make_deal(
+            "Quarter off ebooks",
+            now=now,
+            kind=DealKind.PERCENT_OFF,
+            value=2500,
+            scope=DealScope.FORMATS,
+            formats=("ebook",),
+            limit=10,
+        )
+        ebook = make_book("Moscow Nights", formats=("ebook",), price_cents=1600).editions[0]
+        cart = cart_services.open_cart(member)
+        cart_services.add_item(cart, ebook.id, 1, max_per_line=10)
+        db.session.commit()
+
+    page.goto(f"{live_server.url}/account/login?next=/deals/")
+    page.get_by_label("Email").fill("member@example.com")
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/deals/")
+    assert page.get_by_text("10 of 10").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Claim “Quarter off ebooks”").click()
+    assert page.get_by_text("You claimed “Quarter off ebooks”").is_visible()
+    assert page.get_by_text("9 of 10").is_visible()
+
+    page.goto(f"{live_server.url}/cart")
+    page.get_by_role("button", name="Use this deal for Quarter off ebooks").click()
+    assert page.get_by_text("“Quarter off ebooks” is applied to your cart.").is_visible()
+    assert page.locator(".price-before").inner_text() == "$10.00"
+    assert page.locator("[data-deal-saving]").inner_text() == "−$2.50"
+    assert page.locator("[data-deal-total]").inner_text() == "$7.50"
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_role("button", name="Continue to review").click()
+    assert page.get_by_text("−$2.50").first.is_visible()
+    page.get_by_role("button", name="Pay $7.50 securely with Stripe").click()
+
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
+    page.get_by_label("Security code (CVC)").fill("123")
+    page.get_by_label("Name on card").fill("Masha Member")
+    page.get_by_role("button", name="Pay $7.50").click()
+
+    page.wait_for_url(f"{live_server.url}/**")
+    assert page.get_by_text("Discount").first.is_visible()
+    assert page.get_by_text("−$2.50").first.is_visible()
+    assert page.get_by_text("$7.50").first.is_visible()
+    assert page.js_errors == []
