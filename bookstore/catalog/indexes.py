@@ -7,8 +7,10 @@ from sqlalchemy import Index
 
 from bookstore.catalog.models import Book, Edition, book_subjects
 
-# Browse sorted by title.
-books_title = Index("ix_books_title", Book.title)
+# Browse newest first and by title: the id makes each an index-only scan on PostgreSQL, so a
+# deep page's OFFSET walks a small index instead of the table.
+books_newest = Index("ix_books_published_on_id", Book.published_on, Book.id)
+books_title = Index("ix_books_title_id", Book.title, Book.id)
 # Home page's featured books, newest first, without walking every book.
 books_featured = Index("ix_books_featured_published_on", Book.featured, Book.published_on)
 # A subject's books (the primary key leads with book_id, which serves the other direction).
@@ -22,3 +24,5 @@ editions_format_price = Index(
     Edition.price_cents,
     Edition.book_id,
 )
+# The preorder filter: editions dated after today.
+editions_published = Index("ix_editions_published_on", Edition.published_on)
