@@ -5,6 +5,7 @@ any row is bad, naming each row and its error. Applying writes with bulk stateme
 rows take seconds, not minutes. Stock counts become "import" ledger entries.
 """
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from bookstore.catalog.models import (
     Subject,
     book_subjects,
 )
+from bookstore.catalog.search_index import paused_search_index, reindex_books
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
@@ -76,6 +78,51 @@ class ImportPlan:
         )
 
 
+EXISTING = select(
+    Edition.id,
+    Edition.isbn13,
+    Edition.book_id,
+    Edition.format,
+    Edition.on_hand,
+    Edition.reserved,
+    Edition.price_cents,
+    Edition.pages,
+    Edition.published_on,
+    Book.title,
+    Book.subtitle,
+    Book.description,
+    Book.languages,
+).join(Book, Book.id == Edition.book_id)
+
+
+def _insert_rows(target, rows: list[dict]) -> None:
+    """Insert many rows: PostgreSQL's COPY (one stream), elsewhere one executemany."""
+    if not rows:
+        return
+    table = getattr(target, "__table__", target)
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    # COPY bypasses SQLAlchemy, so the columns' Python-side defaults are filled in here.
+    defaults = {
+        column.name: column.default.arg if column.default.is_scalar else column.default.arg(None)
+        for column in table.c
+        if column.name not in rows[0] and column.default is not None
+    }
+    columns = [*rows[0], *defaults]
+    rows = [{**defaults, **row} for row in rows]
+    names = ", ".join(f'"{table.c[name].name}"' for name in columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_plain(row[name]) for name in columns])
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -85,10 +132,11 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     """Compare the file with the database; no writes. Errors make the plan unusable."""
     plan = ImportPlan(errors=list(parsed.errors))
     rows = parsed.rows
-    existing: dict[str, Edition] = {}
+    # Plain rows, not ORM objects: a plan of 100,000 rows must not build 100,000 objects.
+    existing = {}
     for chunk in _chunks([r.isbn13 for r in rows]):
-        for edition in db.session.scalars(select(Edition).where(Edition.isbn13.in_(chunk))):
-            existing[edition.isbn13] = edition
+        for found in db.session.execute(EXISTING.where(Edition.isbn13.in_(chunk))):
+            existing[found.isbn13] = found
     new_rows = [r for r in rows if r.isbn13 not in existing]
     titles = {r.title.lower() for r in new_rows if r.title}
     known_books: dict[str, tuple[int, set[Format]]] = {}
@@ -112,12 +160,13 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     return plan
 
 
-def _plan_update(plan: ImportPlan, row: CatalogRow, edition: Edition) -> None:
-    if row.format is not None and row.format is not edition.format:
+def _plan_update(plan: ImportPlan, row: CatalogRow, edition) -> None:
+    """``edition`` is a row of EXISTING: the edition's columns and its book's."""
+    if row.format is not None and row.format != Format(edition.format):
         plan.errors.append(
             RowError(
                 row.line,
-                f"ISBN {row.isbn13} is a {edition.format.value}; "
+                f"ISBN {row.isbn13} is a {Format(edition.format).value}; "
                 "an import cannot change its format",
             )
         )
@@ -129,7 +178,7 @@ def _plan_update(plan: ImportPlan, row: CatalogRow, edition: Edition) -> None:
     }
     delta = 0
     if row.stock is not None:
-        if not edition.format.is_physical:
+        if not Format(edition.format).is_physical:
             plan.errors.append(RowError(row.line, "ebooks have no stock; leave stock empty"))
             return
         if row.stock < edition.reserved:
@@ -144,7 +193,7 @@ def _plan_update(plan: ImportPlan, row: CatalogRow, edition: Edition) -> None:
     book_changes = {
         name: getattr(row, name)
         for name in BOOK_FIELDS
-        if getattr(row, name) is not None and getattr(row, name) != getattr(edition.book, name)
+        if getattr(row, name) is not None and getattr(row, name) != getattr(edition, name)
     }
     if book_changes:
         plan.book_updates.setdefault(edition.book_id, {}).update(book_changes)
@@ -191,12 +240,40 @@ def apply_import(
     result = ImportResult()
     now = utcnow()
     actor_id = actor.id if actor else None
+    connection = db.session.connection()
+    # The search index is rebuilt once for the books touched, not by a trigger per row.
+    with paused_search_index(connection):
+        touched = _write(plan, result, now, actor_id, progress)
+        if touched:
+            reindex_books(connection, min(touched), max(touched))
+    if actor is not None:
+        record(
+            actor,
+            "catalog.import",
+            "csv",
+            entity_type="catalog",
+            after={
+                "books_created": result.books_created,
+                "editions_created": result.editions_created,
+                "editions_updated": result.editions_updated,
+                "stock_entries": result.stock_entries,
+            },
+            summary=plan.summary(),
+        )
+    db.session.flush()
+    db.session.expire_all()
+    return result
+
+
+def _write(plan: ImportPlan, result: ImportResult, now, actor_id, progress) -> set[int]:
+    """Every write of the import; returns the ids of the books whose search entry changed."""
     for chunk in _chunks([u for u in plan.updates if u.changes]):
         db.session.execute(update(Edition), [{"id": u.edition_id, **u.changes} for u in chunk])
         result.editions_updated += len(chunk)
         progress(len(chunk))
-    for book_id, changes in plan.book_updates.items():
-        db.session.execute(update(Book), [{"id": book_id, **changes, "updated_at": now}])
+    book_changes = [{"id": k, **v, "updated_at": now} for k, v in plan.book_updates.items()]
+    for chunk in _chunks(book_changes):
+        db.session.execute(update(Book), chunk)
     stock_updates = [u for u in plan.updates if u.stock_delta]
     # Set the counted stock only where on_hand is still what the plan saw, and never below
     # the reserved copies: a sale in between makes the import stop rather than miscount.
@@ -220,8 +297,8 @@ def apply_import(
                 "Stock changed while the file was being imported (an order came in). "
                 "Nothing was imported: run the import again."
             )
-        db.session.execute(
-            insert(StockMovement),
+        _insert_rows(
+            StockMovement,
             [
                 {
                     "edition_id": u.edition_id,
@@ -236,24 +313,8 @@ def apply_import(
         )
         result.stock_entries += len(chunk)
         progress(len(chunk))
-    _create_new(plan, result, now, actor_id, progress)
-    if actor is not None:
-        record(
-            actor,
-            "catalog.import",
-            "csv",
-            entity_type="catalog",
-            after={
-                "books_created": result.books_created,
-                "editions_created": result.editions_created,
-                "editions_updated": result.editions_updated,
-                "stock_entries": result.stock_entries,
-            },
-            summary=plan.summary(),
-        )
-    db.session.flush()
-    db.session.expire_all()
-    return result
+    touched = set(plan.book_updates) | _create_new(plan, result, now, actor_id, progress)
+    return touched
 
 
 def _lookup_or_create(model, names: set[str], now) -> dict[str, int]:
@@ -276,7 +337,7 @@ def _lookup_or_create(model, names: set[str], now) -> dict[str, int]:
             slugs.add(slug)
             values.append({"name": name, "slug": slug})
         for chunk in _chunks(values):
-            db.session.execute(insert(model), chunk)
+            _insert_rows(model, chunk)
         for chunk in _chunks(missing):
             for row_id, name in db.session.execute(
                 select(model.id, model.name).where(model.name.in_(chunk))
@@ -285,9 +346,10 @@ def _lookup_or_create(model, names: set[str], now) -> dict[str, int]:
     return ids
 
 
-def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress) -> None:
+def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress) -> set[int]:
+    """Insert the new books and editions; returns the ids of every book given an edition."""
     if not plan.new_editions:
-        return
+        return set()
     first_row: dict[str, CatalogRow] = {}
     for new in plan.new_editions:
         if new.book_id is None:
@@ -319,7 +381,7 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
         )
     book_ids: dict[str, int] = {}
     for chunk in _chunks(book_values):
-        db.session.execute(insert(Book), chunk)
+        _insert_rows(Book, chunk)
         for book_id, slug in db.session.execute(
             select(Book.id, Book.slug).where(Book.slug.in_([v["slug"] for v in chunk]))
         ):
@@ -336,7 +398,7 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
             "isbn13": new.row.isbn13,
             "price_cents": new.row.price_cents,
             "pages": new.row.pages,
-            "published_on": None,
+            "published_on": new.row.published_on,
             "on_hand": new.row.stock or 0,
             "reserved": 0,
             "out_of_print": False,
@@ -346,7 +408,7 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
         for new in plan.new_editions
     ]
     for chunk in _chunks(edition_values):
-        db.session.execute(insert(Edition), chunk)
+        _insert_rows(Edition, chunk)
         result.editions_created += len(chunk)
         progress(len(chunk))
     stocked = [v["isbn13"] for v in edition_values if v["on_hand"]]
@@ -354,8 +416,8 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
         rows = db.session.execute(
             select(Edition.id, Edition.on_hand).where(Edition.isbn13.in_(chunk))
         ).all()
-        db.session.execute(
-            insert(StockMovement),
+        _insert_rows(
+            StockMovement,
             [
                 {
                     "edition_id": edition_id,
@@ -369,6 +431,7 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
             ],
         )
         result.stock_entries += len(rows)
+    return set(key_to_id.values()) | {n.book_id for n in plan.new_editions if n.book_id}
 
 
 def _link_people_and_subjects(first_row, key_to_id, now) -> None:
@@ -389,7 +452,5 @@ def _link_people_and_subjects(first_row, key_to_id, now) -> None:
             )
         for name in dict.fromkeys(row.subjects or []):
             links.append({"book_id": key_to_id[key], "subject_id": subject_ids[name]})
-    for chunk in _chunks(credits):
-        db.session.execute(insert(BookContributor), chunk)
-    for chunk in _chunks(links):
-        db.session.execute(insert(book_subjects), chunk)
+    _insert_rows(BookContributor, credits)
+    _insert_rows(book_subjects, links)
