@@ -118,7 +118,7 @@ def test_post_page_shows_title_date_tags_body_and_credit(app_ctx, client):
     assert f'<time datetime="{post.published_at:%Y-%m-%d}">' in html
     assert "<h2>A section</h2>" in html
     assert "<strong>treaty</strong>" in html
-    assert 'href="/journal/tags/int-l-relations"' in html
+    assert 'href="/journal/tags/intl-relations"' in html
     assert "Image credit: Wikimedia Commons" in html
     assert _h1_count(html) == 1
 
