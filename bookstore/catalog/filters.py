@@ -38,10 +38,14 @@ def summary(book: Book) -> BookSummary:
     return book_summary(book, shop_today(), _threshold())
 
 
-def cover_url(book: Book) -> str:
-    """The uploaded cover when there is one, else the generated SVG."""
+def cover_url(book: Book, size: str = "large") -> str:
+    """The uploaded cover when there is one (``large`` or ``small``), else the generated SVG."""
     if book.cover_image:
-        return url_for("catalog.cover_file", filename=book.cover_image)
+        filename = book.cover_image
+        if size == "small":
+            # Uploads are stored as <name>-large.jpg and <name>-small.jpg (staff/cover_images).
+            filename = filename.replace("-large.", "-small.")
+        return url_for("catalog.cover_file", filename=filename)
     return url_for("catalog.cover", slug=book.slug)
 
 

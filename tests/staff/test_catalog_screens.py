@@ -268,3 +268,25 @@ def test_book_list_filters(app, staff_client):
     assert b"Plenty" in found
     assert b"Nearly Gone" not in found
     assert staff_client.get("/staff/books?show=bogus&page=-4").status_code == 200
+
+
+def test_uploaded_cover_is_shown_large_on_the_book_page_and_small_on_cards(app, staff_client):
+    with app.app_context():
+        book = make_book("Covered", on_hand=3)
+        db.session.commit()
+        book_id, slug = book.id, book.slug
+    staff_client.post(
+        f"/staff/books/{book_id}/cover",
+        data={"cover": (io.BytesIO(_jpeg()), "cover.jpg")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        name = db.session.get(Book, book_id).cover_image.removesuffix("-large.jpg")
+    page = staff_client.get(f"/books/{slug}").get_data(as_text=True)
+    assert f"/covers/files/{name}-large.jpg" in page
+    listing = staff_client.get("/books").get_data(as_text=True)
+    assert f"/covers/files/{name}-small.jpg" in listing
+    image = staff_client.get(f"/covers/files/{name}-small.jpg")
+    image.close()
+    assert image.status_code == 200
+    assert image.mimetype == "image/jpeg"
