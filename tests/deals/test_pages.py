@@ -126,3 +126,13 @@ def test_claim_needs_its_csrf_token(make_app):
     response = client.post(f"/deals/{deal_id}/claim", data={"csrf_token": token})
     assert response.status_code == 302
     assert claims(app) == 1
+
+
+def test_the_header_shows_a_member_badge_only_to_members(app, client):
+    with app.app_context():
+        make_member("member@example.com", now=utcnow())
+        db.session.commit()
+    assert "member-badge" not in client.get("/books").text
+    log_in(client, "member@example.com")
+    header = client.get("/books").text.split("</header>")[0]
+    assert '<span class="member-badge">Member</span>' in header
