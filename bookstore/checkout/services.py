@@ -6,7 +6,6 @@ clean-up of abandoned checkouts in ``expiry.py``. Every function flushes and nev
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -253,7 +252,9 @@ def place_order(
     db.session.flush()
     # The cart's chosen member-deal claims become 'applied' to this order.
     extras.attach_to_order(order, cart, quote.lines, now=now)
-    record_event(order, None, OrderState.PENDING_PAYMENT, actor=_actor(user), user_id=_uid(user))
+    record_event(
+        order, None, OrderState.PENDING_PAYMENT, actor=actor_label(user), user_id=actor_id(user)
+    )
     hold(order, now=now, config=config)
     return order
 
@@ -309,47 +310,6 @@ def start_payment(
     return session
 
 
-def cancel_checkout(order: Order, *, now: datetime, actor: User | None) -> bool:
-    """The shopper left the Stripe page: cancel the order and give its stock back.
-
-    Returns False (nothing changed) when the order is no longer pending, or when Stripe says
-    its session is already complete (paid in another tab: the caller shows the order). After
-    the commit, call ``close_stripe_session`` so the session can no longer be paid.
-    """
-    if order.state is not OrderState.PENDING_PAYMENT:
-        return False
-    if order.stripe_session_id:
-        try:
-            if gateway.retrieve_session(order.stripe_session_id).status == "complete":
-                return False
-        except (PaymentServiceUnavailable, NotFound):
-            # Cancel anyway: a payment that still arrives is held for staff (needs_review).
-            pass
-    moved = move_order(
-        order,
-        OrderState.PENDING_PAYMENT,
-        OrderState.CANCELLED,
-        actor=_actor(actor),
-        user_id=_uid(actor),
-        note="Checkout cancelled by the shopper.",
-    )
-    if moved:
-        stock.release_order_stock(order.id)
-    return moved
-
-
-def close_stripe_session(order: Order) -> None:
-    """Expire a cancelled order's Stripe session (best effort; changes nothing here).
-
-    Called after the cancellation is committed, so that Stripe's ``expired`` webhook finds the
-    order already cancelled. A payment that slips in before this is held for staff review.
-    """
-    if not order.stripe_session_id:
-        return
-    with contextlib.suppress(PaymentServiceUnavailable):
-        gateway.expire_session(order.stripe_session_id)
-
-
 def order_by_reference(reference: str) -> Order:
     """The order with this public reference, or NotFound."""
     order = db.session.scalars(select(Order).where(Order.reference == reference)).one_or_none()
@@ -380,9 +340,11 @@ def orders_of(user: User, *, limit: int = 100) -> list[Order]:
     )
 
 
-def _actor(user: User | None) -> str:
+def actor_label(user: User | None) -> str:
+    """How the order history names a shopper: ``user:<id>`` or ``customer`` for a guest."""
     return f"user:{user.id}" if user is not None else "customer"
 
 
-def _uid(user: User | None) -> int | None:
+def actor_id(user: User | None) -> int | None:
+    """The shopper's user id, or None for a guest."""
     return user.id if user is not None else None

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
-from bookstore.checkout import services
+from bookstore.checkout import cancellation, services
 from bookstore.checkout.ebook_file import demo_epub
 from bookstore.checkout.forms import (
     COUNTRY_NAMES,
@@ -176,6 +176,7 @@ def place():
         flash("Your cart changed since you reviewed it: please check the new amounts.", "error")
         return redirect(url_for("checkout.review"), 303)
     try:
+        replaced = cancellation.supersede_pending(cart, now=now, actor=_shopper())
         order = services.place_order(
             cart,
             user=_shopper(),
@@ -194,7 +195,7 @@ def place():
         flash(str(error), "error")
         return redirect(url_for("checkout.start"), 303)
     _remember(order)
-    return _pay(order, now)
+    return _pay(order, now, replaced=replaced)
 
 
 @bp.post("/checkout/orders/<reference>/pay")
@@ -206,7 +207,7 @@ def retry(reference: str):
     return _pay(order, utcnow())
 
 
-def _pay(order: Order, now):
+def _pay(order: Order, now, *, replaced=()):
     try:
         checkout_session = services.start_payment(
             order,
@@ -229,6 +230,8 @@ def _pay(order: Order, now):
         db.session.rollback()
         return redirect(url_for("checkout.order", reference=order.reference), 303)
     db.session.commit()
+    for earlier in replaced:
+        cancellation.close_stripe_session(earlier)
     return redirect(checkout_session.url, 303)
 
 
@@ -264,10 +267,10 @@ def success():
 def cancel(reference: str):
     """The shopper left Stripe's page: cancel the order, keep the cart."""
     order = _owned_order(reference)
-    cancelled = services.cancel_checkout(order, now=utcnow(), actor=_shopper())
+    cancelled = cancellation.cancel_checkout(order, now=utcnow(), actor=_shopper())
     db.session.commit()
     if cancelled:
-        services.close_stripe_session(order)
+        cancellation.close_stripe_session(order)
     if not cancelled and order.state is OrderState.PENDING_PAYMENT and order.stripe_session_id:
         # Paid in the meantime: show the confirmation instead.
         return redirect(url_for("checkout.success", session_id=order.stripe_session_id))

@@ -131,3 +131,17 @@ def test_the_order_page_shows_the_history(shop, buyer, stripe_sandbox):
     assert "Pending payment" in page
     assert "Paid" in page
     assert order_state(shop, checkout.reference).events[-1].actor in ("stripe", "customer")
+
+
+def test_paying_again_after_coming_back_from_stripe_replaces_the_first_checkout(
+    shop, buyer, stripe_sandbox
+):
+    edition = _edition(shop, "The Last Copy", on_hand=1)
+    first = buyer.checkout(edition)
+    # The browser's Back button, then Pay again: the last copy is not held against the buyer.
+    second = buyer.place()
+    assert second.status_code == 303
+    assert order_state(shop, first.reference).state.value == "cancelled"
+    with shop.app_context():
+        assert db.session.get(Edition, edition).reserved == 1
+    assert stripe_sandbox.pay(first.session_id).status != 303  # the old session is closed
