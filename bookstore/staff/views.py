@@ -99,4 +99,5 @@ from bookstore.staff import (  # noqa: E402, F401
     digest_views,
     import_views,
     order_views,
+    people_views,
 )
