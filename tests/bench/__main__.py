@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench import catalog
+from tests.bench import catalog, import_bench
 from tests.bench.load import run_load
 from tests.bench.servers import gunicorn
 
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--search", action="append", help=f"search query to load (default {DEFAULT_SEARCHES})"
     )
+    parser.add_argument(
+        "--import-rows", type=int, default=100_000, help="catalog CSV import rows (100000; 0 skips)"
+    )
     args = parser.parse_args(argv)
     backends = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     started = time.perf_counter()
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_backend(backend, args)
         except Exception as exc:  # noqa: BLE001  (one backend failing must not hide the other)
             print(f"\n{NAMES[backend]}: not measured: {exc.__class__.__name__}: {exc}")
+        if args.import_rows:
+            import_bench.bench(backend, args.import_rows)
     print(f"\nWhole bench: {time.perf_counter() - started:.0f} s")
     return 0
 
