@@ -75,7 +75,7 @@ def stripe_settings(config) -> tuple[str, str | None]:
     return key, base
 
 
-def build_client(config) -> stripe.StripeClient:
+def build_client(config, http=None) -> stripe.StripeClient:
     """A StripeClient from the app settings: short timeout, one retry at most."""
     key, base = stripe_settings(config)
     timeout = float(config.get("STRIPE_TIMEOUT_SECONDS") or 10)
@@ -83,7 +83,7 @@ def build_client(config) -> stripe.StripeClient:
         key,
         base_addresses={"api": base} if base else None,
         max_network_retries=1,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=http or stripe.RequestsClient(timeout=timeout),
     )
 
 
@@ -91,7 +91,11 @@ def client() -> stripe.StripeClient:
     """The app's StripeClient, built once per app."""
     cached = current_app.extensions.get("bookstore_stripe")
     if cached is None:
-        cached = current_app.extensions["bookstore_stripe"] = build_client(current_app.config)
+        timeout = float(current_app.config.get("STRIPE_TIMEOUT_SECONDS") or 10)
+        http = current_app.extensions["bookstore_stripe_http"] = stripe.RequestsClient(
+            timeout=timeout
+        )
+        cached = current_app.extensions["bookstore_stripe"] = build_client(current_app.config, http)
     return cached
 
 
@@ -104,6 +108,12 @@ def _call(what: str, fn, *args, **kwargs):
             "The payment service is not answering right now. Your cart is safe: "
             "please try again in a few minutes."
         ) from exc
+    finally:
+        # The SDK keeps one pooled session per thread; close it so that no socket outlives a
+        # request thread (one connection per call is cheap next to a checkout).
+        http = current_app.extensions.get("bookstore_stripe_http")
+        if http is not None:
+            http.close()
 
 
 def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) -> CheckoutSession:
