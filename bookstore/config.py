@@ -63,6 +63,7 @@ def from_environment(instance_path: str) -> dict:
         "CART_GUEST_TTL_DAYS": _int("CART_GUEST_TTL_DAYS", 30),
         "SHIPPING_FLAT_CENTS": _int("SHIPPING_FLAT_CENTS", 500),
         "FREE_SHIPPING_OVER_CENTS": _int("FREE_SHIPPING_OVER_CENTS", 5000),
+        "SHIPPING_EXPRESS_CENTS": _int("SHIPPING_EXPRESS_CENTS", 1500),
         "LOW_STOCK_THRESHOLD": _int("LOW_STOCK_THRESHOLD", 3),
         # Payments.
         "STRIPE_SECRET_KEY": env("STRIPE_SECRET_KEY") or None,

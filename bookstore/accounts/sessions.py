@@ -23,8 +23,9 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-# What survives the session reset at login: the guest cart's token (merged on user_logged_in).
-KEEP_ACROSS_LOGIN = ("cart_token",)
+# A guest's cart and the orders this browser placed (so their pages stay reachable) survive
+# the session rotation on login; everything else is dropped.
+KEEP_ACROSS_LOGIN = ("cart_token", "checkout_orders")
 
 
 def start_session(user: User, *, remember: bool = False) -> None:

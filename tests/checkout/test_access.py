@@ -98,3 +98,17 @@ def test_a_guest_opens_the_order_through_the_signed_link(shop, buyer, stripe_san
         forged = order_link_token(order)[:-2] + "xx"
     assert anyone.client.get(f"/orders/{forged}").status_code == 404
     assert anyone.client.get(f"/orders/{checkout.reference}").status_code == 404
+
+
+def test_a_guest_still_sees_the_order_placed_in_this_browser_after_logging_in(shop, stripe_sandbox):
+    from tests.accounts.helpers import log_in
+
+    with shop.app_context():
+        edition_id = make_book("Kept Across Login", on_hand=3).editions[0].id
+        make_user("reader@example.com")
+        db.session.commit()
+    buyer = Buyer(shop)
+    checkout = buyer.checkout(edition_id, 1)
+    assert buyer.client.get(f"/account/orders/{checkout.reference}").status_code == 200
+    log_in(buyer.client, "reader@example.com")
+    assert buyer.client.get(f"/account/orders/{checkout.reference}").status_code == 200
