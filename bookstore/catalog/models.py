@@ -10,7 +10,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.extensions import db
 
 
@@ -54,19 +53,6 @@ class EditionStatus(enum.StrEnum):
     AVAILABLE = "available"
     PREORDER = "preorder"
     OUT_OF_PRINT = "out_of_print"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as short strings with a CHECK, the same on SQLite and PostgreSQL.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 book_subjects = Table(
@@ -130,7 +116,7 @@ class BookContributor(db.Model):
         ForeignKey("contributors.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[ContributorRole] = mapped_column(
-        _enum(ContributorRole, "contributor_role"), primary_key=True
+        str_enum(ContributorRole, "contributor_role"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -202,7 +188,7 @@ class Edition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
-    format: Mapped[Format] = mapped_column(_enum(Format, "edition_format"))
+    format: Mapped[Format] = mapped_column(str_enum(Format, "edition_format"))
     isbn13: Mapped[str] = mapped_column(String(13), unique=True)
     price_cents: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -17,26 +16,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bookstore.catalog.models import Edition, Format
 from bookstore.checkout.states import OrderState
-from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.extensions import db
 
 
 def new_reference() -> str:
     """A public order reference: 144 random bits, URL-safe (24 characters)."""
     return secrets.token_urlsafe(18)
-
-
-def _str_enum(cls, name: str) -> Enum:
-    # Short strings with a CHECK, the same on SQLite and PostgreSQL (as the catalog does).
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class Order(db.Model):
@@ -81,7 +67,7 @@ class Order(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
 
     state: Mapped[OrderState] = mapped_column(
-        _str_enum(OrderState, "order_state"), default=OrderState.PENDING_PAYMENT, index=True
+        str_enum(OrderState, "order_state"), default=OrderState.PENDING_PAYMENT, index=True
     )
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), index=True)
@@ -134,7 +120,7 @@ class OrderLine(db.Model):
         ForeignKey("editions.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(300))
-    format: Mapped[Format] = mapped_column(_str_enum(Format, "order_line_format"))
+    format: Mapped[Format] = mapped_column(str_enum(Format, "order_line_format"))
     isbn13: Mapped[str] = mapped_column(String(13))
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)

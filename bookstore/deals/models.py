@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Book, Edition, Format, Subject
-from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.deals.pricing import DealTerms, offer_label
 from bookstore.extensions import db
 
@@ -58,18 +57,6 @@ class ClaimState(enum.StrEnum):
         return self in (ClaimState.CLAIMED, ClaimState.RELEASED)
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
 deal_editions = Table(
     "deal_editions",
     db.metadata,
@@ -100,7 +87,7 @@ class DealFormat(db.Model):
     deal_id: Mapped[int] = mapped_column(
         ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
     )
-    format: Mapped[Format] = mapped_column(_enum(Format, "deal_format"), primary_key=True)
+    format: Mapped[Format] = mapped_column(str_enum(Format, "deal_format"), primary_key=True)
 
 
 class Deal(db.Model):
@@ -125,10 +112,10 @@ class Deal(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
-    kind: Mapped[DealKind] = mapped_column(_enum(DealKind, "deal_kind"))
+    kind: Mapped[DealKind] = mapped_column(str_enum(DealKind, "deal_kind"))
     # Basis points for percent_off, cents otherwise.
     value: Mapped[int] = mapped_column(Integer)
-    scope: Mapped[DealScope] = mapped_column(_enum(DealScope, "deal_scope"))
+    scope: Mapped[DealScope] = mapped_column(str_enum(DealScope, "deal_scope"))
     min_order_cents: Mapped[int] = mapped_column(Integer, default=0)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -194,7 +181,7 @@ class DealClaim(db.Model):
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     state: Mapped[ClaimState] = mapped_column(
-        _enum(ClaimState, "claim_state"), default=ClaimState.CLAIMED
+        str_enum(ClaimState, "claim_state"), default=ClaimState.CLAIMED
     )
     # The order the claim is applied to or was redeemed on.
     order_id: Mapped[int | None] = mapped_column(

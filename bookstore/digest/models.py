@@ -6,10 +6,10 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.extensions import db
 
 
@@ -24,18 +24,6 @@ class DeliveryState(enum.StrEnum):
     SENT = "sent"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
 def new_token() -> str:
     """A random, URL-safe token for one-click unsubscribe links."""
     return secrets.token_urlsafe(32)
@@ -48,7 +36,9 @@ class Subscriber(db.Model):
     # Stored lower-cased, so one row per address.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     status: Mapped[SubscriberStatus] = mapped_column(
-        _enum(SubscriberStatus, "subscriber_status"), default=SubscriberStatus.PENDING, index=True
+        str_enum(SubscriberStatus, "subscriber_status"),
+        default=SubscriberStatus.PENDING,
+        index=True,
     )
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -76,7 +66,7 @@ class DigestDelivery(db.Model):
     # ISO week, 'YYYY-Www'.
     week: Mapped[str] = mapped_column(String(8), index=True)
     state: Mapped[DeliveryState] = mapped_column(
-        _enum(DeliveryState, "delivery_state"), default=DeliveryState.SENDING
+        str_enum(DeliveryState, "delivery_state"), default=DeliveryState.SENDING
     )
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
