@@ -263,9 +263,23 @@ def edition_active(edition_id: int):
     return redirect(url_for("staff.edition", edition_id=edition.id), 303)
 
 
-def _stock_change(edition: Edition, change) -> None:
+def _stock_change(edition_id: int, form, change, done: str):
+    """Validate a stock form, apply ``change(edition, form)`` with an audit entry, go back.
+
+    ``change`` returns the ledger row it wrote; ``done`` is the message, formatted with the form.
+    """
+    edition = _or_404(catalog_admin.get_edition, edition_id)
+    back = redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return back
     before = {"on_hand": edition.on_hand, "reserved": edition.reserved}
-    movement = change()
+    try:
+        movement = change(edition, form)
+    except BookstoreError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return back
     db.session.refresh(edition)
     record(
         current_user,
@@ -275,56 +289,37 @@ def _stock_change(edition: Edition, change) -> None:
         after={"on_hand": edition.on_hand, "reserved": edition.reserved},
         summary=f"{movement.delta:+d} {edition.book.title} ({edition.format.value})",
     )
+    db.session.commit()
+    flash(done.format(form=form), "success")
+    return back
 
 
 @bp.post("/editions/<int:edition_id>/receive")
 def edition_receive(edition_id: int):
-    edition = _or_404(catalog_admin.get_edition, edition_id)
-    form = ReceiveStockForm(prefix="receive")
-    if not form.validate_on_submit():
-        flash(_first_error(form), "error")
-        return redirect(url_for("staff.edition", edition_id=edition.id), 303)
-    try:
-        _stock_change(
-            edition,
-            lambda: stock.receive_stock(
-                edition.id, form.quantity.data, actor_id=current_user.id, note=form.note.data or ""
-            ),
-        )
-    except BookstoreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"Received {form.quantity.data} copies.", "success")
-    return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    return _stock_change(
+        edition_id,
+        ReceiveStockForm(prefix="receive"),
+        lambda edition, form: stock.receive_stock(
+            edition.id, form.quantity.data, actor_id=current_user.id, note=form.note.data or ""
+        ),
+        "Received {form.quantity.data} copies.",
+    )
 
 
 @bp.post("/editions/<int:edition_id>/adjust")
 def edition_adjust(edition_id: int):
-    edition = _or_404(catalog_admin.get_edition, edition_id)
-    form = AdjustStockForm(prefix="adjust")
-    if not form.validate_on_submit():
-        flash(_first_error(form), "error")
-        return redirect(url_for("staff.edition", edition_id=edition.id), 303)
-    try:
-        _stock_change(
-            edition,
-            lambda: stock.adjust_stock(
-                edition.id,
-                form.delta.data,
-                reason=form.reason.data,
-                actor_id=current_user.id,
-                note=form.note.data or "",
-            ),
-        )
-    except BookstoreError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"Stock changed by {form.delta.data:+d}.", "success")
-    return redirect(url_for("staff.edition", edition_id=edition.id), 303)
+    return _stock_change(
+        edition_id,
+        AdjustStockForm(prefix="adjust"),
+        lambda edition, form: stock.adjust_stock(
+            edition.id,
+            form.delta.data,
+            reason=form.reason.data,
+            actor_id=current_user.id,
+            note=form.note.data or "",
+        ),
+        "Stock changed by {form.delta.data:+d}.",
+    )
 
 
 def _first_error(form) -> str:
