@@ -27,6 +27,7 @@ from bookstore.cart.pricing import (  # noqa: F401  (re-exported for checkout an
     shipping_for,
 )
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
+from bookstore.catalog import stock
 from bookstore.catalog.models import Edition
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput, NotFound, OutOfStock
@@ -105,6 +106,10 @@ def _sellable_edition(edition_id: int) -> Edition:
     edition = db.session.get(Edition, edition_id) if isinstance(edition_id, int) else None
     if edition is None:
         raise NotFound("That book could not be found.")
+    # Copies held by checkouts whose time is up are free again: give them back before judging
+    # what can be added (the same release checkout does before it reserves).
+    if edition.is_physical and stock.release_expired(edition_ids=[edition.id]):
+        db.session.refresh(edition)
     reason = unavailable_reason(edition)
     if reason is not None:
         raise OutOfStock(reason, edition_id=edition.id)

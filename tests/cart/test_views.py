@@ -361,3 +361,24 @@ def test_cart_count_failure_never_breaks_a_page(app, client, monkeypatch):
     response = client.get("/cart")
     assert response.status_code == 200
     assert 'aria-label="0 items in cart"' in page(response)
+
+
+def test_copies_held_by_an_expired_checkout_can_be_added_again(app, client):
+    from datetime import timedelta
+
+    from bookstore.dbtypes import utcnow
+    from tests.checkout.helpers import edition_counts, make_cart, place
+    from tests.factories import make_book
+
+    with app.app_context():
+        book = make_book("Last Copy", on_hand=1)
+        edition = book.editions[0]
+        place(make_cart((edition, 1)), now=utcnow() - timedelta(hours=2))
+        db.session.commit()
+        edition_id = edition.id
+        assert edition_counts(edition_id) == (1, 1)
+    response = client.post("/cart/add", data={"edition_id": str(edition_id), "quantity": "1"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert edition_counts(edition_id) == (1, 0)
+    assert "Last Copy" in client.get("/cart").get_data(as_text=True)
