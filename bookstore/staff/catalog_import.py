@@ -9,7 +9,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from bookstore.accounts.models import User
 from bookstore.catalog.models import (
@@ -33,6 +33,7 @@ from bookstore.staff.audit import record
 from bookstore.staff.csv_format import CatalogRow, ParsedFile, RowError
 
 CHUNK = 5000
+ANALYZE_AFTER = 1000
 BOOK_FIELDS = ("title", "subtitle", "description", "languages")
 EDITION_FIELDS = {"price_cents": "price_cents", "pages": "pages", "published_on": "published_on"}
 
@@ -246,6 +247,10 @@ def apply_import(
         touched = _write(plan, result, now, actor_id, progress)
         if touched:
             reindex_books(connection, min(touched), max(touched))
+    if connection.dialect.name == "postgresql" and len(plan.new_editions) > ANALYZE_AFTER:
+        # Fresh statistics after a bulk load, or the planner keeps treating these tables as
+        # small and the next import's lookups by ISBN crawl.
+        connection.execute(text("ANALYZE books, editions, book_contributors, stock_movements"))
     if actor is not None:
         record(
             actor,
