@@ -342,7 +342,7 @@ def test_cart_page_has_one_heading_labels_and_the_script(client, edition):
 def test_checkout_button_only_when_checkout_exists(app, client, edition):
     add(client, edition.id)
     text = page(client.get("/cart"))
-    assert ("cart-checkout" in text) == ("checkout.start" in app.view_functions)
+    assert "cart-checkout" in text
 
 
 def test_get_on_a_post_endpoint_is_not_allowed(client):

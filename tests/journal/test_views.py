@@ -150,8 +150,7 @@ def test_post_links_its_books_to_the_book_page_when_the_catalog_has_one(app_ctx,
     post = make_post(books=[book])
     db.session.commit()
     html = _text(client.get(f"/journal/{post.slug}"))
-    has_book_page = "catalog.book" in app_ctx.view_functions
-    assert (f'href="/books/{book.slug}"' in html) == has_book_page
+    assert f'href="/books/{book.slug}"' in html
 
 
 def test_hostile_markdown_is_sanitised_on_the_page(app_ctx, client):
