@@ -18,10 +18,3 @@ def configure_engine_events(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
-
-
-def is_postgres(session_or_engine) -> bool:
-    """True when the session or engine talks to PostgreSQL."""
-    bind = getattr(session_or_engine, "get_bind", None)
-    engine = bind() if bind else session_or_engine
-    return engine.dialect.name == "postgresql"

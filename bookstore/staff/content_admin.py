@@ -154,7 +154,3 @@ def update_deal(
     if new:
         record(actor, "deal.update", deal, before=old, after=new, summary=deal.title)
     return deal
-
-
-def tag_names(post: Post) -> str:
-    return "; ".join(t.name for t in post.tags)

@@ -4,7 +4,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -264,7 +263,3 @@ def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Non
         after={"state": target.value, "note": note[:200]},
         summary=order.reference,
     )
-
-
-def order_url(order: Order) -> str:
-    return url_for("staff.order", reference=order.reference)
