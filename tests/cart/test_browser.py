@@ -1,6 +1,7 @@
 """The cart page in Chromium: quantities update in place with JavaScript, and without it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from bookstore.cart import services
 from bookstore.extensions import db
@@ -40,12 +41,12 @@ def test_changing_a_quantity_updates_the_totals_in_place(live_server, page):
     assert page.locator(f'[data-edition-id="{edition_id}"] [data-line-total]').inner_text() == (
         "$48.00"
     )
-    assert page.locator("[data-cart-shipping]").inner_text() == "Free"
-    assert page.locator(".cart-count").inner_text() == "4"
+    expect(page.locator("[data-cart-shipping]")).to_have_text("Free")
+    expect(page.locator(".cart-count")).to_have_text("4")
     assert page.evaluate("window.stayedOnPage") is True, "no reload"
     assert page.js_errors == []
     page.reload()
-    assert page.locator("[data-cart-total]").inner_text() == "$57.99"
+    expect(page.locator("[data-cart-total]")).to_have_text("$57.99")
     assert_accessible(page)
 
 
@@ -58,10 +59,10 @@ def test_the_cart_works_without_javascript(live_server, chromium):
         page.select_option(f"#qty-{edition_id}", "2")
         page.get_by_role("button", name="Update quantity of Murder at the Dacha").click()
         page.wait_for_url(f"{live_server.url}/cart")
-        assert page.locator("[data-cart-total]").inner_text() == "$46.99"
+        expect(page.locator("[data-cart-total]")).to_have_text("$46.99")
         assert "quantity 2" in page.locator(".flashes").inner_text()
         page.get_by_role("button", name="Remove Moscow Nights (Ebook)").click()
-        assert page.locator("[data-cart-total]").inner_text() == "$37.00"
+        expect(page.locator("[data-cart-total]")).to_have_text("$37.00")
     finally:
         context.close()
 
@@ -77,7 +78,7 @@ def test_guest_adds_two_books_signs_up_and_finds_them_in_the_cart(live_server, p
         page.goto(f"{live_server.url}/books/{slug}")
         page.locator("form.add-to-cart button[type=submit]").first.click()
         page.locator(".flash-success").filter(has_text="to your cart").wait_for()
-    assert page.locator(".cart-count").inner_text() == "2"
+    expect(page.locator(".cart-count")).to_have_text("2")
 
     page.goto(f"{live_server.url}/account/signup")
     page.fill("input[name=name]", "Anna Pavlova")
@@ -92,5 +93,5 @@ def test_guest_adds_two_books_signs_up_and_finds_them_in_the_cart(live_server, p
     assert rows.count() == 2
     assert "Murder at the Dacha" in rows.nth(0).inner_text()
     assert "Moscow Nights" in rows.nth(1).inner_text()
-    assert page.locator(".cart-count").inner_text() == "2"
+    expect(page.locator(".cart-count")).to_have_text("2")
     assert page.js_errors == []

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from bookstore.extensions import db
 from tests.factories import make_book
@@ -34,8 +35,10 @@ def dacha(live_server, stripe_sandbox):
 def _to_stripe(page, base_url, slug, email):
     page.goto(f"{base_url}/books/{slug}")
     page.get_by_role("button", name="Add to cart").first.click()
+    expect(page.locator(".flash-success")).to_contain_text("to your cart")
     page.goto(f"{base_url}/cart")
     page.get_by_role("link", name="Checkout").click()
+    expect(page.get_by_label("Email for the receipt")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Email for the receipt").fill(email)
     page.get_by_label("Full name").fill("Anna Petrova")
@@ -79,7 +82,7 @@ def test_a_declined_card_then_a_good_one(live_server, page, stripe_sandbox, dach
     _to_stripe(page, live_server.url, dacha, "boris@example.com")
     page.wait_for_url(f"{stripe_sandbox.url}/**")
     _card(page, "4000 0000 0000 0002")
-    assert "declined" in page.get_by_role("alert").inner_text().lower()
+    expect(page.get_by_role("alert")).to_contain_text("declined", ignore_case=True)
     _card(page, "4242 4242 4242 4242")
     page.wait_for_url(f"{live_server.url}/checkout/success**")
     assert "your order is confirmed" in page.get_by_role("heading", level=1).inner_text()

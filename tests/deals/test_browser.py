@@ -1,6 +1,7 @@
 """Chromium: a member claims a deal, sees the cart discounted, pays with 4242, sees the saving."""
 
 import pytest
+from playwright.sync_api import expect
 
 from bookstore.cart import services as cart_services
 from bookstore.dbtypes import utcnow
@@ -46,23 +47,23 @@ def test_member_claims_a_deal_and_pays_less(live_server, page):
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/deals/")
-    assert page.get_by_text("10 of 10").is_visible()
+    expect(page.get_by_text("10 of 10")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Claim “Quarter off ebooks”").click()
-    assert page.get_by_text("You claimed “Quarter off ebooks”").is_visible()
-    assert page.get_by_text("9 of 10").is_visible()
+    expect(page.get_by_text("You claimed “Quarter off ebooks”")).to_be_visible()
+    expect(page.get_by_text("9 of 10")).to_be_visible()
 
     page.goto(f"{live_server.url}/cart")
     page.get_by_role("button", name="Use this deal for Quarter off ebooks").click()
-    assert page.get_by_text("“Quarter off ebooks” is applied to your cart.").is_visible()
-    assert page.locator(".price-before").inner_text() == "$10.00"
-    assert page.locator("[data-deal-saving]").inner_text() == "−$2.50"
-    assert page.locator("[data-deal-total]").inner_text() == "$7.50"
+    expect(page.get_by_text("“Quarter off ebooks” is applied to your cart.")).to_be_visible()
+    expect(page.locator(".price-before")).to_have_text("$10.00")
+    expect(page.locator("[data-deal-saving]")).to_have_text("−$2.50")
+    expect(page.locator("[data-deal-total]")).to_have_text("$7.50")
     assert_accessible(page)
 
     page.get_by_role("link", name="Checkout").click()
     page.get_by_role("button", name="Continue to review").click()
-    assert page.get_by_text("−$2.50").first.is_visible()
+    expect(page.get_by_text("−$2.50").first).to_be_visible()
     page.get_by_role("button", name="Pay $7.50 securely with Stripe").click()
 
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
@@ -72,7 +73,7 @@ def test_member_claims_a_deal_and_pays_less(live_server, page):
     page.get_by_role("button", name="Pay $7.50").click()
 
     page.wait_for_url(f"{live_server.url}/**")
-    assert page.get_by_text("Discount").first.is_visible()
-    assert page.get_by_text("−$2.50").first.is_visible()
-    assert page.get_by_text("$7.50").first.is_visible()
+    expect(page.get_by_text("Discount").first).to_be_visible()
+    expect(page.get_by_text("−$2.50").first).to_be_visible()
+    expect(page.get_by_text("$7.50").first).to_be_visible()
     assert page.js_errors == []

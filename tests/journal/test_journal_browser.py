@@ -1,6 +1,7 @@
 """The journal and About pages in Chromium: accessible (axe-core) and fit on a phone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from bookstore.catalog.demo import load_demo
 from tests.fixtures.browser import assert_accessible
@@ -28,7 +29,7 @@ def test_journal_pages_are_accessible(demo_server, page):
 def test_reader_goes_from_the_list_to_a_post_and_its_tag(demo_server, page):
     page.goto(demo_server.url + "/journal/")
     page.get_by_role("link", name="Comrades, Rivals, Neighbours").click()
-    assert page.get_by_role("heading", name="Some of Our Books").is_visible()
+    expect(page.get_by_role("heading", name="Some of Our Books")).to_be_visible()
     page.get_by_role("link", name="Int'l Relations").first.click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Posts tagged")
 

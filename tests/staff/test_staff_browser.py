@@ -1,6 +1,7 @@
 """A staff member runs the shop from a real browser: stock in, book back on sale, a refund."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bookstore import create_app
@@ -60,20 +61,22 @@ def test_staff_receive_stock_and_refund_an_order(live_server, page, stripe_sandb
     page.get_by_label("Show").select_option("out-of-stock")
     page.get_by_role("button", name="Find").click()
     page.get_by_role("link", name="Paperback").click()
+    expect(page.get_by_label("Copies received")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Copies received").fill("5")
     page.get_by_role("button", name="Receive", exact=True).click()
-    assert page.get_by_text("Received 5 copies.").is_visible()
+    expect(page.get_by_text("Received 5 copies.")).to_be_visible()
 
     page.goto(f"{live_server.url}/books/{gone_slug}")
-    assert page.get_by_text("In stock").first.is_visible()
+    expect(page.get_by_text("In stock").first).to_be_visible()
 
     page.goto(f"{live_server.url}/staff/orders")
     page.get_by_role("link", name=reference[:8].upper()).click()
+    expect(page.get_by_label("Reason")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Reason").fill("changed their mind")
     page.get_by_role("button", name="Refund through Stripe").click()
-    assert page.get_by_text("Refunded $21.00 through Stripe.").is_visible()
+    expect(page.get_by_text("Refunded $21.00 through Stripe.")).to_be_visible()
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.reference == reference))
         assert order.state is OrderState.REFUNDED

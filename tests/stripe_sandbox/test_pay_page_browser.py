@@ -1,6 +1,7 @@
 """The hosted pay page in Chromium: accessible, no script errors, decline then pay."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures.browser import assert_accessible
 from tests.stripe_sandbox.conftest import session_params
@@ -22,7 +23,7 @@ def test_buyer_is_declined_then_pays_and_lands_on_the_success_url(stripe_sandbox
     page.get_by_label("Name on card").fill("Anna Petrova")
     page.get_by_role("button", name="Pay $44.98").click()
 
-    assert "Your card was declined." in page.get_by_role("alert").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("Your card was declined.")
     assert_accessible(page)
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Security code (CVC)").fill("123")
