@@ -45,6 +45,7 @@ def check_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from bookstore import page_cache
     from bookstore.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    page_cache.init_app(app)  # after csrf: it wraps the templates' csrf_token()
 
     from bookstore import models  # noqa: F401  (every model, for Alembic and relationships)
     from bookstore.accounts import sessions  # noqa: F401  (registers the user loader)

@@ -53,6 +53,13 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Public pages for anonymous visitors (bookstore/page_cache.py): in Redis when there
+        # is one, else in each worker's memory (at most PAGE_CACHE_ENTRIES pages).
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 600),
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": "bookstore:",
+        "CACHE_THRESHOLD": _int("PAGE_CACHE_ENTRIES", 1000),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SHOP_NAME": env("SHOP_NAME", "Russian Life Books"),

@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
+from bookstore import page_cache
 from bookstore.cart import forms, services
 from bookstore.cart.rules import edition_label, offer_for
 from bookstore.cart.services import SESSION_KEY
@@ -174,6 +175,7 @@ def cart_template_helpers() -> dict:
     }
 
 
+@page_cache.per_visitor("cart-count")
 def _cart_count() -> int:
     if not has_request_context():
         return 0

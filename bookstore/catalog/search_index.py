@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bookstore import page_cache
+
 _SQLITE_COLUMNS = "title, subtitle, people, series, description, isbns"
 
 
@@ -69,6 +71,7 @@ def paused_search_index(connection: Connection) -> Iterator[None]:
 def reindex_books(connection: Connection, first_id: int, last_id: int) -> None:
     """(Re)build the index entries of books whose id lies in ``first_id..last_id``, in bulk."""
     bounds = {"lo": first_id, "hi": last_id}
+    page_cache.note_change(connection)  # search result pages change with the index
     if connection.dialect.name == "postgresql":
         connection.execute(
             text(

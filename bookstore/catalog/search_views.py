@@ -5,9 +5,11 @@ from flask import render_template, request
 from bookstore.catalog.search import search_books
 from bookstore.catalog.views import bp
 from bookstore.extensions import db
+from bookstore.page_cache import cached_page
 
 
 @bp.get("/search")
+@cached_page
 def search():
     """Search results, or a helpful page when the query is empty or finds nothing."""
     page = request.args.get("page", 1, type=int) or 1

@@ -16,6 +16,7 @@ from bookstore.catalog import filters, listing, services
 from bookstore.catalog.covers import cover_etag, cover_svg
 from bookstore.catalog.jsonld import book_jsonld
 from bookstore.errors import NotFound
+from bookstore.page_cache import cached_page
 
 bp = Blueprint("catalog", __name__)
 filters.register(bp)
@@ -29,6 +30,7 @@ def _page_size() -> int:
 
 
 @bp.get("/books")
+@cached_page
 def browse():
     try:
         page, choices = services.browse(request.args, filters.shop_today(), _page_size())
@@ -38,6 +40,7 @@ def browse():
 
 
 @bp.get("/books/<slug>")
+@cached_page
 def book(slug: str):
     try:
         detail = services.book_detail(slug)
@@ -57,6 +60,7 @@ def book(slug: str):
 
 
 @bp.get("/authors/<slug>")
+@cached_page
 def contributor(slug: str):
     try:
         found = services.contributor_page(slug, request.args, filters.shop_today(), _page_size())
@@ -68,6 +72,7 @@ def contributor(slug: str):
 
 
 @bp.get("/series/<slug>")
+@cached_page
 def series(slug: str):
     try:
         found, page = services.series_page(slug, request.args, filters.shop_today(), _page_size())
@@ -77,6 +82,7 @@ def series(slug: str):
 
 
 @bp.get("/subjects/<slug>")
+@cached_page
 def subject(slug: str):
     try:
         found, page = services.subject_page(slug, request.args, filters.shop_today(), _page_size())

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from bookstore.dbtypes import utcnow
 from bookstore.errors import NotFound
 from bookstore.journal import services
+from bookstore.page_cache import cached_page
 
 bp = Blueprint("journal", __name__)
 
@@ -16,6 +17,7 @@ def _page_size() -> int:
 
 
 @bp.get("/")
+@cached_page
 def index():
     try:
         number = services.page_number(request.args.get("page"))
@@ -41,6 +43,7 @@ def _feed_updated(views) -> datetime:
 
 
 @bp.get("/tags/<slug>")
+@cached_page
 def tag(slug: str):
     try:
         number = services.page_number(request.args.get("page"))
@@ -52,6 +55,7 @@ def tag(slug: str):
 
 
 @bp.get("/<slug>")
+@cached_page
 def post(slug: str):
     try:
         view = services.published_post(slug, utcnow())

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 from werkzeug.routing import BuildError
 
 from bookstore.dbtypes import utcnow
+from bookstore.page_cache import cached_page
 from bookstore.pages import sitemap
 from bookstore.pages.services import home_page
 
@@ -17,11 +18,13 @@ _SLUG = "__slug__"
 
 
 @bp.get("/")
+@cached_page
 def home():
     return render_template("pages/home.html", home=home_page(utcnow()))
 
 
 @bp.get("/about")
+@cached_page
 def about():
     return render_template("pages/about.html")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
+from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.catalog.models import (
     Book,
@@ -114,6 +115,7 @@ def _insert_rows(target, rows: list[dict]) -> None:
     columns = [*rows[0], *defaults]
     rows = [{**defaults, **row} for row in rows]
     names = ", ".join(f'"{table.c[name].name}"' for name in columns)
+    page_cache.note_change(connection)  # COPY is invisible to the engine's events
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:

@@ -1,0 +1,239 @@
+"""Whole-page caching of the shop's public pages for visitors who are not signed in.
+
+Catalog and journal pages look the same to every anonymous visitor but for two things: the CSRF
+token in their forms and the number in the header's cart link. A cached page is rendered once
+with placeholders for those (see ``visitor_value``), kept as bytes, and filled in for each
+request: a hit costs one small query and a few string replacements instead of the ORM and Jinja.
+
+Freshness: the cache key holds the page's URL, the shop's date and a *generation* number kept in
+the database (table ``page_cache_generation``). A transaction that writes to a table the pages
+show (books, editions and their stock, contributors, posts...) bumps the generation as its last
+statement before COMMIT, so the very next request renders afresh: staff edits, sales and restocks
+show at once. ``PAGE_CACHE_SECONDS`` bounds anything else; 0 turns the cache off.
+
+Writes the engine cannot see (raw SQL, PostgreSQL COPY) call ``note_change(connection)``.
+The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each process's memory.
+"""
+
+import functools
+import hashlib
+import hmac
+
+from flask import current_app, g, request, session
+from flask_caching import Cache
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+from redis.exceptions import RedisError
+from sqlalchemy import BigInteger, Integer, event, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.dml import UpdateBase
+
+from bookstore.extensions import db
+
+cache = Cache()
+
+# Tables whose rows appear on cached pages; a committed write to any of them bumps the generation.
+WATCHED_TABLES = frozenset(
+    {
+        "books",
+        "editions",
+        "contributors",
+        "book_contributors",
+        "series",
+        "subjects",
+        "book_subjects",
+        "book_search",
+        "posts",
+        "tags",
+        "post_tags",
+        "post_books",
+    }
+)
+
+_CHANGED = "page_cache_changed"  # Connection.info flag: this transaction wrote a watched table
+_BUMP = "UPDATE page_cache_generation SET value = value + 1"
+_FILLING = "_page_cache_filling"
+
+
+class PageCacheGeneration(db.Model):
+    """One row: bumped by every commit that changes what the cached pages show."""
+
+    __tablename__ = "page_cache_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+def init_app(app) -> None:
+    """Bind the cache and watch the engine for writes that change what pages show."""
+    cache.init_app(app)
+    secret = app.secret_key.encode()
+    app.extensions["page_cache"] = {
+        # Placeholders are keyed by the secret, so no page content can forge one.
+        "mark": hmac.new(secret, b"page-cache", hashlib.sha256).hexdigest()[:16],
+        # Shops sharing one Redis never share pages.
+        "database": hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest(),
+    }
+    with app.app_context():
+        watch_engine(db.engine)
+    # Flask-WTF's csrf_token() in templates (a global and a context value), through a
+    # placeholder while a page is cached.
+    app.jinja_env.globals["csrf_token"] = _csrf_token
+    app.context_processor(lambda: {"csrf_token": _csrf_token})
+
+
+# -- Per-visitor values -------------------------------------------------------------------------
+
+_per_visitor: dict[str, object] = {}
+
+
+def per_visitor(name: str):
+    """Decorate a function whose value differs between anonymous visitors of a cached page.
+
+    While a page is being cached the function gives a placeholder; each request that serves
+    the page replaces it with the function's value, HTML-escaped. Only for values that are
+    plain text where they appear.
+    """
+
+    def decorate(compute):
+        _per_visitor[name] = compute
+
+        @functools.wraps(compute)
+        def value():
+            if g.get(_FILLING):
+                return _placeholder(name)
+            return compute()
+
+        return value
+
+    return decorate
+
+
+_csrf_token = per_visitor("csrf")(generate_csrf)
+
+
+def _placeholder(name: str) -> str:
+    # Letters, digits and dashes: unchanged by HTML escaping.
+    return f"pc-{current_app.extensions['page_cache']['mark']}-{name}"
+
+
+def _personalise(body: bytes) -> bytes:
+    for name, compute in _per_visitor.items():
+        placeholder = _placeholder(name).encode()
+        if placeholder in body:
+            body = body.replace(placeholder, str(escape(compute())).encode())
+    return body
+
+
+# -- The view decorator -------------------------------------------------------------------------
+
+
+def cached_page(view):
+    """Serve this GET view from the page cache to anonymous visitors (see the module's notes)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _cacheable():
+            return view(*args, **kwargs)
+        key = _key()
+        hit = _cache_call(cache.get, key)
+        if hit is not None:
+            body, headers = hit
+            response = current_app.response_class(_personalise(body), headers=headers)
+            response.headers["X-Page-Cache"] = "hit"
+            return response
+        g.setdefault(_FILLING, True)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        finally:
+            g.pop(_FILLING, None)
+        body = response.get_data()
+        if _storable(response):
+            headers = [
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in {"content-length", "set-cookie"}
+            ]
+            timeout = current_app.config["PAGE_CACHE_SECONDS"]
+            _cache_call(cache.set, key, (body, headers), timeout=timeout)
+            response.headers["X-Page-Cache"] = "miss"
+        response.set_data(_personalise(body))
+        return response
+
+    return wrapper
+
+
+def _storable(response) -> bool:
+    # A token made outside the placeholder (a form's own csrf_token field) is this visitor's
+    # alone: such a page must never be shared.
+    own_token = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+    return response.status_code == 200 and not response.direct_passthrough and not own_token
+
+
+def _cacheable() -> bool:
+    return (
+        current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
+        and request.method in ("GET", "HEAD")
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+    )
+
+
+def _key() -> str:
+    from bookstore.catalog.filters import shop_today  # the day decides preorders and new titles
+
+    generation = db.session.scalar(select(PageCacheGeneration.value))
+    database = current_app.extensions["page_cache"]["database"]
+    identity = f"{database}|{generation}|{shop_today().isoformat()}|{request.url}"
+    return "page:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _cache_call(method, *args, **kwargs):
+    """A cache read or write; a Redis outage costs speed, never the page."""
+    try:
+        return method(*args, **kwargs)
+    except (RedisError, OSError):
+        current_app.logger.warning("Page cache unavailable", exc_info=True)
+        return None
+
+
+# -- Invalidation -------------------------------------------------------------------------------
+
+
+def note_change(connection: Connection) -> None:
+    """Say that this connection's transaction changed what pages show, through raw SQL."""
+    connection.info[_CHANGED] = True
+
+
+def watch_engine(engine: Engine) -> None:
+    """Flag transactions that write watched tables; bump the generation as they commit."""
+    if event.contains(engine, "after_execute", _after_execute):
+        return
+    event.listen(engine, "after_execute", _after_execute)
+    event.listen(engine, "commit", _before_commit)
+    event.listen(engine, "rollback", _after_rollback)
+
+
+def _after_execute(conn, statement, *_args) -> None:
+    if isinstance(statement, UpdateBase):
+        table = getattr(statement, "table", None)
+        if getattr(table, "name", None) in WATCHED_TABLES:
+            conn.info[_CHANGED] = True
+
+
+def _before_commit(conn: Connection) -> None:
+    # The last statement of the transaction, so the row lock is held only for the COMMIT and
+    # can never take part in a deadlock.
+    if not conn.info.pop(_CHANGED, False):
+        return
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_BUMP)
+    finally:
+        cursor.close()
+
+
+def _after_rollback(conn: Connection) -> None:
+    conn.info.pop(_CHANGED, None)
