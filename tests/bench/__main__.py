@@ -3,16 +3,20 @@
 For each backend: a scratch database (a temp SQLite file, or a new schema in TEST_DATABASE_URL's
 PostgreSQL database, dropped afterwards), migrated to head, the demo catalog plus N synthetic
 books; then the shop under gunicorn (2 sync workers, loopback) beside a one-line Flask "hello"
-app served the same way, and a few seconds of load on each page. Prints requests/s, p50/p95
-latency, throughput as a share of hello's, and -- measured in-process with the test client --
-the SQL statements and the CPU time (app and driver, not the database server) per request.
+app served the same way, and a few seconds of load on each page: once with the page cache on (a
+repeated URL is a cache hit, as popular pages are) and once with it off (every request renders).
+Prints requests/s, p50/p95 latency, throughput as a share of hello's, and -- measured in-process
+with the test client -- the SQL statements and the CPU time (app and driver, not the database
+server) per request.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
+from bookstore.extensions import db
 from tests.bench import catalog, import_bench
 from tests.bench.load import run_load
 from tests.bench.servers import gunicorn
@@ -62,30 +66,37 @@ def bench_backend(backend: str, args: argparse.Namespace) -> None:
                 "  set-up: migrate {migrate:.1f} s, demo catalog {demo:.1f} s, "
                 "generate {generate:.1f} s".format(**timings)
             )
-            pages = catalog.discover_pages(app, args.search or DEFAULT_SEARCHES)
-            catalog.count_queries(app, pages)
             with app.app_context():
-                from bookstore.extensions import db
-
                 db.engine.dispose()
-            rows = []
             with gunicorn("tests.bench.hello:app", env, args.workers, work) as hello_url:
                 hello = run_load(hello_url + "/", seconds=args.seconds, clients=args.clients)
-            rows.append(("hello (Flask, 1 line)", hello, None, None))
-            with gunicorn("wsgi:app", env, args.workers, work) as shop_url:
-                for page in pages:
-                    if page.status != 200:
-                        rows.append((page.name, None, page, f"HTTP {page.status}"))
-                        continue
-                    result = run_load(
-                        shop_url + page.path, seconds=args.seconds, clients=args.clients
-                    )
-                    rows.append((page.name, result, page, None))
-                    if page.name.startswith("search"):
-                        # Service time without queueing behind the other clients.
-                        alone = run_load(shop_url + page.path, seconds=args.seconds, clients=1)
-                        rows.append((f"{page.name}, 1 client", alone, page, None))
-            _print_table(backend, args, rows, hello.rps)
+            store = "Redis" if os.environ.get("REDIS_URL") else "each worker's memory"
+            for mode, seconds in ((f"page cache on ({store})", "600"), ("page cache off", "0")):
+                shop_env = {**env, "PAGE_CACHE_SECONDS": seconds}
+                rows = _measure_shop(shop_env, work, args, hello)
+                _print_table(f"{NAMES[backend]}, {mode}", args, rows, hello.rps)
+
+
+def _measure_shop(env, work, args, hello) -> list:
+    """Load every page of the shop served with ``env``; rows for the table."""
+    app = catalog.make_app(env)
+    pages = catalog.discover_pages(app, args.search or DEFAULT_SEARCHES)
+    catalog.count_queries(app, pages)
+    with app.app_context():
+        db.engine.dispose()
+    rows = [("hello (Flask, 1 line)", hello, None, None)]
+    with gunicorn("wsgi:app", env, args.workers, work) as shop_url:
+        for page in pages:
+            if page.status != 200:
+                rows.append((page.name, None, page, f"HTTP {page.status}"))
+                continue
+            result = run_load(shop_url + page.path, seconds=args.seconds, clients=args.clients)
+            rows.append((page.name, result, page, None))
+            if page.name.startswith("search"):
+                # Service time without queueing behind the other clients.
+                alone = run_load(shop_url + page.path, seconds=args.seconds, clients=1)
+                rows.append((f"{page.name}, 1 client", alone, page, None))
+    return rows
 
 
 def _progress(line: str) -> None:
@@ -94,10 +105,10 @@ def _progress(line: str) -> None:
         print("  " + line.strip())
 
 
-def _print_table(backend, args, rows, hello_rps) -> None:
+def _print_table(title, args, rows, hello_rps) -> None:
     print(
-        f"\n  gunicorn {args.workers} sync workers on 127.0.0.1, {args.clients} clients, "
-        f"{args.seconds:g} s per page"
+        f"\n  {title}: gunicorn {args.workers} sync workers on 127.0.0.1, "
+        f"{args.clients} clients, {args.seconds:g} s per page"
     )
     header = "  {:<30}{:>8}{:>9}{:>9}{:>10}{:>5}{:>8}  target".format(
         "page", "req/s", "p50 ms", "p95 ms", "vs hello", "SQL", "CPU ms"
