@@ -8,8 +8,9 @@ request: a hit costs one small query and a few string replacements instead of th
 Freshness: the cache key holds the page's URL, the shop's date and a *generation* number kept in
 the database (table ``page_cache_generation``). A transaction that writes to a table the pages
 show (books, editions and their stock, contributors, posts...) bumps the generation as its last
-statement before COMMIT, so the very next request renders afresh: staff edits, sales and restocks
-show at once. ``PAGE_CACHE_SECONDS`` bounds anything else; 0 turns the cache off.
+statement before COMMIT. The worker that committed renders afresh on its very next request;
+other workers read the generation at most once a second, so they follow within a second.
+``PAGE_CACHE_SECONDS`` bounds anything else; 0 turns the cache off.
 
 Writes the engine cannot see (raw SQL, PostgreSQL COPY) call ``note_change(connection)``.
 The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each process's memory.
@@ -18,8 +19,9 @@ The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each
 import functools
 import hashlib
 import hmac
+import time
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_app_context, request, session
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -30,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 
-from bookstore.extensions import db
+from bookstore.extensions import db, limiter
 
 cache = Cache()
 
@@ -55,6 +57,7 @@ WATCHED_TABLES = frozenset(
 _CHANGED = "page_cache_changed"  # Connection.info flag: this transaction wrote a watched table
 _BUMP = "UPDATE page_cache_generation SET value = value + 1"
 _FILLING = "_page_cache_filling"
+GENERATION_RECHECK_SECONDS = 1.0
 
 
 class PageCacheGeneration(db.Model):
@@ -162,7 +165,9 @@ def cached_page(view):
         response.set_data(_personalise(body))
         return response
 
-    return wrapper
+    # Rate limits guard the shop's forms; a public page has none to check (and the check is a
+    # good part of what a cache hit costs).
+    return limiter.exempt(wrapper)
 
 
 def _storable(response) -> bool:
@@ -184,10 +189,29 @@ def _cacheable() -> bool:
 def _key() -> str:
     from bookstore.catalog.filters import shop_today  # the day decides preorders and new titles
 
-    generation = db.session.scalar(select(PageCacheGeneration.value))
     database = current_app.extensions["page_cache"]["database"]
-    identity = f"{database}|{generation}|{shop_today().isoformat()}|{request.url}"
+    identity = f"{database}|{_generation()}|{shop_today().isoformat()}|{request.url}"
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _generation() -> int | None:
+    """The generation, read from the database at most once a second per process.
+
+    This process forgets it whenever it commits (``_forget_generation``), so its own changes
+    show on its very next page; another worker's changes show here within the second.
+    """
+    state = current_app.extensions["page_cache"]
+    now = time.monotonic()
+    known = state.get("generation")
+    if known is None or now - known[1] >= GENERATION_RECHECK_SECONDS:
+        known = (db.session.scalar(select(PageCacheGeneration.value)), now)
+        state["generation"] = known
+    return known[0]
+
+
+def _forget_generation(*_args) -> None:
+    if has_app_context():
+        current_app.extensions.get("page_cache", {}).pop("generation", None)
 
 
 def _cache_call(method, *args, **kwargs):
@@ -214,6 +238,9 @@ def watch_engine(engine: Engine) -> None:
     event.listen(engine, "after_execute", _after_execute)
     event.listen(engine, "commit", _before_commit)
     event.listen(engine, "rollback", _after_rollback)
+    # Again once the COMMIT is done, in case another thread read the generation meanwhile.
+    if not event.contains(db.session, "after_commit", _forget_generation):
+        event.listen(db.session, "after_commit", _forget_generation)
 
 
 def _after_execute(conn, statement, *_args) -> None:
@@ -233,6 +260,7 @@ def _before_commit(conn: Connection) -> None:
         cursor.execute(_BUMP)
     finally:
         cursor.close()
+    _forget_generation()
 
 
 def _after_rollback(conn: Connection) -> None:
