@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import time
 
-from flask import current_app, g, has_app_context, request, session
+from flask import current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -57,6 +57,7 @@ WATCHED_TABLES = frozenset(
 _CHANGED = "page_cache_changed"  # Connection.info flag: this transaction wrote a watched table
 _BUMP = "UPDATE page_cache_generation SET value = value + 1"
 _FILLING = "_page_cache_filling"
+_FLASHED = "_page_cache_flashed"
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -171,10 +172,20 @@ def cached_page(view):
 
 
 def _storable(response) -> bool:
-    # A token made outside the placeholder (a form's own csrf_token field) is this visitor's
-    # alone: such a page must never be shared.
+    # A token made outside the placeholder (a form's own csrf_token field), or a message the
+    # view flashed, is this visitor's alone: such a page must never be shared.
     own_token = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
-    return response.status_code == 200 and not response.direct_passthrough and not own_token
+    return (
+        response.status_code == 200
+        and not response.direct_passthrough
+        and not own_token
+        and not g.get(_FLASHED)
+    )
+
+
+@message_flashed.connect
+def _note_flash(_app, **_extra) -> None:
+    g.setdefault(_FLASHED, True)
 
 
 def _cacheable() -> bool:

@@ -363,13 +363,20 @@ def test_the_placeholder_mark_depends_on_the_secret(make_app, database):
     assert {"books", "editions", "posts"} <= page_cache.WATCHED_TABLES
 
 
-def test_a_page_with_a_forms_own_csrf_field_is_never_shared(app):
-    from flask import render_template_string
+def test_pages_with_a_forms_own_csrf_field_or_a_flashed_message_are_never_shared(app):
+    from flask import flash, render_template_string
 
     @app.get("/test-form-page")
     @page_cache.cached_page
     def form_page():
         return render_template_string("<input value='{{ own() }}'>", own=generate_csrf)
 
+    @app.get("/test-flashing-page")
+    @page_cache.cached_page
+    def flashing_page():
+        flash("Only for you.")
+        return render_template_string("{{ get_flashed_messages() }}")
+
     client = app.test_client()
     assert [cache_state(client.get("/test-form-page")) for _ in range(2)] == [None, None]
+    assert [cache_state(client.get("/test-flashing-page")) for _ in range(2)] == [None, None]
