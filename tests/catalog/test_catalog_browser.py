@@ -3,7 +3,9 @@
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
+from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.extensions import db
 from tests.factories import make_book
 from tests.fixtures.browser import assert_accessible
@@ -91,3 +93,26 @@ def test_book_json_ld_is_readable_under_the_real_csp(live_server, chromium, cata
         assert cover.evaluate("img => img.naturalWidth") > 0
     finally:
         context.close()
+
+
+def test_a_shopper_searches_for_dacha_and_finds_its_isbn_and_price(live_server, page):
+    with live_server.app.app_context():
+        dacha = make_book("Murder at the Dacha", price_cents=1695, on_hand=4)
+        make_book("The Little Golden Calf")
+        db.session.commit()
+        isbn = hyphenate_isbn13(dacha.editions[0].isbn13)
+
+    page.goto(live_server.url + "/")
+    assert_accessible(page)
+    page.get_by_label("Search books").fill("dacha")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url("**/search?q=dacha")
+    expect(page.get_by_role("link", name="The Little Golden Calf")).to_have_count(0)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Murder at the Dacha").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Murder at the Dacha")
+    expect(page.locator(".isbn").first).to_have_text(isbn)
+    expect(page.get_by_text("$16.95").first).to_be_visible()
+    assert_accessible(page)
+    assert page.js_errors == []
