@@ -26,7 +26,7 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
-def _new_password_fields():
+def new_password_fields():
     password = PasswordField(
         "New password",
         validators=[InputRequired("Choose a password.")],
@@ -61,7 +61,7 @@ class SignupForm(FlaskForm):
         render_kw={"autocomplete": "name", "maxlength": 120},
     )
     email = _email_field()
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class LoginForm(FlaskForm):
@@ -80,7 +80,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class ChangePasswordForm(FlaskForm):
@@ -89,7 +89,7 @@ class ChangePasswordForm(FlaskForm):
         validators=[InputRequired("Enter your current password.")],
         render_kw={"autocomplete": "current-password"},
     )
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class ChangeEmailForm(FlaskForm):

@@ -61,10 +61,12 @@ class CartPricing:
     total_cents: int
     has_physical: bool
     item_count: int
+    # The price of the year of membership in the cart (bookstore.members), None without one.
+    membership_cents: int | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not any(line.available for line in self.lines)
+        return self.membership_cents is None and not any(line.available for line in self.lines)
 
     @property
     def warnings(self) -> list[str]:
@@ -125,14 +127,21 @@ def price_cart(cart: Cart | None, *, today: date, config: Mapping) -> CartPricin
     subtotal = sum(line.line_total_cents for line in priced)
     has_physical = any(line.available and line.edition.is_physical for line in priced)
     shipping = shipping_for(subtotal, has_physical, config)
+    membership = membership_price(config) if cart.membership else None
     return CartPricing(
         lines=priced,
         subtotal_cents=subtotal,
         shipping_cents=shipping,
-        total_cents=subtotal + shipping,
+        total_cents=subtotal + shipping + (membership or 0),
         has_physical=has_physical,
-        item_count=sum(line.quantity for line in priced),
+        item_count=sum(line.quantity for line in priced) + (1 if cart.membership else 0),
+        membership_cents=membership,
     )
+
+
+def membership_price(config: Mapping) -> int:
+    """A year of membership, in cents (``MEMBERSHIP_PRICE_CENTS``)."""
+    return int(config["MEMBERSHIP_PRICE_CENTS"])
 
 
 def _price_line(line: CartLine, *, today: date, max_per_line: int, currency: str) -> LinePricing:

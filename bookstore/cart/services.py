@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart, CartLine
@@ -230,9 +230,20 @@ def remove_line(cart: Cart, edition_id: int) -> Edition:
     return edition
 
 
+def set_membership(cart: Cart, wanted: bool) -> bool:
+    """Put a year of membership in the cart, or take it out; False if nothing changed."""
+    if cart.membership == wanted:
+        return False
+    cart.membership = wanted
+    touch(cart)
+    db.session.flush()
+    return True
+
+
 def empty_cart(cart: Cart) -> int:
-    """Remove every line; returns how many lines there were. The cart itself stays."""
+    """Remove every line (and the membership); returns how many lines there were."""
     result = db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
+    cart.membership = False
     touch(cart)
     db.session.flush()
     db.session.expire(cart, ["lines"])
@@ -289,6 +300,9 @@ def merge_guest_cart(guest_cart: Cart, user_cart: Cart, *, max_per_line: int) ->
         else:
             own.quantity = new
         moved += max(new - have, 0)
+    if guest_cart.membership and not user_cart.membership:
+        user_cart.membership = True
+        moved += 1
     db.session.delete(guest_cart)
     touch(user_cart)
     db.session.flush()
@@ -312,7 +326,7 @@ def merge_on_login(user: User, guest_token: str | None, *, max_per_line: int) ->
     guest_cart = find_cart(None, guest_token)
     if guest_cart is None:
         return []
-    if not cart_lines(guest_cart):
+    if not cart_lines(guest_cart) and not guest_cart.membership:
         db.session.delete(guest_cart)
         db.session.flush()
         return []
@@ -329,17 +343,18 @@ def purge_guest_carts(*, older_than: timedelta, now: datetime | None = None) -> 
 
 
 def cart_item_count(user: User | None, token: str | None) -> int:
-    """Copies in the visitor's cart, in one query; no query for a guest without a token."""
+    """Copies (and a membership) in the visitor's cart, in one query; no query for a guest
+    without a token."""
     if user is None:
         if not _valid_token(token):
             return 0
         owner = and_(Cart.token == token, Cart.user_id.is_(None))
     else:
         owner = Cart.user_id == user.id
-    query = (
+    copies = (
         select(func.coalesce(func.sum(CartLine.quantity), 0))
-        .select_from(CartLine)
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .where(owner)
+        .where(CartLine.cart_id == Cart.id)
+        .scalar_subquery()
     )
+    query = select(copies + case((Cart.membership, 1), else_=0)).where(owner)
     return int(db.session.scalar(query) or 0)

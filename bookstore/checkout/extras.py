@@ -1,9 +1,9 @@
 """What other features add to an order, called by checkout at fixed points.
 
 Member deals (a discount on the cart, claims applied, redeemed or released) and memberships
-bought through checkout live in ``bookstore.deals.orders``. Checkout calls it through these
-four functions, so that its own code stays the same whether or not that feature is installed
-(it is, in the shop; a checkout-only build simply gets no discounts).
+bought through checkout live in ``bookstore.deals.orders`` and ``bookstore.members``. Checkout
+calls them through these functions, so that its own code stays the same whether or not those
+features are installed (they are, in the shop; a checkout-only build gets no discounts).
 """
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ def attach_to_order(order: Any, cart: Any, lines: Sequence[Any], *, now: datetim
     deals = _deals()
     if deals:
         deals.apply_cart_deals_to_order(order, cart, lines, now=now)
+
+
+def attach_membership(order: Any, user: Any, price_cents: int) -> None:
+    """Record that the order buys a year of membership for ``user`` at ``price_cents``."""
+    from bookstore.members.purchase import add_membership_to_order
+
+    add_membership_to_order(order, user, price_cents)
 
 
 def payment_line_items(order: Any) -> list[dict[str, Any]] | None:

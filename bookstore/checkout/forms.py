@@ -9,6 +9,7 @@ from wtforms import EmailField, HiddenField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from bookstore.accounts.forms import new_password_fields
 from bookstore.checkout.services import ShippingAddress
 
 COUNTRIES = [
@@ -145,6 +146,22 @@ class CheckoutDetailsForm(FlaskForm):
                 data[name] = getattr(self, name).data or ""
             data["ship_postal_code"] = data["ship_postal_code"].upper()
         return data
+
+
+class CheckoutWithAccountForm(CheckoutDetailsForm):
+    """The details form of a visitor who is not logged in but buys a membership, which
+    belongs to an account: the account is made here, with the email above."""
+
+    account_name = StringField(
+        "Your name",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter your name for your account."),
+            Length(max=120, message="Use at most 120 characters for your name."),
+        ],
+        render_kw={"autocomplete": "name", "maxlength": 120},
+    )
+    password, confirm = new_password_fields()
 
 
 def address_from(details: dict) -> ShippingAddress | None:

@@ -57,11 +57,14 @@ class Quote:
     discount_cents: int
     total_cents: int
     currency: str
+    # A year of membership bought with the books (None: none in the cart).
+    membership_cents: int | None = None
 
     @property
     def fingerprint(self) -> str:
         """A short digest of what the shopper reviewed, to notice changes before paying."""
         parts = [f"{p.edition.id}:{p.requested_quantity}:{p.unit_price_cents}" for p in self.lines]
+        parts += [f"membership:{self.membership_cents}"]
         parts += [self.shipping_method, str(self.shipping_cents), str(self.total_cents)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -69,6 +72,15 @@ class Quote:
     def lines(self):
         """The cart's lines that are still sold (whether or not enough copies are left)."""
         return [p for p in self.pricing.lines if sellable(p.edition)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines and self.membership_cents is None
+
+    @property
+    def goods_cents(self) -> int:
+        """Books and membership before shipping and discounts: the order's subtotal."""
+        return self.subtotal_cents + (self.membership_cents or 0)
 
 
 def sellable(edition) -> bool:
@@ -106,14 +118,16 @@ def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config
     shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
     # Member deals chosen in the cart (bookstore.deals), computed by the server.
     discount = min(extras.quote_discount(cart, lines, now=now), subtotal)
+    membership = pricing.membership_cents
     return Quote(
         pricing=pricing,
         shipping_method=method,
         subtotal_cents=subtotal,
         shipping_cents=shipping,
         discount_cents=discount,
-        total_cents=subtotal + shipping - discount,
+        total_cents=subtotal + (membership or 0) + shipping - discount,
         currency=str(config.get("CURRENCY", "USD")).upper(),
+        membership_cents=membership,
     )
 
 
@@ -200,7 +214,7 @@ def place_order(
     Everything is re-checked against the database: editions still sold, today's prices,
     stock (OutOfStock names the title). Prices never come from the shopper.
     """
-    if cart is None or not cart.lines:
+    if cart is None or (not cart.lines and not cart.membership):
         raise InvalidInput("Your cart is empty.")
     # Copies held by lapsed checkouts are free again: give them back first, so that the
     # cart's stock checks below count them.
@@ -211,8 +225,10 @@ def place_order(
             raise InvalidInput(
                 f"{edition_label(priced.edition)} is no longer sold: remove it from your cart."
             )
-    if not quote.lines:
+    if quote.is_empty:
         raise InvalidInput("Your cart is empty.")
+    if quote.membership_cents is not None and user is None:
+        raise InvalidInput("A membership belongs to an account: create one or log in to check out.")
     if quote.shipping_method != "none":
         if address is None:
             raise InvalidInput("Please give a shipping address for the printed books.")
@@ -227,7 +243,7 @@ def place_order(
         cart_id=cart.id,
         email=email,
         shipping_method=quote.shipping_method,
-        subtotal_cents=quote.subtotal_cents,
+        subtotal_cents=quote.goods_cents,
         shipping_cents=quote.shipping_cents,
         discount_cents=quote.discount_cents,
         total_cents=quote.total_cents,
@@ -250,8 +266,11 @@ def place_order(
         )
     db.session.add(order)
     db.session.flush()
-    # The cart's chosen member-deal claims become 'applied' to this order.
+    # The cart's chosen member-deal claims become 'applied' to this order; a membership in
+    # the cart is recorded as bought by it.
     extras.attach_to_order(order, cart, quote.lines, now=now)
+    if quote.membership_cents is not None:
+        extras.attach_membership(order, user, quote.membership_cents)
     record_event(
         order, None, OrderState.PENDING_PAYMENT, actor=actor_label(user), user_id=actor_id(user)
     )

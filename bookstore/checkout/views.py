@@ -18,6 +18,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from bookstore.accounts import services as account_services
+from bookstore.accounts.sessions import start_session
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
 from bookstore.checkout import cancellation, services
@@ -26,6 +28,7 @@ from bookstore.checkout.forms import (
     COUNTRY_NAMES,
     ActionForm,
     CheckoutDetailsForm,
+    CheckoutWithAccountForm,
     PlaceOrderForm,
     address_from,
 )
@@ -39,6 +42,7 @@ from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.errors import (
+    BookstoreError,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -119,23 +123,47 @@ def _quote(method: str = "standard"):
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def start():
-    """Step 1: email, and for printed books the address and shipping method."""
+    """Step 1: email, for printed books the address and shipping method, and for a membership
+    bought by a visitor who is not logged in, a name and password for the new account."""
     quote = _quote()
-    if not quote.lines:
+    if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
     physical = quote.shipping_method != "none"
     saved = session.get(DETAILS_KEY) or {}
     if not saved and _shopper() is not None:
         saved = {"email": current_user.email, "ship_name": current_user.name}
-    form = CheckoutDetailsForm(
-        data=saved, physical=physical, shipping_labels=_shipping_labels(quote)
-    )
-    if form.validate_on_submit():
+    needs_account = quote.membership_cents is not None and _shopper() is None
+    form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
+    form = form_class(data=saved, physical=physical, shipping_labels=_shipping_labels(quote))
+    if form.validate_on_submit() and (not needs_account or _open_account(form)):
         session[DETAILS_KEY] = form.details()
         return redirect(url_for("checkout.review"), 303)
     status = 400 if request.method == "POST" else 200
     return render_template("checkout/start.html", form=form, quote=quote), status
+
+
+def _open_account(form) -> bool:
+    """Create the account a membership needs and log in with it (the cart comes along)."""
+    try:
+        user = account_services.sign_up(
+            name=form.account_name.data, email=form.email.data, password=form.password.data
+        )
+    except BookstoreError as error:
+        db.session.rollback()
+        taken = isinstance(error, account_services.EmailUnavailable)
+        (form.email if taken else form.password).errors.append(str(error))
+        return False
+    db.session.commit()
+    if user is None:
+        form.email.errors.append(
+            "We could not create an account with this address. If it is yours, log in "
+            "(your cart is kept) or use another address."
+        )
+        return False
+    start_session(user)
+    flash(f"Welcome, {user.name}! Your account is ready.", "success")
+    return True
 
 
 @bp.get("/checkout/review")
@@ -145,7 +173,7 @@ def review():
     if not details:
         return redirect(url_for("checkout.start"))
     quote = _quote(details.get("shipping_method", "standard"))
-    if not quote.lines:
+    if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
     if quote.shipping_method != "none" and address_from(details) is None:

@@ -1,13 +1,12 @@
-"""Buying a year of membership through the same Stripe checkout as books.
+"""Buying a year of membership through the same cart and Stripe checkout as books.
 
-A membership order is an ordinary ``Order`` (pending payment, no shipping, no book lines) plus
-an ``OrderMembership`` row; ``payment_line_items`` turns that row into the Stripe line item, and
-``order_paid`` starts or extends the member's term when checkout marks the order paid.
+A year of membership sits in the cart (``Cart.membership``); the order placed from that cart
+gets an ``OrderMembership`` row, ``membership_line_items`` turns it into the Stripe line item,
+and ``order_paid`` starts or extends the member's term when checkout marks the order paid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,39 +20,12 @@ from bookstore.members.services import extend_by_year
 PRODUCT_NAME = "Annual membership (one year)"
 
 
-def start_membership_order(user: User, *, now: datetime, config: Mapping) -> Any:
-    """A new order, awaiting payment, for one year of membership at the configured price."""
-    from bookstore.checkout.models import Order
-    from bookstore.checkout.services import record_event
-    from bookstore.checkout.states import OrderState
-
-    price = int(config["MEMBERSHIP_PRICE_CENTS"])
-    order = Order(
-        user_id=user.id,
-        cart_id=None,
-        email=user.email,
-        shipping_method="none",
-        subtotal_cents=price,
-        shipping_cents=0,
-        discount_cents=0,
-        total_cents=price,
-        currency=str(config.get("CURRENCY", "USD")).upper(),
-        state=OrderState.PENDING_PAYMENT,
-        created_at=now,
-    )
-    db.session.add(order)
+def add_membership_to_order(order: Any, user: User, price_cents: int) -> OrderMembership:
+    """Record that ``order`` (being placed from a cart) buys a year of membership for ``user``."""
+    bought = OrderMembership(order_id=order.id, user_id=user.id, price_cents=price_cents)
+    db.session.add(bought)
     db.session.flush()
-    db.session.add(OrderMembership(order_id=order.id, user_id=user.id, price_cents=price))
-    record_event(
-        order,
-        None,
-        OrderState.PENDING_PAYMENT,
-        actor=f"user:{user.id}",
-        user_id=user.id,
-        note="Annual membership",
-    )
-    db.session.flush()
-    return order
+    return bought
 
 
 def membership_of_order(order_id: int) -> OrderMembership | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
+from flask_login import current_user
 
+from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
+from bookstore.cart.services import open_cart, set_membership
 from bookstore.dbtypes import utcnow
+from bookstore.extensions import db
 from bookstore.members.forms import JoinForm
-from bookstore.members.purchase import start_membership_order
+from bookstore.members.purchase import membership_of_order
 from bookstore.members.services import membership_status
 
 bp = Blueprint("members", __name__)
@@ -27,6 +30,7 @@ def _membership_globals() -> dict:
     return {
         "is_member": _LazyFlag(lambda: current_membership().is_member),
         "current_membership": current_membership,
+        "order_membership": lambda order: membership_of_order(order.id),
     }
 
 
@@ -57,16 +61,26 @@ def membership():
 
 
 @bp.post("/membership/join")
-@login_required
 def join():
-    """Buy (or renew) a year of membership: an order paid on Stripe's page like any other."""
-    from bookstore.checkout.views import _pay, _remember
+    """Put a year of membership in the visitor's cart; it is paid for at checkout."""
+    return _change_cart(True, "A year of membership is in your cart.")
 
-    form = JoinForm()
-    if not form.validate_on_submit():
+
+@bp.post("/membership/leave-cart")
+def leave_cart():
+    """Take the membership out of the cart."""
+    return _change_cart(False, "The membership is no longer in your cart.")
+
+
+def _change_cart(wanted: bool, message: str):
+    if not JoinForm().validate_on_submit():
         flash("Your form expired: try again.", "error")
         return redirect(url_for("members.membership"), 303)
-    now = utcnow()
-    order = start_membership_order(current_user, now=now, config=current_app.config)
-    _remember(order)
-    return _pay(order, now)
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    cart = open_cart(user, None if user else session.get(CART_SESSION_KEY))
+    set_membership(cart, wanted)
+    db.session.commit()
+    if user is None:
+        session[CART_SESSION_KEY] = cart.token
+    flash(message, "success")
+    return redirect(url_for("cart.show"), 303)
