@@ -18,7 +18,7 @@ def demo_deal_specs(now: datetime) -> list[DealSpec]:
     return [
         DealSpec(
             title="Members save 15% on every book",
-            description="15% off your whole order, as often as you like while it runs.",
+            description="Claim it once, then take 15% off every book in one order of your choice.",
             kind=DealKind.PERCENT_OFF,
             value=1500,
             scope=DealScope.ORDER,
@@ -27,7 +27,7 @@ def demo_deal_specs(now: datetime) -> list[DealSpec]:
         ),
         DealSpec(
             title="First 25 members: $10 off an order of $30",
-            description="Only 25 to claim: $10 off any order of $30 or more.",
+            description="Only 25 to claim: $10 off one order of $30 or more.",
             kind=DealKind.AMOUNT_OFF,
             value=1000,
             scope=DealScope.ORDER,

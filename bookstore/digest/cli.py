@@ -17,12 +17,14 @@ from bookstore.digest.sender import (
     render_context,
     send_digest,
     shop_urls,
+    stuck_in_sending,
 )
 from bookstore.errors import BookstoreError
 
 digest_cli = click.Group("digest", help="The weekly email digest.")
 
 WEEK_HELP = "ISO week, like 2026-W48 (default: this week)."
+STUCK_SHOWN = 5
 
 
 def _digest(week: str | None):
@@ -31,6 +33,21 @@ def _digest(week: str | None):
         return build_digest(week or week_of(now), now), now
     except BookstoreError as error:
         raise click.BadParameter(str(error), param_hint="--week") from None
+
+
+def _warn_stuck(week: str) -> None:
+    # Copies are claimed before they are sent, so a run that dies mid-send leaves its claim
+    # behind. Re-runs skip it (at most once), so only a person can tell whether it arrived.
+    stuck = stuck_in_sending(week)
+    if not stuck:
+        return
+    shown = ", ".join(stuck[:STUCK_SHOWN])
+    more = f" and {len(stuck) - STUCK_SHOWN} more" if len(stuck) > STUCK_SHOWN else ""
+    click.echo(
+        f"{week}: {len(stuck)} copy(ies) stuck in 'sending', claimed by a run that stopped "
+        "(or is still running) before confirming them. They are not sent again; check the "
+        f"mail server's log for {shown}{more}."
+    )
 
 
 @digest_cli.command("send")
@@ -47,6 +64,7 @@ def send_command(week: str | None, dry: bool) -> None:
             f"({members} member(s) with deal details, {others} with the join teaser). "
             "Nothing sent."
         )
+        _warn_stuck(digest.week)
         return
     total = len(due_subscribers(digest.week))
     # The bar draws only on a terminal; elsewhere click prints just the label.
@@ -56,6 +74,7 @@ def send_command(week: str | None, dry: bool) -> None:
         f"{digest.week}: sent {report.sent}, already had it {report.skipped}, "
         f"failed {len(report.failed)}."
     )
+    _warn_stuck(digest.week)
     if report.stopped:
         raise click.ClickException(
             f"Stopped: the mail server failed ({report.stopped}). "

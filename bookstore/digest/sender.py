@@ -185,3 +185,14 @@ def dry_run(digest: Digest, now: datetime) -> tuple[int, int]:
     due = due_subscribers(digest.week)
     count = sum(1 for s in due if s.email in members)
     return count, len(due) - count
+
+
+def stuck_in_sending(week: str) -> list[str]:
+    """Addresses whose copy of ``week`` was claimed but never marked sent."""
+    query = (
+        select(Subscriber.email)
+        .join(DigestDelivery, DigestDelivery.subscriber_id == Subscriber.id)
+        .where(DigestDelivery.week == week, DigestDelivery.state == DeliveryState.SENDING)
+        .order_by(Subscriber.email)
+    )
+    return list(db.session.scalars(query))

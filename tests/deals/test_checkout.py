@@ -100,6 +100,33 @@ def test_an_expired_checkout_gives_the_claim_back(shop, member_buyer, stripe_san
     assert "Applied" in member_buyer.client.get("/cart").text
 
 
+def test_cancelling_the_checkout_gives_the_claim_back_for_the_next_order(
+    shop, member_buyer, stripe_sandbox
+):
+    member_buyer.add(member_buyer.ids["edition"], 1)
+    choose(member_buyer)
+    first = member_buyer.checkout(email="member@example.com")
+    first_order = order_state(shop, first.reference)
+    assert claim_state(shop, member_buyer.ids["claim"]) == (ClaimState.APPLIED, first_order.id)
+
+    # The shopper leaves Stripe's page: the cancel route cancels the pending order.
+    response = member_buyer.client.get(f"/checkout/cancel/{first.reference}")
+    assert response.status_code == 302
+    assert order_state(shop, first.reference).state is OrderState.CANCELLED
+    assert claim_state(shop, member_buyer.ids["claim"]) == (ClaimState.RELEASED, None)
+
+    # Released, the same claim pays for the next order.
+    assert "Applied" in member_buyer.client.get("/cart").text
+    second = member_buyer.checkout(email="member@example.com")
+    second_order = order_state(shop, second.reference)
+    assert second_order.discount_cents == 247  # 20 % of $12.34, rounded up for the shopper
+    assert claim_state(shop, member_buyer.ids["claim"]) == (ClaimState.APPLIED, second_order.id)
+    stripe_sandbox.pay(second.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, second.reference).state is OrderState.PAID
+    assert claim_state(shop, member_buyer.ids["claim"])[0] is ClaimState.REDEEMED
+
+
 def test_a_claim_applied_to_one_order_cannot_pay_for_a_second(shop, member_buyer):
     member_buyer.add(member_buyer.ids["edition"], 1)
     choose(member_buyer)

@@ -13,7 +13,7 @@ from bookstore.digest.models import DeliveryState, DigestDelivery, SubscriberSta
 from bookstore.extensions import db
 from bookstore.journal.models import Post
 from tests.deals.builders import make_member
-from tests.digest.helpers import link_path, make_subscriber
+from tests.digest.helpers import WEEK, link_path, make_subscriber
 from tests.factories import make_book
 from tests.fixtures.mail import SMTPServer, _CollectingHandler, _free_port, html_body, text_body
 
@@ -56,6 +56,7 @@ def test_digest_goes_to_confirmed_subscribers_only_with_one_click_headers(make_a
     result = app.test_cli_runner().invoke(args=["digest", "send"])
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
+    assert "stuck" not in result.output
     [message] = smtp_server.messages
     assert message["To"] == "yes@example.com"
     unsubscribe = message["List-Unsubscribe"]
@@ -175,6 +176,35 @@ def test_a_crash_after_claiming_never_leads_to_a_second_copy(make_app, smtp_serv
             select(DigestDelivery.state).where(DigestDelivery.state == DeliveryState.SENDING)
         ).all()
     assert len(left) == 1
+    # The operator is told which copy may or may not have gone out.
+    assert "1 copy(ies) stuck in 'sending'" in rerun.output
+    assert "reader2@example.com" in rerun.output
+    again = runner.invoke(args=["digest", "send", "--dry-run"])
+    assert "1 copy(ies) stuck in 'sending'" in again.output
+
+
+def test_stuck_copies_are_reported_for_the_week_sent_only(make_app, smtp_server):
+    app = make_app(**smtp_server.config)
+    with app.app_context():
+        stuck = [make_subscriber(f"stuck{n}@example.com") for n in range(7)]
+        make_subscriber("fine@example.com")
+        for subscriber in stuck:
+            db.session.add(DigestDelivery(subscriber_id=subscriber.id, week=WEEK))
+        db.session.commit()
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["digest", "send", "--week", WEEK])
+    assert result.exit_code == 0, result.output
+    assert "sent 1" in result.output
+    assert f"{WEEK}: 7 copy(ies) stuck in 'sending'" in result.output
+    assert "stuck0@example.com, stuck1@example.com" in result.output
+    assert "stuck5@example.com" not in result.output
+    assert "and 2 more" in result.output
+    assert recipients(smtp_server) == ["fine@example.com"]
+
+    other_week = runner.invoke(args=["digest", "send", "--week", "2026-W49"])
+    assert other_week.exit_code == 0, other_week.output
+    assert "stuck" not in other_week.output
 
 
 def test_dry_run_counts_and_sends_nothing(make_app, smtp_server):
