@@ -88,7 +88,6 @@ def sign_up(*, name: str, email: str, password: str) -> User | None:
         reset_url=_external("accounts.reset_request"),
     )
     return user
-    return None
 
 
 def authenticate(email: str, password: str) -> User | None:

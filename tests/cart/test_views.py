@@ -1,6 +1,7 @@
 """Cart pages and forms through the test client, on SQLite and PostgreSQL."""
 
 import html
+import re
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from bookstore.cart import services
 from bookstore.cart.models import Cart
 from bookstore.cart.views import cart_template_helpers
 from bookstore.extensions import db
+from tests.accounts.helpers import log_in as log_in_through_form
 from tests.cart.conftest import log_in, new_user, snapshot
 from tests.cart.test_rules import BAD_QUANTITIES
 
@@ -255,6 +257,66 @@ def test_login_merges_the_guest_cart_with_a_message(app, make_edition):
     db.session.expire_all()
     assert snapshot(services.find_cart(user, None))[0][1] == 3
     assert services.find_cart(None, guest.token) is None
+
+
+def test_logging_in_through_the_form_keeps_the_guest_cart(client, make_edition):
+    user = new_user()
+    first, second = make_edition(price_cents=1600), make_edition(price_cents=2100)
+    db.session.commit()
+    assert add(client, first.id, "2").status_code == 303
+    assert add(client, second.id).status_code == 303
+    guest_token = the_cart(client).token
+
+    response = log_in_through_form(client, user.email)
+    assert response.status_code == 302, "the login form should accept the password"
+    with client.session_transaction() as session:
+        assert "cart_token" not in session
+
+    text = page(client.get("/cart"))
+    lines = re.findall(r'<tr class="cart-line" data-edition-id="(\d+)"', text)
+    assert sorted(int(edition_id) for edition_id in lines) == sorted([first.id, second.id])
+    assert "We added the 3 items from your guest cart to your cart." in text
+    assert snapshot(services.find_cart(user, None)) == [
+        (first.id, 2, 1600),
+        (second.id, 1, 2100),
+    ]
+    assert services.find_cart(None, guest_token) is None
+    assert "from your guest cart" not in page(client.get("/cart")), "the message shows once"
+
+
+def add_to_cart_forms(text: str) -> list[str]:
+    return re.findall(r'<form class="add-to-cart"[^>]*>.*?</form>', text, flags=re.DOTALL)
+
+
+def test_the_book_page_has_one_add_form_per_edition(client, app_ctx):
+    from tests.factories import make_book
+
+    book = make_book("Two Formats", formats=("paperback", "ebook"), on_hand=4)
+    db.session.commit()
+    paperback, ebook = sorted(book.editions, key=lambda e: e.format.value != "paperback")
+    assert (paperback.format.value, ebook.format.value) == ("paperback", "ebook")
+
+    response = client.get(f"/books/{book.slug}")
+    assert response.status_code == 200
+    forms = add_to_cart_forms(page(response))
+    assert len(forms) == 2
+    by_edition = {}
+    for form in forms:
+        assert 'action="/cart/add"' in form
+        ids = re.findall(r'<input type="hidden" name="edition_id" value="(\d+)">', form)
+        assert len(ids) == 1, form
+        by_edition[int(ids[0])] = form
+    assert set(by_edition) == {paperback.id, ebook.id}
+    # The paperback offers a choice of quantity up to stock; the ebook is always one copy.
+    assert f'<select id="add-qty-{paperback.id}" name="quantity">' in by_edition[paperback.id]
+    assert '<option value="4">4</option>' in by_edition[paperback.id]
+    assert '<option value="5">' not in by_edition[paperback.id]
+    assert '<input type="hidden" name="quantity" value="1">' in by_edition[ebook.id]
+    assert "<select" not in by_edition[ebook.id]
+
+    # Posting the ebook's form adds the ebook, and only it.
+    assert add(client, ebook.id, "1", next=f"/books/{book.slug}").status_code == 303
+    assert snapshot(the_cart(client)) == [(ebook.id, 1, ebook.price_cents)]
 
 
 def count_queries(app, fn):

@@ -1,0 +1,35 @@
+"""Settings read from the environment: Redis, when configured, backs rate limits and the cache."""
+
+import pytest
+
+from bookstore.config import from_environment
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """An environment with none of the settings that would change the Redis choices."""
+    for name in ("REDIS_URL", "DATABASE_URL", "PAGE_CACHE_ENTRIES"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_redis_url_backs_the_rate_limiter_and_the_page_cache(clean_env, tmp_path):
+    clean_env.setenv("REDIS_URL", "redis://cache.example:6380/2")
+    config = from_environment(str(tmp_path))
+    assert config["REDIS_URL"] == "redis://cache.example:6380/2"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6380/2"
+    assert config["CACHE_TYPE"] == "RedisCache"
+    assert config["CACHE_REDIS_URL"] == "redis://cache.example:6380/2"
+    # If Redis goes down, limits fall back to memory rather than failing open or erroring.
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+
+
+@pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
+def test_without_redis_everything_stays_in_memory(clean_env, tmp_path, value):
+    if value is not None:
+        clean_env.setenv("REDIS_URL", value)
+    config = from_environment(str(tmp_path))
+    assert config["REDIS_URL"] is None
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["CACHE_TYPE"] == "SimpleCache"
+    assert config["CACHE_REDIS_URL"] is None
