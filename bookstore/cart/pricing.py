@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from bookstore.cart.models import Cart, CartLine
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
+from bookstore.catalog import stock
 from bookstore.catalog.models import Book, BookContributor, Edition, EditionStatus
 from bookstore.extensions import db
 from bookstore.money import format_cents
@@ -120,9 +121,17 @@ def price_cart(cart: Cart | None, *, today: date, config: Mapping) -> CartPricin
         return CartPricing((), 0, 0, 0, False, 0)
     max_per_line = int(config["CART_MAX_PER_LINE"])
     currency = config.get("CURRENCY", "USD")
+    lines = cart_lines(cart)
+    free = stock.available_to_cart(cart.id, [line.edition_id for line in lines])
     priced = tuple(
-        _price_line(line, today=today, max_per_line=max_per_line, currency=currency)
-        for line in cart_lines(cart)
+        _price_line(
+            line,
+            today=today,
+            max_per_line=max_per_line,
+            currency=currency,
+            available=free.get(line.edition_id),
+        )
+        for line in lines
     )
     subtotal = sum(line.line_total_cents for line in priced)
     has_physical = any(line.available and line.edition.is_physical for line in priced)
@@ -144,14 +153,16 @@ def membership_price(config: Mapping) -> int:
     return int(config["MEMBERSHIP_PRICE_CENTS"])
 
 
-def _price_line(line: CartLine, *, today: date, max_per_line: int, currency: str) -> LinePricing:
+def _price_line(
+    line: CartLine, *, today: date, max_per_line: int, currency: str, available: int | None
+) -> LinePricing:
     edition = line.edition
     label = edition_label(edition)
-    limit = line_limit(edition, max_per_line=max_per_line)
+    limit = line_limit(edition, max_per_line=max_per_line, available=available)
     quantity = min(line.quantity, limit)
     price = edition.price_cents
     warnings: list[str] = []
-    reason = unavailable_reason(edition)
+    reason = unavailable_reason(edition, available)
     if reason is not None:
         warnings.append(f"{reason} It has been removed from your cart.")
     elif quantity < line.quantity:
@@ -181,7 +192,7 @@ def _price_line(line: CartLine, *, today: date, max_per_line: int, currency: str
         line_total_cents=price * quantity,
         price_changed_from=changed_from,
         available=limit > 0,
-        stock=edition.available,
+        stock=edition.available if available is None else available,
         max_quantity=limit,
         status=edition.status_on(today),
         warnings=tuple(warnings),

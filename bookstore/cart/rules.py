@@ -48,24 +48,31 @@ def edition_label(edition: Edition) -> str:
     return f"{edition.book.title} ({edition.format.value})"
 
 
-def unavailable_reason(edition: Edition) -> str | None:
+def unavailable_reason(edition: Edition, available: int | None = None) -> str | None:
     """Why this edition cannot be in a cart at all, or ``None`` when it can be sold."""
     if not edition.active:
         return f"{edition_label(edition)} is no longer sold."
     if edition.out_of_print:
         return f"{edition_label(edition)} is out of print."
-    if edition.is_physical and (edition.available or 0) <= 0:
+    if edition.is_physical and _free(edition, available) <= 0:
         return f"{edition_label(edition)} is out of stock."
     return None
 
 
-def line_limit(edition: Edition, *, max_per_line: int) -> int:
-    """The most copies one cart line may hold now (0 when the edition cannot be sold)."""
-    if unavailable_reason(edition) is not None:
+def line_limit(edition: Edition, *, max_per_line: int, available: int | None = None) -> int:
+    """The most copies one cart line may hold now (0 when the edition cannot be sold).
+
+    ``available`` overrides the edition's own count (on hand minus reserved), e.g. with the
+    copies a cart may count on (``stock.available_to_cart``)."""
+    if unavailable_reason(edition, available) is not None:
         return 0
     if not edition.is_physical:
         return 1
-    return min(max_per_line, edition.available or 0)
+    return min(max_per_line, _free(edition, available))
+
+
+def _free(edition: Edition, available: int | None) -> int:
+    return (edition.available if available is None else available) or 0
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,13 @@ runs ``flask checkout expire-stale``:
 
 - ``reserve_stock`` first takes back, in the same transaction and the same single UPDATE per
   edition, the copies held by expired orders for the editions it reserves;
-- ``available_quantities`` (what pages show) adds the copies of expired holds back to
-  ``on_hand - reserved``.
+- ``available_quantities`` adds the copies of expired holds back to ``on_hand - reserved``,
+  and ``available_to_cart`` (what the cart page and checkout allow) also counts the copies the
+  cart's own unpaid checkout holds, since its next checkout replaces that one.
+
+Catalog pages show ``on_hand - reserved``: copies of a lapsed hold show as taken there until
+the hold is given back (by the next checkout of that edition, a cart add, or
+``flask checkout expire-stale``, which a shop runs every few minutes).
 
 ``release_order_stock`` and ``commit_sale`` clear ``reserved_until`` with a conditional UPDATE
 first, so a hold is given back (or sold) exactly once whoever gets there first.
@@ -285,6 +290,32 @@ def available_quantities(edition_ids: Iterable[int], now: datetime | None = None
         eid: max(on_hand - (reserved - int(expired.get(eid) or 0)), 0)
         for eid, on_hand, reserved in rows
     }
+
+
+def available_to_cart(
+    cart_id: int, edition_ids: Iterable[int], now: datetime | None = None
+) -> dict[int, int]:
+    """Copies the cart may order now, per physical edition: expired holds count as free, and
+    so do the copies held by the cart's own unpaid checkout (a new checkout replaces it)."""
+    Order, OrderLine = _orders()
+    now = now or utcnow()
+    free = available_quantities(edition_ids, now)
+    if not free:
+        return free
+    own = db.session.execute(
+        select(OrderLine.edition_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.cart_id == cart_id,
+            Order.reserved_until > now,
+            OrderLine.edition_id.in_(list(free)),
+            OrderLine.format != Format.EBOOK,
+        )
+        .group_by(OrderLine.edition_id)
+    )
+    for edition_id, quantity in own:
+        free[edition_id] += int(quantity)
+    return free
 
 
 def _title(edition_id: int) -> str | None:
