@@ -1,9 +1,14 @@
 """Paying through the Stripe stand-in with the real SDK over HTTP: every path of a checkout."""
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
+from bookstore.cart.models import CartLine
 from bookstore.catalog.models import Edition, StockMovement
-from bookstore.checkout.models import Order
+from bookstore.checkout import views as checkout_views
+from bookstore.checkout.models import DownloadLink, Order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from tests.checkout.conftest import order_state
@@ -32,6 +37,19 @@ def _sales(app):
         ]
 
 
+def _cart_lines(app, reference) -> list[tuple[int, int]]:
+    """(edition id, quantity) of each line left in the cart the order was placed from."""
+    with app.app_context():
+        order = db.session.query(Order).filter_by(reference=reference).one()
+        assert order.cart_id is not None
+        return [
+            (line.edition_id, line.quantity)
+            for line in db.session.scalars(
+                select(CartLine).where(CartLine.cart_id == order.cart_id).order_by(CartLine.id)
+            )
+        ]
+
+
 def test_a_guest_pays_and_the_order_is_paid_once_with_one_email(
     shop, buyer, stripe_sandbox, outbox
 ):
@@ -40,9 +58,14 @@ def test_a_guest_pays_and_the_order_is_paid_once_with_one_email(
     assert checkout.pay_url.startswith(stripe_sandbox.url)
     assert _counts(shop, edition) == (5, 2)
 
+    assert _cart_lines(shop, checkout.reference) == [(edition, 2)]
+
     paid = stripe_sandbox.pay(checkout.session_id)
     assert paid.status == 303
     stripe_sandbox.wait_for_webhooks()
+    # The webhook alone (the buyer has not come back yet) empties the cart.
+    assert _cart_lines(shop, checkout.reference) == []
+    assert "Your cart is empty" in buyer.client.get("/cart").get_data(as_text=True)
     page = buyer.follow(paid.location)
 
     assert page.status_code == 200
@@ -89,6 +112,8 @@ def test_the_success_page_fulfils_when_it_comes_before_the_webhook(
     page = buyer.follow(paid.location)
     assert "your order is confirmed" in page.get_data(as_text=True)
     assert order_state(shop, checkout.reference).state is OrderState.PAID
+    assert _cart_lines(shop, checkout.reference) == []
+    assert "Your cart is empty" in buyer.client.get("/cart").get_data(as_text=True)
 
     # Now the webhook arrives: nothing more happens.
     stripe_sandbox.deliver_to_app(shop)
@@ -98,6 +123,29 @@ def test_the_success_page_fulfils_when_it_comes_before_the_webhook(
     assert _sales(shop) == [(edition, -1, "sale")]
     assert len(outbox.to("buyer@example.com")) == 1
     assert buyer.follow(paid.location).status_code == 200
+
+
+def test_paying_empties_only_what_was_bought_from_the_cart(shop, buyer, stripe_sandbox):
+    bought, later = _book(shop), _book(shop, "Davai!", price=1200)
+    checkout = buyer.checkout(bought, 2)
+    buyer.add(later)  # put in the cart while the buyer was on Stripe's page
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.PAID
+    assert _cart_lines(shop, checkout.reference) == [(later, 1)]
+    cart_page = buyer.client.get("/cart").get_data(as_text=True)
+    assert "Davai!" in cart_page
+    assert "Murder at the Dacha" not in cart_page
+
+
+def test_a_payment_that_fails_leaves_the_cart_as_it_was(shop, buyer, stripe_sandbox):
+    edition = _book(shop)
+    checkout = buyer.checkout(edition, 2)
+    stripe_sandbox.pay(checkout.session_id, delayed=True)
+    stripe_sandbox.settle(checkout.session_id, succeed=False)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, checkout.reference).state is OrderState.CANCELLED
+    assert _cart_lines(shop, checkout.reference) == [(edition, 2)]
 
 
 def test_a_declined_card_then_a_good_one_pays_once(shop, buyer, stripe_sandbox, outbox):
@@ -241,3 +289,67 @@ def test_a_session_that_charged_another_amount_holds_the_order_for_review(
     assert "charged" in held.review_reason
     assert _sales(shop) == []
     assert len(outbox) == 0
+
+
+def _ebook_bought(shop, buyer, stripe_sandbox, outbox):
+    """An ebook paid for: (the order, its download link's id, the link from the email)."""
+    edition = _book(shop, "Davai!", formats=("ebook",), price=1600)
+    checkout = buyer.checkout(edition, physical=False)
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    order = order_state(shop, checkout.reference)
+    [link_row] = order.download_links
+    [mail] = outbox.to("buyer@example.com")
+    text = mail.get_body(("plain",)).get_content()
+    link = next(word for word in text.split() if "/downloads/" in word)
+    return order, link_row, link, text
+
+
+def _downloads_left(app, link_id) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(DownloadLink.downloads_left).where(DownloadLink.id == link_id)
+        )
+
+
+def _at(monkeypatch, moment) -> None:
+    """The download page sees the clock at ``moment``."""
+    monkeypatch.setattr(checkout_views, "utcnow", lambda: moment)
+
+
+def test_a_download_link_expires_after_thirty_days(
+    shop, buyer, stripe_sandbox, outbox, monkeypatch
+):
+    order, link_row, link, text = _ebook_bought(shop, buyer, stripe_sandbox, outbox)
+    assert link_row.expires_at == order.paid_at + timedelta(days=30)
+    assert "30 days" in text
+
+    # Still good a minute before the thirty days are up...
+    _at(monkeypatch, order.paid_at + timedelta(days=30, minutes=-1))
+    assert buyer.follow(link).status_code == 200
+    assert _downloads_left(shop, link_row.id) == 4
+
+    # ...refused from then on (a 404 page, not an error), with downloads to spare, uncounted.
+    for late in (timedelta(days=30), timedelta(days=30, minutes=1), timedelta(days=90)):
+        _at(monkeypatch, order.paid_at + late)
+        refused = buyer.follow(link)
+        assert refused.status_code == 404
+        assert refused.mimetype == "text/html"
+        assert refused.headers.get("Content-Disposition") is None
+    assert _downloads_left(shop, link_row.id) == 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "templates/errors/404.html ignores the error's description, so the buyer sees "
+        "'We could not find that page' instead of take_download's 'This download link has "
+        "expired or has been used up.' (bookstore/checkout/views.py::download)"
+    ),
+)
+def test_an_expired_download_link_says_so(shop, buyer, stripe_sandbox, outbox, monkeypatch):
+    order, _, link, _ = _ebook_bought(shop, buyer, stripe_sandbox, outbox)
+    _at(monkeypatch, order.paid_at + timedelta(days=31))
+    refused = buyer.follow(link)
+    assert refused.status_code == 404
+    assert "This download link has expired" in refused.get_data(as_text=True)
