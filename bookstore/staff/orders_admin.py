@@ -22,6 +22,8 @@ from bookstore.staff.models import Refund, Shipment
 
 REFUNDABLE = (OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED)
 SHIPPABLE = (OrderState.PAID, OrderState.PARTIALLY_REFUNDED)
+# Staff pages name an order by the first 8 characters of its reference, in capitals.
+SHORT_REFERENCE = 8
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,12 @@ def order_list_query(filters: OrderFilters):
         query = query.where(Order.created_at < end)
     if filters.customer:
         needle = filters.customer.strip().lower()
-        query = query.where(
-            or_(
-                func.lower(Order.email).contains(needle, autoescape=True), Order.reference == needle
-            )
-        )
+        matches = [func.lower(Order.email).contains(needle, autoescape=True)]
+        if len(needle) >= SHORT_REFERENCE:
+            # References are mixed-case and pages show their first letters in capitals, so
+            # match a whole reference or that short code whatever its case.
+            matches.append(func.lower(Order.reference).startswith(needle, autoescape=True))
+        query = query.where(or_(*matches))
     if filters.isbn:
         query = query.where(
             Order.id.in_(
@@ -230,6 +233,7 @@ def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Non
     """Settle an order held for review: accept the payment, or cancel and refund it."""
     if OrderState(order.state) is not OrderState.NEEDS_REVIEW:
         raise InvalidTransition("Only orders held for review can be resolved.")
+    refund = None
     if accept:
         stock.commit_sale(order.id, actor_id=actor.id)
         target = OrderState.PAID
@@ -239,12 +243,16 @@ def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Non
         target = OrderState.CANCELLED
         values = {}
         if order.stripe_payment_intent:
-            gateway.create_refund(
+            refund = gateway.create_refund(
                 order.stripe_payment_intent,
                 None,
                 idempotency_key=f"review-cancel-{order.reference}",
                 metadata={"order_id": str(order.id), "reason": "cancelled after review"},
             )
+            # Stripe's charge.refunded webhook leaves a cancelled order alone, so the refund
+            # is recorded here. A held order may have been charged more than its total; the
+            # Refund row keeps the exact amount, the order at most its total.
+            values["refunded_cents"] = min(refund["amount"], order.total_cents)
     if not move_order(
         order,
         OrderState.NEEDS_REVIEW,
@@ -255,11 +263,24 @@ def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Non
         **values,
     ):
         raise InvalidTransition("The order changed meanwhile; reload and try again.")
+    after = {"state": target.value, "note": note[:200]}
+    if refund is not None:
+        db.session.add(
+            Refund(
+                order_id=order.id,
+                stripe_refund_id=refund["id"],
+                amount_cents=refund["amount"],
+                reason="Cancelled after review",
+                actor_id=actor.id,
+            )
+        )
+        after["refunded_cents"] = values["refunded_cents"]
     record(
         actor,
         "order.review",
         order,
         before={"state": "needs_review"},
-        after={"state": target.value, "note": note[:200]},
+        after=after,
         summary=order.reference,
     )
+    db.session.flush()

@@ -1,19 +1,24 @@
 """Staff find orders, ship them, refund them through the Stripe stand-in and resolve reviews."""
 
+import csv
+import io
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
-from bookstore.accounts.models import Role
+from bookstore.accounts.models import Role, User
 from bookstore.catalog.models import Edition, StockMovement
 from bookstore.checkout.models import Order
-from bookstore.checkout.services import move_order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
+from bookstore.staff.csv_format import neutralise_cell
 from bookstore.staff.models import AuditEntry, Refund
+from bookstore.staff.orders_admin import refund_order
 from tests.checkout.conftest import Buyer, order_state
 from tests.checkout.conftest import shop as shop  # noqa: F401  (the fixture)
 from tests.factories import make_book, make_user
-from tests.staff.conftest import log_in
+from tests.staff.conftest import log_in, make_order
 
 
 @pytest.fixture
@@ -57,6 +62,12 @@ def test_orders_list_filters_by_state_customer_and_isbn(shop, staff, paid_order)
     assert short not in staff.get("/staff/orders?state=shipped").data
     assert short in staff.get("/staff/orders?customer=BUYER@example").data
     assert short not in staff.get("/staff/orders?customer=someone-else").data
+    # By reference: the whole one, or the short code the pages show, whatever its case.
+    link = b">" + short + b"</a>"
+    assert link in staff.get(f"/staff/orders?customer={order.reference}").data
+    assert link in staff.get(f"/staff/orders?customer={short.decode()}").data
+    assert link in staff.get(f"/staff/orders?customer={short.decode().lower()}").data
+    assert link not in staff.get(f"/staff/orders?customer={order.reference}x").data
     assert short in staff.get(f"/staff/orders?isbn={order.lines[0].isbn13}").data
     assert short not in staff.get("/staff/orders?isbn=9780000000002").data
     odd = staff.get("/staff/orders?state=bogus&since=yesterday&page=abc")
@@ -172,16 +183,234 @@ def test_pending_orders_cannot_be_refunded(shop, staff):
     assert b"cannot be refunded" in response.data
 
 
-def test_a_held_order_can_be_accepted(shop, staff, paid_order):
-    order, _ = paid_order
+def test_only_orders_held_for_review_can_be_resolved(shop, staff, paid_order):
+    order, paperback = paid_order
+    response = staff.post(
+        f"/staff/orders/{order.reference}/review",
+        data={"review-decision": "cancel", "review-note": "looks wrong"},
+        follow_redirects=True,
+    )
+    assert b"Only orders held for review" in response.data
+    assert _order(shop, order.reference).state is OrderState.PAID
     with shop.app_context():
-        stored = db.session.get(Order, order.id)
-        # Simulate a hold for review (e.g. an amount mismatch) on a paid order's twin.
-        move_order(stored, OrderState.PAID, OrderState.SHIPPED, actor="test")
+        assert db.session.scalar(select(Edition.on_hand).where(Edition.id == paperback)) == 3
+        assert (
+            db.session.scalar(select(AuditEntry).where(AuditEntry.action == "order.review")) is None
+        )
+
+
+@pytest.fixture
+def held_order(shop, stripe_sandbox):
+    """A guest's order of 2 paperbacks at $16 (+ $5 shipping), held for review because
+    Stripe charged $37.00 but the order says $37.01. Returns (order, paperback id)."""
+    with shop.app_context():
+        book = make_book("The Little Golden Calf", on_hand=5)
+        paperback = book.editions[0].id
         db.session.commit()
+    checkout = Buyer(shop).checkout(paperback, 2)
+    with shop.app_context():
+        stored = db.session.scalar(select(Order).where(Order.reference == checkout.reference))
+        stored.total_cents += 1  # as if the order and the session disagreed
+        stored.subtotal_cents += 1
+        db.session.commit()
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    order = order_state(shop, checkout.reference)
+    assert order.state is OrderState.NEEDS_REVIEW
+    assert (order.total_cents, order.paid_at) == (3701, None)
+    assert _stock(shop, paperback) == (5, 2)
+    return order, paperback
+
+
+def _stock(app, edition_id) -> tuple[int, int]:
+    """(on hand, reserved) of an edition."""
+    with app.app_context():
+        edition = db.session.get(Edition, edition_id)
+        return edition.on_hand, edition.reserved
+
+
+def _review_entry(app) -> AuditEntry:
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "order.review")
+        ).one()
+        _ = entry.actor
+        db.session.expunge_all()
+        return entry
+
+
+def _sales(app, edition_id) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(StockMovement.delta).where(
+                    StockMovement.edition_id == edition_id, StockMovement.reason == "sale"
+                )
+            )
+        )
+
+
+def _stripe_refunds(stripe_sandbox, order) -> list[int]:
+    refunds = stripe_sandbox.client().v1.refunds.list(
+        {"payment_intent": order.stripe_payment_intent}
+    )
+    return [refund.amount for refund in refunds.data]
+
+
+def test_a_held_order_shows_why_and_offers_the_review_form(staff, held_order):
+    order, _ = held_order
+    page = staff.get(f"/staff/orders/{order.reference}").get_data(as_text=True)
+    assert "Held for review: Stripe charged 3700 USD but the order is 3701 USD." in page
+    assert "Resolve the review" in page
+    assert "Refund through Stripe" not in page
+
+
+def test_accepting_a_held_order_makes_it_paid_and_sells_the_held_copies(
+    shop, staff, held_order, stripe_sandbox
+):
+    order, paperback = held_order
     response = staff.post(
         f"/staff/orders/{order.reference}/review",
         data={"review-decision": "accept", "review-note": "checked with the bank"},
         follow_redirects=True,
     )
-    assert b"Only orders held for review" in response.data
+    assert b"Order accepted as paid." in response.data
+    stripe_sandbox.wait_for_webhooks()
+    after = _order(shop, order.reference)
+    assert after.state is OrderState.PAID
+    assert after.paid_at is not None
+    assert after.events[-1].note == "checked with the bank"
+    # The two held copies are sold: off the shelf and out of the reservation, in the ledger.
+    assert _stock(shop, paperback) == (3, 0)
+    assert _sales(shop, paperback) == [-2]
+    assert _stripe_refunds(stripe_sandbox, order) == []
+    entry = _review_entry(shop)
+    assert entry.entity_id == str(order.id)
+    assert entry.actor.email == "packer@example.com"
+    assert entry.before == {"state": "needs_review"}
+    assert entry.after == {"state": "paid", "note": "checked with the bank"}
+
+
+def test_cancelling_a_held_order_refunds_the_charge_and_frees_the_copies(
+    shop, staff, held_order, stripe_sandbox
+):
+    order, paperback = held_order
+    response = staff.post(
+        f"/staff/orders/{order.reference}/review",
+        data={"review-decision": "cancel", "review-note": "amount does not match"},
+        follow_redirects=True,
+    )
+    assert b"Order cancelled and refunded." in response.data
+    # Stripe's charge.refunded webhook arrives after the cancel and must change nothing.
+    stripe_sandbox.wait_for_webhooks()
+    after = _order(shop, order.reference)
+    assert after.state is OrderState.CANCELLED
+    assert after.paid_at is None
+    # What Stripe charged ($37.00) goes back, once.
+    assert _stripe_refunds(stripe_sandbox, order) == [3700]
+    assert after.refunded_cents == 3700
+    # The copies go back on sale, none is sold.
+    assert _stock(shop, paperback) == (5, 0)
+    assert _sales(shop, paperback) == []
+    with shop.app_context():
+        refund = db.session.scalars(select(Refund)).one()
+        assert (refund.order_id, refund.amount_cents) == (order.id, 3700)
+    entry = _review_entry(shop)
+    assert entry.before == {"state": "needs_review"}
+    assert entry.after == {
+        "state": "cancelled",
+        "note": "amount does not match",
+        "refunded_cents": 3700,
+    }
+
+    page = staff.get(f"/staff/orders/{order.reference}").get_data(as_text=True)
+    assert "<dt>Refunded</dt><dd>$37.00</dd>" in page
+    assert refund.stripe_refund_id in page
+    [row] = _csv_rows(staff, f"?customer={order.reference}")
+    assert (row["state"], row["total"], row["refunded"]) == ("cancelled", "37.01", "37.00")
+
+
+def test_a_review_decision_needs_a_note(shop, staff, held_order):
+    order, paperback = held_order
+    response = staff.post(
+        f"/staff/orders/{order.reference}/review",
+        data={"review-decision": "accept", "review-note": ""},
+    )
+    assert response.status_code == 400
+    assert b"This field is required" in response.data
+    assert _order(shop, order.reference).state is OrderState.NEEDS_REVIEW
+    assert _stock(shop, paperback) == (5, 2)
+
+
+def test_a_refund_reaches_stripe_with_an_idempotency_key(shop, staff, paid_order, stripe_sandbox):
+    order, _ = paid_order
+    staff.post(f"/staff/orders/{order.reference}/refund", data={"refund-scope": "order"})
+    stripe_sandbox.wait_for_webhooks()
+    [event] = stripe_sandbox.events("charge.refunded")
+    key = f"refund-{order.reference}-0-{order.total_cents}"
+    assert event["request"]["idempotency_key"] == key
+
+
+def test_a_refund_retried_after_a_lost_commit_pays_out_once(
+    shop, staff, paid_order, stripe_sandbox
+):
+    order, _ = paid_order
+    # Keep Stripe's webhook from recording the refund meanwhile: only the retry may do it.
+    stripe_sandbox.webhook_url = None
+    with shop.app_context():
+        packer = db.session.scalar(select(User).where(User.email == "packer@example.com"))
+        stored = db.session.get(Order, order.id)
+        first = refund_order(stored, copies=None, restock=False, reason="", actor=packer)
+        first_id = first.stripe_refund_id
+        # Stripe refunded, then the database lost the transaction: refunded_cents is still 0.
+        db.session.rollback()
+        stored = db.session.get(Order, order.id)
+        assert stored.refunded_cents == 0
+        second = refund_order(stored, copies=None, restock=False, reason="", actor=packer)
+        db.session.commit()
+        assert second.stripe_refund_id == first_id
+        assert db.session.scalars(select(Refund.stripe_refund_id)).all() == [first_id]
+    assert _stripe_refunds(stripe_sandbox, order) == [order.total_cents]
+    after = _order(shop, order.reference)
+    assert (after.state, after.refunded_cents) == (OrderState.REFUNDED, order.total_cents)
+
+
+def _csv_rows(client, query: str = "") -> list[dict[str, str]]:
+    response = client.get(f"/staff/export/orders.csv{query}")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_a_customer_email_that_looks_like_a_formula_is_neutralised_in_the_csv(
+    shop, staff, stripe_sandbox
+):
+    with shop.app_context():
+        book = make_book(on_hand=3)
+        edition_id = book.editions[0].id
+        db.session.commit()
+    checkout = Buyer(shop).checkout(edition_id, email="=1+1@example.com")
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    assert _order(shop, checkout.reference).state is OrderState.PAID
+    [row] = _csv_rows(staff)
+    assert row["reference"] == neutralise_cell(checkout.reference)
+    assert row["email"] == "'=1+1@example.com"
+
+
+def test_orders_list_and_csv_filter_by_the_day_placed(app, staff_client):
+    with app.app_context():
+        june = make_order(1600, created_at=datetime(2024, 6, 30, 23, 30, tzinfo=UTC)).reference
+        july = make_order(2100, created_at=datetime(2024, 7, 1, 0, 10, tzinfo=UTC)).reference
+        db.session.commit()
+
+    def listed(query: str) -> list[str]:
+        page = staff_client.get(f"/staff/orders{query}").get_data(as_text=True)
+        return [ref for ref in (june, july) if f">{ref[:8].upper()}</a>" in page]
+
+    assert listed("") == [june, july]
+    assert listed("?since=2024-07-01") == [july]
+    assert listed("?until=2024-06-30") == [june]
+    assert listed("?since=2024-06-30&until=2024-06-30") == [june]
+    assert listed("?since=2024-07-02") == []
+    [row] = _csv_rows(staff_client, "?since=2024-07-01")
+    assert row["reference"] == neutralise_cell(july)
