@@ -61,6 +61,8 @@ def render_http_error(error: HTTPException):
         code=error.code,
         name=error.name,
         description=error.description,
+        # What the view said about this case, as opposed to Werkzeug's stock sentence.
+        detail=error.description if error.description != type(error).description else None,
     )
     # Keep headers such as Allow (405) and Retry-After (429), but serve our own HTML.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bookstore.catalog import stock
+from bookstore.checkout import gateway
 from bookstore.checkout.fulfilment import fulfil_checkout
 from bookstore.checkout.models import Order, ProcessedStripeEvent
 from bookstore.checkout.services import move_order, order_by_session
@@ -146,6 +147,11 @@ def apply_refund(charge: dict, *, now: datetime) -> str:
     order = db.session.scalars(
         select(Order).where(Order.stripe_payment_intent == intent)
     ).one_or_none()
+    if order is None:
+        # A refund that overtook the payment's own event: the order does not know its payment
+        # yet, but the payment knows its order.
+        order_id = gateway.order_id_of_payment(intent)
+        order = db.session.get(Order, order_id) if order_id is not None else None
     if order is None:
         return "unknown order"
     if order.state is OrderState.PENDING_PAYMENT and order.stripe_session_id:

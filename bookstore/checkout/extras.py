@@ -44,6 +44,13 @@ def attach_membership(order: Any, user: Any, price_cents: int) -> None:
     add_membership_to_order(order, user, price_cents)
 
 
+def buys_membership(order: Any) -> bool:
+    """True when the order buys a year of membership."""
+    from bookstore.members.purchase import membership_of_order
+
+    return membership_of_order(order.id) is not None
+
+
 def payment_line_items(order: Any) -> list[dict[str, Any]] | None:
     """Stripe line items for the order's goods (discounted, or a membership); None: default."""
     deals = _deals()

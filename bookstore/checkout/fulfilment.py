@@ -17,7 +17,7 @@ from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 
-from bookstore.cart.models import CartLine
+from bookstore.cart.models import Cart, CartLine
 from bookstore.catalog import stock
 from bookstore.checkout import extras, gateway
 from bookstore.checkout.models import DownloadLink, Order, OrderLine
@@ -151,11 +151,17 @@ def fulfil_checkout(session_id: str, *, now: datetime, actor: str = "stripe") ->
         order, OrderState.PENDING_PAYMENT, OrderState.PAID, actor=actor, note="Payment received."
     )
     extras.order_moved(order.id, OrderState.PAID.value, now=now)
+    deliver_paid_order(order, now=now)
+    return Fulfilment(order, True, session.payment_status)
 
+
+def deliver_paid_order(order: Order, *, now: datetime) -> None:
+    """What a paid order gets, once: its cart emptied of what it bought, links to its ebooks
+    and the confirmation email. Called when the payment is accepted (here, or by staff
+    accepting an order held for review)."""
     _empty_cart(order)
     links = _create_download_links(order, now=now)
     _send_confirmation(order, links)
-    return Fulfilment(order, True, session.payment_status)
 
 
 def _mismatch(order: Order, session: gateway.CheckoutSession) -> str:
@@ -168,7 +174,7 @@ def _mismatch(order: Order, session: gateway.CheckoutSession) -> str:
 
 
 def _empty_cart(order: Order) -> None:
-    """Remove the bought editions from the cart the order came from (later additions stay)."""
+    """Remove what the order bought from the cart it came from (later additions stay)."""
     if order.cart_id is None:
         return
     bought = [line.edition_id for line in order.lines if line.edition_id is not None]
@@ -176,6 +182,11 @@ def _empty_cart(order: Order) -> None:
         delete(CartLine).where(CartLine.cart_id == order.cart_id, CartLine.edition_id.in_(bought)),
         execution_options={"synchronize_session": False},
     )
+    if extras.buys_membership(order):
+        db.session.execute(
+            update(Cart).where(Cart.id == order.cart_id).values(membership=False),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _create_download_links(order: Order, *, now: datetime) -> list[tuple[OrderLine, str]]:

@@ -195,6 +195,16 @@ def expire_session(session_id: str) -> CheckoutSession | None:
     return CheckoutSession.from_stripe(session)
 
 
+def order_id_of_payment(payment_intent: str) -> int | None:
+    """The order a payment belongs to, from the metadata checkout gave its PaymentIntent."""
+    try:
+        intent = _call("retrieve payment", client().v1.payment_intents.retrieve, payment_intent)
+    except stripe.InvalidRequestError:
+        return None
+    raw = (intent.to_dict().get("metadata") or {}).get("order_id")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+
 def construct_event(body: bytes, signature: str | None, secret: str):
     """Verify a webhook's signature (300 s tolerance) and parse it.
 

@@ -11,6 +11,7 @@ from bookstore.accounts.models import User
 from bookstore.catalog import stock
 from bookstore.catalog.isbn import normalise_isbn
 from bookstore.checkout import gateway
+from bookstore.checkout.fulfilment import deliver_paid_order
 from bookstore.checkout.models import Order, OrderLine
 from bookstore.checkout.services import move_order
 from bookstore.checkout.states import OrderState
@@ -263,6 +264,10 @@ def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Non
         **values,
     ):
         raise InvalidTransition("The order changed meanwhile; reload and try again.")
+    if accept:
+        # The email, ebook links and emptied cart a payment normally brings.
+        db.session.expire(order)
+        deliver_paid_order(order, now=values["paid_at"])
     after = {"state": target.value, "note": note[:200]}
     if refund is not None:
         db.session.add(

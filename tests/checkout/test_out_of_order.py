@@ -193,15 +193,6 @@ def test_an_async_success_before_the_unpaid_completed_event_fulfils_once(
     assert len(outbox.to("buyer@example.com")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "production bug: apply_refund (bookstore/checkout/events.py) finds the order by "
-        "Order.stripe_payment_intent, which is only stored when the order is fulfilled, so a "
-        "charge.refunded that overtakes checkout.session.completed answers 'unknown order', "
-        "is recorded as processed and the refund is lost (the order ends up paid)."
-    ),
-)
 @pytest.mark.parametrize(
     ("refund", "expected"),
     [(700, OrderState.PARTIALLY_REFUNDED), (None, OrderState.REFUNDED)],

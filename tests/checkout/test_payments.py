@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bookstore.cart.models import CartLine
@@ -339,14 +338,6 @@ def test_a_download_link_expires_after_thirty_days(
     assert _downloads_left(shop, link_row.id) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "templates/errors/404.html ignores the error's description, so the buyer sees "
-        "'We could not find that page' instead of take_download's 'This download link has "
-        "expired or has been used up.' (bookstore/checkout/views.py::download)"
-    ),
-)
 def test_an_expired_download_link_says_so(shop, buyer, stripe_sandbox, outbox, monkeypatch):
     order, _, link, _ = _ebook_bought(shop, buyer, stripe_sandbox, outbox)
     _at(monkeypatch, order.paid_at + timedelta(days=31))

@@ -160,6 +160,8 @@ def test_a_guest_makes_the_account_at_checkout_and_buys_a_book_with_the_membersh
     page = buyer.client.get(path_of(paid.location)).text
     assert "A year of membership" in page
     assert status(shop, "nadia@example.com").is_member
+    cart = buyer.client.get("/cart").text
+    assert "Your cart is empty." in cart, "what was bought leaves the cart, membership too"
     with shop.app_context():
         order = db.session.scalar(select(Order).where(Order.email == "nadia@example.com"))
         assert db.session.get(User, order.user_id).name == "Nadia Orlova"

@@ -266,9 +266,10 @@ def test_a_held_order_shows_why_and_offers_the_review_form(staff, held_order):
 
 
 def test_accepting_a_held_order_makes_it_paid_and_sells_the_held_copies(
-    shop, staff, held_order, stripe_sandbox
+    shop, staff, held_order, stripe_sandbox, outbox
 ):
     order, paperback = held_order
+    assert outbox.to("buyer@example.com") == [], "a held order sends no confirmation"
     response = staff.post(
         f"/staff/orders/{order.reference}/review",
         data={"review-decision": "accept", "review-note": "checked with the bank"},
@@ -289,6 +290,9 @@ def test_accepting_a_held_order_makes_it_paid_and_sells_the_held_copies(
     assert entry.actor.email == "packer@example.com"
     assert entry.before == {"state": "needs_review"}
     assert entry.after == {"state": "paid", "note": "checked with the bank"}
+    # What a payment normally brings: the confirmation, once.
+    [mail] = outbox.to("buyer@example.com")
+    assert "The Little Golden Calf" in mail.get_body(("plain",)).get_content()
 
 
 def test_cancelling_a_held_order_refunds_the_charge_and_frees_the_copies(
