@@ -89,6 +89,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Russian Life Books <books@localhost>"),
         "MAIL_OUTBOX": env("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
+        # Reset links and "someone tried your address" notes go out on a thread of their own,
+        # so those pages answer as fast for every address.
+        "MAIL_BACKGROUND": _bool("MAIL_BACKGROUND", True),
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         # Cookies: Secure follows the scheme the shop is served on.

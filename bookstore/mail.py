@@ -5,6 +5,10 @@ multipart/alternative message and sends it now. ``send_after_commit`` renders it
 request and its objects are at hand) but sends it only once the current ``db.session``
 transaction commits; a rollback drops it. Views and CLI commands that change data use the
 latter, so nobody is emailed about a change that never happened.
+
+``background=True`` sends after the commit on a thread of its own, so the page answers as fast
+whether or not a message goes out: a reset request must not tell, by its timing, which
+addresses have accounts. (``MAIL_BACKGROUND=false`` sends those inline too.)
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import secrets
 import smtplib
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -162,32 +167,62 @@ def send_email(
 
 
 def send_after_commit(
-    to: str, subject: str, template: str, *, headers: Mapping[str, str] | None = None, **context
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    background: bool = False,
+    **context,
 ) -> None:
-    """Render a message now and send it once the current ``db.session`` transaction commits."""
+    """Render a message now and send it once the current ``db.session`` transaction commits
+    (on its own thread with ``background=True``, unless ``MAIL_BACKGROUND`` is off)."""
     message = build_email(to, subject, template, headers=headers, **context)
     transport = Transport.from_config(current_app.config)
+    background = background and current_app.config.get("MAIL_BACKGROUND", True)
     session = db.session()
     # Make sure a transaction exists, so that the commit we wait for really happens.
     if not session.in_transaction():
         session.begin()
-    session.info.setdefault(_QUEUE_KEY, []).append((message, transport))
+    session.info.setdefault(_QUEUE_KEY, []).append((message, transport, background))
 
 
 def pending_messages() -> list[EmailMessage]:
     """Messages waiting for the current transaction to commit (for tests and debugging)."""
-    return [message for message, _ in db.session().info.get(_QUEUE_KEY, [])]
+    return [message for message, _, _ in db.session().info.get(_QUEUE_KEY, [])]
+
+
+_senders: set[threading.Thread] = set()
+
+
+def wait_for_background_mail(timeout: float = 10.0) -> None:
+    """Wait until every message sent in the background has been handed over."""
+    for thread in list(_senders):
+        thread.join(timeout)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_queued(session: Session) -> None:
     queue = session.info.pop(_QUEUE_KEY, None)
-    for message, transport in queue or ():
-        try:
-            deliver(message, transport)
-        except Exception:
-            # The data is committed; a failed delivery must not turn the request into an error.
-            log.exception("Could not send email %r to %s", message["Subject"], message["To"])
+    for message, transport, background in queue or ():
+        if not background:
+            _deliver_logged(message, transport)
+            continue
+        thread = threading.Thread(
+            target=_deliver_logged, args=(message, transport), name="mail", daemon=True
+        )
+        _senders.add(thread)
+        thread.start()
+
+
+def _deliver_logged(message: EmailMessage, transport: Transport) -> None:
+    try:
+        deliver(message, transport)
+    except Exception:
+        # The data is committed; a failed delivery must not turn the request into an error.
+        log.exception("Could not send email %r to %s", message["Subject"], message["To"])
+    finally:
+        _senders.discard(threading.current_thread())
 
 
 @event.listens_for(Session, "after_rollback")

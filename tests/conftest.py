@@ -91,6 +91,9 @@ def _test_config(url: str, engine_options: dict, instance: Path) -> dict:
         # Each test app its own page cache (tests/test_page_cache.py covers Redis).
         "CACHE_TYPE": "SimpleCache",
         "MAIL_SERVER": None,
+        # Mail inline, so a test reads it as soon as the request returns (see
+        # tests/accounts/test_reset.py for the background sending itself).
+        "MAIL_BACKGROUND": False,
         "STRIPE_SECRET_KEY": None,
         "SERVER_NAME": None,
     }

@@ -67,6 +67,7 @@ def sign_up(*, name: str, email: str, password: str) -> User | None:
             existing.email,
             "Someone tried to sign up with your email address",
             "signup_existing",
+            background=True,
             name=existing.name,
             login_url=_external("accounts.login"),
             reset_url=_external("accounts.reset_request"),
@@ -125,6 +126,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         "Reset your password",
         "password_reset",
+        background=True,  # the answer must take as long for an unknown address
         name=user.name,
         reset_url=_external("accounts.reset", token=make_reset_token(user)),
         minutes=reset_max_age() // 60,

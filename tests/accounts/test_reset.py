@@ -6,6 +6,7 @@ import pytest
 
 from bookstore.accounts.tokens import make_reset_token
 from bookstore.extensions import db
+from bookstore.mail import wait_for_background_mail
 from tests.accounts.helpers import STRONG_PASSWORD, is_logged_in, link_in, log_in
 from tests.factories import TEST_PASSWORD, make_user
 from tests.fixtures.mail import html_body
@@ -58,6 +59,28 @@ def test_forgotten_password_is_reset_through_a_real_smtp_server(make_app, smtp_s
     path = link_in(message, "/account/reset/")
     assert choose_password(client, path).location == "/account/login"
     assert log_in(client, "anna@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_a_slow_mail_server_does_not_tell_which_addresses_have_accounts(make_app, smtp_server):
+    smtp_server.delay = 1.5
+    app = make_app(**smtp_server.config, MAIL_BACKGROUND=True)
+    add_user(app)
+    client = app.test_client()
+
+    def answer_time(email):
+        started = time.perf_counter()
+        response = client.post("/account/reset", data={"email": email})
+        assert response.status_code == 302
+        return time.perf_counter() - started
+
+    known, unknown = answer_time("anna@example.com"), answer_time("nobody@example.com")
+    # The known address's link is sent on its own thread: the answer does not wait 1.5 s.
+    assert known < smtp_server.delay, (known, unknown)
+    assert smtp_server.to("anna@example.com") == []
+    wait_for_background_mail()
+    (message,) = smtp_server.to("anna@example.com")
+    assert message["Subject"] == "Reset your password"
+    assert smtp_server.to("nobody@example.com") == []
 
 
 def test_reset_answer_is_the_same_for_an_unknown_address_and_nothing_is_sent(app, client, outbox):
