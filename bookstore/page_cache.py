@@ -19,7 +19,9 @@ The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each
 import functools
 import hashlib
 import hmac
+import math
 import time
+from datetime import datetime
 
 from flask import current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
@@ -32,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 
+from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
 
 cache = Cache()
@@ -58,6 +61,7 @@ _CHANGED = "page_cache_changed"  # Connection.info flag: this transaction wrote 
 _BUMP = "UPDATE page_cache_generation SET value = value + 1"
 _FILLING = "_page_cache_filling"
 _FLASHED = "_page_cache_flashed"
+_UNTIL = "_page_cache_until"
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -160,8 +164,7 @@ def cached_page(view):
                 for name, value in response.headers.items()
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
-            timeout = current_app.config["PAGE_CACHE_SECONDS"]
-            _cache_call(cache.set, key, (body, headers), timeout=timeout)
+            _cache_call(cache.set, key, (body, headers), timeout=_timeout())
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body))
         return response
@@ -169,6 +172,22 @@ def cached_page(view):
     # Rate limits guard the shop's forms; a public page has none to check (and the check is a
     # good part of what a cache hit costs).
     return limiter.exempt(wrapper)
+
+
+def keep_until(moment: datetime) -> None:
+    """The page being rendered changes by itself at ``moment`` (a checkout's hold lapses):
+    keep it no longer than that."""
+    until = g.get(_UNTIL)
+    if until is None or moment < until:
+        setattr(g, _UNTIL, moment)
+
+
+def _timeout() -> int:
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    until = g.get(_UNTIL)
+    if until is not None:
+        seconds = min(seconds, max(1, math.ceil((until - utcnow()).total_seconds())))
+    return seconds
 
 
 def _storable(response) -> bool:

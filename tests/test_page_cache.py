@@ -15,6 +15,7 @@ from bookstore.cart import services as cart_services
 from bookstore.catalog import filters, stock
 from bookstore.catalog.models import Book, Edition
 from bookstore.catalog.search_index import reindex_books
+from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.page_cache import PageCacheGeneration
 from tests.accounts.helpers import log_in
@@ -380,3 +381,44 @@ def test_pages_with_a_forms_own_csrf_field_or_a_flashed_message_are_never_shared
     client = app.test_client()
     assert [cache_state(client.get("/test-form-page")) for _ in range(2)] == [None, None]
     assert [cache_state(client.get("/test-flashing-page")) for _ in range(2)] == [None, None]
+
+
+# -- Holds that lapse: free again on the page, and the page kept no longer than that ---------------
+
+
+def test_copies_of_a_lapsed_checkout_show_as_free_before_anyone_releases_them(app):
+    from tests.checkout.helpers import make_cart, place
+
+    with app.app_context():
+        book = make_book("Murder at the Dacha", on_hand=1)
+        place(make_cart((book.editions[0], 1)), now=utcnow() - timedelta(hours=2))
+        db.session.commit()
+        slug = book.slug
+        assert book.editions[0].reserved == 1, "the lapsed hold is still recorded"
+    page = app.test_client().get(f"/books/{slug}").get_data(as_text=True)
+    assert "Out of stock" not in page
+    assert "Only 1 left" in page
+
+
+def test_a_page_is_cached_no_longer_than_the_next_hold_lasts(make_app, database, monkeypatch):
+    from tests.checkout.helpers import make_cart, place
+
+    app = make_app(PAGE_CACHE_SECONDS=3600)  # longer than the 30-minute hold
+
+    with app.app_context():
+        book = make_book("Murder at the Dacha", on_hand=1)
+        order = place(make_cart((book.editions[0], 1)))
+        db.session.commit()
+        slug, lapses_in = book.slug, (order.reserved_until - utcnow()).total_seconds()
+    timeouts = []
+    real_set = page_cache.cache.set
+
+    def spy(key, value, timeout=None):
+        timeouts.append(timeout)
+        return real_set(key, value, timeout=timeout)
+
+    monkeypatch.setattr(page_cache.cache, "set", spy)
+    page = app.test_client().get(f"/books/{slug}").get_data(as_text=True)
+    assert "Out of stock" in page
+    [timeout] = timeouts
+    assert lapses_in - 5 <= timeout <= lapses_in + 1 < app.config["PAGE_CACHE_SECONDS"]

@@ -86,10 +86,12 @@ class Offer:
     message: str
 
 
-def offer_for(edition: Edition, *, max_per_line: int, today: date) -> Offer:
-    """The add-to-cart choices for ``edition``: how many, or why none."""
-    limit = line_limit(edition, max_per_line=max_per_line)
-    reason = unavailable_reason(edition)
+def offer_for(edition: Edition, *, max_per_line: int, today: date, lapsed: int = 0) -> Offer:
+    """The add-to-cart choices for ``edition``: how many, or why none (``lapsed``: copies of
+    checkouts whose time is up, free again)."""
+    available = (edition.available or 0) + lapsed if edition.is_physical else None
+    limit = line_limit(edition, max_per_line=max_per_line, available=available)
+    reason = unavailable_reason(edition, available)
     if reason is not None:
         # The book page already names the book: keep the message short.
         if not edition.active:

@@ -27,6 +27,7 @@ from bookstore.cart import forms, services
 from bookstore.cart.rules import edition_label, offer_for
 from bookstore.cart.services import SESSION_KEY
 from bookstore.cart.signals import connect_login_merge
+from bookstore.catalog.filters import lapsed_holds
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
@@ -190,7 +191,8 @@ def _cart_count() -> int:
 
 
 def _offer(edition):
-    return offer_for(edition, max_per_line=_max_per_line(), today=utcnow().date())
+    lapsed = lapsed_holds().get(edition.id, 0)
+    return offer_for(edition, max_per_line=_max_per_line(), today=utcnow().date(), lapsed=lapsed)
 
 
 def _book_url(book) -> str | None:

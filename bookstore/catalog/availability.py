@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,8 +50,12 @@ class Availability:
         return self.state in (StockState.IN_STOCK, StockState.LOW_STOCK, StockState.PREORDER)
 
 
-def edition_availability(edition: Edition, today: date, low_stock_threshold: int) -> Availability:
-    """In stock, only N left (below the threshold), out of stock, preorder or out of print."""
+def edition_availability(
+    edition: Edition, today: date, low_stock_threshold: int, lapsed: int = 0
+) -> Availability:
+    """In stock, only N left (below the threshold), out of stock, preorder or out of print.
+
+    ``lapsed``: copies held by checkouts whose time is up, free to sell again."""
     status = edition.status_on(today)
     if status is EditionStatus.OUT_OF_PRINT or not edition.active:
         return Availability(StockState.OUT_OF_PRINT, "Out of print")
@@ -64,6 +69,7 @@ def edition_availability(edition: Edition, today: date, low_stock_threshold: int
     available = edition.available
     if available is None:
         return Availability(StockState.IN_STOCK, "Available to download")
+    available += lapsed
     if available <= 0:
         return Availability(StockState.OUT_OF_STOCK, "Out of stock", available=0)
     threshold = edition.low_stock_threshold
@@ -89,10 +95,16 @@ class BookSummary:
     availability: Availability | None
 
 
-def book_summary(book: Book, today: date, low_stock_threshold: int) -> BookSummary:
+def book_summary(
+    book: Book, today: date, low_stock_threshold: int, lapsed: Mapping[int, int] | None = None
+) -> BookSummary:
     """Lowest price over editions still for sale and the most hopeful availability."""
     editions = sorted_editions(book)
-    states = [(e, edition_availability(e, today, low_stock_threshold)) for e in editions]
+    lapsed = lapsed or {}
+    states = [
+        (e, edition_availability(e, today, low_stock_threshold, lapsed.get(e.id, 0)))
+        for e in editions
+    ]
     buyable = [(e, a) for e, a in states if a.can_buy]
     priced = buyable or states
     prices = sorted({e.price_cents for e, _ in priced})

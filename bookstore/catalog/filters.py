@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, g, url_for
 
+from bookstore import page_cache
+from bookstore.catalog import stock
 from bookstore.catalog.availability import (
     Availability,
     BookSummary,
@@ -28,14 +30,26 @@ def _threshold() -> int:
     return int(current_app.config.get("LOW_STOCK_THRESHOLD", 3))
 
 
+def lapsed_holds() -> dict[int, int]:
+    """Copies held by checkouts whose time is up, per edition: free to sell again. Read once
+    per request; a page cached with these counts is kept only until the next hold lapses."""
+    if "lapsed_holds" not in g:
+        g.lapsed_holds, next_lapse = stock.hold_snapshot(utcnow())
+        if next_lapse is not None:
+            page_cache.keep_until(next_lapse)
+    return g.lapsed_holds
+
+
 def availability(edition: Edition) -> Availability:
-    """The edition's availability today."""
-    return edition_availability(edition, shop_today(), _threshold())
+    """The edition's availability now."""
+    return edition_availability(
+        edition, shop_today(), _threshold(), lapsed_holds().get(edition.id, 0)
+    )
 
 
 def summary(book: Book) -> BookSummary:
-    """A book card's lowest price and availability today."""
-    return book_summary(book, shop_today(), _threshold())
+    """A book card's lowest price and availability now."""
+    return book_summary(book, shop_today(), _threshold(), lapsed_holds())
 
 
 def cover_url(book: Book, size: str = "large") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from bookstore.catalog.availability import edition_availability
@@ -32,6 +32,7 @@ def book_jsonld(
     url: str,
     image: str,
     person_url: Callable[[str], str],
+    lapsed: Mapping[int, int] | None = None,
 ) -> dict:
     """The ``Book`` object with authors, ISBN and one ``Offer`` per edition for sale."""
     book = detail.book
@@ -43,9 +44,10 @@ def book_jsonld(
             if c.role is role
         ]
 
+    lapsed = lapsed or {}
     offers, examples = [], []
     for edition in detail.editions:
-        state = edition_availability(edition, today, low_stock_threshold)
+        state = edition_availability(edition, today, low_stock_threshold, lapsed.get(edition.id, 0))
         offer = {
             "@type": "Offer",
             "price": decimal_price(edition.price_cents),

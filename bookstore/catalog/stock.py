@@ -12,9 +12,8 @@ runs ``flask checkout expire-stale``:
   and ``available_to_cart`` (what the cart page and checkout allow) also counts the copies the
   cart's own unpaid checkout holds, since its next checkout replaces that one.
 
-Catalog pages show ``on_hand - reserved``: copies of a lapsed hold show as taken there until
-the hold is given back (by the next checkout of that edition, a cart add, or
-``flask checkout expire-stale``, which a shop runs every few minutes).
+- catalog pages add back the copies of lapsed holds too (``hold_snapshot``), and a cached
+  page is kept only until the next hold lapses.
 
 ``release_order_stock`` and ``commit_sale`` clear ``reserved_until`` with a conditional UPDATE
 first, so a hold is given back (or sold) exactly once whoever gets there first.
@@ -290,6 +289,29 @@ def available_quantities(edition_ids: Iterable[int], now: datetime | None = None
         eid: max(on_hand - (reserved - int(expired.get(eid) or 0)), 0)
         for eid, on_hand, reserved in rows
     }
+
+
+def hold_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
+    """Copies held by checkouts whose time is up, per physical edition (free to sell again),
+    and when the next hold still running lapses; one query over the orders holding stock."""
+    Order, OrderLine = _orders()
+    rows = db.session.execute(
+        select(OrderLine.edition_id, OrderLine.quantity, Order.reserved_until)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.reserved_until.is_not(None),
+            OrderLine.edition_id.is_not(None),
+            OrderLine.format != Format.EBOOK,
+        )
+    )
+    lapsed: dict[int, int] = defaultdict(int)
+    next_lapse = None
+    for edition_id, quantity, until in rows:
+        if until <= now:
+            lapsed[edition_id] += quantity
+        elif next_lapse is None or until < next_lapse:
+            next_lapse = until
+    return dict(lapsed), next_lapse
 
 
 def available_to_cart(

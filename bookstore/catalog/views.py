@@ -55,6 +55,7 @@ def book(slug: str):
         url=url,
         image=request.host_url.rstrip("/") + filters.cover_url(detail.book),
         person_url=lambda s: url_for("catalog.contributor", slug=s, _external=True),
+        lapsed=filters.lapsed_holds(),
     )
     return render_template("catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld)
 
