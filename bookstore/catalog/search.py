@@ -188,16 +188,18 @@ class _Matcher:
         return self.session.execute(text(sql), params).scalar_one()
 
     def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
-        """Book ids of one page: the title tier, then the rest."""
-        in_title = self.count("title")
-        ids: list[int] = []
+        """Book ids of one page: the title tier, then the rest.
+
+        The title tier is asked for the page first; only when it ends before the page does the
+        rest tier need its offset, which the title ids found tell (or, when the title tier
+        ended on an earlier page, its count)."""
         if limit <= 0:
+            return []
+        ids = self._ids("title", ranked, limit, offset)
+        if len(ids) == limit:
             return ids
-        if offset < in_title:
-            ids += self._ids("title", ranked, min(limit, in_title - offset), offset)
-        if offset + limit > in_title:
-            ids += self._ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
-        return ids
+        in_title = offset + len(ids) if ids else self.count("title")
+        return ids + self._ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
 
     def _ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
         sql = (_PG_IDS if self.postgres else _SQLITE_IDS)[tier, ranked]

@@ -157,6 +157,18 @@ def test_pages_run_on_from_title_matches_to_the_others(app_ctx):
     assert len(seen) == len(set(seen)) == PAGE_SIZE + 3
 
 
+def test_title_matches_that_run_onto_the_second_page_are_followed_by_the_others(app_ctx):
+    for n in range(PAGE_SIZE + 6):
+        make_book(f"Dacha Notes {n}")
+    for n in range(5):
+        make_book(f"Essays {n}", description="Written at the dacha.")
+    second = search_books(db.session, "dacha", page=2)
+    titles_seen = [b.title for b in second.books]
+    assert len(titles_seen) == 11
+    assert all(t.startswith("Dacha Notes") for t in titles_seen[:6])
+    assert sorted(titles_seen[6:]) == [f"Essays {n}" for n in range(5)]
+
+
 def test_very_broad_queries_are_counted_up_to_a_cap_newest_first(app_ctx, monkeypatch):
     monkeypatch.setattr(search, "MAX_RESULTS", 4)
     for n in range(6):
