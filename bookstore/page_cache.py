@@ -2,15 +2,18 @@
 
 Catalog and journal pages look the same to every anonymous visitor but for two things: the CSRF
 token in their forms and the number in the header's cart link. A cached page is rendered once
-with placeholders for those (see ``visitor_value``), kept as bytes, and filled in for each
-request: a hit costs one small query and a few string replacements instead of the ORM and Jinja.
+with placeholders for those (see ``per_visitor``), kept as bytes, and filled in for each
+request: a hit costs a few string replacements instead of the ORM and Jinja (and, once a
+second, one small query for the generation below).
 
 Freshness: the cache key holds the page's URL, the shop's date and a *generation* number kept in
 the database (table ``page_cache_generation``). A transaction that writes to a table the pages
 show (books, editions and their stock, contributors, posts...) bumps the generation as its last
 statement before COMMIT. The worker that committed renders afresh on its very next request;
 other workers read the generation at most once a second, so they follow within a second.
-``PAGE_CACHE_SECONDS`` bounds anything else; 0 turns the cache off.
+The key also holds the date (preorders, new titles), and a page is kept no longer than the
+next checkout's hold on copies lasts (``keep_until``). ``PAGE_CACHE_SECONDS`` bounds anything
+else, such as a journal post scheduled for a later time; 0 turns the cache off.
 
 Writes the engine cannot see (raw SQL, PostgreSQL COPY) call ``note_change(connection)``.
 The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each process's memory.
