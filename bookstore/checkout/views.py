@@ -19,6 +19,13 @@ from flask import (
 from flask_login import current_user, login_required
 
 from bookstore.accounts import services as account_services
+from bookstore.accounts.ratelimits import (
+    ACCOUNT_MESSAGE,
+    IP_MESSAGE,
+    account_limit,
+    signup_limit,
+    submitted_email,
+)
 from bookstore.accounts.sessions import start_session
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
@@ -49,7 +56,7 @@ from bookstore.errors import (
     OutOfStock,
     PaymentServiceUnavailable,
 )
-from bookstore.extensions import db
+from bookstore.extensions import db, limiter
 from bookstore.money import format_cents
 
 bp = Blueprint("checkout", __name__)
@@ -121,7 +128,22 @@ def _quote(method: str = "standard"):
     )
 
 
+def _not_opening_an_account() -> bool:
+    return "password" not in request.form
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
+# Making an account here counts against the same limits as the sign-up page.
+@limiter.limit(
+    signup_limit, methods=["POST"], error_message=IP_MESSAGE, exempt_when=_not_opening_an_account
+)
+@limiter.limit(
+    account_limit,
+    key_func=submitted_email,
+    methods=["POST"],
+    error_message=ACCOUNT_MESSAGE,
+    exempt_when=_not_opening_an_account,
+)
 def start():
     """Step 1: email, for printed books the address and shipping method, and for a membership
     bought by a visitor who is not logged in, a name and password for the new account."""

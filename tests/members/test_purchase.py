@@ -216,3 +216,28 @@ def test_a_guest_carts_membership_moves_into_the_account_on_login(shop):
     client.post("/membership/join")
     log_in(client, "anna@example.com")
     assert "A year of membership" in client.get("/cart").text
+
+
+def test_making_accounts_at_checkout_is_rate_limited_like_the_sign_up_page(make_app, database):
+    from bookstore.extensions import limiter
+
+    app = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", SIGNUP_RATELIMIT_PER_IP="2/hour"
+    )
+    limiter.reset()
+    codes = []
+    for n in range(3):
+        client = app.test_client()
+        client.post("/membership/join")
+        details = {"email": f"reader{n}@example.com", "account_name": "Reader", "confirm": PASSWORD}
+        response = client.post("/checkout", data={**details, "password": PASSWORD})
+        codes.append(response.status_code)
+    assert codes == [303, 303, 429]
+    # Details without an account to make are not counted.
+    with app.app_context():
+        edition_id = make_book("Murder at the Dacha").editions[0].id
+        db.session.commit()
+    buyer = Buyer(app)
+    buyer.add(edition_id)
+    assert [buyer.give_details().status_code for _ in range(3)] == [303, 303, 303]
+    limiter.reset()
