@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from bookstore.accounts.models import User
@@ -179,6 +180,25 @@ def refund_order(
     )
     total = before + amount
     target = OrderState.REFUNDED if total >= order.total_cents else OrderState.PARTIALLY_REFUNDED
+    row = Refund(
+        order_id=order.id,
+        stripe_refund_id=refund["id"],
+        amount_cents=amount,
+        lines={str(k): v for k, v in (copies or {}).items() if v},
+        restocked=restock,
+        reason=reason[:300],
+        actor_id=actor.id,
+    )
+    db.session.add(row)
+    try:
+        # The refund's id is unique: of two staff refunding the same copies at once (the same
+        # idempotency key, so the same Stripe refund), the second stops here.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidInput(
+            "This refund was just made by someone else: reload the order to see it."
+        ) from None
     # Stripe's charge.refunded webhook may already have recorded this amount: then the guard
     # fails and the order is left as the webhook set it.
     move_order(
@@ -191,16 +211,6 @@ def refund_order(
         guard=Order.refunded_cents == before,
         refunded_cents=total,
     )
-    row = Refund(
-        order_id=order.id,
-        stripe_refund_id=refund["id"],
-        amount_cents=amount,
-        lines={str(k): v for k, v in (copies or {}).items() if v},
-        restocked=restock,
-        reason=reason[:300],
-        actor_id=actor.id,
-    )
-    db.session.add(row)
     if restock:
         _restock(order, copies, actor)
     record(
