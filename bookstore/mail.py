@@ -193,11 +193,14 @@ def pending_messages() -> list[EmailMessage]:
 
 
 _senders: set[threading.Thread] = set()
+_senders_lock = threading.Lock()
 
 
 def wait_for_background_mail(timeout: float = 10.0) -> None:
     """Wait until every message sent in the background has been handed over."""
-    for thread in list(_senders):
+    with _senders_lock:
+        running = list(_senders)
+    for thread in running:
         thread.join(timeout)
 
 
@@ -211,7 +214,8 @@ def _send_queued(session: Session) -> None:
         thread = threading.Thread(
             target=_deliver_logged, args=(message, transport), name="mail", daemon=True
         )
-        _senders.add(thread)
+        with _senders_lock:
+            _senders.add(thread)
         thread.start()
 
 
@@ -222,7 +226,8 @@ def _deliver_logged(message: EmailMessage, transport: Transport) -> None:
         # The data is committed; a failed delivery must not turn the request into an error.
         log.exception("Could not send email %r to %s", message["Subject"], message["To"])
     finally:
-        _senders.discard(threading.current_thread())
+        with _senders_lock:
+            _senders.discard(threading.current_thread())
 
 
 @event.listens_for(Session, "after_rollback")
