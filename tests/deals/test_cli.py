@@ -76,6 +76,22 @@ def test_deals_create_percent_off_on_books(app, runner):
         assert [b.slug for b in deal.books] == [slug]
 
 
+def test_deals_create_with_stacks_makes_a_deal_that_stacks(app, runner):
+    base = ["deals", "create", "--kind", "amount_off", "--value", "5", "--ends", "2099-01-01"]
+    alone = runner.invoke(args=[*base, "--title", "Alone"])
+    stacking = runner.invoke(args=[*base, "--title", "Together", "--stacks"])
+    assert alone.exit_code == 0, alone.output
+    assert stacking.exit_code == 0, stacking.output
+    with app.app_context():
+        stacks = dict(db.session.execute(select(Deal.title, Deal.stacks_with_others)).all())
+    assert stacks == {"Alone": False, "Together": True}
+    listed = runner.invoke(args=["deals", "list"]).output.splitlines()
+    [together] = [line for line in listed if "Together" in line]
+    [alone_line] = [line for line in listed if "Alone" in line]
+    assert together.endswith("; stacks")
+    assert "stacks" not in alone_line
+
+
 def test_deals_create_refuses_an_unknown_target(runner):
     result = runner.invoke(
         args=[
