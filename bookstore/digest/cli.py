@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -68,7 +71,8 @@ def send_command(week: str | None, dry: bool) -> None:
         return
     total = len(due_subscribers(digest.week))
     # The bar draws only on a terminal; elsewhere click prints just the label.
-    with click.progressbar(length=total, label=f"Sending {digest.week}", file=sys.stderr) as bar:
+    bar = click.progressbar(length=total, label=f"Sending {digest.week}", file=sys.stderr)
+    with bar, _quiet_mail_log():
         report = send_digest(digest, now, on_progress=bar.update, clock=utcnow)
     click.echo(
         f"{digest.week}: sent {report.sent}, already had it {report.skipped}, "
@@ -80,6 +84,22 @@ def send_command(week: str | None, dry: bool) -> None:
             f"Stopped: the mail server failed ({report.stopped}). "
             "Run the same command again to send the rest; nobody gets it twice."
         )
+
+
+@contextmanager
+def _quiet_mail_log() -> Iterator[None]:
+    """No line per copy sent while the bar is drawn (the summary counts them); failures
+    are still logged."""
+    mail_log = logging.getLogger("bookstore.mail")
+
+    def quiet(record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO
+
+    mail_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        mail_log.removeFilter(quiet)
 
 
 @digest_cli.command("preview")
