@@ -8,6 +8,8 @@ The schema is built by the migrations, exactly as in production.
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,11 +42,11 @@ def _postgres_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_database(tmp_path_factory):
-    """A fresh schema in the test database, migrated to head; dropped at the end."""
+@contextmanager
+def private_schema(prefix: str) -> Iterator[tuple[str, dict]]:
+    """(url, engine options) of a new, empty PostgreSQL schema; dropped afterwards."""
     url = _postgres_url()
-    schema = f"test_{os.getpid()}_{secrets.token_hex(4)}"
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -52,12 +54,20 @@ def postgres_database(tmp_path_factory):
     except Exception as exc:  # noqa: BLE001
         admin.dispose()
         skip_or_fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc.__class__.__name__}")
-    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    _migrate(url, options, tmp_path_factory.mktemp("pg-instance"))
-    yield url, options
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url, {"connect_args": {"options": f"-csearch_path={schema}"}}
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(tmp_path_factory):
+    """A fresh schema in the test database, migrated to head; dropped at the end."""
+    with private_schema("test") as (url, options):
+        _migrate(url, options, tmp_path_factory.mktemp("pg-instance"))
+        yield url, options
 
 
 @pytest.fixture(scope="session")
@@ -132,16 +142,23 @@ def app(make_app):
     return make_app()
 
 
-@pytest.fixture
-def pg_app(postgres_database, tmp_path):
-    """An app on PostgreSQL only: for tests that race concurrent transactions."""
-    url, options = postgres_database
-    app = create_app(_test_config(url, options, tmp_path / "instance"))
+@contextmanager
+def app_on(database: tuple[str, dict], instance: Path) -> Iterator:
+    """An app with the test settings on ``database``; every table is emptied after."""
+    url, options = database
+    app = create_app(_test_config(url, options, instance))
     yield app
     with app.app_context():
         empty_all_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(postgres_database, tmp_path):
+    """An app on PostgreSQL only: for tests that race concurrent transactions."""
+    with app_on(postgres_database, tmp_path / "instance") as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,18 +1,15 @@
 """The migrations build the schema from nothing on both databases, match the models exactly, and
 step back down to nothing and up again."""
 
-import os
-import secrets
-
 import pytest
 from alembic import command
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select
 
 from bookstore import create_app
 from bookstore.extensions import db
 from bookstore.page_cache import PageCacheGeneration
-from tests.conftest import _postgres_url, _test_config, skip_or_fail
+from tests.conftest import _test_config, private_schema
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -21,19 +18,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}", {}
         return
-    url = _postgres_url()
-    schema = f"migrations_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc.__class__.__name__}")
-    yield url, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with private_schema("migrations") as database:
+        yield database
 
 
 @pytest.fixture

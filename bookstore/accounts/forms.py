@@ -49,8 +49,9 @@ def _no_control_characters(_form, field) -> None:
         raise ValidationError("Use letters, spaces and punctuation only.")
 
 
-class SignupForm(FlaskForm):
-    name = StringField(
+def name_field() -> StringField:
+    """The account holder's name, as sign-up asks for it."""
+    return StringField(
         "Your name",
         filters=[_strip],
         validators=[
@@ -60,6 +61,10 @@ class SignupForm(FlaskForm):
         ],
         render_kw={"autocomplete": "name", "maxlength": 120},
     )
+
+
+class SignupForm(FlaskForm):
+    name = name_field()
     email = _email_field()
     password, confirm = new_password_fields()
 

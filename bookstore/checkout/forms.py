@@ -9,7 +9,7 @@ from wtforms import EmailField, HiddenField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from bookstore.accounts.forms import new_password_fields
+from bookstore.accounts.forms import name_field, new_password_fields
 from bookstore.checkout.services import ShippingAddress
 
 COUNTRIES = [
@@ -152,15 +152,7 @@ class CheckoutWithAccountForm(CheckoutDetailsForm):
     """The details form of a visitor who is not logged in but buys a membership, which
     belongs to an account: the account is made here, with the email above."""
 
-    account_name = StringField(
-        "Your name",
-        filters=[_strip],
-        validators=[
-            InputRequired("Enter your name for your account."),
-            Length(max=120, message="Use at most 120 characters for your name."),
-        ],
-        render_kw={"autocomplete": "name", "maxlength": 120},
-    )
+    account_name = name_field()
     password, confirm = new_password_fields()
 
 

@@ -7,7 +7,12 @@ from playwright.sync_api import expect
 
 from bookstore.extensions import db
 from tests.factories import make_book
-from tests.fixtures.browser import assert_accessible
+from tests.fixtures.browser import (
+    assert_accessible,
+    fill_us_address,
+    pay_by_card,
+    standin_config,
+)
 from tests.fixtures.mail import Outbox
 
 pytestmark = pytest.mark.browser
@@ -15,11 +20,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def browser_config(stripe_sandbox):
-    return {
-        "STRIPE_API_BASE": stripe_sandbox.url,
-        "STRIPE_WEBHOOK_SECRET": stripe_sandbox.webhook_secret,
-        "STRIPE_TIMEOUT_SECONDS": 5,
-    }
+    return standin_config(stripe_sandbox)
 
 
 @pytest.fixture
@@ -41,11 +42,7 @@ def _to_stripe(page, base_url, slug, email):
     expect(page.get_by_label("Email for the receipt")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Email for the receipt").fill(email)
-    page.get_by_label("Full name").fill("Anna Petrova")
-    page.get_by_label("Address line 1").fill("73 Main Street")
-    page.get_by_label("City or town").fill("Montpelier")
-    page.get_by_label("State, province or region").fill("VT")
-    page.get_by_label("Postal code").fill("05602")
+    fill_us_address(page, "Anna Petrova")
     page.get_by_role("button", name="Continue to review").click()
     page.wait_for_url(f"{base_url}/checkout/review")
     assert "$21.00" in page.content()  # $16.00 + $5.00 standard shipping
@@ -54,11 +51,7 @@ def _to_stripe(page, base_url, slug, email):
 
 
 def _card(page, number):
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("Security code (CVC)").fill("123")
-    page.get_by_label("Name on card").fill("Anna Petrova")
-    page.get_by_role("button", name="Pay $21.00").click()
+    pay_by_card(page, "$21.00", name="Anna Petrova", number=number)
 
 
 def test_a_guest_buys_murder_at_the_dacha_and_gets_the_email(

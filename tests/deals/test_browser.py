@@ -9,18 +9,18 @@ from bookstore.deals.models import DealKind, DealScope
 from bookstore.extensions import db
 from tests.deals.builders import make_deal, make_member
 from tests.factories import TEST_PASSWORD, make_book
-from tests.fixtures.browser import assert_accessible
+from tests.fixtures.browser import (
+    assert_accessible,
+    pay_by_card,
+    standin_config,
+)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser_config(stripe_sandbox):
-    return {
-        "STRIPE_API_BASE": stripe_sandbox.url,
-        "STRIPE_WEBHOOK_SECRET": stripe_sandbox.webhook_secret,
-        "STRIPE_TIMEOUT_SECONDS": 5,
-    }
+    return standin_config(stripe_sandbox)
 
 
 def test_member_claims_a_deal_and_pays_less(live_server, page):
@@ -66,11 +66,7 @@ def test_member_claims_a_deal_and_pays_less(live_server, page):
     expect(page.get_by_text("−$2.50").first).to_be_visible()
     page.get_by_role("button", name="Pay $7.50 securely with Stripe").click()
 
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("Security code (CVC)").fill("123")
-    page.get_by_label("Name on card").fill("Masha Member")
-    page.get_by_role("button", name="Pay $7.50").click()
+    pay_by_card(page, "$7.50", name="Masha Member")
 
     page.wait_for_url(f"{live_server.url}/**")
     expect(page.get_by_text("Discount").first).to_be_visible()

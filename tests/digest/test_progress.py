@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bookstore import create_app
 from bookstore.dbtypes import utcnow
 from bookstore.digest.builder import week_of
 from bookstore.extensions import db
-from tests.conftest import _test_config, empty_all_tables
+from tests.conftest import app_on
 from tests.digest.helpers import make_subscriber
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -29,13 +28,8 @@ EMAILS = [f"reader{n}@example.com" for n in range(3)]
 @pytest.fixture
 def sqlite_app(sqlite_database, tmp_path):
     """An app on the session's migrated SQLite file (a subprocess can open the same file)."""
-    url, options = sqlite_database
-    app = create_app(_test_config(url, options, tmp_path / "instance"))
-    yield app
-    with app.app_context():
-        empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
+    with app_on(sqlite_database, tmp_path / "instance") as app:
+        yield app
 
 
 @pytest.fixture

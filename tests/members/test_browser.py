@@ -6,7 +6,12 @@ from playwright.sync_api import expect
 
 from bookstore.extensions import db
 from tests.factories import make_book
-from tests.fixtures.browser import assert_accessible
+from tests.fixtures.browser import (
+    assert_accessible,
+    fill_us_address,
+    pay_by_card,
+    standin_config,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +20,7 @@ PASSWORD = "Volga sunsets over Kazan 1987!"
 
 @pytest.fixture
 def browser_config(stripe_sandbox):
-    return {
-        "STRIPE_API_BASE": stripe_sandbox.url,
-        "STRIPE_WEBHOOK_SECRET": stripe_sandbox.webhook_secret,
-        "STRIPE_TIMEOUT_SECONDS": 5,
-    }
+    return standin_config(stripe_sandbox)
 
 
 def test_a_visitor_becomes_a_member_at_checkout_with_a_book(live_server, page, stripe_sandbox):
@@ -45,20 +46,12 @@ def test_a_visitor_becomes_a_member_at_checkout_with_a_book(live_server, page, s
     page.get_by_label("Your name").fill("Nadia Orlova")
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the new password").fill(PASSWORD)
-    page.get_by_label("Full name").fill("Nadia Orlova")
-    page.get_by_label("Address line 1").fill("73 Main Street")
-    page.get_by_label("City or town").fill("Montpelier")
-    page.get_by_label("State, province or region").fill("VT")
-    page.get_by_label("Postal code").fill("05602")
+    fill_us_address(page, "Nadia Orlova")
     page.get_by_role("button", name="Continue to review").click()
     expect(page.get_by_text("Welcome, Nadia Orlova! Your account is ready.")).to_be_visible()
     page.get_by_role("button", name="Pay $56.00 securely with Stripe").click()
 
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("Security code (CVC)").fill("123")
-    page.get_by_label("Name on card").fill("Nadia Orlova")
-    page.get_by_role("button", name="Pay $56.00").click()
+    pay_by_card(page, "$56.00", name="Nadia Orlova")
     page.wait_for_url(f"{live_server.url}/checkout/success**")
     expect(page.get_by_text("A year of membership").first).to_be_visible()
     stripe_sandbox.wait_for_webhooks()

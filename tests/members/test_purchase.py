@@ -135,7 +135,7 @@ def test_a_guest_makes_the_account_at_checkout_and_buys_a_book_with_the_membersh
     assert "Your account" in buyer.client.get("/checkout").text
     refused = buyer.give_details(email="nadia@example.com")
     assert refused.status_code == 400
-    assert "Enter your name for your account." in refused.text
+    assert "Enter your name." in refused.text
     made = buyer.give_details(
         email="nadia@example.com",
         account_name="Nadia Orlova",

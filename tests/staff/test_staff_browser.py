@@ -11,18 +11,17 @@ from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from tests.checkout.conftest import Buyer
 from tests.factories import TEST_PASSWORD, make_book, make_user
-from tests.fixtures.browser import assert_accessible
+from tests.fixtures.browser import (
+    assert_accessible,
+    standin_config,
+)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser_config(stripe_sandbox):
-    return {
-        "STRIPE_API_BASE": stripe_sandbox.url,
-        "STRIPE_WEBHOOK_SECRET": stripe_sandbox.webhook_secret,
-        "STRIPE_TIMEOUT_SECONDS": 5,
-    }
+    return standin_config(stripe_sandbox)
 
 
 def paid_order(app, stripe_sandbox, edition_id) -> str:
