@@ -55,12 +55,16 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     page_cache.init_app(app)  # after csrf: it wraps the templates' csrf_token()
 
-    from bookstore import models  # noqa: F401  (every model, for Alembic and relationships)
+    from bookstore import (
+        models,  # noqa: F401  (every model, for Alembic and relationships)
+        txguard,
+    )
     from bookstore.accounts import sessions  # noqa: F401  (registers the user loader)
     from bookstore.database import configure_engine_events
 
     with app.app_context():
         configure_engine_events(db.engine)
+    txguard.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -90,9 +94,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from bookstore import web
+    from bookstore import shoptime, web
 
     web.init_app(app)
+    shoptime.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

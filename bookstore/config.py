@@ -63,6 +63,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SHOP_NAME": env("SHOP_NAME", "Russian Life Books"),
+        # Times are stored in UTC and shown and entered in this zone (bookstore/shoptime.py).
+        "SHOP_TIMEZONE": env("SHOP_TIMEZONE") or "America/New_York",
         "CURRENCY": env("CURRENCY", "USD").upper(),
         "PAGE_SIZE": _int("PAGE_SIZE", 24),
         # Cart and shipping rules, in cents.
@@ -78,6 +80,8 @@ def from_environment(instance_path: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": env("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env("STRIPE_API_BASE") or None,
         "STRIPE_TIMEOUT_SECONDS": _int("STRIPE_TIMEOUT_SECONDS", 10),
+        # A Stripe or mail call inside an open write transaction: off, log or raise.
+        "NETWORK_GUARD": env("NETWORK_GUARD") or "off",
         "RESERVATION_MINUTES": _int("RESERVATION_MINUTES", 30),
         "MEMBERSHIP_PRICE_CENTS": _int("MEMBERSHIP_PRICE_CENTS", 3500),
         # Email: SMTP when MAIL_SERVER is set, else .eml files in instance/outbox/.

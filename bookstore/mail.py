@@ -31,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bookstore.extensions import db
+from bookstore.txguard import check_no_write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ def _make_log_visible() -> None:
 def deliver(message: EmailMessage, transport: Transport) -> str:
     """Hand ``message`` to ``transport`` and log where it went."""
     _make_log_visible()
+    check_no_write_transaction(f"Mail to {message['To']}")
     where = transport.deliver(message)
     if transport.server:
         log.info("Email %r to %s sent through %s", message["Subject"], message["To"], where)

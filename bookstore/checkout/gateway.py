@@ -15,6 +15,7 @@ from flask import current_app
 
 from bookstore.checkout import extras
 from bookstore.errors import InvalidInput, NotFound, PaymentServiceUnavailable
+from bookstore.txguard import check_no_write_transaction
 
 if TYPE_CHECKING:
     from bookstore.checkout.models import Order
@@ -100,6 +101,7 @@ def client() -> stripe.StripeClient:
 
 
 def _call(what: str, fn, *args, **kwargs):
+    check_no_write_transaction(f"Stripe ({what})")
     try:
         return fn(*args, **kwargs)
     except _UNAVAILABLE as exc:
