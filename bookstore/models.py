@@ -18,6 +18,8 @@ from bookstore.checkout.models import (  # noqa: F401
     OrderEvent,
     OrderLine,
     ProcessedStripeEvent,
+    Refund,
+    Shipment,
 )
 from bookstore.deals.models import (  # noqa: F401
     CartDealChoice,
@@ -27,6 +29,7 @@ from bookstore.deals.models import (  # noqa: F401
     OrderLineDiscount,
 )
 from bookstore.digest.models import DigestDelivery, Subscriber  # noqa: F401
+from bookstore.inventory.models import StockHold  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
 from bookstore.members.models import Membership, OrderMembership  # noqa: F401
 from bookstore.page_cache import PageCacheGeneration  # noqa: F401

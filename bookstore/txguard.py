@@ -19,6 +19,7 @@ import re
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidRequestError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,11 @@ def open_write_transaction() -> bool:
     session = db.session()
     if not session.in_transaction():
         return False
-    return bool(session.connection().info.get(_WROTE))
+    try:
+        connection = session.connection()
+    except InvalidRequestError:
+        return False  # committing or rolled back (e.g. in an after_commit hook): nothing open
+    return bool(connection.info.get(_WROTE))
 
 
 def check_no_write_transaction(what: str) -> None:

@@ -112,7 +112,8 @@ def test_reservation_and_stripe_timeout_default_to_30_minutes_and_10_seconds(
     config = from_environment(str(tmp_path))
     assert config["RESERVATION_MINUTES"] == 30
     assert config["STRIPE_TIMEOUT_SECONDS"] == 10
-    # ...and that is what the checkout then uses: a 30-minute hold, a 10-second Stripe timeout.
+    # ...and that is what the checkout then uses: a 30-minute hold, and 10 seconds for a Stripe
+    # call with its one retry (5 seconds a try).
     assert hold_minutes(config) == 30
     timeouts = []
     real_client = gateway.stripe.RequestsClient
@@ -123,7 +124,7 @@ def test_reservation_and_stripe_timeout_default_to_30_minutes_and_10_seconds(
 
     monkeypatch.setattr(gateway.stripe, "RequestsClient", recording_client)
     gateway.build_client(config)
-    assert timeouts == [10]
+    assert timeouts == [5]
 
 
 def test_reservation_and_stripe_timeout_follow_the_environment(monkeypatch, tmp_path):

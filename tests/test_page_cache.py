@@ -12,11 +12,12 @@ from sqlalchemy import create_engine, select, text, update
 
 from bookstore import page_cache
 from bookstore.cart import services as cart_services
-from bookstore.catalog import filters, stock
+from bookstore.catalog import filters
 from bookstore.catalog.models import Book, Edition
 from bookstore.catalog.search_index import reindex_books
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
+from bookstore.inventory import ledger
 from bookstore.page_cache import PageCacheGeneration
 from tests.accounts.helpers import log_in
 from tests.catalog.test_query_counts import counted_queries
@@ -198,7 +199,7 @@ def test_a_stock_change_by_conditional_update_shows_at_once(app, dacha):
     client = app.test_client()
     assert "In stock" in _cached(client, f"/books/{slug}")
     with app.app_context():
-        stock.adjust_stock(edition_id, -6, reason="damaged", actor_id=None)
+        ledger.adjust_stock(edition_id, -6, reason="damaged", actor_id=None)
         db.session.commit()
     assert "Only 2 left" in _fresh(client, f"/books/{slug}")
 
@@ -341,7 +342,7 @@ def test_racing_stock_changes_each_bump_the_generation(pg_app):
         with pg_app.app_context():
             try:
                 barrier.wait()
-                stock.receive_stock(edition_id, 1, actor_id=None)
+                ledger.receive_stock(edition_id, 1, actor_id=None)
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001  (the test reports what went wrong)
                 errors.append(exc)

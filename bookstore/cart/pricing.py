@@ -16,9 +16,9 @@ from sqlalchemy.orm import joinedload
 
 from bookstore.cart.models import Cart, CartLine
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
-from bookstore.catalog import stock
 from bookstore.catalog.models import Book, BookContributor, Edition, EditionStatus
 from bookstore.extensions import db
+from bookstore.inventory import availability
 from bookstore.money import format_cents
 
 
@@ -122,7 +122,7 @@ def price_cart(cart: Cart | None, *, today: date, config: Mapping) -> CartPricin
     max_per_line = int(config["CART_MAX_PER_LINE"])
     currency = config.get("CURRENCY", "USD")
     lines = cart_lines(cart)
-    free = stock.available_to_cart(cart.id, [line.edition_id for line in lines])
+    free = availability.free_for_cart(cart.id, [line.edition_id for line in lines])
     priced = tuple(
         _price_line(
             line,

@@ -63,7 +63,7 @@ def line_limit(edition: Edition, *, max_per_line: int, available: int | None = N
     """The most copies one cart line may hold now (0 when the edition cannot be sold).
 
     ``available`` overrides the edition's own count (on hand minus reserved), e.g. with the
-    copies a cart may count on (``stock.available_to_cart``)."""
+    copies a cart may count on (``inventory.availability.free_for_cart``)."""
     if unavailable_reason(edition, available) is not None:
         return 0
     if not edition.is_physical:

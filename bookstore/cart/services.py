@@ -27,11 +27,11 @@ from bookstore.cart.pricing import (  # noqa: F401  (re-exported for checkout an
     shipping_for,
 )
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
-from bookstore.catalog import stock
 from bookstore.catalog.models import Edition
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput, NotFound, OutOfStock
 from bookstore.extensions import db
+from bookstore.inventory import availability
 
 SESSION_KEY = "cart_token"
 TOKEN_BYTES = 32
@@ -102,18 +102,25 @@ def _check_quantity(quantity: object, max_per_line: int) -> int:
     return quantity
 
 
-def _sellable_edition(edition_id: int) -> Edition:
+def _free_to_cart(cart: Cart, edition: Edition) -> int | None:
+    """Copies this cart may count on (lapsed holds and its own checkout's count as free)."""
+    if not edition.is_physical:
+        return None
+    if cart.id is None:
+        return availability.free_copies([edition.id]).get(edition.id, 0)
+    return availability.free_for_cart(cart.id, [edition.id]).get(edition.id, 0)
+
+
+def _sellable_edition(cart: Cart, edition_id: int) -> tuple[Edition, int | None]:
+    """The edition and the copies the cart may count on; refused when it cannot be sold."""
     edition = db.session.get(Edition, edition_id) if isinstance(edition_id, int) else None
     if edition is None:
         raise NotFound("That book could not be found.")
-    # Copies held by checkouts whose time is up are free again: give them back before judging
-    # what can be added (the same release checkout does before it reserves).
-    if edition.is_physical and stock.release_expired(edition_ids=[edition.id]):
-        db.session.refresh(edition)
-    reason = unavailable_reason(edition)
+    available = _free_to_cart(cart, edition)
+    reason = unavailable_reason(edition, available)
     if reason is not None:
         raise OutOfStock(reason, edition_id=edition.id)
-    return edition
+    return edition, available
 
 
 def _too_many(edition: Edition, wanted: int, have: int, max_per_line: int) -> Exception:
@@ -153,8 +160,8 @@ def add_item(cart: Cart, edition_id: int, quantity: int, *, max_per_line: int) -
     stock, or when the line would hold more than may be ordered. The price is the database's.
     """
     _check_quantity(quantity, max_per_line)
-    edition = _sellable_edition(edition_id)
-    limit = line_limit(edition, max_per_line=max_per_line)
+    edition, available = _sellable_edition(cart, edition_id)
+    limit = line_limit(edition, max_per_line=max_per_line, available=available)
     existing = _line(cart, edition.id)
     have = existing.quantity if existing is not None else 0
     if have + quantity > limit:
@@ -205,10 +212,11 @@ def set_quantity(cart: Cart, edition_id: int, quantity: int, *, max_per_line: in
     if line is None:
         raise NotFound("That book is not in your cart.")
     edition = line.edition
-    reason = unavailable_reason(edition)
+    available = _free_to_cart(cart, edition)
+    reason = unavailable_reason(edition, available)
     if reason is not None:
         raise OutOfStock(f"{reason} Please remove it from your cart.", edition_id=edition.id)
-    if quantity > line_limit(edition, max_per_line=max_per_line):
+    if quantity > line_limit(edition, max_per_line=max_per_line, available=available):
         raise _too_many(edition, quantity, 0, max_per_line)
     if line.quantity != quantity:
         line.quantity = quantity

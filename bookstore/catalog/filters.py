@@ -7,7 +7,6 @@ from datetime import date
 from flask import Blueprint, current_app, g, url_for
 
 from bookstore import page_cache
-from bookstore.catalog import stock
 from bookstore.catalog.availability import (
     Availability,
     BookSummary,
@@ -19,6 +18,7 @@ from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import LANGUAGES
 from bookstore.catalog.models import Book, Edition
 from bookstore.dbtypes import utcnow
+from bookstore.inventory.availability import lapsed_snapshot
 
 
 def shop_today() -> date:
@@ -34,7 +34,7 @@ def lapsed_holds() -> dict[int, int]:
     """Copies held by checkouts whose time is up, per edition: free to sell again. Read once
     per request; a page cached with these counts is kept only until the next hold lapses."""
     if "lapsed_holds" not in g:
-        g.lapsed_holds, next_lapse = stock.hold_snapshot(utcnow())
+        g.lapsed_holds, next_lapse = lapsed_snapshot(utcnow())
         if next_lapse is not None:
             page_cache.keep_until(next_lapse)
     return g.lapsed_holds

@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 
 from bookstore.checkout.expiry import expire_stale
 from bookstore.dbtypes import utcnow
-from bookstore.extensions import db
 
 checkout_cli = AppGroup("checkout", help="Checkout maintenance.")
 
@@ -17,7 +16,6 @@ checkout_cli = AppGroup("checkout", help="Checkout maintenance.")
 def expire_stale_command() -> None:
     """Release lapsed stock reservations and expire abandoned orders (safe to repeat)."""
     counts = expire_stale(now=utcnow(), config=current_app.config)
-    db.session.commit()
     click.echo(
         f"Released {counts['released']} reservation(s); expired {counts['expired']} order(s); "
         f"fulfilled {counts['fulfilled']} paid order(s); "

@@ -1,35 +1,50 @@
 """Stripe webhook events: each handled once, in any order, whatever Stripe repeats.
 
-The event id goes into ``processed_stripe_events`` (unique) in the same transaction as the
-work: a duplicate delivery, or a second concurrent one, finds it there and does nothing; a
-failure rolls both back, so Stripe's retry handles the event again.
+Verify (the view), then ask Stripe for what the event needs with no transaction open, then
+one short write transaction: the event id goes into ``processed_stripe_events`` (unique) with
+the work, so a duplicate delivery, or a second concurrent one, finds it there and does
+nothing, and a failure rolls both back so Stripe's retry handles the event again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 
-from bookstore.catalog import stock
-from bookstore.checkout import gateway
-from bookstore.checkout.fulfilment import fulfil_checkout
+from bookstore.checkout import gateway, workflow
+from bookstore.checkout.fulfilment import settle_session
 from bookstore.checkout.models import Order, ProcessedStripeEvent
-from bookstore.checkout.services import move_order, order_by_session
 from bookstore.checkout.states import OrderState
+from bookstore.errors import NotFound
 from bookstore.extensions import db
+from bookstore.money import format_cents
 
 # While a delayed payment (bank debit) is processing, its copies stay held this long.
 ASYNC_HOLD = timedelta(days=7)
 
-HANDLED = (
+SESSION_EVENTS = (
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
-    "charge.refunded",
 )
+HANDLED = (*SESSION_EVENTS, "charge.refunded")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A verified event, with what was fetched from Stripe for it before any write."""
+
+    id: str
+    type: str
+    obj: dict
+    # The Checkout Session as Stripe has it now (payment events), or the order a refunded
+    # payment belongs to when the shop does not know that payment yet.
+    session: gateway.CheckoutSession | None = None
+    refund_order_id: int | None = None
 
 
 def _as_dict(obj: Any) -> dict:
@@ -38,12 +53,75 @@ def _as_dict(obj: Any) -> dict:
     return dict(obj or {})
 
 
+def handle_event(raw: Any, *, now: datetime) -> str:
+    """Apply one verified Stripe event; returns what happened, in a word or two (for logs).
+
+    Unknown types are ignored. Raises PaymentServiceUnavailable when Stripe must be asked
+    and does not answer: nothing was written, and Stripe retries. Writes but does not commit.
+    """
+    data = _as_dict(raw)
+    event_id, event_type = data.get("id"), data.get("type")
+    if not isinstance(event_id, str) or not isinstance(event_type, str):
+        return "malformed"
+    if event_type not in HANDLED:
+        return "ignored"
+    obj = ((data.get("data") or {}).get("object")) or {}
+    if not isinstance(obj, dict):
+        return "malformed"
+    if _already_processed(event_id):
+        return "duplicate"
+    event = _fetch(Event(event_id, event_type, obj))
+    if event is None:
+        return "malformed"
+    if not record_once(event.id, event.type, now=now):
+        return "duplicate"
+    if event.type == "charge.refunded":
+        return apply_refund(event, now=now)
+    return _apply_session_event(event, now=now)
+
+
+def _already_processed(event_id: str) -> bool:
+    return (
+        db.session.scalar(
+            select(ProcessedStripeEvent.id).where(ProcessedStripeEvent.event_id == event_id)
+        )
+        is not None
+    )
+
+
+def _fetch(event: Event) -> Event | None:
+    """Read from Stripe what the event needs (no transaction is open)."""
+    if event.type == "charge.refunded":
+        intent = _intent_of(event.obj)
+        if intent is None:
+            return None
+        known = db.session.scalar(select(Order.id).where(Order.stripe_payment_intent == intent))
+        if known is not None:
+            return event
+        # A refund that overtook the payment's own event: the payment knows its order, and
+        # the order's session tells whether it was paid (settled before the refund).
+        order_id = gateway.order_id_of_payment(intent)
+        order = db.session.get(Order, order_id) if order_id is not None else None
+        session_id = order.stripe_session_id if order is not None else None
+        pending = order is not None and order.state is OrderState.PENDING_PAYMENT
+        session = gateway.retrieve_session(session_id) if pending and session_id else None
+        return Event(event.id, event.type, event.obj, session, order_id)
+    if not isinstance(event.obj.get("id"), str):
+        return None
+    if event.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        try:
+            session = gateway.retrieve_session(event.obj["id"])
+        except NotFound:
+            return event
+        return Event(event.id, event.type, event.obj, session)
+    return event
+
+
 def record_once(event_id: str, event_type: str, *, now: datetime) -> bool:
     """Record the event id; False when it was already recorded (a duplicate delivery).
 
     ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent delivery of the same event waits for
-    the first transaction and then inserts nothing. (No savepoint: SQLite's driver would
-    commit a savepoint that opens the transaction.)
+    the first transaction and then inserts nothing.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -59,58 +137,35 @@ def record_once(event_id: str, event_type: str, *, now: datetime) -> bool:
     return db.session.execute(stmt).scalar() is not None
 
 
-def handle_event(event: Any, *, now: datetime) -> str:
-    """Apply one verified Stripe event; returns what happened, in a word or two (for logs).
-
-    Unknown types are ignored. Raises PaymentServiceUnavailable when Stripe must be asked
-    and does not answer: the caller rolls back and answers with an error so Stripe retries.
-    """
-    data = _as_dict(event)
-    event_id, event_type = data.get("id"), data.get("type")
-    if not isinstance(event_id, str) or not isinstance(event_type, str):
-        return "malformed"
-    if event_type not in HANDLED:
-        return "ignored"
-    obj = ((data.get("data") or {}).get("object")) or {}
-    if not record_once(event_id, event_type, now=now):
-        return "duplicate"
-    if event_type == "charge.refunded":
-        return apply_refund(obj, now=now)
-    session_id = obj.get("id")
-    if not isinstance(session_id, str):
-        return "malformed"
-    order = _order_for_session(obj)
+def _apply_session_event(event: Event, *, now: datetime) -> str:
+    if event.session is not None:
+        try:
+            settled = settle_session(event.session, now=now, actor="stripe")
+        except NotFound:
+            return "unknown order"
+        if event.session.payment_status != "paid" and event.type == "checkout.session.completed":
+            _keep_holding(settled.order, now)
+            return "awaiting async payment"
+        return "paid" if settled.newly_paid else settled.outcome
+    order = _order_for_session(event.obj)
     if order is None:
         return "unknown order"
-    if event_type == "checkout.session.completed":
-        if obj.get("payment_status") == "paid":
-            return _fulfil(session_id, now)
-        _keep_holding(order, now)
-        return "awaiting async payment"
-    if event_type == "checkout.session.async_payment_succeeded":
-        return _fulfil(session_id, now)
-    target = (
-        OrderState.CANCELLED
-        if event_type == "checkout.session.async_payment_failed"
-        else OrderState.EXPIRED
-    )
-    if order.stripe_session_id and order.stripe_session_id != session_id:
-        # An older attempt's session expired: the order has moved on to a newer one.
+    if event.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        return "unknown session"
+    if order.stripe_session_id and order.stripe_session_id != event.obj["id"]:
+        # An older attempt's session ended: the order has moved on to a newer one.
         return "stale session"
-    note = "Payment failed." if target is OrderState.CANCELLED else "Checkout session expired."
-    if move_order(order, OrderState.PENDING_PAYMENT, target, actor="stripe", note=note):
-        stock.release_order_stock(order.id)
-        return target.value
-    return "no change"
-
-
-def _fulfil(session_id: str, now: datetime) -> str:
-    result = fulfil_checkout(session_id, now=now, actor="stripe")
-    return "paid" if result.newly_paid else f"no change ({result.order.state})"
+    failed = event.type == "checkout.session.async_payment_failed"
+    target = OrderState.CANCELLED if failed else OrderState.EXPIRED
+    note = "Payment failed." if failed else "Checkout session expired."
+    moved = workflow.transition(
+        order, target, actor="stripe", note=note, source=OrderState.PENDING_PAYMENT, now=now
+    )
+    return target.value if moved else "no change"
 
 
 def _order_for_session(obj: dict) -> Order | None:
-    order = order_by_session(obj["id"])
+    order = db.session.scalars(select(Order).where(Order.stripe_session_id == obj["id"])).first()
     if order is None:
         order_id = (obj.get("metadata") or {}).get("order_id")
         if isinstance(order_id, str) and order_id.isdigit():
@@ -120,6 +175,9 @@ def _order_for_session(obj: dict) -> Order | None:
 
 def _keep_holding(order: Order, now: datetime) -> None:
     # The buyer has committed to a delayed payment: keep the copies until it settles.
+    from bookstore.inventory.models import StockHold
+
+    until = now + ASYNC_HOLD
     db.session.execute(
         update(Order)
         .where(
@@ -127,52 +185,62 @@ def _keep_holding(order: Order, now: datetime) -> None:
             Order.state == OrderState.PENDING_PAYMENT,
             Order.reserved_until.is_not(None),
         )
-        .values(reserved_until=now + ASYNC_HOLD),
+        .values(reserved_until=until),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(StockHold).where(StockHold.order_id == order.id).values(expires_at=until),
         execution_options={"synchronize_session": False},
     )
     db.session.expire(order, ["reserved_until"])
 
 
-def apply_refund(charge: dict, *, now: datetime) -> str:
-    """Record a refund reported by Stripe: the order becomes refunded or partially refunded.
-
-    Stripe reports the charge's total refunded so far, so deliveries out of order are safe:
-    the refunded amount only ever grows.
-    """
+def _intent_of(charge: dict) -> str | None:
     intent = charge.get("payment_intent")
     if isinstance(intent, dict):
         intent = intent.get("id")
-    if not isinstance(intent, str):
-        return "malformed"
+    return intent if isinstance(intent, str) else None
+
+
+def apply_refund(event: Event, *, now: datetime) -> str:
+    """Record a refund reported by Stripe: the order becomes refunded or partially refunded.
+
+    Stripe reports the charge's total refunded so far, so deliveries out of order are safe:
+    the refunded amount only ever grows. Refunds of a second payment (refunded automatically,
+    see ``stray_payments``) are not the order's own and change nothing here.
+    """
+    intent = _intent_of(event.obj)
     order = db.session.scalars(
         select(Order).where(Order.stripe_payment_intent == intent)
     ).one_or_none()
-    if order is None:
-        # A refund that overtook the payment's own event: the order does not know its payment
-        # yet, but the payment knows its order.
-        order_id = gateway.order_id_of_payment(intent)
-        order = db.session.get(Order, order_id) if order_id is not None else None
+    if order is None and event.refund_order_id is not None:
+        order = db.session.get(Order, event.refund_order_id)
+        if order is not None and order.stripe_payment_intent not in (None, intent):
+            return "refund of another payment"
     if order is None:
         return "unknown order"
-    if order.state is OrderState.PENDING_PAYMENT and order.stripe_session_id:
-        # The refund overtook the payment's own event: settle the payment first.
-        fulfil_checkout(order.stripe_session_id, now=now, actor="stripe")
+    if order.state is OrderState.PENDING_PAYMENT and event.session is not None:
+        settle_session(event.session, now=now, actor="stripe")
         db.session.refresh(order)
-    refunded = charge.get("amount_refunded")
+    refunded = event.obj.get("amount_refunded")
     if not isinstance(refunded, int) or refunded <= order.refunded_cents:
         return "no change"
     refunded = min(refunded, order.total_cents)
     source = OrderState(order.state)
-    target = OrderState.REFUNDED if refunded >= order.total_cents else OrderState.PARTIALLY_REFUNDED
-    if source not in (OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED):
+    if not source.is_refundable:
         return "no change"
-    moved = move_order(
+    target = OrderState.REFUNDED if refunded >= order.total_cents else OrderState.PARTIALLY_REFUNDED
+    before = order.refunded_cents
+    moved = workflow.transition(
         order,
-        source,
         target,
         actor="stripe",
-        note=f"Refunded {refunded} {order.currency} in all.",
+        note=f"Refunded {format_cents(refunded - before, order.currency)} at Stripe "
+        f"({format_cents(refunded, order.currency)} in all).",
+        source=source,
         guard=Order.refunded_cents < refunded,
-        refunded_cents=refunded,
+        values={"refunded_cents": refunded},
+        now=now,
+        refund_cents=refunded - before,
     )
     return target.value if moved else "no change"

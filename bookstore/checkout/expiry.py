@@ -1,5 +1,11 @@
-"""Abandoned checkouts: give their stock back and close their orders (``flask checkout
-expire-stale``, safe to run as often as you like, e.g. every few minutes from cron)."""
+"""Abandoned checkouts: give their copies back and close their orders.
+
+Run by the job queue's scheduler every few minutes, and by ``flask checkout expire-stale``
+(safe to repeat). Each order is settled in its own short transaction, with Stripe asked
+before it opens: a session that can still be paid is expired at Stripe first, so nobody can
+pay for an order we have given up on; one found paid is settled instead, and one awaiting a
+delayed payment is left alone.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +15,27 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bookstore.catalog import stock
-from bookstore.checkout import gateway
-from bookstore.checkout.fulfilment import fulfil_checkout
+from bookstore.checkout import workflow
 from bookstore.checkout.models import Order
-from bookstore.checkout.services import hold_minutes, move_order
+from bookstore.checkout.payments import close_payable_session
+from bookstore.checkout.services import hold_minutes
 from bookstore.checkout.states import OrderState
-from bookstore.errors import NotFound, PaymentServiceUnavailable
+from bookstore.errors import PaymentServiceUnavailable
 from bookstore.extensions import db
+from bookstore.inventory import holds
 
 
 def expire_stale(*, now: datetime, config: Mapping) -> Counter:
-    """Release lapsed holds, then close orders whose checkout can no longer be paid.
+    """Release lapsed holds, then close the orders whose checkout can no longer be paid.
 
-    An order with an open Stripe session is closed only after Stripe agrees to expire the
-    session, so nobody can pay for an order we have given up on; a session found paid is
-    fulfilled instead, and one awaiting a delayed payment is left alone. Returns counts.
+    Commits after the release and after each order. Returns counts by outcome.
     """
     counts: Counter = Counter()
-    counts["released"] = len(stock.release_expired(now))
+    counts["released"] = len(holds.release_lapsed(now))
+    db.session.commit()
     cutoff = now - timedelta(minutes=hold_minutes(config))
     stale = db.session.scalars(
-        select(Order)
+        select(Order.id)
         .where(
             Order.state == OrderState.PENDING_PAYMENT,
             Order.created_at <= cutoff,
@@ -38,32 +43,31 @@ def expire_stale(*, now: datetime, config: Mapping) -> Counter:
         )
         .order_by(Order.id)
     ).all()
-    for order in stale:
-        counts[_settle(order, now)] += 1
+    for order_id in stale:
+        counts[_settle(order_id, now)] += 1
     return counts
 
 
-def _settle(order: Order, now: datetime) -> str:
-    if order.stripe_session_id:
-        try:
-            if gateway.expire_session(order.stripe_session_id) is None:
-                session = gateway.retrieve_session(order.stripe_session_id)
-                if session.status == "complete":
-                    if session.payment_status == "paid":
-                        fulfil_checkout(session.id, now=now, actor="system")
-                        return "fulfilled"
-                    return "awaiting payment"
-        except PaymentServiceUnavailable:
-            return "skipped (Stripe unavailable)"
-        except NotFound:
-            pass
-    if move_order(
+def _settle(order_id: int, now: datetime) -> str:
+    order = db.session.get(Order, order_id)
+    if order is None or order.state is not OrderState.PENDING_PAYMENT:
+        return "unchanged"
+    try:
+        outcome = close_payable_session(order, now=now)
+    except PaymentServiceUnavailable:
+        db.session.rollback()
+        return "skipped (Stripe unavailable)"
+    if outcome == "paid":
+        return "fulfilled"
+    if outcome == "processing":
+        return "awaiting payment"
+    moved = workflow.transition(
         order,
-        OrderState.PENDING_PAYMENT,
         OrderState.EXPIRED,
         actor="system",
         note="Checkout abandoned: the reservation expired.",
-    ):
-        stock.release_order_stock(order.id)
-        return "expired"
-    return "unchanged"
+        source=OrderState.PENDING_PAYMENT,
+        now=now,
+    )
+    db.session.commit()
+    return "expired" if moved else "unchanged"

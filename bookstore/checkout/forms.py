@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
@@ -172,9 +175,39 @@ def address_from(details: dict) -> ShippingAddress | None:
 
 
 class PlaceOrderForm(FlaskForm):
-    """The final "Pay" button. ``quote`` is a digest of what was reviewed, never an amount."""
+    """The final "Pay" button. ``quote`` is the signed quote the shopper reviewed: the server
+    checks it, and never takes an amount from the form."""
 
     quote = HiddenField(validators=[InputRequired()])
+
+
+@dataclass(frozen=True)
+class ReviewedQuote:
+    """What the review page showed: the quote's digest and its total."""
+
+    fingerprint: str
+    total_cents: int
+    currency: str
+
+
+def _quote_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="bookstore.quote")
+
+
+def quote_token(quote) -> str:
+    """The review page's signed quote (its digest, total and currency)."""
+    return _quote_serializer().dumps([quote.fingerprint, quote.total_cents, quote.currency])
+
+
+def quote_from_token(token: str, max_age: int = 24 * 3600) -> ReviewedQuote | None:
+    """The quote a review page showed, or None for a forged, old or malformed token."""
+    try:
+        fingerprint, total, currency = _quote_serializer().loads(token, max_age=max_age)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not (isinstance(fingerprint, str) and isinstance(total, int) and isinstance(currency, str)):
+        return None
+    return ReviewedQuote(fingerprint, total, currency)
 
 
 class ActionForm(FlaskForm):

@@ -1,8 +1,10 @@
 """The Stripe gateway: the only module that talks to Stripe (or the stand-in).
 
-Every call has a short timeout and at most one network retry, and every POST an explicit
-idempotency key, so a slow or absent Stripe costs the shopper seconds, never minutes, and a
-retried request never creates a second session or refund.
+Every call has a short timeout and at most one network retry -- together within
+``STRIPE_TIMEOUT_SECONDS`` (10 s), and every POST an explicit idempotency key, so a slow or
+absent Stripe costs the shopper seconds, never minutes, and a retried request never creates a
+second session or refund. No call may run inside an open database write transaction
+(``bookstore.txguard``): callers commit first, call, then record the answer.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import stripe
 from flask import current_app
 
-from bookstore.checkout import extras
 from bookstore.errors import InvalidInput, NotFound, PaymentServiceUnavailable
 from bookstore.txguard import check_no_write_transaction
 
@@ -76,10 +77,15 @@ def stripe_settings(config) -> tuple[str, str | None]:
     return key, base
 
 
+def attempt_timeout(config) -> float:
+    """Seconds one try may take: half the budget, since a failed try is retried once."""
+    return max(float(config.get("STRIPE_TIMEOUT_SECONDS") or 10) / 2, 0.5)
+
+
 def build_client(config, http=None) -> stripe.StripeClient:
     """A StripeClient from the app settings: short timeout, one retry at most."""
     key, base = stripe_settings(config)
-    timeout = float(config.get("STRIPE_TIMEOUT_SECONDS") or 10)
+    timeout = attempt_timeout(config)
     return stripe.StripeClient(
         key,
         base_addresses={"api": base} if base else None,
@@ -92,7 +98,7 @@ def client() -> stripe.StripeClient:
     """The app's StripeClient, built once per app."""
     cached = current_app.extensions.get("bookstore_stripe")
     if cached is None:
-        timeout = float(current_app.config.get("STRIPE_TIMEOUT_SECONDS") or 10)
+        timeout = attempt_timeout(current_app.config)
         http = current_app.extensions["bookstore_stripe_http"] = stripe.RequestsClient(
             timeout=timeout
         )
@@ -118,30 +124,30 @@ def _call(what: str, fn, *args, **kwargs):
             http.close()
 
 
-def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) -> CheckoutSession:
-    """Create the hosted Checkout Session for an order's current payment attempt.
+@dataclass(frozen=True)
+class SessionRequest:
+    """Everything Stripe is asked for one payment attempt, read from the database beforehand
+    so that the call itself needs no database at all."""
 
-    Every amount comes from the order (our database); the idempotency key names the order and
-    the attempt, so a network retry returns the same session instead of a second one.
-    """
+    params: dict[str, Any]
+    idempotency_key: str
+    amount_total: int
+
+
+def session_request(
+    order: Order,
+    attempt: int,
+    *,
+    line_items: list[dict[str, Any]],
+    success_url: str,
+    cancel_url: str,
+) -> SessionRequest:
+    """The Checkout Session for an order's payment ``attempt``: every amount from our
+    database, adding up exactly to the order's total (else InvalidInput: nothing is asked)."""
     currency = order.currency.lower()
-    # Book lines at their amounts after member deals (a discounted line may be split so that
-    # every amount is whole cents), or a membership; they add up to the order's total.
-    line_items = extras.payment_line_items(order)
-    if line_items is None:
-        line_items = [
-            {
-                "quantity": line.quantity,
-                "price_data": {
-                    "currency": currency,
-                    "unit_amount": line.unit_price_cents,
-                    "product_data": {"name": line.display_name},
-                },
-            }
-            for line in order.lines
-        ]
+    items = list(line_items)
     if order.shipping_cents:
-        line_items.append(
+        items.append(
             {
                 "quantity": 1,
                 "price_data": {
@@ -151,9 +157,12 @@ def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) 
                 },
             }
         )
+    amount = sum(i["quantity"] * i["price_data"]["unit_amount"] for i in items)
+    if amount != order.total_cents:
+        raise InvalidInput("The amounts of this order changed: please review it again.")
     params: dict[str, Any] = {
         "mode": "payment",
-        "line_items": line_items,
+        "line_items": items,
         "metadata": {"order_id": str(order.id), "order_reference": order.reference},
         "client_reference_id": order.reference,
         "customer_email": order.email,
@@ -163,12 +172,21 @@ def create_checkout_session(order: Order, *, success_url: str, cancel_url: str) 
     }
     if order.reserved_until is not None:
         params["expires_at"] = int(order.reserved_until.timestamp())
-    key = f"order-{order.reference}-attempt-{order.payment_attempts}-session"
+    return SessionRequest(
+        params=params,
+        idempotency_key=f"order-{order.reference}-attempt-{attempt}-session",
+        amount_total=amount,
+    )
+
+
+def create_checkout_session(request: SessionRequest) -> CheckoutSession:
+    """Create the hosted Checkout Session; the idempotency key names the order and the
+    attempt, so a network retry returns the same session instead of a second one."""
     session = _call(
         "create session",
         client().v1.checkout.sessions.create,
-        params,
-        {"idempotency_key": key},
+        request.params,
+        {"idempotency_key": request.idempotency_key},
     )
     return CheckoutSession.from_stripe(session)
 

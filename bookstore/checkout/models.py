@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -90,6 +93,11 @@ class Order(db.Model):
     download_links: Mapped[list[DownloadLink]] = relationship(
         back_populates="order", order_by="DownloadLink.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def short_reference(self) -> str:
+        """The reference shown to people (pages, emails, staff screens): 8 characters."""
+        return self.reference[:8].upper()
 
     @property
     def has_physical(self) -> bool:
@@ -184,3 +192,54 @@ class DownloadLink(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="download_links")
     line: Mapped[OrderLine] = relationship()
+
+
+# Where a parcel can be followed, by carrier name (lower case); others show the number only.
+TRACKING_URLS = {
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/us-en/home/tracking.html?tracking-id={}",
+}
+
+
+class Shipment(db.Model):
+    """How and when an order's parcel left: carrier and tracking number for the customer."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    carrier: Mapped[str] = mapped_column(String(60))
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    shipped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def tracking_url(self) -> str | None:
+        """A link to follow the parcel at a known carrier, if there is a tracking number."""
+        template = TRACKING_URLS.get(self.carrier.strip().lower())
+        if not template or not self.tracking_number:
+            return None
+        return template.format(quote(self.tracking_number, safe=""))
+
+
+class Refund(db.Model):
+    """Money given back through Stripe: by staff (with the lines and copies it covered), or
+    automatically for a second payment of an order (``stray``)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    stripe_refund_id: Mapped[str] = mapped_column(String(255), unique=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    # {order line id: copies refunded}; empty for a whole-order refund of the remainder.
+    lines: Mapped[dict] = mapped_column(JSON, default=dict)
+    restocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    # A second payment for the order, given back whole; not part of the order's refunded total.
+    stray: Mapped[bool] = mapped_column(Boolean, default=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,9 @@
-"""Checkout: turn a cart into an order, hold its stock, and open a Stripe payment for it.
+"""Checkout: price the cart, turn it into an order and hold its copies for the payment.
 
-Fulfilment (the order is paid) lives in ``fulfilment.py``, webhook events in ``events.py``,
-clean-up of abandoned checkouts in ``expiry.py``. Every function flushes and never commits.
+The payment itself (Stripe, between short transactions) is in ``payments.py``, a paid session
+settled in ``fulfilment.py``, webhook events in ``events.py``, abandoned checkouts in
+``expiry.py``; every move of an order goes through ``workflow.transition``. The functions here
+flush and never commit.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import CartPricing, price_cart, shipping_for
 from bookstore.cart.rules import edition_label
-from bookstore.catalog import stock
-from bookstore.checkout import extras, gateway
-from bookstore.checkout.models import Order, OrderEvent, OrderLine
-from bookstore.checkout.states import OrderState, check_move
-from bookstore.dbtypes import utcnow
-from bookstore.errors import InvalidInput, InvalidTransition, NotFound, PaymentServiceUnavailable
+from bookstore.checkout import workflow
+from bookstore.checkout.effects import physical_quantities
+from bookstore.checkout.models import Order, OrderLine
+from bookstore.checkout.states import OrderState
+from bookstore.deals import orders as deal_orders
+from bookstore.errors import InvalidInput, InvalidTransition, NotFound
 from bookstore.extensions import db
+from bookstore.inventory import holds
+from bookstore.members.purchase import add_membership_to_order
 
 SHIPPING_METHODS = ("standard", "express")
 DEFAULT_EXPRESS_CENTS = 1500
@@ -117,7 +122,7 @@ def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config
     method = shipping_method if has_physical else "none"
     shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
     # Member deals chosen in the cart (bookstore.deals), computed by the server.
-    discount = min(extras.quote_discount(cart, lines, now=now), subtotal)
+    discount = min(deal_orders.cart_deal_discount(cart, lines, now=now), subtotal)
     membership = pricing.membership_cents
     return Quote(
         pricing=pricing,
@@ -129,74 +134,6 @@ def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config
         currency=str(config.get("CURRENCY", "USD")).upper(),
         membership_cents=membership,
     )
-
-
-def record_event(
-    order: Order,
-    from_state: OrderState | None,
-    to_state: OrderState,
-    *,
-    actor: str,
-    user_id: int | None = None,
-    note: str = "",
-) -> None:
-    """Add a line to the order's history."""
-    db.session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value,
-            actor=actor,
-            user_id=user_id,
-            note=note[:500],
-        )
-    )
-
-
-def move_order(
-    order: Order,
-    source: OrderState,
-    target: OrderState,
-    *,
-    actor: str,
-    user_id: int | None = None,
-    note: str = "",
-    guard=None,
-    record: bool = True,
-    **values,
-) -> bool:
-    """Move an order from ``source`` to ``target`` with one conditional UPDATE.
-
-    Raises InvalidTransition for a move the table forbids; returns False (and changes
-    nothing) when the order is no longer in ``source`` because someone else moved it first
-    (or ``guard``, an extra SQL condition, does not hold). ``record=False`` leaves the
-    history line to the caller (fulfilment writes it once it knows the outcome).
-    """
-    check_move(source, target)
-    conditions = [Order.id == order.id, Order.state == source]
-    if guard is not None:
-        conditions.append(guard)
-    result = db.session.execute(
-        update(Order).where(*conditions).values(state=target, updated_at=utcnow(), **values),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.expire(order)
-    if result.rowcount != 1:
-        return False
-    if record:
-        record_event(order, source, target, actor=actor, user_id=user_id, note=note)
-        db.session.flush()
-        # Paid redeems the order's deal claims (and starts a membership it bought);
-        # cancelled or expired release the claims.
-        extras.order_moved(order.id, target.value, now=utcnow())
-    return True
-
-
-def transition(order: Order, target: OrderState, *, actor: str, user_id=None, note="") -> None:
-    """Move an order from its current state, raising InvalidTransition if it cannot."""
-    source = OrderState(order.state)
-    if not move_order(order, source, target, actor=actor, user_id=user_id, note=note):
-        raise InvalidTransition("The order changed meanwhile; reload and try again.")
 
 
 def place_order(
@@ -216,9 +153,6 @@ def place_order(
     """
     if cart is None or (not cart.lines and not cart.membership):
         raise InvalidInput("Your cart is empty.")
-    # Copies held by lapsed checkouts are free again: give them back first, so that the
-    # cart's stock checks below count them.
-    stock.release_expired(now, edition_ids=[line.edition_id for line in cart.lines])
     quote = quote_cart(cart, shipping_method=shipping_method, now=now, config=config)
     for priced in quote.pricing.lines:
         if not sellable(priced.edition):
@@ -268,12 +202,10 @@ def place_order(
     db.session.flush()
     # The cart's chosen member-deal claims become 'applied' to this order; a membership in
     # the cart is recorded as bought by it.
-    extras.attach_to_order(order, cart, quote.lines, now=now)
+    deal_orders.apply_cart_deals_to_order(order, cart, quote.lines, now=now)
     if quote.membership_cents is not None:
-        extras.attach_membership(order, user, quote.membership_cents)
-    record_event(
-        order, None, OrderState.PENDING_PAYMENT, actor=actor_label(user), user_id=actor_id(user)
-    )
+        add_membership_to_order(order, user, quote.membership_cents)
+    workflow.record_creation(order, actor=actor_label(user), user_id=actor_id(user))
     hold(order, now=now, config=config)
     return order
 
@@ -287,46 +219,55 @@ def hold_minutes(config: Mapping) -> int:
 
 
 def hold(order: Order, *, now: datetime, config: Mapping) -> None:
-    """Hold the order's printed copies until ``now`` plus the reservation time."""
-    if order.reserved_until is not None:
-        # A lapsed hold is given back before taking a fresh one, never counted twice.
-        stock.release_order_stock(order.id)
-        db.session.refresh(order)
-    quantities: dict[int, int] = {}
-    for line in order.lines:
-        if line.format.is_physical and line.edition_id is not None:
-            quantities[line.edition_id] = quantities.get(line.edition_id, 0) + line.quantity
-    stock.reserve_stock(quantities, now=now, order_id=order.id)
-    order.reserved_until = now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
+    """Hold the order's printed copies (anew) until ``now`` plus the reservation time."""
+    until = now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
+    holds.hold_copies(
+        order.id, physical_quantities(order), until=until, now=now, cart_id=order.cart_id
+    )
+    order.reserved_until = until
     db.session.flush()
 
 
-def start_payment(
-    order: Order, *, now: datetime, success_url: str, cancel_url: str, config: Mapping
-) -> gateway.CheckoutSession:
-    """Open a Stripe Checkout Session for the order's next payment attempt.
-
-    Holds the stock again if an earlier attempt released it. When Stripe is unavailable the
-    hold is released and PaymentServiceUnavailable raised: the order stays ``pending_payment``
-    and a retry opens a new session (attempt + 1). The caller commits in both cases.
-    """
+def next_attempt(order: Order, *, now: datetime, config: Mapping) -> int:
+    """Prepare the order's next payment attempt: hold its copies again if the hold lapsed,
+    and take the next attempt number (one conditional UPDATE, so two tabs paying at once get
+    different numbers and the later one wins). Returns the attempt number."""
     if order.state is not OrderState.PENDING_PAYMENT:
         raise InvalidTransition("This order is no longer waiting for payment.")
     if order.reserved_until is None or order.reserved_until <= now:
         hold(order, now=now, config=config)
-    order.payment_attempts += 1
-    db.session.flush()
-    try:
-        session = gateway.create_checkout_session(
-            order, success_url=success_url, cancel_url=cancel_url
+    attempt = order.payment_attempts + 1
+    result = db.session.execute(
+        update(Order)
+        .where(
+            Order.id == order.id,
+            Order.state == OrderState.PENDING_PAYMENT,
+            Order.payment_attempts == attempt - 1,
         )
-    except PaymentServiceUnavailable:
-        stock.release_order_stock(order.id)
-        db.session.expire(order, ["reserved_until"])
-        raise
-    order.stripe_session_id = session.id
-    db.session.flush()
-    return session
+        .values(payment_attempts=attempt),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(order)
+    if result.rowcount != 1:
+        raise InvalidTransition("This order changed meanwhile; reload and try again.")
+    return attempt
+
+
+def record_session(order: Order, attempt: int, session_id: str) -> bool:
+    """Store the Checkout Session of ``attempt``; False if the order moved on meanwhile
+    (paid, cancelled, or a later attempt started)."""
+    result = db.session.execute(
+        update(Order)
+        .where(
+            Order.id == order.id,
+            Order.state == OrderState.PENDING_PAYMENT,
+            Order.payment_attempts == attempt,
+        )
+        .values(stripe_session_id=session_id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(order)
+    return result.rowcount == 1
 
 
 def order_by_reference(reference: str) -> Order:
@@ -346,8 +287,6 @@ def order_by_session(session_id: str) -> Order | None:
 
 def orders_of(user: User, *, limit: int = 100) -> list[Order]:
     """A user's orders, newest first (the lines load with them)."""
-    from sqlalchemy.orm import selectinload
-
     return list(
         db.session.scalars(
             select(Order)

@@ -16,6 +16,21 @@ class OrderState(enum.StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
 
     @property
+    def is_paid_like(self) -> bool:
+        """Paid for and not wholly refunded: downloads work, the sale counts."""
+        return self in _PAID_LIKE
+
+    @property
+    def is_refundable(self) -> bool:
+        """Money was taken and some of it can still be given back."""
+        return self in _PAID_LIKE
+
+    @property
+    def is_shippable(self) -> bool:
+        """Paid and not yet shipped."""
+        return self in (OrderState.PAID, OrderState.PARTIALLY_REFUNDED)
+
+    @property
     def label(self) -> str:
         return {
             "pending_payment": "Awaiting payment",
@@ -25,6 +40,7 @@ class OrderState(enum.StrEnum):
 
 
 S = OrderState
+_PAID_LIKE = frozenset({S.PAID, S.SHIPPED, S.PARTIALLY_REFUNDED})
 
 TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED, S.NEEDS_REVIEW}),

@@ -29,7 +29,8 @@ from bookstore.accounts.ratelimits import (
 from bookstore.accounts.sessions import start_session
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
-from bookstore.checkout import cancellation, services
+from bookstore.checkout import payments, services
+from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
 from bookstore.checkout.forms import (
     COUNTRY_NAMES,
@@ -38,12 +39,8 @@ from bookstore.checkout.forms import (
     CheckoutWithAccountForm,
     PlaceOrderForm,
     address_from,
-)
-from bookstore.checkout.fulfilment import (
-    download_links_of,
-    fulfil_checkout,
-    order_from_link_token,
-    take_download,
+    quote_from_token,
+    quote_token,
 )
 from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
@@ -200,7 +197,7 @@ def review():
         return redirect(url_for("cart.show"))
     if quote.shipping_method != "none" and address_from(details) is None:
         return redirect(url_for("checkout.start"))
-    form = PlaceOrderForm(quote=quote.fingerprint)
+    form = PlaceOrderForm(quote=quote_token(quote))
     return render_template(
         "checkout/review.html",
         quote=quote,
@@ -212,21 +209,24 @@ def review():
 
 @bp.post("/checkout/place")
 def place():
-    """Step 3: create the order, hold the stock, open the Stripe session and go there."""
+    """Step 3: create the order and hold its copies (committed), then open its Stripe session
+    and go there. The charge is exactly the total the shopper reviewed: if anything changed
+    since, they see the review page again instead."""
     details = session.get(DETAILS_KEY)
     form = PlaceOrderForm()
     if not details or not form.validate_on_submit():
         flash("Please check your details before paying.", "error")
         return redirect(url_for("checkout.start"), 303)
+    reviewed = quote_from_token(form.quote.data)
     now = utcnow()
     cart = _cart()
     method = details.get("shipping_method", "standard")
     quote = services.quote_cart(cart, shipping_method=method, now=now, config=current_app.config)
-    if form.quote.data != quote.fingerprint:
-        flash("Your cart changed since you reviewed it: please check the new amounts.", "error")
-        return redirect(url_for("checkout.review"), 303)
+    if reviewed is None or reviewed.fingerprint != quote.fingerprint:
+        return _changed()
     try:
-        replaced = cancellation.supersede_pending(cart, now=now, actor=_shopper())
+        # Earlier unpaid checkouts of this cart are closed at Stripe and cancelled first.
+        payments.supersede_pending(cart, now=now, actor=_shopper())
         order = services.place_order(
             cart,
             user=_shopper(),
@@ -244,58 +244,76 @@ def place():
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("checkout.start"), 303)
+    if (order.total_cents, order.currency) != (reviewed.total_cents, reviewed.currency):
+        db.session.rollback()
+        return _changed()
     _remember(order)
-    return _pay(order, now, replaced=replaced)
+    return _pay(order, utcnow())
+
+
+def _changed():
+    flash("Your order changed since you reviewed it: please check the new amounts.", "error")
+    return redirect(url_for("checkout.review"), 303)
 
 
 @bp.post("/checkout/orders/<reference>/pay")
 def retry(reference: str):
-    """Try the payment of a pending order again (after the payment service was down)."""
+    """Pay for a pending order again (after the payment service was down, or from another
+    tab): its earlier session is closed at Stripe before a new one opens."""
     order = _owned_order(reference)
     if not ActionForm().validate_on_submit():
         abort(400)
     return _pay(order, utcnow())
 
 
-def _pay(order: Order, now, *, replaced=()):
+def _pay(order: Order, now):
+    """Open the order's Stripe session (committing around the call) and go there."""
+    reference = order.reference
     try:
-        checkout_session = services.start_payment(
+        step = payments.open_payment(
             order,
             now=now,
             success_url=url_for("checkout.success", _external=True)
             + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=url_for("checkout.cancel", reference=order.reference, _external=True),
+            cancel_url=url_for("checkout.cancel", reference=reference, _external=True),
             config=current_app.config,
         )
     except PaymentServiceUnavailable:
-        # Keep the order (retryable) with its hold released: committed on purpose.
-        db.session.commit()
-        page = render_template("checkout/unavailable.html", order=order, form=ActionForm())
-        return page, 503, {"Retry-After": "60"}
+        # The order stays pending with its copies held: committed, retryable.
+        db.session.rollback()
+        return _unavailable(order)
     except OutOfStock as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("cart.show"), 303)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checkout.order", reference=reference), 303)
     except InvalidTransition:
         db.session.rollback()
-        return redirect(url_for("checkout.order", reference=order.reference), 303)
-    db.session.commit()
-    for earlier in replaced:
-        cancellation.close_stripe_session(earlier)
-    return redirect(checkout_session.url, 303)
+        return redirect(url_for("checkout.order", reference=reference), 303)
+    if step.kind == "stripe":
+        return redirect(step.url, 303)
+    session.pop(DETAILS_KEY, None)
+    return redirect(url_for("checkout.order", reference=reference), 303)
+
+
+def _unavailable(order: Order):
+    page = render_template("checkout/unavailable.html", order=order, form=ActionForm())
+    return page, 503, {"Retry-After": "60"}
 
 
 @bp.get("/checkout/success")
 def success():
-    """Back from Stripe: fulfil the order (if the webhook has not already) and show it."""
+    """Back from Stripe: settle the order (if the webhook has not already) and show it."""
     session_id = request.args.get("session_id", "")
     order = services.order_by_session(session_id) if SESSION_ID.fullmatch(session_id) else None
     if order is None or not _owns(order):
         abort(404)
     confirming = False
     try:
-        fulfil_checkout(session_id, now=utcnow(), actor="customer")
-        db.session.commit()
+        payments.confirm_session(session_id, now=utcnow(), actor="customer")
     except PaymentServiceUnavailable:
         db.session.rollback()
         confirming = True
@@ -309,22 +327,19 @@ def success():
         "checkout/success.html",
         order=order,
         confirming=confirming,
-        downloads=download_links_of(order) if _downloadable(order) else [],
+        downloads=download_links_of(order) if order.state.is_paid_like else [],
     )
 
 
 @bp.get("/checkout/cancel/<reference>")
 def cancel(reference: str):
-    """The shopper left Stripe's page: cancel the order, keep the cart."""
+    """The shopper left Stripe's page: close the session, cancel the order, keep the cart."""
     order = _owned_order(reference)
-    cancelled = cancellation.cancel_checkout(order, now=utcnow(), actor=_shopper())
-    db.session.commit()
-    if cancelled:
-        cancellation.close_stripe_session(order)
-    if not cancelled and order.state is OrderState.PENDING_PAYMENT and order.stripe_session_id:
-        # Paid in the meantime: show the confirmation instead.
-        return redirect(url_for("checkout.success", session_id=order.stripe_session_id))
-    if cancelled:
+    outcome = payments.cancel_checkout(order, now=utcnow(), actor=_shopper())
+    if outcome in ("paid", "processing"):
+        # Paid meanwhile (another tab): show the order instead.
+        return redirect(url_for("checkout.order", reference=reference))
+    if outcome == "cancelled":
         flash("Checkout cancelled: nothing was charged and your cart is as you left it.", "info")
     return redirect(url_for("cart.show"))
 
@@ -353,15 +368,11 @@ def guest_order(token: str):
     return _order_page(found)
 
 
-def _downloadable(order: Order) -> bool:
-    return order.state in (OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED)
-
-
 def _order_page(found: Order):
     return render_template(
         "checkout/order.html",
         order=found,
-        downloads=download_links_of(found) if _downloadable(found) else [],
+        downloads=download_links_of(found) if found.state.is_paid_like else [],
         retry_form=ActionForm(),
         country_name=COUNTRY_NAMES.get(found.ship_country, found.ship_country),
     )

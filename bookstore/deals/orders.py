@@ -4,7 +4,8 @@
 - ``apply_cart_deals_to_order``: when the order is placed, its claims become ``applied``
   (one conditional UPDATE each) and each line's discount is stored;
 - ``payment_line_items``: Stripe line items at the discounted, server-computed amounts;
-- ``order_moved``: paid redeems the claims; cancelled or expired releases them.
+- ``redeem_claims`` (the order is paid) and ``release_claims`` (cancelled or expired), called
+  by the order workflow's on-enter effects.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bookstore.deals.pricing import (
 )
 from bookstore.errors import DealUnavailable, InvalidInput, NotFound
 from bookstore.extensions import db
-from bookstore.members.purchase import membership_line_items, order_paid
+from bookstore.members.purchase import membership_line_items
 from bookstore.members.services import is_member
 
 USABLE = (ClaimState.CLAIMED, ClaimState.RELEASED)
@@ -243,31 +244,31 @@ def payment_line_items(order: Any) -> list[dict[str, Any]]:
     return items + membership_line_items(order)
 
 
-def order_moved(order_id: int, target: str, *, now: datetime) -> None:
-    """Follow an order's move: paid redeems its claims (and starts a membership it bought);
-    cancelled or expired releases its claims."""
-    if target == "paid":
-        order_paid(order_id, now=now)
-        claim_ids = list(
-            db.session.scalars(
-                select(DealClaim.id).where(
-                    DealClaim.order_id == order_id, DealClaim.state == ClaimState.APPLIED
-                )
+def redeem_claims(order_id: int, *, now: datetime) -> None:
+    """The order is paid: the deal claims applied to it are used up."""
+    claim_ids = list(
+        db.session.scalars(
+            select(DealClaim.id).where(
+                DealClaim.order_id == order_id, DealClaim.state == ClaimState.APPLIED
             )
         )
-        if not claim_ids:
-            return
-        db.session.execute(
-            update(DealClaim)
-            .where(DealClaim.id.in_(claim_ids))
-            .values(state=ClaimState.REDEEMED, redeemed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.execute(delete(CartDealChoice).where(CartDealChoice.claim_id.in_(claim_ids)))
-    elif target in ("cancelled", "expired"):
-        db.session.execute(
-            update(DealClaim)
-            .where(DealClaim.order_id == order_id, DealClaim.state == ClaimState.APPLIED)
-            .values(state=ClaimState.RELEASED, released_at=now, order_id=None)
-            .execution_options(synchronize_session=False)
-        )
+    )
+    if not claim_ids:
+        return
+    db.session.execute(
+        update(DealClaim)
+        .where(DealClaim.id.in_(claim_ids))
+        .values(state=ClaimState.REDEEMED, redeemed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(delete(CartDealChoice).where(CartDealChoice.claim_id.in_(claim_ids)))
+
+
+def release_claims(order_id: int, *, now: datetime) -> None:
+    """The order was cancelled or expired: its deal claims can be used again."""
+    db.session.execute(
+        update(DealClaim)
+        .where(DealClaim.order_id == order_id, DealClaim.state == ClaimState.APPLIED)
+        .values(state=ClaimState.RELEASED, released_at=now, order_id=None)
+        .execution_options(synchronize_session=False)
+    )

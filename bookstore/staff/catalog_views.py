@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from bookstore.catalog import stock
 from bookstore.catalog.isbn import normalise_isbn
 from bookstore.catalog.models import Book, BookContributor, Edition, Format, StockMovement
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
+from bookstore.inventory import ledger
 from bookstore.money import plain_amount
 from bookstore.staff import catalog_admin
 from bookstore.staff.audit import record
@@ -299,7 +299,7 @@ def edition_receive(edition_id: int):
     return _stock_change(
         edition_id,
         ReceiveStockForm(prefix="receive"),
-        lambda edition, form: stock.receive_stock(
+        lambda edition, form: ledger.receive_stock(
             edition.id, form.quantity.data, actor_id=current_user.id, note=form.note.data or ""
         ),
         "Received {form.quantity.data} copies.",
@@ -311,7 +311,7 @@ def edition_adjust(edition_id: int):
     return _stock_change(
         edition_id,
         AdjustStockForm(prefix="adjust"),
-        lambda edition, form: stock.adjust_stock(
+        lambda edition, form: ledger.adjust_stock(
             edition.id,
             form.delta.data,
             reason=form.reason.data,

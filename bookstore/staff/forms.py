@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -172,6 +173,8 @@ class RefundForm(FlaskForm):
     )
     reason = StringField("Reason", validators=[Optional(), Length(max=300)])
     restock = BooleanField("Put the copies back in stock (a 'return' ledger entry)")
+    # Set by the confirmation page: the first submission only shows the amount.
+    confirmed = HiddenField(default="")
 
 
 class ReviewForm(FlaskForm):

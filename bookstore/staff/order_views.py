@@ -5,12 +5,13 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from bookstore.checkout import refunds, shipments
 from bookstore.checkout.states import OrderState
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 from bookstore.money import format_cents
 from bookstore.staff import orders_admin
-from bookstore.staff.forms import RefundForm, ReviewForm, ShipForm
+from bookstore.staff.forms import ConfirmForm, RefundForm, ReviewForm, ShipForm
 from bookstore.staff.views import bp, page_number, paginate
 
 
@@ -57,19 +58,20 @@ def _order_or_404(reference: str):
 
 
 def _order_page(order, *, ship_form=None, refund_form=None, review_form=None, status=200):
-    refunded = orders_admin.refunded_copies(order)
+    refunded = refunds.refunded_copies(order)
     return (
         render_template(
             "staff/order.html",
             order=order,
-            shipment=orders_admin.shipment_of(order),
-            refunds=orders_admin.refunds_of(order),
+            shipment=shipments.shipment_of(order),
+            refunds=refunds.refunds_of(order),
             refunded=refunded,
             ship_form=ship_form or ShipForm(prefix="ship"),
             refund_form=refund_form or RefundForm(prefix="refund"),
             review_form=review_form or ReviewForm(prefix="review"),
-            refundable=OrderState(order.state) in orders_admin.REFUNDABLE,
-            shippable=OrderState(order.state) in orders_admin.SHIPPABLE,
+            resend_form=ConfirmForm(),
+            refundable=order.state.is_refundable,
+            shippable=order.state.is_shippable,
         ),
         status,
     )
@@ -117,12 +119,24 @@ def _chosen_copies(order) -> dict[int, int] | None:
 
 @bp.post("/orders/<reference>/refund")
 def order_refund(reference: str):
+    """Refund: the first submission shows the amount to confirm; the second refunds."""
     order = _order_or_404(reference)
     form = RefundForm(prefix="refund")
     if not form.validate_on_submit():
         return _order_page(order, refund_form=form, status=400)
     try:
         copies = _chosen_copies(order)
+        refunds.check_refundable(order)
+        amount = refunds.refund_amount(order, copies)
+        if form.confirmed.data != "yes":
+            return render_template(
+                "staff/refund_confirm.html",
+                order=order,
+                form=form,
+                copies=copies or {},
+                amount=amount,
+                lines={line.id: line for line in order.lines},
+            )
         refund = orders_admin.refund_order(
             order,
             copies=copies,
@@ -135,8 +149,23 @@ def order_refund(reference: str):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        amount = format_cents(refund.amount_cents, order.currency)
-        flash(f"Refunded {amount} through Stripe.", "success")
+        amount_text = format_cents(refund.amount_cents, order.currency)
+        flash(f"Refunded {amount_text} through Stripe; the customer has been emailed.", "success")
+    return redirect(url_for("staff.order", reference=reference), 303)
+
+
+@bp.post("/orders/<reference>/resend-confirmation")
+def order_resend_confirmation(reference: str):
+    """Send the order confirmation again (it is queued like every email)."""
+    order = _order_or_404(reference)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not order.state.is_paid_like:
+        flash("Only a paid order has a confirmation to send.", "error")
+    else:
+        orders_admin.resend_confirmation(order, actor=current_user)
+        db.session.commit()
+        flash(f"The confirmation is on its way to {order.email}.", "success")
     return redirect(url_for("staff.order", reference=reference), 303)
 
 

@@ -56,8 +56,8 @@ class Buyer:
 
     def quote(self) -> str:
         page = self.review().get_data(as_text=True)
-        match = re.search(r'name="quote" type="hidden" value="([0-9a-f]+)"', page) or re.search(
-            r'id="quote" name="quote" type="hidden" value="([0-9a-f]+)"', page
+        match = re.search(r'name="quote" type="hidden" value="([^"]+)"', page) or re.search(
+            r'id="quote" name="quote" type="hidden" value="([^"]+)"', page
         )
         assert match, page[:2000]
         return match.group(1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bookstore.checkout.fulfilment import order_link_token
+from bookstore.checkout.downloads import order_link_token
 from bookstore.checkout.models import Order
 from bookstore.extensions import db
 from tests.checkout.conftest import Buyer

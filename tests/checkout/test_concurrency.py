@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from bookstore.cart.models import Cart
 from bookstore.catalog.models import Edition, StockMovement
 from bookstore.checkout import services
-from bookstore.checkout.fulfilment import fulfil_checkout
 from bookstore.checkout.models import Order
+from bookstore.checkout.payments import confirm_session
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.errors import OutOfStock
@@ -99,7 +99,9 @@ def test_ten_fulfilments_of_one_session_pay_once(pg_app, stripe_sandbox):
     stripe_sandbox.pay(checkout.session_id)
 
     results = _race(
-        pg_app, 10, lambda _i: fulfil_checkout(checkout.session_id, now=utcnow()).newly_paid
+        pg_app,
+        10,
+        lambda _i: confirm_session(checkout.session_id, now=utcnow(), actor="stripe").newly_paid,
     )
 
     assert sorted(results, key=str) == [False] * 9 + [True]

@@ -2,11 +2,14 @@
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bookstore.catalog.models import Edition
 from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
+from bookstore.inventory.models import StockHold
 from tests.checkout.conftest import Buyer, order_state
 from tests.factories import make_book
 
@@ -24,6 +27,11 @@ def _age(app, reference, hours=2):
         order = db.session.query(Order).filter_by(reference=reference).one()
         order.created_at = utcnow() - timedelta(hours=hours)
         order.reserved_until = utcnow() - timedelta(hours=hours - 1)
+        db.session.execute(
+            update(StockHold)
+            .where(StockHold.order_id == order.id)
+            .values(expires_at=order.reserved_until)
+        )
         db.session.commit()
 
 

@@ -140,3 +140,35 @@ def test_a_claim_applied_to_one_order_cannot_pay_for_a_second(shop, member_buyer
         ).all()
     assert usable == []
     assert "Use this deal" not in member_buyer.client.get("/cart").text
+
+
+def test_the_charge_is_the_total_the_shopper_reviewed_even_across_two_tabs(
+    shop, member_buyer, stripe_sandbox
+):
+    """Tab A pays with the deal (the claim is applied to its order); tab B, opened before,
+    still shows the full price. Paying in tab B cancels A, which frees the claim and would
+    make B cheaper than what B showed: the shopper sees the new amounts instead of a charge
+    that differs from the page they confirmed."""
+    member_buyer.add(member_buyer.ids["edition"], 3)
+    choose(member_buyer)
+    member_buyer.checkout(email="member@example.com")
+    # Tab B: the claim belongs to tab A's order now, so B's review shows no discount.
+    full_price = member_buyer.quote()
+    review = member_buyer.review().text
+    assert "$42.02" in review  # 3 × $12.34 + $5.00 shipping
+
+    answer = member_buyer.client.post("/checkout/place", data={"quote": full_price})
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/checkout/review")
+    with stripe_sandbox.sandbox.lock:
+        sessions = stripe_sandbox.sandbox.store.collection("sessions")
+        assert sorted(s["amount_total"] for s in sessions.values()) == [3461]
+    again = member_buyer.client.get("/checkout/review").text
+    assert "Your order changed since you reviewed it" in again
+    assert "$34.61" in again  # the deal applies again: the page the shopper now confirms
+    paid = member_buyer.place()
+    assert paid.status_code == 303
+    with stripe_sandbox.sandbox.lock:
+        sessions = stripe_sandbox.sandbox.store.collection("sessions")
+        assert sorted(s["amount_total"] for s in sessions.values()) == [3461, 3461]

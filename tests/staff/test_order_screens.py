@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from bookstore.accounts.models import Role, User
 from bookstore.catalog.models import Edition, StockMovement
-from bookstore.checkout.models import Order
+from bookstore.checkout.models import Order, Refund
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from bookstore.staff.csv_format import neutralise_cell
-from bookstore.staff.models import AuditEntry, Refund
+from bookstore.staff.models import AuditEntry
 from bookstore.staff.orders_admin import refund_order
 from tests.checkout.conftest import Buyer, order_state
 from tests.checkout.conftest import shop as shop  # noqa: F401  (the fixture)
@@ -115,6 +115,12 @@ def test_whole_refund_goes_through_stripe_once_and_restocks(
 ):
     order, paperback = paid_order
     data = {"refund-scope": "order", "refund-reason": "damaged in post", "refund-restock": "y"}
+    # The first submission only shows what will be refunded.
+    asked = staff.post(f"/staff/orders/{order.reference}/refund", data=data)
+    assert asked.status_code == 200
+    assert f"Refund ${order.total_cents / 100:.2f} to {order.email}?" in asked.text
+    assert _order(shop, order.reference).refunded_cents == 0
+    data["refund-confirmed"] = "yes"
     assert staff.post(f"/staff/orders/{order.reference}/refund", data=data).status_code == 303
     # A double-click sends the same form again: nothing more is refunded.
     staff.post(f"/staff/orders/{order.reference}/refund", data=data)
@@ -137,7 +143,7 @@ def test_whole_refund_goes_through_stripe_once_and_restocks(
 def test_refund_of_chosen_copies_is_partial(shop, staff, paid_order, stripe_sandbox):
     order, paperback = paid_order
     line = next(line for line in order.lines if line.edition_id == paperback)
-    data = {"refund-scope": "lines", f"copies-{line.id}": "1"}
+    data = {"refund-scope": "lines", f"copies-{line.id}": "1", "refund-confirmed": "yes"}
     staff.post(f"/staff/orders/{order.reference}/refund", data=data)
     after = _order(shop, order.reference)
     assert after.state is OrderState.PARTIALLY_REFUNDED
@@ -148,7 +154,7 @@ def test_refund_of_chosen_copies_is_partial(shop, staff, paid_order, stripe_sand
         assert db.session.scalar(select(Edition.on_hand).where(Edition.id == paperback)) == 3
     too_many = staff.post(
         f"/staff/orders/{order.reference}/refund",
-        data={"refund-scope": "lines", f"copies-{line.id}": "2"},
+        data={"refund-scope": "lines", f"copies-{line.id}": "2", "refund-confirmed": "yes"},
         follow_redirects=True,
     )
     assert b"at most 1 more copy" in too_many.data
@@ -348,7 +354,10 @@ def test_a_review_decision_needs_a_note(shop, staff, held_order):
 
 def test_a_refund_reaches_stripe_with_an_idempotency_key(shop, staff, paid_order, stripe_sandbox):
     order, _ = paid_order
-    staff.post(f"/staff/orders/{order.reference}/refund", data={"refund-scope": "order"})
+    staff.post(
+        f"/staff/orders/{order.reference}/refund",
+        data={"refund-scope": "order", "refund-confirmed": "yes"},
+    )
     stripe_sandbox.wait_for_webhooks()
     [event] = stripe_sandbox.events("charge.refunded")
     key = f"refund-{order.reference}-0-{order.total_cents}"
@@ -418,3 +427,38 @@ def test_orders_list_and_csv_filter_by_the_day_placed(app, staff_client):
     assert listed("?since=2024-07-02") == []
     [row] = _csv_rows(staff_client, "?since=2024-07-01")
     assert row["reference"] == neutralise_cell(july)
+
+
+def test_after_a_whole_refund_the_lines_show_the_copies_and_dollars_and_the_buyer_is_told(
+    shop, staff, paid_order, stripe_sandbox, outbox
+):
+    order, _ = paid_order
+    outbox.clear()
+    staff.post(
+        f"/staff/orders/{order.reference}/refund",
+        data={"refund-scope": "order", "refund-confirmed": "yes"},
+    )
+    stripe_sandbox.wait_for_webhooks()
+    page = staff.get(f"/staff/orders/{order.reference}").text
+    # 2 paperbacks at $16.00 and the $10.00 ebook, all refunded.
+    assert "2 ($32.00)" in page
+    assert "1 ($10.00)" in page
+    # Recorded by this request or by Stripe's webhook, whichever came first: in dollars.
+    assert f"Refunded ${order.total_cents / 100:.2f}" in page.split("History")[1]
+    assert "USD" not in page.split("History")[1]
+    [message] = outbox.to("buyer@example.com")
+    assert message["Subject"] == f"Refund for your order {order.short_reference}"
+    assert f"${order.total_cents / 100:.2f}" in message.get_body(("plain",)).get_content()
+
+
+def test_staff_can_send_the_confirmation_again(shop, staff, paid_order, outbox):
+    order, _ = paid_order
+    outbox.clear()
+    response = staff.post(f"/staff/orders/{order.reference}/resend-confirmation")
+    assert response.status_code == 303
+    [message] = outbox.to("buyer@example.com")
+    assert message["Subject"] == f"Order confirmed: {order.short_reference}"
+    assert "/downloads/" in message.get_body(("plain",)).get_content()
+    with shop.app_context():
+        actions = db.session.scalars(select(AuditEntry.action)).all()
+    assert "order.resend_confirmation" in actions

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from bookstore.accounts.models import Role
 from bookstore.catalog.models import Edition
+from bookstore.checkout.models import Refund
 from bookstore.extensions import db
-from bookstore.staff.models import Refund
 from tests.checkout.conftest import Buyer, order_state
 from tests.factories import make_book, make_user
 
@@ -39,7 +39,12 @@ def test_four_staff_refunding_one_order_at_once_refund_and_restock_it_once(pg_ap
         client = pg_app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = user_id, True
-        data = {"refund-scope": "order", "refund-reason": "lost", "refund-restock": "y"}
+        data = {
+            "refund-scope": "order",
+            "refund-reason": "lost",
+            "refund-restock": "y",
+            "refund-confirmed": "yes",
+        }
         barrier.wait()
         statuses.append(client.post(f"/staff/orders/{order.reference}/refund", data=data))
 

@@ -1,0 +1,156 @@
+"""What entering a state does to the rest of the shop (the table is in ``workflow.ON_ENTER``).
+
+Each effect takes the ``workflow.Move`` being made, writes in the current transaction and
+reaches no network: emails are queued (``emails``), Stripe calls are jobs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, update
+
+from bookstore.cart.models import Cart, CartLine
+from bookstore.checkout import downloads, emails
+from bookstore.checkout.models import Order
+from bookstore.checkout.states import OrderState
+from bookstore.deals import orders as deal_orders
+from bookstore.errors import OutOfStock
+from bookstore.extensions import db
+from bookstore.inventory import holds, ledger
+from bookstore.members import purchase as membership_purchase
+
+if TYPE_CHECKING:
+    from bookstore.checkout.workflow import Move
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+class Refused(Exception):
+    """An effect cannot happen: the move becomes ``instead`` (with ``values`` set)."""
+
+    def __init__(self, message: str, *, instead: OrderState, values: dict[str, Any]):
+        super().__init__(message)
+        self.instead = instead
+        self.values = values
+
+
+def physical_quantities(order: Order) -> dict[int, int]:
+    """Copies of each physical edition the order is for (edition id -> quantity)."""
+    quantities: dict[int, int] = {}
+    for line in order.lines:
+        if line.format.is_physical and line.edition_id is not None:
+            quantities[line.edition_id] = quantities.get(line.edition_id, 0) + line.quantity
+    return quantities
+
+
+def _end_checkout_window(order: Order) -> None:
+    db.session.execute(
+        update(Order).where(Order.id == order.id).values(reserved_until=None),
+        execution_options=_NO_SYNC,
+    )
+
+
+# -- paid ------------------------------------------------------------------------------------
+
+
+def sell_held_copies(move: Move) -> None:
+    """The held copies become sales; if the hold lapsed and they are gone, hold for review."""
+    try:
+        holds.sell_copies(move.order.id, physical_quantities(move.order), actor_id=_staff_id(move))
+    except OutOfStock as exc:
+        raise Refused(
+            str(exc),
+            instead=OrderState.NEEDS_REVIEW,
+            values={"paid_at": None, "review_reason": str(exc)[:300]},
+        ) from None
+    _end_checkout_window(move.order)
+
+
+def redeem_deal_claims(move: Move) -> None:
+    """The member deals applied to the order are used up."""
+    deal_orders.redeem_claims(move.order.id, now=move.now)
+
+
+def start_membership(move: Move) -> None:
+    """A year of membership bought by the order starts (or extends the current one)."""
+    membership_purchase.order_paid(move.order.id, now=move.now)
+
+
+def empty_cart(move: Move) -> None:
+    """What the order bought leaves the cart it came from (later additions stay)."""
+    order = move.order
+    if order.cart_id is None:
+        return
+    bought = [line.edition_id for line in order.lines if line.edition_id is not None]
+    db.session.execute(
+        delete(CartLine).where(CartLine.cart_id == order.cart_id, CartLine.edition_id.in_(bought)),
+        execution_options=_NO_SYNC,
+    )
+    if membership_purchase.membership_of_order(order.id) is not None:
+        db.session.execute(
+            update(Cart).where(Cart.id == order.cart_id).values(membership=False),
+            execution_options=_NO_SYNC,
+        )
+
+
+def create_download_links(move: Move) -> None:
+    """A download link for each ebook."""
+    downloads.create_download_links(move.order, now=move.now)
+
+
+def queue_confirmation(move: Move) -> None:
+    """The confirmation email, with the ebook links."""
+    emails.queue_confirmation(move.order)
+
+
+# -- cancelled, expired ----------------------------------------------------------------------
+
+
+def release_held_copies(move: Move) -> None:
+    """The copies held for the checkout are free to sell again."""
+    holds.release_hold(move.order.id)
+    _end_checkout_window(move.order)
+
+
+def release_deal_claims(move: Move) -> None:
+    """Member deals applied to the order can be used again."""
+    deal_orders.release_claims(move.order.id, now=move.now)
+
+
+# -- shipped, refunded -----------------------------------------------------------------------
+
+
+def queue_shipping_email(move: Move) -> None:
+    """Tell the buyer the parcel is on its way."""
+    emails.queue_shipped(move.order, move.options["shipment"])
+
+
+def restock_returned_copies(move: Move) -> None:
+    """Copies given back with a refund go back on the shelf (``restock``: edition -> copies)."""
+    restock(move.order, move.options.get("restock") or {}, actor_id=move.user_id)
+
+
+def restock(order: Order, copies: dict[int, int], *, actor_id: int | None) -> None:
+    """Put returned copies back on the shelf, one "return" ledger row per edition."""
+    for edition_id, n in sorted(copies.items()):
+        if n:
+            ledger.adjust_stock(
+                edition_id,
+                n,
+                reason="return",
+                actor_id=actor_id,
+                note=f"Refund of order {order.short_reference}",
+                order_id=order.id,
+            )
+
+
+def queue_refund_email(move: Move) -> None:
+    """Tell the buyer how much was refunded."""
+    cents = move.options.get("refund_cents")
+    if cents:
+        emails.queue_refunded(move.order, cents)
+
+
+def _staff_id(move: Move) -> int | None:
+    return move.user_id if move.actor.startswith("staff") else None

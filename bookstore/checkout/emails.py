@@ -1,0 +1,70 @@
+"""The emails an order sends: confirmation, shipped, refunded.
+
+Each is rendered now and queued in the current transaction (``send_after_commit``): it goes
+out after the commit, through the job queue, and never for a change that is rolled back.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, url_for
+
+from bookstore.checkout.downloads import DOWNLOAD_DAYS, download_links_of, order_link_token
+from bookstore.checkout.models import Order, Shipment
+from bookstore.mail import send_after_commit
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for an email, also where there is no request (jobs, the CLI)."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config.get("SHOP_BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def order_url(order: Order) -> str:
+    """The order's page, for its buyer, without logging in (a signed link)."""
+    return external_url("checkout.guest_order", token=order_link_token(order))
+
+
+def queue_confirmation(order: Order) -> None:
+    """The order confirmation, with links to its ebooks."""
+    downloads = [
+        (line, external_url("checkout.download", token=token))
+        for line, _link, token in download_links_of(order)
+    ]
+    send_after_commit(
+        order.email,
+        f"Order confirmed: {order.short_reference}",
+        "order_confirmation",
+        order=order,
+        order_url=order_url(order),
+        downloads=downloads,
+        download_days=DOWNLOAD_DAYS,
+    )
+
+
+def queue_shipped(order: Order, shipment: Shipment) -> None:
+    """The parcel is on its way: carrier and tracking."""
+    send_after_commit(
+        order.email,
+        f"Your order {order.short_reference} is on its way",
+        "order_shipped",
+        order=order,
+        carrier=shipment.carrier,
+        tracking=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        order_url=order_url(order),
+    )
+
+
+def queue_refunded(order: Order, amount_cents: int) -> None:
+    """Money given back: how much, and what the order has been refunded in all."""
+    send_after_commit(
+        order.email,
+        f"Refund for your order {order.short_reference}",
+        "order_refunded",
+        order=order,
+        amount_cents=amount_cents,
+        order_url=order_url(order),
+    )

@@ -1,0 +1,206 @@
+"""Refunds through Stripe, and staff decisions on orders held for review.
+
+Stripe is called before anything is written (the caller has written nothing either), then
+the answer is recorded in one short transaction; the idempotency key (order, amount refunded
+before, amount) makes a double click or a retry reach Stripe as the same request.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bookstore.accounts.models import User
+from bookstore.checkout import effects, gateway, workflow
+from bookstore.checkout.models import Order, Refund
+from bookstore.checkout.states import OrderState
+from bookstore.errors import InvalidInput, InvalidTransition
+from bookstore.extensions import db
+from bookstore.money import format_cents
+
+
+def refunds_of(order: Order) -> list[Refund]:
+    """The order's refunds, oldest first."""
+    return list(
+        db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
+    )
+
+
+def refunded_copies(order: Order) -> Counter:
+    """Copies of each order line (by line id) refunded so far: those chosen line by line, and
+    every copy left when the rest of the order was refunded."""
+    counts: Counter = Counter()
+    for refund in refunds_of(order):
+        if refund.stray:
+            continue
+        if refund.lines:
+            for line_id, copies in refund.lines.items():
+                counts[int(line_id)] += int(copies)
+        else:
+            for line in order.lines:
+                counts[line.id] = line.quantity
+    return counts
+
+
+def refund_amount(order: Order, copies: dict[int, int] | None) -> int:
+    """Cents to refund: the chosen copies at their paid price, or the whole remainder."""
+    remaining = order.total_cents - order.refunded_cents
+    if copies is None:
+        return remaining
+    already = refunded_copies(order)
+    by_id = {line.id: line for line in order.lines}
+    amount = 0
+    for line_id, n in copies.items():
+        line = by_id.get(line_id)
+        if line is None:
+            raise InvalidInput("That line is not part of this order.")
+        if n < 0 or n > line.quantity - already[line_id]:
+            left = line.quantity - already[line_id]
+            raise InvalidInput(
+                f"{line.title}: at most {left} more cop{'y' if left == 1 else 'ies'}."
+            )
+        amount += line.unit_price_cents * n
+    if amount <= 0:
+        raise InvalidInput("Choose at least one copy to refund.")
+    return min(amount, remaining)
+
+
+def check_refundable(order: Order) -> None:
+    """Raise unless the order can be refunded now."""
+    state = OrderState(order.state)
+    if not state.is_refundable:
+        raise InvalidTransition(f"An order that is {state.label.lower()} cannot be refunded.")
+    if not order.stripe_payment_intent:
+        raise InvalidInput("This order has no recorded payment to refund.")
+    if order.refunded_cents >= order.total_cents:
+        raise InvalidInput("Nothing is left to refund on this order.")
+
+
+def refund_order(
+    order: Order,
+    *,
+    copies: dict[int, int] | None,
+    restock: bool,
+    reason: str,
+    actor: User,
+) -> Refund:
+    """Refund through Stripe, then record it: the order moves to (partly) refunded, the copies
+    go back on the shelf if asked, and the buyer is emailed. Flushes; the caller commits."""
+    check_refundable(order)
+    amount = refund_amount(order, copies)
+    if amount <= 0:
+        raise InvalidInput("Nothing is left to refund on this order.")
+    before, source = order.refunded_cents, OrderState(order.state)
+    restocked = _copies_to_restock(order, copies) if restock else {}
+    refund = gateway.create_refund(
+        order.stripe_payment_intent,
+        amount,
+        idempotency_key=f"refund-{order.reference}-{before}-{amount}",
+        metadata={"order_id": str(order.id), "order_reference": order.reference},
+    )
+    total = before + amount
+    row = Refund(
+        order_id=order.id,
+        stripe_refund_id=refund["id"],
+        amount_cents=amount,
+        lines={str(k): v for k, v in (copies or {}).items() if v},
+        restocked=restock,
+        reason=reason[:300],
+        actor_id=actor.id,
+    )
+    db.session.add(row)
+    try:
+        # The refund's id is unique: of two staff refunding the same copies at once (the same
+        # idempotency key, so the same Stripe refund), the second stops here.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidInput(
+            "This refund was just made by someone else: reload the order to see it."
+        ) from None
+    target = OrderState.REFUNDED if total >= order.total_cents else OrderState.PARTIALLY_REFUNDED
+    # Stripe's charge.refunded webhook may already have recorded this amount (and emailed the
+    # buyer): then the guard fails, the order is left as the webhook set it, and only the
+    # restock staff asked for, which the webhook cannot know of, is still done here.
+    moved = workflow.transition(
+        order,
+        target,
+        actor=f"staff:{actor.id}",
+        user_id=actor.id,
+        note=f"Refunded {format_cents(amount, order.currency)} ({reason or 'no reason given'}).",
+        source=source,
+        guard=Order.refunded_cents == before,
+        values={"refunded_cents": total},
+        restock=restocked,
+        refund_cents=amount,
+    )
+    if not moved:
+        effects.restock(order, restocked, actor_id=actor.id)
+    return row
+
+
+def _copies_to_restock(order: Order, copies: dict[int, int] | None) -> dict[int, int]:
+    """Printed copies going back on the shelf, per edition (edition id -> copies)."""
+    chosen = copies if copies is not None else {line.id: line.quantity for line in order.lines}
+    back: dict[int, int] = {}
+    for line in order.lines:
+        n = chosen.get(line.id, 0)
+        if n and line.edition_id and line.format.is_physical:
+            back[line.edition_id] = back.get(line.edition_id, 0) + n
+    return back
+
+
+def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Refund | None:
+    """Settle an order held for review: accept the payment (it becomes paid, with everything
+    a payment brings), or cancel it and refund what was charged. Flushes; the caller commits."""
+    if OrderState(order.state) is not OrderState.NEEDS_REVIEW:
+        raise InvalidTransition("Only orders held for review can be resolved.")
+    actor_label = f"staff:{actor.id}"
+    if accept:
+        workflow.require(
+            order,
+            OrderState.PAID,
+            actor=actor_label,
+            user_id=actor.id,
+            note=note[:500],
+            source=OrderState.NEEDS_REVIEW,
+            values={"paid_at": order.paid_at or datetime.now(UTC)},
+        )
+        return None
+    intent, reference, order_id = order.stripe_payment_intent, order.reference, order.id
+    refund = None
+    if intent:
+        refund = gateway.create_refund(
+            intent,
+            None,
+            idempotency_key=f"review-cancel-{reference}",
+            metadata={"order_id": str(order_id), "reason": "cancelled after review"},
+        )
+    # Stripe's charge.refunded webhook leaves a cancelled order alone, so the refund is
+    # recorded here. A held order may have been charged more than its total; the Refund row
+    # keeps the exact amount, the order at most its total.
+    values = {"refunded_cents": min(refund["amount"], order.total_cents)} if refund else {}
+    workflow.require(
+        order,
+        OrderState.CANCELLED,
+        actor=actor_label,
+        user_id=actor.id,
+        note=note[:500],
+        source=OrderState.NEEDS_REVIEW,
+        values=values,
+    )
+    if refund is None:
+        return None
+    row = Refund(
+        order_id=order_id,
+        stripe_refund_id=refund["id"],
+        amount_cents=refund["amount"],
+        reason="Cancelled after review",
+        actor_id=actor.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

@@ -1,0 +1,81 @@
+"""Copies free to sell: ``on_hand - reserved``, plus the copies of holds whose time is up.
+
+One definition for the catalog, the cart, checkout and staff screens; none of it waits for a
+lapsed hold to be released.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bookstore.catalog.models import Edition, Format
+from bookstore.dbtypes import utcnow
+from bookstore.extensions import db
+from bookstore.inventory.models import StockHold
+
+
+def free_copies(edition_ids: Iterable[int], now: datetime | None = None) -> dict[int, int]:
+    """Copies free to sell now, per physical edition among ``edition_ids``."""
+    ids = list(set(edition_ids))
+    if not ids:
+        return {}
+    now = now or utcnow()
+    lapsed = dict(
+        db.session.execute(
+            select(StockHold.edition_id, func.sum(StockHold.quantity))
+            .where(StockHold.edition_id.in_(ids), StockHold.expires_at <= now)
+            .group_by(StockHold.edition_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(Edition.id, Edition.on_hand, Edition.reserved).where(
+            Edition.id.in_(ids), Edition.format != Format.EBOOK
+        )
+    )
+    return {
+        eid: max(on_hand - reserved + int(lapsed.get(eid) or 0), 0)
+        for eid, on_hand, reserved in rows
+    }
+
+
+def free_for_cart(
+    cart_id: int, edition_ids: Iterable[int], now: datetime | None = None
+) -> dict[int, int]:
+    """Copies a cart may order now: the free copies, plus those its own unpaid checkout holds
+    (its next checkout replaces that one)."""
+    now = now or utcnow()
+    free = free_copies(edition_ids, now)
+    if not free:
+        return free
+    own = db.session.execute(
+        select(StockHold.edition_id, func.sum(StockHold.quantity))
+        .where(
+            StockHold.cart_id == cart_id,
+            StockHold.expires_at > now,
+            StockHold.edition_id.in_(list(free)),
+        )
+        .group_by(StockHold.edition_id)
+    )
+    for edition_id, quantity in own:
+        free[edition_id] += int(quantity)
+    return free
+
+
+def lapsed_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
+    """Copies held by holds whose time is up, per edition (free to sell again), and when the
+    next running hold lapses; one query over the holds table (small: open checkouts only)."""
+    lapsed: dict[int, int] = defaultdict(int)
+    next_lapse = None
+    rows = db.session.execute(
+        select(StockHold.edition_id, StockHold.quantity, StockHold.expires_at)
+    )
+    for edition_id, quantity, until in rows:
+        if until <= now:
+            lapsed[edition_id] += quantity
+        elif next_lapse is None or until < next_lapse:
+            next_lapse = until
+    return dict(lapsed), next_lapse
