@@ -93,6 +93,7 @@ def audit_log():
 
 
 # The screens register their routes on ``bp`` when imported.
+from bookstore.policies import staff_views as policy_views  # noqa: E402, F401
 from bookstore.staff import (  # noqa: E402, F401
     catalog_views,
     content_views,
