@@ -27,7 +27,7 @@ from bookstore.cart import forms, services
 from bookstore.cart.rules import edition_label, offer_for
 from bookstore.cart.services import SESSION_KEY
 from bookstore.cart.signals import connect_login_merge
-from bookstore.catalog.filters import lapsed_holds
+from bookstore.catalog.filters import cover_url, lapsed_holds
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
@@ -69,7 +69,7 @@ def _refused(error: BookstoreError):
     return redirect(_back(), 303)
 
 
-def _done(message: str, cart, edition_id: int | None = None):
+def _done(message: str, cart, edition_id: int | None = None, **extra):
     if not _wants_json():
         flash(message, "success")
         return redirect(_back(), 303)
@@ -89,6 +89,7 @@ def _done(message: str, cart, edition_id: int | None = None):
         shipping_cents=pricing.shipping_cents,
         total_cents=pricing.total_cents,
         item_count=pricing.item_count,
+        **extra,
     )
 
 
@@ -121,10 +122,14 @@ def add():
     except BookstoreError as error:
         return _refused(error)
     message = f"Added {_copies(quantity, edition_label(line.edition))} to your cart."
+    # For the page's cart panel (static/js/site.js): what was added, with its cover.
+    added = {"title": line.edition.book.title, "format": line.edition.format.label}
+    if _wants_json():
+        added["cover_url"] = cover_url(line.edition.book, "small")
     db.session.commit()
     if cart.user_id is None:
         session[SESSION_KEY] = cart.token
-    return _done(message, cart, edition_id)
+    return _done(message, cart, edition_id, added=added)
 
 
 @bp.post("/update")

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from bookstore.policies.services import CONTACT_TOPICS, MAX_BODY
@@ -13,7 +14,10 @@ class ContactForm(FlaskForm):
         "Your email address",
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    topic = SelectField("What is it about?", choices=list(CONTACT_TOPICS.items()))
+    topic = SelectField(
+        "What is it about?",
+        choices=[SelectChoice(code, label) for code, label in CONTACT_TOPICS.items()],
+    )
     order_reference = StringField(
         "Order reference (if it is about an order)", validators=[Optional(), Length(max=40)]
     )
