@@ -55,6 +55,9 @@ class BatchCheck:
     def problems(self) -> list[CheckedLine]:
         return [line for line in self.lines if line.problem]
 
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
     @property
     def ok(self) -> bool:
         return bool(self.lines) and not self.problems

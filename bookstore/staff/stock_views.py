@@ -77,6 +77,8 @@ def _batch_screen(kind: str):
         if action == "more":
             for _ in range(min(BATCH_ROWS, form.lines.max_entries - len(form.lines))):
                 form.lines.append_entry()
+            # The titles typed so far stay shown (without JavaScript they came from a check).
+            check = stock_batches.check_lines(_line_inputs(form), kind) or None
         elif action == "record" and kind == "delivery" and not (form.supplier.data or "").strip():
             form.supplier.errors.append("Name the supplier of this delivery.")
             check = stock_batches.check_lines(_line_inputs(form), kind)
