@@ -1,7 +1,7 @@
 """Policy pages that staff edit (shipping, returns, privacy, terms) and contact-form messages.
 
 Revision ID: 9c8d3f46bec0
-Revises: 07dc4ca63c66
+Revises: a500a22eb640
 Create Date: 2026-12-06 00:23:43.039629
 
 """
@@ -13,7 +13,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '9c8d3f46bec0'
-down_revision = '07dc4ca63c66'
+down_revision = 'a500a22eb640'
 branch_labels = None
 depends_on = None
 
