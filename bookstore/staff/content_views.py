@@ -1,6 +1,6 @@
 """Staff screens for journal posts, member deals and memberships."""
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,6 +21,7 @@ from bookstore.journal.models import Post
 from bookstore.members import services as members
 from bookstore.members.models import Membership
 from bookstore.money import parse_amount, plain_amount
+from bookstore.shoptime import from_shop_time, shop_zone, to_shop_time
 from bookstore.staff import content_admin
 from bookstore.staff.audit import record
 from bookstore.staff.forms import (
@@ -33,8 +34,21 @@ from bookstore.staff.forms import (
 from bookstore.staff.views import bp, page_number, paginate
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+def _stored(moment: datetime | None) -> datetime | None:
+    """A date and time typed in the shop's time zone, as the UTC time to store."""
+    return from_shop_time(moment) if moment else None
+
+
+def _typed(moment: datetime | None) -> datetime | None:
+    """A stored time as the form shows it: the shop's local time, without a zone."""
+    return to_shop_time(moment).replace(tzinfo=None) if moment else None
+
+
+def _name_zone(*fields) -> None:
+    """Say in each date-time field's label which zone it is typed in."""
+    zone = shop_zone().key
+    for field in fields:
+        field.label.text = f"{field.label.text} ({zone} time)"
 
 
 # --- posts -----------------------------------------------------------------------------------
@@ -55,7 +69,7 @@ def _post_input(form: PostForm) -> content_admin.PostInput:
         summary=form.summary.data or "",
         body_markdown=form.body_markdown.data or "",
         image_credit=form.image_credit.data or "",
-        published_at=_utc(form.published_at.data),
+        published_at=_stored(form.published_at.data),
         tags=tuple((form.tags.data or "").split(";")),
         books=tuple((form.books.data or "").splitlines()),
     )
@@ -63,11 +77,12 @@ def _post_input(form: PostForm) -> content_admin.PostInput:
 
 def _post_screen(post: Post | None):
     form = PostForm(obj=post)
+    _name_zone(form.published_at)
     if request.method == "GET" and post is not None:
         form.tags.data = "; ".join(t.name for t in post.tags)
         form.books.data = "\n".join(b.slug for b in post.books)
         if post.published_at:
-            form.published_at.data = post.published_at.replace(tzinfo=None)
+            form.published_at.data = _typed(post.published_at)
     preview = None
     if form.validate_on_submit():
         if "preview" in request.form:
@@ -151,6 +166,7 @@ def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
 @bp.route("/deals/new", methods=["GET", "POST"])
 def deal_new():
     form = DealForm()
+    _name_zone(form.starts_at, form.ends_at)
     if form.validate_on_submit():
         kind, scope = DealKind(form.kind.data), DealScope(form.scope.data)
         try:
@@ -160,8 +176,8 @@ def deal_new():
                 kind=kind,
                 value=_deal_value(kind, form.value.data),
                 scope=scope,
-                starts_at=_utc(form.starts_at.data),
-                ends_at=_utc(form.ends_at.data),
+                starts_at=_stored(form.starts_at.data),
+                ends_at=_stored(form.ends_at.data),
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 stacks_with_others=form.stacks.data,
@@ -188,16 +204,17 @@ def deal(deal_id: int):
     except NotFound:
         abort(404)
     form = DealEditForm(obj=deal)
+    _name_zone(form.ends_at)
     if request.method == "GET":
         form.min_order.data = plain_amount(deal.min_order_cents)
-        form.ends_at.data = deal.ends_at.replace(tzinfo=None)
+        form.ends_at.data = _typed(deal.ends_at)
     if form.validate_on_submit():
         try:
             content_admin.update_deal(
                 deal,
                 title=form.title.data,
                 description=form.description.data or "",
-                ends_at=_utc(form.ends_at.data),
+                ends_at=_stored(form.ends_at.data),
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 actor=current_user,
@@ -227,7 +244,8 @@ def members_list():
     now = utcnow()
     form = GrantMembershipForm()
     if form.validate_on_submit():
-        until = datetime.combine(form.until.data, time.max, tzinfo=UTC)
+        # Member until the end of that day where the shop is.
+        until = from_shop_time(datetime.combine(form.until.data, time.max))
         try:
             user = members.user_by_email(form.email.data)
             term = members.grant_membership(
@@ -245,7 +263,7 @@ def members_list():
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"{user.email} is a member until {until:%Y-%m-%d}.", "success")
+            flash(f"{user.email} is a member until {form.until.data:%Y-%m-%d}.", "success")
             return redirect(url_for("staff.members_list"), 303)
     rows = db.session.execute(
         select(User, func.max(Membership.ends_at))

@@ -198,7 +198,7 @@ class PostForm(FlaskForm):
     body_markdown = TextAreaField("Text (Markdown)", validators=[Optional(), Length(max=100_000)])
     image_credit = StringField("Image credit", validators=[Optional(), Length(max=300)])
     published_at = DateTimeLocalField(
-        "Publish at (UTC)",
+        "Publish at",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         description="Leave empty to keep the post as a draft.",
         validators=[Optional()],
@@ -244,12 +244,12 @@ class DealForm(FlaskForm):
     )
     min_order = PriceField("Minimum order (USD)", validators=[Optional()])
     starts_at = DateTimeLocalField(
-        "Starts (UTC)",
+        "Starts",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[DataRequired()],
     )
     ends_at = DateTimeLocalField(
-        "Ends (UTC)",
+        "Ends",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[DataRequired()],
     )
@@ -277,7 +277,7 @@ class DealEditForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = StringField("Short description", validators=[Optional(), Length(max=500)])
     ends_at = DateTimeLocalField(
-        "Ends (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[DataRequired()]
+        "Ends", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[DataRequired()]
     )
     min_order = PriceField("Minimum order (USD)", validators=[Optional()])
     total_claims = IntegerField(
