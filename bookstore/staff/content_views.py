@@ -1,8 +1,9 @@
 """Staff screens for journal posts, member deals and memberships."""
 
 from datetime import datetime, time
+from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -24,6 +25,7 @@ from bookstore.money import parse_amount, plain_amount
 from bookstore.shoptime import from_shop_time, shop_zone, to_shop_time
 from bookstore.staff import content_admin
 from bookstore.staff.audit import record
+from bookstore.staff.cover_images import remove_cover, store_cover
 from bookstore.staff.forms import (
     DealEditForm,
     DealForm,
@@ -63,8 +65,11 @@ def posts():
     return render_template("staff/posts.html", posts=rows, page=page, has_next=has_next)
 
 
-def _post_input(form: PostForm) -> content_admin.PostInput:
+def _post_input(form: PostForm, image: str | None) -> content_admin.PostInput:
     return content_admin.PostInput(
+        image=image,
+        image_alt=form.image_alt.data or "",
+        remove_image=form.remove_image.data,
         title=form.title.data,
         summary=form.summary.data or "",
         body_markdown=form.body_markdown.data or "",
@@ -88,16 +93,44 @@ def _post_screen(post: Post | None):
         if "preview" in request.form:
             preview = render_markdown(form.body_markdown.data or "")
         else:
-            try:
-                saved = content_admin.save_post(post, _post_input(form), actor=current_user)
-            except BookstoreError as exc:
-                form.books.errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash("Post saved.", "success")
+            saved = _save_post(post, form)
+            if saved is not None:
                 return redirect(url_for("staff.post_edit", post_id=saved.id), 303)
     status = 400 if form.errors else 200
     return render_template("staff/post_form.html", form=form, post=post, preview=preview), status
+
+
+def _save_post(post: Post | None, form: PostForm) -> Post | None:
+    """Store an uploaded picture (checked like covers), save the post, commit; None when a
+    field has an error (the picture stored for it is removed again)."""
+    upload = form.picture.data
+    has_upload = bool(upload and upload.filename)
+    keeps = bool(post and post.image and not form.remove_image.data)
+    if (has_upload or keeps) and not (form.image_alt.data or "").strip():
+        form.image_alt.errors.append(content_admin.ALT_TEXT_NEEDED)
+        return None
+    folder = Path(current_app.config["POST_IMAGE_DIR"])
+    stored = None
+    if has_upload:
+        try:
+            stored = store_cover(upload.read(), folder).filename("large")
+        except BookstoreError as exc:
+            form.picture.errors.append(f"Picture refused: {exc}")
+            return None
+    old = post.image if post else None
+    try:
+        saved = content_admin.save_post(post, _post_input(form, stored), actor=current_user)
+    except BookstoreError as exc:
+        db.session.rollback()
+        if stored:
+            remove_cover(stored.removesuffix("-large.jpg"), folder)
+        form.books.errors.append(str(exc))
+        return None
+    db.session.commit()
+    if old and old != saved.image:
+        remove_cover(old.removesuffix("-large.jpg"), folder)
+    flash("Post saved.", "success")
+    return saved
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])

@@ -196,6 +196,18 @@ class PostForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     summary = StringField("Summary", validators=[Optional(), Length(max=500)])
     body_markdown = TextAreaField("Text (Markdown)", validators=[Optional(), Length(max=100_000)])
+    # Not called "image": the form is filled from the post, whose "image" is a file name.
+    picture = FileField(
+        "Picture",
+        description="JPEG, PNG or WebP; checked, stripped of metadata and resized to 600 "
+        "pixels wide. Shown at the top of the post and in the weekly digest.",
+    )
+    image_alt = StringField(
+        "Describe the picture",
+        description="For readers who cannot see it (alt text); required with a picture.",
+        validators=[Optional(), Length(max=300)],
+    )
+    remove_image = BooleanField("Remove the picture")
     image_credit = StringField("Image credit", validators=[Optional(), Length(max=300)])
     published_at = DateTimeLocalField(
         "Publish at",

@@ -180,3 +180,68 @@ def test_books_list_inline_edit_bulk_action_and_search_shortcut(live_server, pag
         assert rows[shelf[3]].price_cents == 2150
         assert rows[shelf[4]].on_hand == 9
         assert [rows[i].low_stock_threshold for i in shelf[5:8]] == [5, 5, None]
+
+
+def test_a_post_with_a_picture_from_the_staff_form_to_the_journal(live_server, page, shelf):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (40, 70, 120)).save(buffer, "PNG")
+    picture = {"name": "winter.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+    log_in_as_staff(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/posts/new")
+    page.get_by_label("Title").fill("Snow at the dacha")
+    page.get_by_label("Picture", exact=True).set_input_files(picture)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Describe the picture for readers who cannot see it")).to_be_visible()
+    page.get_by_label("Picture", exact=True).set_input_files(picture)
+    page.get_by_label("Describe the picture").fill("A blue winter sky over a wooden house")
+    page.get_by_label("Publish at").fill("2024-01-05T10:00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Post saved.")).to_be_visible()
+    expect(page.get_by_role("img", name="A blue winter sky over a wooden house")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="See it in the journal").click()
+    image = page.get_by_role("img", name="A blue winter sky over a wooden house")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.naturalWidth") == 600
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    shoot(page, "journal-post-with-picture-phone")
+
+
+STAFF_PAGES = [
+    "/staff/",
+    "/staff/books",
+    "/staff/stock/receive",
+    "/staff/stock/count",
+    "/staff/catalog/contributors",
+    "/staff/orders",
+    "/staff/deals",
+    "/staff/deals/new",
+    "/staff/posts",
+    "/staff/posts/new",
+    "/staff/members",
+    "/staff/import",
+    "/staff/digest",
+    "/staff/audit",
+]
+
+
+def test_every_staff_page_fits_a_phone(live_server, page, shelf):
+    """At 390 pixels no staff page scrolls sideways (tables reflow into cards)."""
+    url = live_server.url
+    log_in_as_staff(page, url)
+    with live_server.app.app_context():
+        edition = db.session.scalar(select(Edition).order_by(Edition.id))
+        book_page = f"/staff/books/{edition.book_id}"
+        edition_page = f"/staff/editions/{edition.id}"
+    page.set_viewport_size(PHONE)
+    for path in [*STAFF_PAGES, book_page, edition_page]:
+        response = page.goto(f"{url}{path}")
+        assert response.status == 200, path
+        no_sideways_scroll(page)
+        name = path.strip("/").replace("/", "-") or "staff"
+        shoot(page, f"phone-{name}")
