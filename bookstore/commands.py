@@ -6,9 +6,9 @@ from flask import Flask
 def register(app: Flask) -> None:
     from bookstore.accounts.cli import users_cli
     from bookstore.cart.cli import carts_cli
-    from bookstore.catalog.cli import demo_cli
     from bookstore.checkout.cli import checkout_cli
     from bookstore.deals.cli import deals_cli
+    from bookstore.demo.cli import demo_cli
     from bookstore.digest.cli import digest_cli
     from bookstore.members.cli import members_cli
     from bookstore.ops.doctor import doctor_command

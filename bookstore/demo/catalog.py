@@ -30,7 +30,7 @@ from bookstore.catalog.models import (
     Subject,
 )
 from bookstore.dbtypes import utcnow
-from bookstore.deals.demo import load_demo_deals
+from bookstore.demo.deals import load_demo_deals
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
 from bookstore.money import parse_amount
