@@ -288,7 +288,7 @@ _vocabulary_cache: dict[str, tuple[float, list[str]]] = {}
 
 def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     # A cache, not state: any process may rebuild it; a few minutes stale is harmless.
-    key = session.get_bind().url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     cached = _vocabulary_cache.get(key)
     if cached and time.monotonic() - cached[0] < VOCABULARY_SECONDS:
         return cached[1]
