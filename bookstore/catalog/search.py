@@ -19,7 +19,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
@@ -302,8 +302,3 @@ def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     words = sorted({w for name in names for w in _WORD.findall(name.lower()) if len(w) >= 3})
     _vocabulary_cache[key] = (time.monotonic(), words)
     return words
-
-
-def index_size(session: Session) -> int:
-    """Books in the search index (for checks and the benchmark)."""
-    return session.execute(select(func.count()).select_from(text("book_search"))).scalar_one()
