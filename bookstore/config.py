@@ -101,6 +101,7 @@ def from_environment(instance_path: str) -> dict:
         # so those pages answer as fast for every address.
         "MAIL_BACKGROUND": _bool("MAIL_BACKGROUND", True),
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
+        "POST_IMAGE_DIR": env("POST_IMAGE_DIR") or str(Path(instance_path) / "post-images"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
