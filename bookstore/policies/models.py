@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookstore.dbtypes import UTCDateTime, utcnow
-from bookstore.extensions import db
+from bookstore.extensions import Model
 
 
-class Policy(db.Model):
+class Policy(Model):
     """A policy page as staff last saved it (until then the page shows the shipped default)."""
 
     __tablename__ = "policies"
@@ -26,7 +26,7 @@ class Policy(db.Model):
     )
 
 
-class ContactMessage(db.Model):
+class ContactMessage(Model):
     """A message a shopper sent through the contact form (kept, and emailed to staff)."""
 
     __tablename__ = "contact_messages"
