@@ -18,7 +18,7 @@ import re
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import InvalidRequestError
 
 log = logging.getLogger(__name__)
@@ -39,13 +39,20 @@ def watch_engine(engine: Engine) -> None:
     engine._bookstore_txguard = True  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _note_write(conn, _cursor, statement, _parameters, _context, _executemany):
+    def _note_write(
+        conn: Connection,
+        _cursor: object,
+        statement: str,
+        _parameters: object,
+        _context: object,
+        _executemany: bool,
+    ) -> None:
         if _WRITE.search(statement):
             conn.info[_WROTE] = True
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _clear(conn):
+    def _clear(conn: Connection) -> None:
         conn.info.pop(_WROTE, None)
 
 

@@ -18,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Delete, delete, select, update
 
 from bookstore.catalog.models import Book, Edition, Format, StockMovement
+from bookstore.database import rowcount
 from bookstore.errors import OutOfStock
 from bookstore.extensions import db
 from bookstore.inventory.models import StockHold
@@ -58,7 +59,7 @@ def hold_copies(
             .values(reserved=Edition.reserved - freed + n),
             execution_options=_NO_SYNC,
         )
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             raise OutOfStock(
                 f"Sorry, {_title(edition_id) or 'one of the books'} is sold out "
                 "(or fewer copies are left than you asked for).",
@@ -139,7 +140,7 @@ def sell_copies(
             .values(on_hand=Edition.on_hand - n, reserved=Edition.reserved - from_hold),
             execution_options=_NO_SYNC,
         )
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             # Undo this call's own changes in the same transaction, then refuse.
             for undo_id, undo_n, undo_held in done:
                 db.session.execute(
@@ -176,7 +177,7 @@ def _take_back_lapsed(editions: Iterable[int], now: datetime) -> dict[int, int]:
     )
 
 
-def _delete_returning(stmt) -> dict[int, int]:
+def _delete_returning(stmt: Delete) -> dict[int, int]:
     rows = db.session.execute(
         stmt.returning(StockHold.edition_id, StockHold.quantity), execution_options=_NO_SYNC
     ).all()

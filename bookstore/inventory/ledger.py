@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from bookstore.catalog.models import Edition, Format, StockMovement
+from bookstore.database import rowcount
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
 from bookstore.inventory.holds import refresh_loaded_counts
@@ -43,7 +44,7 @@ def adjust_stock(
         .values(on_hand=Edition.on_hand + delta),
         execution_options={"synchronize_session": False},
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise InvalidInput(
             "That would leave fewer copies on hand than are reserved for orders "
             "(or the edition is an ebook, which has no stock)."

@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookstore.dbtypes import UTCDateTime, utcnow
-from bookstore.extensions import db
+from bookstore.extensions import Model
 
 
-class StockHold(db.Model):
+class StockHold(Model):
     """Copies of a physical edition held for an unpaid checkout (counted in ``reserved``)."""
 
     __tablename__ = "stock_holds"
