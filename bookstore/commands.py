@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from bookstore.checkout.cli import checkout_cli
     from bookstore.deals.cli import deals_cli
     from bookstore.digest.cli import digest_cli
+    from bookstore.jobs.cli import jobs_cli
     from bookstore.members.cli import members_cli
     from bookstore.serve import serve_command
     from bookstore.staff.cli import catalog_cli
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(checkout_cli)
     app.cli.add_command(deals_cli)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(members_cli)
     app.cli.add_command(serve_command)
     app.cli.add_command(catalog_cli)

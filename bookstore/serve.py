@@ -4,6 +4,8 @@ With no ``STRIPE_SECRET_KEY`` (and no ``STRIPE_API_BASE`` pointing at a stand-in
 running), the Stripe test stand-in starts in a background thread on port 12111 (or a free
 port), sends its signed webhooks to this shop's ``/stripe/webhook`` and keeps its state in
 ``instance/stripe-sandbox.json``; the shop is configured to use it. No money moves.
+The job worker (email, checkout expiry, the weekly digest) runs on threads of the same process,
+as ``flask jobs worker`` would, and stops with it.
 """
 
 import click
@@ -56,10 +58,21 @@ def serve_command(host: str, port: int) -> None:
                 f"{standin.url}/_sandbox/",
                 fg="yellow",
             )
+    worker = None
+    if not app.config.get("JOBS_RUN_INLINE"):
+        from bookstore.jobs.queue import start_in_process
+
+        worker = start_in_process(app, workers=app.config["JOBS_WORKERS"])
+        click.echo(
+            f"  Background jobs (email, expiry, the weekly digest): "
+            f"{worker.workers} worker thread(s) and the scheduler"
+        )
     url = f"http://{host}:{port}"
     click.secho(f"\n  The shop is running at {url}  (Ctrl+C stops it)\n", fg="green", bold=True)
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
+        if worker is not None:
+            worker.stop(graceful=True)  # the jobs at hand finish; the rest wait in the queue
         if standin is not None:
             standin.stop()
