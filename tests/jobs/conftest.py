@@ -9,3 +9,13 @@ def _fresh_handlers():
     handlers.failures["left"] = 0
     yield
     handlers.seen.clear()
+
+
+@pytest.fixture
+def switchable_smtp():
+    """A mail server that starts down; ``.start()`` and ``.stop()`` it at will."""
+    from tests.jobs.smtp import SwitchableSMTP
+
+    smtp = SwitchableSMTP()
+    yield smtp
+    smtp.stop()
