@@ -104,6 +104,7 @@ def from_environment(instance_path: str) -> dict:
         "DIGEST_WEEKDAY": env("DIGEST_WEEKDAY") or "thursday",
         "DIGEST_HOUR": _int("DIGEST_HOUR", 9),
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
+        "POST_IMAGE_DIR": env("POST_IMAGE_DIR") or str(Path(instance_path) / "post-images"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),

@@ -94,6 +94,7 @@ def audit_log():
 
 # The screens register their routes on ``bp`` when imported.
 from bookstore.staff import (  # noqa: E402, F401
+    book_list,
     catalog_views,
     content_views,
     digest_views,
@@ -101,4 +102,5 @@ from bookstore.staff import (  # noqa: E402, F401
     jobs_views,
     order_views,
     people_views,
+    stock_views,
 )
