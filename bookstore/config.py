@@ -96,6 +96,7 @@ def from_environment(instance_path: str) -> dict:
         # Background jobs (bookstore/jobs): the queue (a SQLite file by default, or Redis),
         # retries, the worker's lease on a job, and when the weekly digest goes out.
         "JOBS_URL": env("JOBS_URL") or None,
+        "JOBS_QUEUE_NAME": env("JOBS_QUEUE_NAME") or "bookstore-jobs",
         "JOBS_RUN_INLINE": _bool("JOBS_RUN_INLINE", False),
         "JOBS_WORKERS": _int("JOBS_WORKERS", 2),
         "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 10),

@@ -49,15 +49,16 @@ def huey_for(app: Flask) -> Huey:
 
 def _build(app: Flask) -> Huey:
     url = queue_url(app)
+    name = app.config.get("JOBS_QUEUE_NAME") or QUEUE_NAME
     if url.startswith(("redis://", "rediss://", "unix://")):
         # Short timeouts: a paused Redis must not hold a request's after-commit push for long
         # (the consumer's blocking read waits 1 s, so the read timeout stays above that).
-        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-        huey: Huey = RedisHuey(QUEUE_NAME, connection_pool=pool, results=False)
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=3)
+        huey: Huey = RedisHuey(name, connection_pool=pool, results=False)
     elif url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
+        huey = SqliteHuey(name, filename=str(path), results=False)
     else:
         raise RuntimeError(f"JOBS_URL must start with sqlite:/// or redis://, not {url!r}")
     _register_tasks(huey, app)
