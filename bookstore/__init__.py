@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     check_settings(app)
+    register_operations(app)
     register_extensions(app)
     register_blueprints(app)
     register_web_hooks(app)
@@ -42,6 +43,13 @@ def check_settings(app: Flask) -> None:
     key = app.config.get("STRIPE_SECRET_KEY") or ""
     if key.startswith(("sk_live_", "rk_live_")):
         raise RuntimeError("Live Stripe keys are refused: this shop runs in Stripe test mode only.")
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids, logs, Sentry, /healthz and /metrics: first, so every later hook is covered."""
+    from bookstore import ops
+
+    ops.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -80,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.journal.views import bp as journal_bp
     from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
+    from bookstore.policies.views import bp as policies_bp
     from bookstore.staff.views import bp as staff_bp
 
     app.register_blueprint(pages_bp)
@@ -93,13 +102,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(deals_bp, url_prefix="/deals")
     app.register_blueprint(digest_bp, url_prefix="/digest")
+    app.register_blueprint(policies_bp)
 
 
 def register_web_hooks(app: Flask) -> None:
-    from bookstore import shoptime, web
+    from bookstore import delivery, shoptime, web
 
     web.init_app(app)
     shoptime.init_app(app)
+    delivery.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

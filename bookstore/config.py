@@ -46,11 +46,15 @@ def from_environment(instance_path: str) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = env("REDIS_URL") or None
+    engine_options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # A database that stops answering fails fast (health checks, requests) instead of hanging.
+        engine_options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
     return {
         # None: create_app falls back to a key kept in the instance folder.
         "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Public pages for anonymous visitors (bookstore/page_cache.py): in Redis when there
@@ -73,6 +77,17 @@ def from_environment(instance_path: str) -> dict:
         "SHIPPING_FLAT_CENTS": _int("SHIPPING_FLAT_CENTS", 500),
         "FREE_SHIPPING_OVER_CENTS": _int("FREE_SHIPPING_OVER_CENTS", 5000),
         "SHIPPING_EXPRESS_CENTS": _int("SHIPPING_EXPRESS_CENTS", 1500),
+        # Delivery dates (bookstore/delivery.py): business days in transit per method, the
+        # hour (shop time) after which an order leaves the next business day, and whose
+        # public holidays are not business days (a country code; empty: weekends only).
+        "SHIPPING_STANDARD_DAYS": env("SHIPPING_STANDARD_DAYS") or "5-8",
+        "SHIPPING_EXPRESS_DAYS": env("SHIPPING_EXPRESS_DAYS") or "2-3",
+        "SHIPPING_CUTOFF_HOUR": _int("SHIPPING_CUTOFF_HOUR", 14),
+        "SHIPPING_HOLIDAYS": env("SHIPPING_HOLIDAYS", "US"),
+        # Customer service: shown in the footer; contact-form messages go to CONTACT_EMAIL_TO.
+        "CUSTOMER_SERVICE_EMAIL": env("CUSTOMER_SERVICE_EMAIL") or "help@russianlifebooks.example",
+        "CONTACT_EMAIL_TO": env("CONTACT_EMAIL_TO") or None,
+        "CONTACT_RATELIMIT": env("CONTACT_RATELIMIT") or "5/hour",
         "LOW_STOCK_THRESHOLD": _int("LOW_STOCK_THRESHOLD", 3),
         # Payments.
         "STRIPE_SECRET_KEY": env("STRIPE_SECRET_KEY") or None,
@@ -119,4 +134,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "TRUST_PROXY_HEADERS": _int("TRUST_PROXY_HEADERS", 0),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Operations (bookstore/ops/): logs, Sentry, who may read /metrics.
+        "LOG_FORMAT": (env("LOG_FORMAT") or "text").lower(),
+        "LOG_LEVEL": (env("LOG_LEVEL") or "INFO").upper(),
+        "SENTRY_DSN": env("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": env("SENTRY_ENVIRONMENT") or "production",
+        "METRICS_ALLOW": env("METRICS_ALLOW") or "",
     }

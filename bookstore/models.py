@@ -31,4 +31,5 @@ from bookstore.jobs.models import Job  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
 from bookstore.members.models import Membership, OrderMembership  # noqa: F401
 from bookstore.page_cache import PageCacheGeneration  # noqa: F401
+from bookstore.policies.models import ContactMessage, Policy  # noqa: F401
 from bookstore.staff.models import AuditEntry, StockBatch, StockBatchLine  # noqa: F401

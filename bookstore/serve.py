@@ -8,6 +8,8 @@ The job worker (email, checkout expiry, the weekly digest) runs on threads of th
 as ``flask jobs worker`` would, and stops with it.
 """
 
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -22,7 +24,7 @@ def start_standin(app: Flask, shop_host: str, shop_port: int, standin_port: int 
     webhook_host = "127.0.0.1" if shop_host in {"0.0.0.0", "::", ""} else shop_host  # noqa: S104
     if ":" in webhook_host:
         webhook_host = f"[{webhook_host}]"
-    options = {
+    options: dict[str, Any] = {
         "state_path": default_state_path(app.instance_path),
         "webhook_url": f"http://{webhook_host}:{shop_port}/stripe/webhook",
         "webhook_secret": app.config.get("STRIPE_WEBHOOK_SECRET"),
@@ -45,7 +47,7 @@ def serve_command(host: str, port: int) -> None:
     """Serve the shop with the development server and print its address."""
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     standin = None
     if not app.config.get("STRIPE_SECRET_KEY"):
         if app.config.get("STRIPE_API_BASE"):

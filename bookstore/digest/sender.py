@@ -141,6 +141,8 @@ def queue_copies(
     with shop_urls():
         for subscriber_id, email in subscribers:
             subscriber = db.session.get(Subscriber, subscriber_id)
+            if subscriber is None:  # deleted since the list was read
+                continue
             try:
                 message = build_message(digest, subscriber, is_member=email in members)
             except MailError:
@@ -204,10 +206,13 @@ def unsent_copies(week: str) -> list[int]:
 
 def sent_count(week: str) -> int:
     """How many copies of ``week`` went out."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(DigestDelivery)
-        .where(DigestDelivery.week == week, DigestDelivery.state == DeliveryState.SENT)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(DigestDelivery)
+            .where(DigestDelivery.week == week, DigestDelivery.state == DeliveryState.SENT)
+        )
+        or 0
     )
 
 

@@ -33,7 +33,7 @@ def worker_command(workers: int | None, periodic: bool) -> None:
     """Run jobs until stopped (Ctrl+C or SIGTERM finishes the jobs at hand first)."""
     from bookstore.jobs.queue import _task, make_consumer, queue_url
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s"

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
-from bookstore.extensions import db
+from bookstore.extensions import Model
 
 
 class JobState(enum.StrEnum):
@@ -19,7 +19,7 @@ class JobState(enum.StrEnum):
     FAILED = "failed"  # gave up after max_attempts: the dead-letter list staff can retry
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),

@@ -91,7 +91,7 @@ def _hand_over(session: Session) -> None:
     new = session.info.pop(_NEW_JOBS, None)
     if not new or not has_app_context():
         return
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("JOBS_RUN_INLINE"):
         run_inline(app, [job_id for job_id, due in new if due <= utcnow()])
     else:

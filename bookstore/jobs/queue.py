@@ -103,7 +103,7 @@ def _register_tasks(huey: Huey, app: Flask) -> None:
         with app.app_context():
             schedules.purge_old_guest_carts()
 
-    huey._bookstore_tasks = {  # type: ignore[attr-defined]
+    huey._bookstore_tasks = {
         "run_job": run_job_task,
         "dispatch_due": dispatch_task,
         "dispatch_every_30_seconds": dispatch_periodic,
@@ -133,7 +133,7 @@ def push(app: Flask, jobs: list[tuple[int, datetime]]) -> None:
 
 
 def _task(huey: Huey, name: str):
-    return huey._bookstore_tasks[name]  # type: ignore[attr-defined]
+    return huey._bookstore_tasks[name]
 
 
 def dispatch(app: Flask, now: datetime | None = None) -> int:

@@ -14,9 +14,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
@@ -136,7 +138,7 @@ def _record_failure(job: ClaimedJob, error: Exception, now: datetime) -> str:
     text = f"{error.__class__.__name__}: {error}"[:ERROR_LENGTH]
     give_up = isinstance(error, PermanentJobError) or job.attempts >= job.max_attempts
     run_after = now + backoff(job.attempts, current_app.config)
-    values = {"last_error": text, "locked_until": None}
+    values: dict[str, object] = {"last_error": text, "locked_until": None}
     if give_up:
         values.update(state=JobState.FAILED, finished_at=now)
     else:
@@ -210,7 +212,7 @@ def retry(job_id: int, *, now: datetime | None = None) -> bool:
         .values(state=JobState.PENDING, attempts=0, run_after=now, finished_at=None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         return False
     note_for_push(job_id, now)
     return True

@@ -2,7 +2,7 @@
 transaction that causes it, run by the workers with retries and a dead-letter state).
 
 Revision ID: a5db9f66bb0d
-Revises: a500a22eb640
+Revises: 9c8d3f46bec0
 Create Date: 2026-12-06 00:26:15.661245
 
 """
@@ -14,7 +14,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'a5db9f66bb0d'
-down_revision = 'a500a22eb640'
+down_revision = '9c8d3f46bec0'
 branch_labels = None
 depends_on = None
 
