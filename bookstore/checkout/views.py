@@ -318,17 +318,21 @@ def _unavailable(order: Order):
 def success():
     """Back from Stripe: settle the order (if the webhook has not already) and show it."""
     session_id = request.args.get("session_id", "")
-    order = services.order_by_session(session_id) if SESSION_ID.fullmatch(session_id) else None
-    if order is None or not _owns(order):
+    if not SESSION_ID.fullmatch(session_id):
         abort(404)
+    # Found by the session it was last paying with, or -- for an earlier session of the
+    # order, paid in another tab -- by what Stripe knows of the session.
+    order = services.order_by_session(session_id)
     confirming = False
     try:
-        payments.confirm_session(session_id, now=utcnow(), actor="customer")
+        order = payments.confirm_session(session_id, now=utcnow(), actor="customer").order
     except PaymentServiceUnavailable:
         db.session.rollback()
         confirming = True
     except NotFound:
         db.session.rollback()
+        abort(404)
+    if order is None or not _owns(order):
         abort(404)
     db.session.refresh(order)
     if order.state is not OrderState.PENDING_PAYMENT:
