@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from bookstore.catalog.models import Edition, Format
 from bookstore.dbtypes import utcnow
@@ -79,3 +79,15 @@ def lapsed_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
         elif next_lapse is None or until < next_lapse:
             next_lapse = until
     return dict(lapsed), next_lapse
+
+
+def free_copies_sql(now: datetime | None = None) -> ColumnElement[int]:
+    """An edition's free copies as SQL (``on_hand - reserved`` plus its lapsed holds), for
+    lists that filter or sort by it (staff screens)."""
+    lapsed = (
+        select(func.coalesce(func.sum(StockHold.quantity), 0))
+        .where(StockHold.edition_id == Edition.id, StockHold.expires_at <= (now or utcnow()))
+        .correlate(Edition)
+        .scalar_subquery()
+    )
+    return Edition.on_hand - Edition.reserved + lapsed

@@ -14,6 +14,7 @@ from bookstore.catalog.models import Book, Edition, Format
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
+from bookstore.inventory.availability import free_copies, free_copies_sql
 from bookstore.money import plain_amount
 from bookstore.staff import bulk_edits, catalog_admin
 from bookstore.staff.dashboard import low_stock_query
@@ -33,7 +34,7 @@ SORTS = {
     "title": lambda: Book.title,
     "isbn": lambda: Edition.isbn13,
     "price": lambda: Edition.price_cents,
-    "stock": lambda: Edition.on_hand - Edition.reserved,
+    "stock": free_copies_sql,
     "published": lambda: func.coalesce(Edition.published_on, Book.published_on),
 }
 
@@ -66,7 +67,7 @@ def _books_matching(q: str, show: str):
                 select(Edition.book_id).where(
                     Edition.format != Format.EBOOK,
                     Edition.active.is_(True),
-                    Edition.on_hand - Edition.reserved <= 0,
+                    free_copies_sql() <= 0,
                 )
             )
         )
@@ -145,6 +146,7 @@ def books():
         page=page,
         has_next=len(found) > PAGE_SIZE,
         bulk_form=_bulk_form(),
+        free=free_copies(row.edition.id for row in rows if row.edition),
     )
 
 

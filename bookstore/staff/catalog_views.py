@@ -11,6 +11,7 @@ from bookstore.catalog.models import Book, BookContributor, Edition, Format, Sto
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
 from bookstore.inventory import ledger
+from bookstore.inventory.availability import free_copies
 from bookstore.money import plain_amount
 from bookstore.staff import catalog_admin
 from bookstore.staff.audit import record
@@ -157,6 +158,7 @@ def _edition_page(edition: Edition, form: EditionForm, status: int = 200):
             book=edition.book,
             edition=edition,
             ledger=list(ledger),
+            free=free_copies([edition.id]).get(edition.id),
             receive_form=ReceiveStockForm(prefix="receive"),
             adjust_form=AdjustStockForm(prefix="adjust"),
             confirm=ConfirmForm(),

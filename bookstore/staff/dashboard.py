@@ -9,6 +9,7 @@ from bookstore.catalog.models import Edition, Format
 from bookstore.checkout.models import Order, OrderLine
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
+from bookstore.inventory.availability import free_copies_sql
 from bookstore.staff.charts import DaySales
 
 # Orders that brought money in (refunds are shown separately, not subtracted per day).
@@ -71,9 +72,9 @@ def low_stock_query(default_threshold: int):
             Edition.active.is_(True),
             Edition.out_of_print.is_(False),
             Edition.format != Format.EBOOK,
-            Edition.on_hand - Edition.reserved <= threshold,
+            free_copies_sql() <= threshold,
         )
-        .order_by(Edition.on_hand - Edition.reserved, Edition.id)
+        .order_by(free_copies_sql(), Edition.id)
     )
 
 

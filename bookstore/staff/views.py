@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, login_manager
+from bookstore.inventory.availability import free_copies
 from bookstore.shoptime import shop_zone
 from bookstore.staff.audit import audit_query
 from bookstore.staff.charts import daily_sales_svg
@@ -76,7 +77,8 @@ def dashboard():
         zone=shop_zone(),
     )
     chart = daily_sales_svg(data.daily, currency=current_app.config["CURRENCY"])
-    return render_template("staff/dashboard.html", data=data, chart=chart, days=days)
+    free = free_copies(e.id for e in data.low_stock)
+    return render_template("staff/dashboard.html", data=data, chart=chart, days=days, free=free)
 
 
 def _date_arg(name: str) -> date | None:

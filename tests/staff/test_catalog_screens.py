@@ -290,3 +290,24 @@ def test_uploaded_cover_is_shown_large_on_the_book_page_and_small_on_cards(app, 
     image.close()
     assert image.status_code == 200
     assert image.mimetype == "image/jpeg"
+
+
+def test_staff_screens_count_copies_of_lapsed_checkouts_as_free(app, staff_client):
+    from datetime import timedelta
+
+    from bookstore.dbtypes import utcnow
+    from tests.checkout.helpers import make_cart, place
+
+    with app.app_context():
+        edition = make_book("Murder at the Dacha", on_hand=3).editions[0]
+        edition.low_stock_threshold = 5
+        place(make_cart((edition, 2)), now=utcnow() - timedelta(hours=2))  # lapsed since
+        db.session.commit()
+        edition_id = edition.id
+    page = staff_client.get(f"/staff/editions/{edition_id}").text
+    assert "<strong>2</strong> reserved for orders, <strong>3</strong> free to sell" in page
+    books = staff_client.get("/staff/books?q=Dacha").text
+    assert "3 /" in books
+    dashboard = staff_client.get("/staff/").text
+    low = dashboard.split("Low stock")[1]
+    assert "<td>3</td><td>2</td><td>3</td>" in low  # on hand, reserved, free
