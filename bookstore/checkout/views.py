@@ -29,7 +29,7 @@ from bookstore.accounts.ratelimits import (
 from bookstore.accounts.sessions import start_session
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
-from bookstore.checkout import payments, services
+from bookstore.checkout import payments, services, shipments
 from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
 from bookstore.checkout.forms import (
@@ -388,6 +388,7 @@ def _order_page(found: Order):
         order=found,
         downloads=download_links_of(found) if found.state.is_paid_like else [],
         retry_form=ActionForm(),
+        shipment=shipments.shipment_of(found),
         country_name=COUNTRY_NAMES.get(found.ship_country, found.ship_country),
     )
 

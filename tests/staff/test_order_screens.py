@@ -462,3 +462,24 @@ def test_staff_can_send_the_confirmation_again(shop, staff, paid_order, outbox):
     with shop.app_context():
         actions = db.session.scalars(select(AuditEntry.action)).all()
     assert "order.resend_confirmation" in actions
+
+
+def test_once_shipped_the_buyer_sees_the_carrier_and_a_tracking_link(
+    shop, staff, paid_order, outbox
+):
+    from bookstore.checkout.downloads import order_link_token
+
+    order, _ = paid_order
+    outbox.clear()
+    staff.post(
+        f"/staff/orders/{order.reference}/ship",
+        data={"ship-carrier": "USPS", "ship-tracking": "9400 1000 0000 0000 0000 00"},
+    )
+    with shop.app_context():
+        token = order_link_token(db.session.get(Order, order.id))
+    page = shop.test_client().get(f"/orders/{token}").text
+    assert "Shipped" in page
+    assert "with USPS" in page
+    assert 'href="https://tools.usps.com/go/TrackConfirmAction?tLabels=9400%201000' in page
+    [message] = outbox.to("buyer@example.com")
+    assert "tools.usps.com" in message.get_body(("plain",)).get_content()
