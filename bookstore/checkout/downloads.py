@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from bookstore.checkout.models import DownloadLink, Order, OrderLine
+from bookstore.database import rowcount
 from bookstore.errors import NotFound
 from bookstore.extensions import db
 
@@ -98,7 +99,7 @@ def take_download(token: str, *, now: datetime) -> OrderLine:
         .values(downloads_left=DownloadLink.downloads_left - 1),
         execution_options={"synchronize_session": False},
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise NotFound("This download link has expired or has been used up.")
     db.session.expire(link, ["downloads_left"])
     return link.line

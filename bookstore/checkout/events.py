@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bookstore.checkout import gateway, workflow
 from bookstore.checkout.fulfilment import settle_session
@@ -40,17 +42,15 @@ class Event:
 
     id: str
     type: str
-    obj: dict
+    obj: dict[str, Any]
     # The Checkout Session as Stripe has it now (payment events), or the order a refunded
     # payment belongs to when the shop does not know that payment yet.
     session: gateway.CheckoutSession | None = None
     refund_order_id: int | None = None
 
 
-def _as_dict(obj: Any) -> dict:
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    return dict(obj or {})
+def _as_dict(obj: Any) -> dict[str, Any]:
+    return dict(obj.to_dict() if hasattr(obj, "to_dict") else (obj or {}))
 
 
 def handle_event(raw: Any, *, now: datetime) -> str:
@@ -123,16 +123,14 @@ def record_once(event_id: str, event_type: str, *, now: datetime) -> bool:
     ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent delivery of the same event waits for
     the first transaction and then inserts nothing.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
     stmt = (
-        insert(ProcessedStripeEvent.__table__)
+        insert(ProcessedStripeEvent)
         .values(event_id=event_id, event_type=event_type, processed_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
         # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
-        .returning(ProcessedStripeEvent.__table__.c.id)
+        .returning(ProcessedStripeEvent.id)
     )
     return db.session.execute(stmt).scalar() is not None
 
@@ -164,7 +162,7 @@ def _apply_session_event(event: Event, *, now: datetime) -> str:
     return target.value if moved else "no change"
 
 
-def _order_for_session(obj: dict) -> Order | None:
+def _order_for_session(obj: dict[str, Any]) -> Order | None:
     order = db.session.scalars(select(Order).where(Order.stripe_session_id == obj["id"])).first()
     if order is None:
         order_id = (obj.get("metadata") or {}).get("order_id")
@@ -195,7 +193,7 @@ def _keep_holding(order: Order, now: datetime) -> None:
     db.session.expire(order, ["reserved_until"])
 
 
-def _intent_of(charge: dict) -> str | None:
+def _intent_of(charge: dict[str, Any]) -> str | None:
     intent = charge.get("payment_intent")
     if isinstance(intent, dict):
         intent = intent.get("id")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,12 +26,12 @@ from bookstore.extensions import db
 from bookstore.inventory import holds
 
 
-def expire_stale(*, now: datetime, config: Mapping) -> Counter:
+def expire_stale(*, now: datetime, config: Mapping[str, Any]) -> Counter[str]:
     """Release lapsed holds, then close the orders whose checkout can no longer be paid.
 
     Commits after the release and after each order. Returns counts by outcome.
     """
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     counts["released"] = len(holds.release_lapsed(now))
     db.session.commit()
     cutoff = now - timedelta(minutes=hold_minutes(config))

@@ -59,7 +59,8 @@ def settle_session(
     if order.state is OrderState.PENDING_PAYMENT:
         if _take_payment(order, session, now=now, actor=actor):
             db.session.refresh(order)
-            return Settlement(order, order.state is OrderState.PAID, str(order.state))
+            paid = OrderState(order.state) is OrderState.PAID
+            return Settlement(order, paid, str(order.state))
         # Someone else moved the order first: look again at what it is now.
         db.session.refresh(order)
         if session.payment_intent == order.stripe_payment_intent:

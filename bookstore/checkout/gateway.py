@@ -9,6 +9,7 @@ second session or refund. No call may run inside an open database write transact
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +69,7 @@ class CheckoutSession:
         )
 
 
-def stripe_settings(config) -> tuple[str, str | None]:
+def stripe_settings(config: Mapping[str, Any]) -> tuple[str, str | None]:
     """(secret key, API base): the stand-in's when no key is configured."""
     key = config.get("STRIPE_SECRET_KEY")
     base = config.get("STRIPE_API_BASE")
@@ -77,12 +78,14 @@ def stripe_settings(config) -> tuple[str, str | None]:
     return key, base
 
 
-def attempt_timeout(config) -> float:
+def attempt_timeout(config: Mapping[str, Any]) -> float:
     """Seconds one try may take: half the budget, since a failed try is retried once."""
     return max(float(config.get("STRIPE_TIMEOUT_SECONDS") or 10) / 2, 0.5)
 
 
-def build_client(config, http=None) -> stripe.StripeClient:
+def build_client(
+    config: Mapping[str, Any], http: stripe.HTTPClient | None = None
+) -> stripe.StripeClient:
     """A StripeClient from the app settings: short timeout, one retry at most."""
     key, base = stripe_settings(config)
     timeout = attempt_timeout(config)
@@ -97,7 +100,7 @@ def build_client(config, http=None) -> stripe.StripeClient:
 def client() -> stripe.StripeClient:
     """The app's StripeClient, built once per app."""
     cached = current_app.extensions.get("bookstore_stripe")
-    if cached is None:
+    if not isinstance(cached, stripe.StripeClient):
         timeout = attempt_timeout(current_app.config)
         http = current_app.extensions["bookstore_stripe_http"] = stripe.RequestsClient(
             timeout=timeout
@@ -106,7 +109,7 @@ def client() -> stripe.StripeClient:
     return cached
 
 
-def _call(what: str, fn, *args, **kwargs):
+def _call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     check_no_write_transaction(f"Stripe ({what})")
     try:
         return fn(*args, **kwargs)
@@ -225,22 +228,23 @@ def order_id_of_payment(payment_intent: str) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
-def construct_event(body: bytes, signature: str | None, secret: str):
+def construct_event(body: bytes, signature: str | None, secret: str) -> stripe.Event:
     """Verify a webhook's signature (300 s tolerance) and parse it.
 
     Raises stripe.SignatureVerificationError or ValueError (bad JSON).
     """
-    return stripe.Webhook.construct_event(body, signature, secret)
+    event: stripe.Event = stripe.Webhook.construct_event(body, signature, secret)
+    return event
 
 
 def create_refund(
-    payment_intent: str, amount: int | None, *, idempotency_key: str, metadata: dict
-) -> dict:
+    payment_intent: str, amount: int | None, *, idempotency_key: str, metadata: dict[str, str]
+) -> dict[str, Any]:
     """Refund ``amount`` cents (all that is left when None) of a payment; returns the refund.
 
     Stripe's own refusals (e.g. more than was paid) become InvalidInput with its message.
     """
-    params = {"payment_intent": payment_intent, "metadata": metadata}
+    params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": metadata}
     if amount is not None:
         params["amount"] = amount
     try:
@@ -252,4 +256,4 @@ def create_refund(
         )
     except stripe.InvalidRequestError as exc:
         raise InvalidInput(f"Stripe refused the refund: {exc.user_message or exc}") from exc
-    return refund.to_dict() if hasattr(refund, "to_dict") else dict(refund)
+    return dict(refund.to_dict() if hasattr(refund, "to_dict") else refund)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bookstore.catalog.models import Edition, Format
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
-from bookstore.extensions import db
+from bookstore.extensions import Model
 
 
 def new_reference() -> str:
@@ -28,7 +28,7 @@ def new_reference() -> str:
     return secrets.token_urlsafe(18)
 
 
-class Order(db.Model):
+class Order(Model):
     """One checkout: what was bought, by whom, for how much, and where it is in its life."""
 
     __tablename__ = "orders"
@@ -111,7 +111,7 @@ class Order(db.Model):
         return f"<Order {self.id} {self.state}>"
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """A line copied from the catalog at the time of purchase (title, format, ISBN, price)."""
 
     __tablename__ = "order_lines"
@@ -145,7 +145,7 @@ class OrderLine(db.Model):
         return f"{self.title} ({self.format.label})"
 
 
-class OrderEvent(db.Model):
+class OrderEvent(Model):
     """The history of an order: each change of state, who made it and when."""
 
     __tablename__ = "order_events"
@@ -163,7 +163,7 @@ class OrderEvent(db.Model):
     order: Mapped[Order] = relationship(back_populates="events")
 
 
-class ProcessedStripeEvent(db.Model):
+class ProcessedStripeEvent(Model):
     """A Stripe event already handled: the unique id makes replays do nothing."""
 
     __tablename__ = "processed_stripe_events"
@@ -174,7 +174,7 @@ class ProcessedStripeEvent(db.Model):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DownloadLink(db.Model):
+class DownloadLink(Model):
     """An ebook download for a paid order line: only the token's hash is stored."""
 
     __tablename__ = "download_links"
@@ -203,7 +203,7 @@ TRACKING_URLS = {
 }
 
 
-class Shipment(db.Model):
+class Shipment(Model):
     """How and when an order's parcel left: carrier and tracking number for the customer."""
 
     __tablename__ = "shipments"
@@ -224,7 +224,7 @@ class Shipment(db.Model):
         return template.format(quote(self.tracking_number, safe=""))
 
 
-class Refund(db.Model):
+class Refund(Model):
     """Money given back through Stripe: by staff (with the lines and copies it covered), or
     automatically for a second payment of an order (``stray``)."""
 
@@ -236,7 +236,7 @@ class Refund(db.Model):
     stripe_refund_id: Mapped[str] = mapped_column(String(255), unique=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
     # {order line id: copies refunded}; empty for a whole-order refund of the remainder.
-    lines: Mapped[dict] = mapped_column(JSON, default=dict)
+    lines: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     restocked: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(String(300), default="")
     # A second payment for the order, given back whole; not part of the order's refunded total.

@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ class PaymentStep:
 
 
 def open_payment(
-    order: Order, *, now: datetime, success_url: str, cancel_url: str, config: Mapping
+    order: Order, *, now: datetime, success_url: str, cancel_url: str, config: Mapping[str, Any]
 ) -> PaymentStep:
     """Open the order's (one) payable Checkout Session and say where the shopper goes.
 

@@ -29,10 +29,10 @@ def refunds_of(order: Order) -> list[Refund]:
     )
 
 
-def refunded_copies(order: Order) -> Counter:
+def refunded_copies(order: Order) -> Counter[int]:
     """Copies of each order line (by line id) refunded so far: those chosen line by line, and
     every copy left when the rest of the order was refunded."""
-    counts: Counter = Counter()
+    counts: Counter[int] = Counter()
     for refund in refunds_of(order):
         if refund.stray:
             continue
@@ -68,8 +68,8 @@ def refund_amount(order: Order, copies: dict[int, int] | None) -> int:
     return min(amount, remaining)
 
 
-def check_refundable(order: Order) -> None:
-    """Raise unless the order can be refunded now."""
+def check_refundable(order: Order) -> str:
+    """The payment to refund; raises unless the order can be refunded now."""
     state = OrderState(order.state)
     if not state.is_refundable:
         raise InvalidTransition(f"An order that is {state.label.lower()} cannot be refunded.")
@@ -77,6 +77,7 @@ def check_refundable(order: Order) -> None:
         raise InvalidInput("This order has no recorded payment to refund.")
     if order.refunded_cents >= order.total_cents:
         raise InvalidInput("Nothing is left to refund on this order.")
+    return order.stripe_payment_intent
 
 
 def refund_order(
@@ -89,14 +90,14 @@ def refund_order(
 ) -> Refund:
     """Refund through Stripe, then record it: the order moves to (partly) refunded, the copies
     go back on the shelf if asked, and the buyer is emailed. Flushes; the caller commits."""
-    check_refundable(order)
+    intent = check_refundable(order)
     amount = refund_amount(order, copies)
     if amount <= 0:
         raise InvalidInput("Nothing is left to refund on this order.")
     before, source = order.refunded_cents, OrderState(order.state)
     restocked = _copies_to_restock(order, copies) if restock else {}
     refund = gateway.create_refund(
-        order.stripe_payment_intent,
+        intent,
         amount,
         idempotency_key=f"refund-{order.reference}-{before}-{amount}",
         metadata={"order_id": str(order.id), "order_reference": order.reference},

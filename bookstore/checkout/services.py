@@ -12,18 +12,21 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart
-from bookstore.cart.pricing import CartPricing, price_cart, shipping_for
+from bookstore.cart.pricing import CartPricing, LinePricing, price_cart, shipping_for
 from bookstore.cart.rules import edition_label
+from bookstore.catalog.models import Edition
 from bookstore.checkout import workflow
 from bookstore.checkout.effects import physical_quantities
 from bookstore.checkout.models import Order, OrderLine
 from bookstore.checkout.states import OrderState
+from bookstore.database import rowcount
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidInput, InvalidTransition, NotFound
 from bookstore.extensions import db
@@ -74,7 +77,7 @@ class Quote:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
     @property
-    def lines(self):
+    def lines(self) -> list[LinePricing]:
         """The cart's lines that are still sold (whether or not enough copies are left)."""
         return [p for p in self.pricing.lines if sellable(p.edition)]
 
@@ -88,12 +91,14 @@ class Quote:
         return self.subtotal_cents + (self.membership_cents or 0)
 
 
-def sellable(edition) -> bool:
+def sellable(edition: Edition) -> bool:
     """True for an edition still on sale (active, in print); stock is checked separately."""
     return edition.active and not edition.out_of_print
 
 
-def shipping_cost(method: str, subtotal_cents: int, has_physical: bool, config: Mapping) -> int:
+def shipping_cost(
+    method: str, subtotal_cents: int, has_physical: bool, config: Mapping[str, Any]
+) -> int:
     """Shipping in cents: standard follows the cart's rule, express is a flat amount."""
     if not has_physical:
         return 0
@@ -104,12 +109,16 @@ def shipping_cost(method: str, subtotal_cents: int, has_physical: bool, config: 
     raise InvalidInput("Please choose a shipping method.")
 
 
-def shipping_options(subtotal_cents: int, has_physical: bool, config: Mapping) -> dict[str, int]:
+def shipping_options(
+    subtotal_cents: int, has_physical: bool, config: Mapping[str, Any]
+) -> dict[str, int]:
     """Each shipping method with its cost for this cart."""
     return {m: shipping_cost(m, subtotal_cents, has_physical, config) for m in SHIPPING_METHODS}
 
 
-def quote_cart(cart: Cart | None, *, shipping_method: str, now: datetime, config: Mapping) -> Quote:
+def quote_cart(
+    cart: Cart | None, *, shipping_method: str, now: datetime, config: Mapping[str, Any]
+) -> Quote:
     """Price the cart as it would be ordered: requested quantities at today's prices.
 
     Quantities are not capped here: an edition that is short is refused by name when the
@@ -144,7 +153,7 @@ def place_order(
     shipping_method: str,
     address: ShippingAddress | None,
     now: datetime,
-    config: Mapping,
+    config: Mapping[str, Any],
 ) -> Order:
     """Create an order ``pending_payment`` from the cart and hold its printed copies.
 
@@ -203,14 +212,14 @@ def place_order(
     # The cart's chosen member-deal claims become 'applied' to this order; a membership in
     # the cart is recorded as bought by it.
     deal_orders.apply_cart_deals_to_order(order, cart, quote.lines, now=now)
-    if quote.membership_cents is not None:
+    if quote.membership_cents is not None and user is not None:
         add_membership_to_order(order, user, quote.membership_cents)
     workflow.record_creation(order, actor=actor_label(user), user_id=actor_id(user))
     hold(order, now=now, config=config)
     return order
 
 
-def hold_minutes(config: Mapping) -> int:
+def hold_minutes(config: Mapping[str, Any]) -> int:
     """How long a checkout holds stock (and its Stripe session stays open)."""
     minutes = int(config.get("RESERVATION_MINUTES") or 30)
     if config.get("STRIPE_SECRET_KEY"):
@@ -218,7 +227,7 @@ def hold_minutes(config: Mapping) -> int:
     return max(minutes, 1)
 
 
-def hold(order: Order, *, now: datetime, config: Mapping) -> None:
+def hold(order: Order, *, now: datetime, config: Mapping[str, Any]) -> None:
     """Hold the order's printed copies (anew) until ``now`` plus the reservation time."""
     until = now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
     holds.hold_copies(
@@ -228,7 +237,7 @@ def hold(order: Order, *, now: datetime, config: Mapping) -> None:
     db.session.flush()
 
 
-def next_attempt(order: Order, *, now: datetime, config: Mapping) -> int:
+def next_attempt(order: Order, *, now: datetime, config: Mapping[str, Any]) -> int:
     """Prepare the order's next payment attempt: hold its copies again if the hold lapsed,
     and take the next attempt number (one conditional UPDATE, so two tabs paying at once get
     different numbers and the later one wins). Returns the attempt number."""
@@ -248,7 +257,7 @@ def next_attempt(order: Order, *, now: datetime, config: Mapping) -> int:
         execution_options={"synchronize_session": False},
     )
     db.session.expire(order)
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise InvalidTransition("This order changed meanwhile; reload and try again.")
     return attempt
 
@@ -267,7 +276,7 @@ def record_session(order: Order, attempt: int, session_id: str) -> bool:
         execution_options={"synchronize_session": False},
     )
     db.session.expire(order)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def order_by_reference(reference: str) -> Order:

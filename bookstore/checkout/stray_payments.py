@@ -8,6 +8,8 @@ Stripe refuses the refund, the order is held for staff review with the reason.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 
 from bookstore.checkout import gateway, workflow
@@ -45,7 +47,7 @@ def refund_later(order: Order, session: gateway.CheckoutSession, *, actor: str) 
 
 
 @job_handler(JOB)
-def refund_stray_payment(payload: dict, _job: object) -> None:
+def refund_stray_payment(payload: dict[str, Any], _job: object) -> None:
     """Refund the whole payment through Stripe (no transaction open), then record it."""
     intent = payload["payment_intent"]
     order = db.session.get(Order, payload["order_id"])
@@ -59,11 +61,9 @@ def refund_stray_payment(payload: dict, _job: object) -> None:
             metadata={"order_id": str(payload["order_id"]), "reason": "second payment"},
         )
     except InvalidInput as refused:
-        order = db.session.get(Order, payload["order_id"])
         _hold_for_review(order, f"Could not refund payment {intent}: {refused}", actor="system")
         db.session.commit()
         return
-    order = db.session.get(Order, payload["order_id"])
     db.session.add(
         Refund(
             order_id=order.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -19,6 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from bookstore.accounts import services as account_services
+from bookstore.accounts.models import User
 from bookstore.accounts.ratelimits import (
     ACCOUNT_MESSAGE,
     IP_MESSAGE,
@@ -74,7 +76,7 @@ def _register_account_section(state) -> None:
     register_account_section(
         state.app,
         "checkout/_account_orders.html",
-        lambda user: {"recent_orders": services.orders_of(user, limit=5)},
+        lambda user: {"recent_orders": services.orders_of(cast(User, user), limit=5)},
         order=20,
     )
 
@@ -303,7 +305,7 @@ def _pay(order: Order, now):
     except InvalidTransition:
         db.session.rollback()
         return redirect(url_for("checkout.order", reference=reference), 303)
-    if step.kind == "stripe":
+    if step.kind == "stripe" and step.url:
         return redirect(step.url, 303)
     session.pop(DETAILS_KEY, None)
     return redirect(url_for("checkout.order", reference=reference), 303)

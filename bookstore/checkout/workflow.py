@@ -21,6 +21,7 @@ from sqlalchemy import update
 from bookstore.checkout import effects
 from bookstore.checkout.models import Order, OrderEvent
 from bookstore.checkout.states import OrderState, check_move
+from bookstore.database import rowcount
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidTransition
 from bookstore.extensions import db
@@ -158,7 +159,7 @@ def _update(
         execution_options={"synchronize_session": False},
     )
     db.session.expire(order)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _record(move: Move, target: OrderState, note: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart
+from bookstore.database import rowcount
 from bookstore.deals.models import (
     CartDealChoice,
     ClaimState,
@@ -103,7 +104,7 @@ def cart_deal_pricing(cart: Cart | None, lines: Sequence[Any], *, now: datetime)
     if cart is None or cart.id is None or cart.user_id is None:
         return CartDeals()
     user = db.session.get(User, cart.user_id)
-    if not is_member(user, now):
+    if user is None or not is_member(user, now):
         return CartDeals()
     usable = _usable_claims(user.id, now)
     by_id = {claim.id: claim for claim in usable}
@@ -142,7 +143,7 @@ def choose_deal(cart: Cart, claim_id: int, *, user: User, now: datetime) -> Deal
         raise DealUnavailable(f"“{claim.deal.title}” is not open now.")
     if not is_member(user, now):
         raise DealUnavailable("Deals are for members: your membership is not active.")
-    current = [db.session.get(DealClaim, i) for i in _chosen_ids(cart)]
+    current = [c for i in _chosen_ids(cart) if (c := db.session.get(DealClaim, i)) is not None]
     keep = [c for c in current if c.id != claim.id]
     try:
         check_stacking([c.deal.terms() for c in [*keep, claim]])
@@ -185,7 +186,7 @@ def apply_cart_deals_to_order(
             .values(state=ClaimState.APPLIED, order_id=order.id, applied_at=now)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount != 1:
+        if rowcount(taken) != 1:
             raise InvalidInput(
                 f"“{claim.deal.title}” is already used on another order: remove it from "
                 "your cart or finish that order."

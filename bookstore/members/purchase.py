@@ -58,6 +58,8 @@ def order_paid(order_id: int, *, now: datetime) -> None:
     if bought is None or bought.membership_id is not None:
         return
     user = db.session.get(User, bought.user_id)
+    if user is None:  # the account was deleted: nobody to make a member
+        return
     term = extend_by_year(user, now=now, order_id=order_id)
     bought.membership_id = term.id
     db.session.flush()
