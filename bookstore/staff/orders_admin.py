@@ -2,7 +2,7 @@
 side (``bookstore.checkout``), with every action in the audit log."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -13,6 +13,7 @@ from bookstore.checkout import emails, refunds, shipments
 from bookstore.checkout.models import Order, OrderLine, Refund, Shipment
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
+from bookstore.shoptime import from_shop_time
 from bookstore.staff.audit import record
 
 # Staff pages name an order by the first 8 characters of its reference, in capitals.
@@ -35,10 +36,13 @@ def order_list_query(filters: OrderFilters):
     )
     if filters.state:
         query = query.where(Order.state == filters.state)
+    # Days are the shop's days (SHOP_TIMEZONE), as staff see them.
     if filters.since:
-        query = query.where(Order.created_at >= datetime.combine(filters.since, time.min, UTC))
+        query = query.where(
+            Order.created_at >= from_shop_time(datetime.combine(filters.since, time.min))
+        )
     if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
+        end = from_shop_time(datetime.combine(filters.until + timedelta(days=1), time.min))
         query = query.where(Order.created_at < end)
     if filters.customer:
         needle = filters.customer.strip().lower()

@@ -410,10 +410,11 @@ def test_a_customer_email_that_looks_like_a_formula_is_neutralised_in_the_csv(
     assert row["email"] == "'=1+1@example.com"
 
 
-def test_orders_list_and_csv_filter_by_the_day_placed(app, staff_client):
+def test_orders_list_and_csv_filter_by_the_shops_day_placed(app, staff_client):
     with app.app_context():
-        june = make_order(1600, created_at=datetime(2024, 6, 30, 23, 30, tzinfo=UTC)).reference
-        july = make_order(2100, created_at=datetime(2024, 7, 1, 0, 10, tzinfo=UTC)).reference
+        # 11:30 pm on June 30 and 12:10 am on July 1 in New York (EDT, UTC-4).
+        june = make_order(1600, created_at=datetime(2024, 7, 1, 3, 30, tzinfo=UTC)).reference
+        july = make_order(2100, created_at=datetime(2024, 7, 1, 4, 10, tzinfo=UTC)).reference
         db.session.commit()
 
     def listed(query: str) -> list[str]:
