@@ -42,6 +42,10 @@ def check_settings(app: Flask) -> None:
     key = app.config.get("STRIPE_SECRET_KEY") or ""
     if key.startswith(("sk_live_", "rk_live_")):
         raise RuntimeError("Live Stripe keys are refused: this shop runs in Stripe test mode only.")
+    from bookstore import links
+
+    development = app.debug or app.testing or app.config.get("SHOP_DEVELOPMENT")
+    links.configure(app, development=bool(development))
 
 
 def register_extensions(app: Flask) -> None:

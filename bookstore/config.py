@@ -100,8 +100,12 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
-        # Links in emails sent from the command line (digest, order emails), no request there.
+        # The shop's public address: every absolute link is built from it (bookstore/links.py),
+        # and its host (plus TRUSTED_HOSTS) is the only one answered. Required unless
+        # SHOP_DEVELOPMENT=1 (make run), debug or testing.
         "SHOP_BASE_URL": env("SHOP_BASE_URL") or None,
+        "TRUSTED_HOSTS": env("TRUSTED_HOSTS") or None,
+        "SHOP_DEVELOPMENT": _bool("SHOP_DEVELOPMENT", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

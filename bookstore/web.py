@@ -1,11 +1,13 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bookstore.extensions import db
+from bookstore.links import external_url
 from bookstore.money import format_cents
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -37,6 +39,8 @@ def init_app(app: Flask) -> None:
         cents, app.config.get("CURRENCY", "USD")
     )
     app.context_processor(template_globals)
+    # Absolute links (canonical, feeds, emails) come from SHOP_BASE_URL, never the request.
+    app.jinja_env.globals["external_url"] = external_url
 
 
 def add_security_headers(response):
@@ -56,6 +60,13 @@ def render_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     db.session.rollback()
+    if request_ctx.url_adapter is None:
+        # No usable host (not in TRUSTED_HOSTS): no page with links can be built for it.
+        return current_app.response_class(
+            "400 Bad Request: this shop does not answer to that host name.\n",
+            400,
+            mimetype="text/plain",
+        )
     page = render_template(
         [f"errors/{error.code}.html", "errors/generic.html"],
         code=error.code,
@@ -84,8 +95,6 @@ def render_csrf_error(error: CSRFError):
 
 
 def render_server_error(error: Exception):
-    from flask import current_app
-
     propagate = current_app.config.get("PROPAGATE_EXCEPTIONS")
     if propagate is None:
         propagate = current_app.testing or current_app.debug
@@ -107,8 +116,6 @@ MAIN_NAV = [
 
 
 def template_globals() -> dict:
-    from flask import current_app
-
     return {
         "shop_name": current_app.config["SHOP_NAME"],
         "payments_use_standin": not current_app.config.get("STRIPE_SECRET_KEY"),

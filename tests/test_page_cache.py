@@ -151,12 +151,14 @@ def test_a_page_cache_of_zero_seconds_turns_it_off(make_app, database):
     assert [cache_state(client.get(f"/books/{slug}")) for _ in range(2)] == [None, None]
 
 
-def test_query_strings_and_hosts_are_different_pages(app, dacha):
+def test_query_strings_are_different_pages_and_other_hosts_are_refused(app, dacha):
     client = app.test_client()
     assert cache_state(client.get("/books?sort=title")) == "miss"
     assert cache_state(client.get("/books?sort=price")) == "miss"
     assert cache_state(client.get("/books?sort=title")) == "hit"
-    assert cache_state(client.get("/books?sort=title", base_url="http://shop.example")) == "miss"
+    other_host = client.get("/books?sort=title", base_url="http://shop.example")
+    assert other_host.status_code == 400
+    assert cache_state(other_host) is None
 
 
 def test_missing_pages_are_not_cached(app):

@@ -6,7 +6,6 @@ Services take the user explicitly, flush but never commit, and queue their email
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +15,7 @@ from bookstore.accounts.tokens import make_reset_token, reset_max_age, user_for_
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
+from bookstore.links import external_url
 from bookstore.mail import send_after_commit
 
 
@@ -49,7 +49,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def _external(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
+    return external_url(endpoint, **values)
 
 
 def sign_up(*, name: str, email: str, password: str) -> User | None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +22,7 @@ from bookstore.accounts.models import User
 from bookstore.digest.builder import Digest
 from bookstore.digest.models import DeliveryState, DigestDelivery, Subscriber, SubscriberStatus
 from bookstore.extensions import db
+from bookstore.links import external_url
 from bookstore.mail import MailError, Transport, build_email, deliver
 from bookstore.members.models import Membership
 
@@ -73,7 +74,7 @@ def member_emails(now: datetime) -> set[str]:
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
     """The one-click unsubscribe link of a subscriber (absolute)."""
-    return url_for("digest.unsubscribe", token=subscriber.unsubscribe_token, _external=True)
+    return external_url("digest.unsubscribe", token=subscriber.unsubscribe_token)
 
 
 def digest_subject(digest: Digest) -> str:
@@ -86,7 +87,7 @@ def render_context(digest: Digest, *, is_member: bool, unsubscribe: str | None) 
         "digest": digest,
         "is_member": is_member,
         "unsubscribe_url": unsubscribe,
-        "shop_url": url_for("pages.home", _external=True),
+        "shop_url": external_url("pages.home"),
     }
 
 
