@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     check_settings(app)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
     register_web_hooks(app)
     register_commands(app)
@@ -69,6 +70,13 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine_events(db.engine)
     txguard.init_app(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    """URL converters and request filters that refuse unreadable input (before any route)."""
+    from bookstore import edge
+
+    edge.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
