@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     check_settings(app)
+    register_operations(app)
     register_extensions(app)
     register_input_checks(app)
     register_blueprints(app)
@@ -47,6 +48,13 @@ def check_settings(app: Flask) -> None:
 
     development = app.debug or app.testing or app.config.get("SHOP_DEVELOPMENT")
     links.configure(app, development=bool(development))
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids, logs, Sentry, /healthz and /metrics: first, so every later hook is covered."""
+    from bookstore import ops
+
+    ops.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
