@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from bookstore import config as settings
+from bookstore import redis_breaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     check_settings(app)
+    redis_breaker.configure(app.config)
     register_operations(app)
     register_extensions(app)
     register_input_checks(app)
@@ -58,7 +60,7 @@ def register_operations(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from bookstore import page_cache
+    from bookstore import page_cache, ratelimit_storage  # noqa: F401  (registers shop+redis://)
     from bookstore.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

@@ -25,6 +25,24 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _limiter_storage(redis_url: str | None) -> str:
+    if not redis_url:
+        return "memory://"
+    if redis_url.startswith(("redis://", "rediss://", "redis+unix://")):
+        return "shop+" + redis_url
+    return redis_url
+
+
 def instance_secret_key(instance_path: str) -> str:
     """A secret key kept in the instance folder, so sessions survive restarts of ``make run``."""
     path = Path(instance_path) / "secret_key"
@@ -56,7 +74,10 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis behind a circuit breaker; the database while it fails (ratelimit_storage.py).
+        "RATELIMIT_STORAGE_URI": _limiter_storage(redis_url),
+        "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.25),
+        "REDIS_RETRY_SECONDS": _float("REDIS_RETRY_SECONDS", 10.0),
         # Public pages for anonymous visitors (bookstore/page_cache.py): in Redis when there
         # is one, else in each worker's memory (at most PAGE_CACHE_ENTRIES pages).
         "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 600),
@@ -64,6 +85,7 @@ def from_environment(instance_path: str) -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "bookstore:",
         "CACHE_THRESHOLD": _int("PAGE_CACHE_ENTRIES", 1000),
+        # Only for a plain redis:// storage given in RATELIMIT_STORAGE_URI; shop+redis never fails.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SHOP_NAME": env("SHOP_NAME", "Russian Life Books"),

@@ -26,6 +26,7 @@ import math
 import time
 from datetime import datetime
 
+from cachelib import SimpleCache
 from flask import current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
 from flask_login import current_user
@@ -40,6 +41,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
+from bookstore.redis_breaker import redis_breaker
 
 cache = Cache()
 # Seen at /metrics (bookstore/ops/metrics.py): hit rate = hits / (hits + misses).
@@ -90,6 +92,11 @@ def init_app(app) -> None:
         # Shops sharing one Redis never share pages.
         "database": hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest(),
     }
+    if "redis" in str(app.config.get("CACHE_TYPE", "")).lower():
+        # Where pages go while Redis is unavailable (see _cache_call).
+        app.extensions["page_cache"]["fallback"] = SimpleCache(
+            threshold=int(app.config.get("CACHE_THRESHOLD", 1000))
+        )
     with app.app_context():
         watch_engine(db.engine)
     # Flask-WTF's csrf_token() in templates (a global and a context value), through a
@@ -152,7 +159,7 @@ def cached_page(view):
         if not _cacheable():
             return view(*args, **kwargs)
         key = _key()
-        hit = _cache_call(cache.get, key)
+        hit = _cache_call("get", key)
         LOOKUPS.labels("miss" if hit is None else "hit").inc()
         if hit is not None:
             body, headers = hit
@@ -171,7 +178,7 @@ def cached_page(view):
                 for name, value in response.headers.items()
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
-            _cache_call(cache.set, key, (body, headers), timeout=_timeout())
+            _cache_call("set", key, (body, headers), timeout=_timeout())
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body))
         return response
@@ -251,13 +258,25 @@ def _forget_generation(*_args) -> None:
         current_app.extensions.get("page_cache", {}).pop("generation", None)
 
 
-def _cache_call(method, *args, **kwargs):
-    """A cache read or write; a Redis outage costs speed, never the page."""
-    try:
-        return method(*args, **kwargs)
-    except (RedisError, OSError):
-        current_app.logger.warning("Page cache unavailable", exc_info=True)
-        return None
+def _cache_call(name: str, *args, **kwargs):
+    """A cache read or write; a Redis outage costs neither the page nor its speed.
+
+    Behind the circuit breaker: after a failure no request asks Redis for a while and pages
+    are kept in this process's memory instead (``PAGE_CACHE_ENTRIES`` at most); the log gets
+    one warning a minute rather than a traceback each time.
+    """
+    fallback = current_app.extensions["page_cache"].get("fallback")
+    if fallback is None:  # the cache is this process's memory already
+        return getattr(cache, name)(*args, **kwargs)
+    if redis_breaker.allow():
+        try:
+            result = getattr(cache, name)(*args, **kwargs)
+        except (RedisError, OSError) as error:
+            redis_breaker.failed(error)
+        else:
+            redis_breaker.succeeded()
+            return result
+    return getattr(fallback, name)(*args, **kwargs)
 
 
 # -- Invalidation -------------------------------------------------------------------------------

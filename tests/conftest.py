@@ -109,6 +109,16 @@ def _test_config(url: str, engine_options: dict, instance: Path) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _closed_redis_breaker():
+    """Each test starts with Redis trusted again (the breaker is per process)."""
+    from bookstore.redis_breaker import redis_breaker
+
+    redis_breaker.reset()
+    yield
+    redis_breaker.reset()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database(request):
     """(url, engine options) of a migrated database: SQLite, then PostgreSQL."""
