@@ -85,6 +85,9 @@ def from_environment(instance_path: str) -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "bookstore:",
         "CACHE_THRESHOLD": _int("PAGE_CACHE_ENTRIES", 1000),
+        # Bounds per worker: variants of one page (query strings), and bytes of all pages.
+        "PAGE_CACHE_VARIANTS": _int("PAGE_CACHE_VARIANTS", 100),
+        "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_MB", 64) * 1024 * 1024,
         # Only for a plain redis:// storage given in RATELIMIT_STORAGE_URI; shop+redis never fails.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,

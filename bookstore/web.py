@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.after_request(add_security_headers)
+    app.after_request(keep_private_pages_out_of_caches)
     app.register_error_handler(HTTPException, render_http_error)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(Exception, render_server_error)
@@ -53,6 +54,20 @@ def add_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    return response
+
+
+# Pages with names, addresses, orders or one-time tokens: never kept by a browser or proxy.
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "checkout", "staff", "cart", "members", "deals"})
+PRIVATE_ENDPOINTS = frozenset({"digest.confirm", "digest.unsubscribe", "digest.unsubscribe_now"})
+
+
+def keep_private_pages_out_of_caches(response):
+    """``Cache-Control: no-store`` on account, order, checkout, cart and staff pages."""
+    endpoint = request.endpoint or ""
+    if request.blueprint in PRIVATE_BLUEPRINTS or endpoint in PRIVATE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
     return response
 
 

@@ -30,7 +30,7 @@ def _page_size() -> int:
 
 
 @bp.get("/books")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def browse():
     try:
         page, choices = services.browse(request.args, filters.shop_today(), _page_size())
@@ -61,7 +61,7 @@ def book(slug: str):
 
 
 @bp.get("/authors/<slug>")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def contributor(slug: str):
     try:
         found = services.contributor_page(slug, request.args, filters.shop_today(), _page_size())
@@ -73,7 +73,7 @@ def contributor(slug: str):
 
 
 @bp.get("/series/<slug>")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def series(slug: str):
     try:
         found, page = services.series_page(slug, request.args, filters.shop_today(), _page_size())
@@ -83,7 +83,7 @@ def series(slug: str):
 
 
 @bp.get("/subjects/<slug>")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def subject(slug: str):
     try:
         found, page = services.subject_page(slug, request.args, filters.shop_today(), _page_size())
