@@ -87,6 +87,28 @@ def external_url(endpoint: str, **values) -> str:
     return url
 
 
+# Load balancers and monitors probe these by IP address: they answer whatever Host is named.
+PROBE_PATHS = frozenset({"/healthz", "/metrics"})
+
+
+class ProbesAnswerAnyHost:
+    """WSGI middleware: a health or metrics probe is served as if sent to the shop's own host.
+
+    Nothing on those answers links anywhere, and refusing a probe for its Host would take every
+    host out of the balancer. Outermost, so no proxy header can put another host back.
+    """
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app = wsgi_app
+        self.host = parse_base_url(app.config["SHOP_BASE_URL"])[1]
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") in PROBE_PATHS:
+            environ["HTTP_HOST"] = self.host
+            environ.pop("HTTP_X_FORWARDED_HOST", None)
+        return self.wsgi_app(environ, start_response)
+
+
 def base_url() -> str:
     """The shop's address without a trailing slash (for links to static files)."""
     return current_app.config["SHOP_BASE_URL"]

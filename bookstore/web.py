@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bookstore.extensions import db
-from bookstore.links import external_url
+from bookstore.links import ProbesAnswerAnyHost, external_url
 from bookstore.money import format_cents
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("TRUST_PROXY_HEADERS"):
         hops = int(app.config["TRUST_PROXY_HEADERS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = ProbesAnswerAnyHost(app.wsgi_app, app)  # type: ignore[method-assign]
 
     app.after_request(add_security_headers)
     app.after_request(keep_private_pages_out_of_caches)

@@ -229,3 +229,12 @@ def test_external_url_ignores_the_request_and_keeps_a_path_prefix(make_app):
     with app.app_context():
         assert external_url("pages.home", _anchor="top") == "https://example.org/shop/#top"
         assert external_url("catalog.browse", page=2) == "https://example.org/shop/books?page=2"
+
+
+def test_health_probes_by_ip_address_are_answered(shop_app):
+    app = shop_app(TRUST_PROXY_HEADERS=1)
+    client = app.test_client()
+    assert client.get("/healthz", headers={"Host": "10.0.0.5:8000"}).status_code == 200
+    forwarded = client.get("/healthz", headers={"X-Forwarded-Host": "evil.example"})
+    assert forwarded.status_code == 200
+    assert client.get("/about", headers={"Host": "10.0.0.5:8000"}).status_code == 400
