@@ -133,9 +133,17 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Russian Life Books <books@localhost>"),
         "MAIL_OUTBOX": env("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
-        # Reset links and "someone tried your address" notes go out on a thread of their own,
-        # so those pages answer as fast for every address.
-        "MAIL_BACKGROUND": _bool("MAIL_BACKGROUND", True),
+        # Background jobs (bookstore/jobs): the queue (a SQLite file by default, or Redis),
+        # retries, the worker's lease on a job, and when the weekly digest goes out.
+        "JOBS_URL": env("JOBS_URL") or None,
+        "JOBS_QUEUE_NAME": env("JOBS_QUEUE_NAME") or "bookstore-jobs",
+        "JOBS_RUN_INLINE": _bool("JOBS_RUN_INLINE", False),
+        "JOBS_WORKERS": _int("JOBS_WORKERS", 2),
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 10),
+        "JOBS_RETRY_SECONDS": _int("JOBS_RETRY_SECONDS", 30),
+        "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 300),
+        "DIGEST_WEEKDAY": env("DIGEST_WEEKDAY") or "thursday",
+        "DIGEST_HOUR": _int("DIGEST_HOUR", 9),
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
         "POST_IMAGE_DIR": env("POST_IMAGE_DIR") or str(Path(instance_path) / "post-images"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
@@ -161,4 +169,5 @@ def from_environment(instance_path: str) -> dict:
         "SENTRY_DSN": env("SENTRY_DSN") or None,
         "SENTRY_ENVIRONMENT": env("SENTRY_ENVIRONMENT") or "production",
         "METRICS_ALLOW": env("METRICS_ALLOW") or "",
+        "HEALTHZ_MAX_JOB_WAIT_SECONDS": _int("HEALTHZ_MAX_JOB_WAIT_SECONDS", 600),
     }

@@ -19,8 +19,8 @@ import requests
 
 from bookstore.extensions import db
 from bookstore.redis_breaker import CircuitBreaker, redis_breaker
-from tests.conftest import skip_or_fail
 from tests.factories import make_book, make_user
+from tests.fixtures.services import skip_or_fail
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 P95_LIMIT_SECONDS = 0.100

@@ -3,7 +3,7 @@
 (one row per limit key and fixed window; see bookstore/ratelimit_storage.py).
 
 Revision ID: 90892536634e
-Revises: 9c8d3f46bec0
+Revises: a5db9f66bb0d
 Create Date: 2026-12-06 00:58:47.090903
 
 """
@@ -15,7 +15,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '90892536634e'
-down_revision = '9c8d3f46bec0'
+down_revision = 'a5db9f66bb0d'
 branch_labels = None
 depends_on = None
 
