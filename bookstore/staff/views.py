@@ -103,6 +103,7 @@ def audit_log():
 
 
 # The screens register their routes on ``bp`` when imported.
+from bookstore.policies import staff_views as policy_views  # noqa: E402, F401
 from bookstore.staff import (  # noqa: E402, F401
     book_list,
     catalog_views,
