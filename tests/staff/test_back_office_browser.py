@@ -226,6 +226,7 @@ STAFF_PAGES = [
     "/staff/deals/new",
     "/staff/posts",
     "/staff/posts/new",
+    "/staff/policies",
     "/staff/members",
     "/staff/import",
     "/staff/digest",
