@@ -227,6 +227,7 @@ STAFF_PAGES = [
     "/staff/posts",
     "/staff/posts/new",
     "/staff/policies",
+    "/staff/jobs/failed",
     "/staff/members",
     "/staff/import",
     "/staff/digest",
