@@ -1,12 +1,9 @@
 """GET /healthz: 200 while the shop can serve, 503 when it cannot, cheap for a balancer."""
 
-import os
-
 import pytest
 
 from bookstore.ops.version import app_version
-from tests.conftest import skip_or_fail
-from tests.ops.conftest import DEAD_REDIS
+from tests.ops.helpers import DEAD_REDIS
 
 
 def test_healthy_shop_answers_200_with_the_database_and_the_version(make_app):
@@ -59,11 +56,8 @@ def test_redis_down_degrades_but_keeps_serving(make_app):
 
 
 @pytest.mark.redis
-def test_redis_up_is_reported(make_app):
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("the Redis health check needs REDIS_URL")
-    app = make_app(REDIS_URL=url)
+def test_redis_up_is_reported(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
     body = app.test_client().get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["checks"]["redis"]["ok"] is True
