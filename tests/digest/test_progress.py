@@ -17,8 +17,8 @@ import pytest
 from bookstore.dbtypes import utcnow
 from bookstore.digest.builder import week_of
 from bookstore.extensions import db
-from tests.conftest import app_on
 from tests.digest.helpers import make_subscriber
+from tests.fixtures.database import app_on
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).with_name("flask")
@@ -88,6 +88,7 @@ def test_send_on_a_terminal_draws_a_progress_bar_and_fills_the_outbox(
         "MAIL_SERVER": "",
         "MAIL_OUTBOX": "",
         "REDIS_URL": "",
+        "SHOP_BASE_URL": "http://127.0.0.1:5000",
         "COLUMNS": "100",
         "LINES": "40",
         "TERM": "xterm",
