@@ -1,7 +1,8 @@
 """The rule "no Stripe or mail call inside an open write transaction" is enforced, not hoped for.
 
-The tests run with ``NETWORK_GUARD=raise`` (tests/fixtures/database.py), so every other test proves the
-shop keeps the rule; these prove the guard itself notices a write and forgets it on commit.
+The tests run with ``NETWORK_GUARD=raise`` (tests/fixtures/database.py), so every other test
+proves the shop keeps the rule; these prove the guard itself notices a write and forgets it
+on commit.
 """
 
 import pytest

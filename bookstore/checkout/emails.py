@@ -6,22 +6,10 @@ out after the commit, through the job queue, and never for a change that is roll
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app, has_request_context, url_for
-
 from bookstore.checkout.downloads import DOWNLOAD_DAYS, download_links_of, order_link_token
 from bookstore.checkout.models import Order, Shipment
+from bookstore.links import external_url
 from bookstore.mail import send_after_commit
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for an email, also where there is no request (jobs, the CLI)."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("SHOP_BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def order_url(order: Order) -> str:

@@ -56,6 +56,7 @@ from bookstore.errors import (
     PaymentServiceUnavailable,
 )
 from bookstore.extensions import db, limiter
+from bookstore.links import external_url
 from bookstore.money import format_cents
 
 bp = Blueprint("checkout", __name__)
@@ -285,9 +286,8 @@ def _pay(order: Order, now):
         step = payments.open_payment(
             order,
             now=now,
-            success_url=url_for("checkout.success", _external=True)
-            + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=url_for("checkout.cancel", reference=reference, _external=True),
+            success_url=external_url("checkout.success") + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=external_url("checkout.cancel", reference=reference),
             config=current_app.config,
         )
     except PaymentServiceUnavailable:
