@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
 from bookstore.catalog.models import Book, BookContributor, Contributor, Edition, Series, Subject
+from bookstore.catalog.transliteration import spellings
 
 MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box allows 200)
 MAX_TERMS = 10  # words kept from a query; more adds cost without changing the answer
@@ -60,6 +61,8 @@ class SearchResults:
     isbn_match: bool = False
     total_capped: bool = False
     did_you_mean: str | None = None
+    # The clear correction whose books are shown when the query as typed found none.
+    corrected: str | None = None
     subjects: list[Subject] = field(default_factory=list)
 
     @property
@@ -117,8 +120,13 @@ def _isbn10_ok(digits: str) -> bool:
 # --- the database side ------------------------------------------------------------------------
 
 
-def search_books(session: Session, raw_query: str | None, page: int = 1) -> SearchResults:
-    """Search the catalog; a page of books with the total, and suggestions when nothing matched."""
+def search_books(
+    session: Session, raw_query: str | None, page: int = 1, *, correct: bool = True
+) -> SearchResults:
+    """Search the catalog; a page of books with the total, and suggestions when nothing matched.
+
+    When nothing matches and one spelling from the catalog's words clearly fixes the query, the
+    books of that spelling are shown at once (``corrected``) unless ``correct`` is False."""
     query = parse_query(raw_query)
     page = max(page, 1)
     results = SearchResults(query, [], 0, 1, 0, PAGE_SIZE)
@@ -135,6 +143,14 @@ def search_books(session: Session, raw_query: str | None, page: int = 1) -> Sear
 
     matcher = _Matcher(session, query.terms)
     total = matcher.count()
+    if total == 0:
+        suggestion = _correction(session, query)
+        if suggestion is not None and suggestion[1] and correct:
+            results.corrected = suggestion[0]
+            matcher = _Matcher(session, parse_query(suggestion[0]).terms)
+            total = matcher.count()
+        elif suggestion is not None:
+            results.did_you_mean = suggestion[0]
     results.total_capped = total > MAX_RESULTS
     shown = min(total, MAX_RESULTS)
     pages = max((shown + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -145,7 +161,6 @@ def search_books(session: Session, raw_query: str | None, page: int = 1) -> Sear
     results.books = _load_books(session, ids)
     results.total, results.page, results.pages = shown, page, pages
     if total == 0:
-        results.did_you_mean = did_you_mean(session, query)
         results.subjects = _subjects(session)
     return results
 
@@ -171,13 +186,22 @@ class _Matcher:
     def __init__(self, session: Session, terms: tuple[str, ...]):
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
+        # spelling may match, and every term must.
+        groups = [_spellings(t) for t in terms]
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user.
-            query = " & ".join(f"{t}:*" if len(t) > 1 else t for t in terms)
+            query = " & ".join(
+                "(" + " | ".join(f"{t}:*" if len(t) > 1 else t for t in group) + ")"
+                for group in groups
+            )
             self.match = {"all": query, "title": query, "rest": query}
         else:
             # Quoted FTS5 strings of letters and digits: nothing the user typed is syntax.
-            words = " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms)
+            words = " AND ".join(
+                "(" + " OR ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in group) + ")"
+                for group in groups
+            )
             title = f"title : ({words})"
             self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
 
@@ -205,6 +229,11 @@ class _Matcher:
         sql = (_PG_IDS if self.postgres else _SQLITE_IDS)[tier, ranked]
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
         return list(self.session.execute(text(sql), params).scalars())
+
+
+def _spellings(term: str) -> list[str]:
+    # Transliterations are letters too; the check keeps it so whatever a schema emits.
+    return [s for s in spellings(term) if _WORD.fullmatch(s)] or [term]
 
 
 # The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
@@ -260,27 +289,58 @@ def _subjects(session: Session, limit: int = 12) -> list[Subject]:
     return list(session.scalars(select(Subject).order_by(Subject.name).limit(limit)))
 
 
+CLEAR_MARGIN = 0.08  # how much closer the best spelling must be than the next to be "clear"
+
+
 def did_you_mean(session: Session, query: SearchQuery) -> str | None:
-    """A close spelling from the catalog's own words that finds books, or None.
+    """A close spelling from the catalog's own words that finds books, or None."""
+    found = _correction(session, query)
+    return found[0] if found else None
+
+
+def _correction(session: Session, query: SearchQuery) -> tuple[str, bool] | None:
+    """A close spelling that finds books, and whether it is the one clear choice.
 
     Cheap on purpose: it runs only when nothing matched, and compares against a bounded
-    vocabulary (subject, series and contributor names, and titles of the newest books).
+    vocabulary (subject, series and contributor names, and titles of the newest books). A
+    word's correction is clear when no other word of the vocabulary comes nearly as close.
     """
     vocabulary = _vocabulary(session)
     if not vocabulary:
         return None
-    corrected = []
+    corrected, clear = [], True
     for term in query.terms:
         if term in vocabulary or term.isdigit() or len(term) < 3:
             corrected.append(term)
             continue
-        close = difflib.get_close_matches(term, vocabulary, n=1, cutoff=0.75)
-        corrected.append(close[0] if close else term)
+        close = _closest(term, vocabulary)
+        if not close:
+            corrected.append(term)
+            continue
+        corrected.append(close[0][1])
+        if len(close) > 1 and close[0][0] - close[1][0] < CLEAR_MARGIN:
+            clear = False
     if tuple(corrected) == query.terms:
         return None
     if count_matches(session, tuple(corrected)) == 0:
         return None
-    return " ".join(corrected)
+    return " ".join(corrected), clear
+
+
+def _closest(term: str, vocabulary: list[str], cutoff: float = 0.75) -> list[tuple[float, str]]:
+    """The two words nearest to ``term`` (similarity, word), best first."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(term)
+    scored = []
+    for word in vocabulary:
+        matcher.set_seq1(word)
+        if (
+            matcher.real_quick_ratio() >= cutoff
+            and matcher.quick_ratio() >= cutoff
+            and (ratio := matcher.ratio()) >= cutoff
+        ):
+            scored.append((ratio, word))
+    return sorted(scored, key=lambda item: (-item[0], item[1]))[:2]
 
 
 _vocabulary_cache: dict[str, tuple[float, list[str]]] = {}
