@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from bookstore.members.cli import members_cli
     from bookstore.serve import serve_command
     from bookstore.staff.cli import catalog_cli
+    from bookstore.staff.cover_cli import covers_cli
     from bookstore.stripe_sandbox.cli import stripe_sandbox_command
 
     app.cli.add_command(carts_cli)
@@ -24,4 +25,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(members_cli)
     app.cli.add_command(serve_command)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(covers_cli)
     app.cli.add_command(stripe_sandbox_command)

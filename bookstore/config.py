@@ -98,6 +98,12 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_BACKGROUND": _bool("MAIL_BACKGROUND", True),
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        # `flask covers fetch`: where a missing cover is looked for by ISBN ({isbn}: ISBN-13).
+        "COVER_FETCH_URL": env(
+            "COVER_FETCH_URL",
+            "https://covers.openlibrary.org/b/isbn/{isbn}-L.jpg?default=false",
+        ),
+        "COVER_FETCH_TIMEOUT": _int("COVER_FETCH_TIMEOUT", 10),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
         # Links in emails sent from the command line (digest, order emails), no request there.

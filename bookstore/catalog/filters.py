@@ -52,15 +52,25 @@ def summary(book: Book) -> BookSummary:
     return book_summary(book, shop_today(), _threshold(), lapsed_holds())
 
 
+# The widths stored for an uploaded cover (staff/cover_images.SIZES), narrowest first.
+COVER_WIDTHS = {"small": 240, "medium": 400, "large": 600}
+
+
 def cover_url(book: Book, size: str = "large") -> str:
-    """The uploaded cover when there is one (``large`` or ``small``), else the generated SVG."""
+    """The uploaded cover when there is one (``small``, ``medium`` or ``large``), else the
+    generated SVG."""
     if book.cover_image:
-        filename = book.cover_image
-        if size == "small":
-            # Uploads are stored as <name>-large.jpg and <name>-small.jpg (staff/cover_images).
-            filename = filename.replace("-large.", "-small.")
+        # Uploads are stored as <name>-large.jpg, <name>-medium.jpg and <name>-small.jpg.
+        filename = book.cover_image.replace("-large.", f"-{size}.")
         return url_for("catalog.cover_file", filename=filename)
     return url_for("catalog.cover", slug=book.slug)
+
+
+def cover_srcset(book: Book) -> str:
+    """Every stored width of an uploaded cover for ``srcset``; "" for a generated (SVG) one."""
+    if not book.cover_image:
+        return ""
+    return ", ".join(f"{cover_url(book, size)} {width}w" for size, width in COVER_WIDTHS.items())
 
 
 def language_names(book: Book) -> str:
@@ -88,3 +98,4 @@ def register(bp: Blueprint) -> None:
     bp.app_template_global("availability")(availability)
     bp.app_template_global("book_summary")(summary)
     bp.app_template_global("cover_url")(cover_url)
+    bp.app_template_global("cover_srcset")(cover_srcset)
