@@ -340,6 +340,14 @@ def _closest(term: str, vocabulary: list[str], cutoff: float = 0.75) -> list[tup
             and (ratio := matcher.ratio()) >= cutoff
         ):
             scored.append((ratio, word))
+    # Search matches the start of words: "murder" finds "murders" too, so a longer word that
+    # starts with another candidate is no rival to it.
+    words = {word for _ratio, word in scored}
+    scored = [
+        (ratio, word)
+        for ratio, word in scored
+        if not any(word != other and word.startswith(other) for other in words)
+    ]
     return sorted(scored, key=lambda item: (-item[0], item[1]))[:2]
 
 

@@ -34,9 +34,15 @@ def fold_yo(text: str) -> str:
     return text.replace("ё", "е").replace("Ё", "Е")
 
 
-def _ascii_fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def plain_letters(text: str) -> str:
+    """Latin letters without accents (é as e); Cyrillic stays as it is (й is not и)."""
+    return "".join(
+        ch if _CYRILLIC.match(ch) else _strip_marks(ch) for ch in unicodedata.normalize("NFC", text)
+    )
+
+
+def _strip_marks(ch: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
 def latin_spellings(word: str) -> list[str]:
@@ -48,7 +54,7 @@ def latin_spellings(word: str) -> list[str]:
     for schema in SCHEMAS:
         # BGN/PCGN's ë comes out of iuliia as a Cyrillic ё: make it a Latin e.
         latin = schema.translate(word).replace("ё", "e").replace("Ё", "E")
-        latin = _ascii_fold(latin.translate(_MARKS)).lower()
+        latin = plain_letters(latin.translate(_MARKS)).lower()
         # A letter no schema knows (Ukrainian ї, say) leaves Cyrillic behind: keep what is Latin.
         latin = _CYRILLIC.sub("", latin)
         if latin and latin not in spellings:

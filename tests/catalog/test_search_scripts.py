@@ -207,3 +207,11 @@ def test_books_from_a_csv_import_are_found_in_either_script(app_ctx):
     assert titles("master margarita") == ["Мастер и Маргарита"]
     assert titles("bulgakov") == ["Мастер и Маргарита"]
     assert titles("russkaya klassika") == ["Мастер и Маргарита"]
+
+
+def test_a_plural_in_the_catalog_does_not_make_a_correction_unclear(app_ctx):
+    make_book("Murder at the Dacha")
+    make_book("The Latchkey Murders")
+    results = search_books(db.session, "murdr")
+    assert results.corrected == "murder"
+    assert sorted(b.title for b in results.books) == ["Murder at the Dacha", "The Latchkey Murders"]
