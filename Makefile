@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint format bench install install-dev clean
+.PHONY: run test lint format bench install install-dev lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -13,12 +13,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Installs take the exact versions in requirements/ (the lock files; `make lock` renews them).
+$(VENV)/.installed: pyproject.toml requirements/lock.txt | $(BIN)/python
+	$(BIN)/pip install -q -c requirements/lock.txt -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/dev-lock.txt | $(BIN)/python
+	$(BIN)/pip install -q -c requirements/dev-lock.txt -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -37,6 +38,14 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## Pin every dependency anew (after changing pyproject.toml's dependencies).
+LOCK_FLAGS := -q --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: install-dev
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/lock.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev-lock.txt pyproject.toml
 
 format: install-dev
 	$(BIN)/ruff check --fix .

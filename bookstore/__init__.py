@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     check_settings(app)
+    register_operations(app)
     register_extensions(app)
     register_blueprints(app)
     register_web_hooks(app)
@@ -42,6 +43,13 @@ def check_settings(app: Flask) -> None:
     key = app.config.get("STRIPE_SECRET_KEY") or ""
     if key.startswith(("sk_live_", "rk_live_")):
         raise RuntimeError("Live Stripe keys are refused: this shop runs in Stripe test mode only.")
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids, logs, Sentry, /healthz and /metrics: first, so every later hook is covered."""
+    from bookstore import ops
+
+    ops.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

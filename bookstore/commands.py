@@ -6,11 +6,12 @@ from flask import Flask
 def register(app: Flask) -> None:
     from bookstore.accounts.cli import users_cli
     from bookstore.cart.cli import carts_cli
-    from bookstore.catalog.cli import demo_cli
     from bookstore.checkout.cli import checkout_cli
     from bookstore.deals.cli import deals_cli
+    from bookstore.demo.cli import demo_cli
     from bookstore.digest.cli import digest_cli
     from bookstore.members.cli import members_cli
+    from bookstore.ops.doctor import doctor_command
     from bookstore.serve import serve_command
     from bookstore.staff.cli import catalog_cli
     from bookstore.staff.cover_cli import covers_cli
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(deals_cli)
     app.cli.add_command(digest_cli)
     app.cli.add_command(members_cli)
+    app.cli.add_command(doctor_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(covers_cli)

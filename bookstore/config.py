@@ -46,11 +46,15 @@ def from_environment(instance_path: str) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = env("REDIS_URL") or None
+    engine_options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # A database that stops answering fails fast (health checks, requests) instead of hanging.
+        engine_options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
     return {
         # None: create_app falls back to a key kept in the instance folder.
         "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Public pages for anonymous visitors (bookstore/page_cache.py): in Redis when there
@@ -97,6 +101,7 @@ def from_environment(instance_path: str) -> dict:
         # so those pages answer as fast for every address.
         "MAIL_BACKGROUND": _bool("MAIL_BACKGROUND", True),
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
+        "POST_IMAGE_DIR": env("POST_IMAGE_DIR") or str(Path(instance_path) / "post-images"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
         # `flask covers fetch`: where a missing cover is looked for by ISBN ({isbn}: ISBN-13).
         "COVER_FETCH_URL": env(
@@ -116,4 +121,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "TRUST_PROXY_HEADERS": _int("TRUST_PROXY_HEADERS", 0),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Operations (bookstore/ops/): logs, Sentry, who may read /metrics.
+        "LOG_FORMAT": (env("LOG_FORMAT") or "text").lower(),
+        "LOG_LEVEL": (env("LOG_LEVEL") or "INFO").upper(),
+        "SENTRY_DSN": env("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": env("SENTRY_ENVIRONMENT") or "production",
+        "METRICS_ALLOW": env("METRICS_ALLOW") or "",
     }

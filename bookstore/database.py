@@ -1,7 +1,9 @@
 """Engine set-up shared by every database the shop runs on."""
 
+from typing import Any, cast
+
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -18,3 +20,8 @@ def configure_engine_events(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE or DELETE (``Session.execute`` types its result loosely)."""
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -31,6 +31,7 @@ from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
+from prometheus_client import Counter
 from redis.exceptions import RedisError
 from sqlalchemy import BigInteger, Integer, event, select
 from sqlalchemy.engine import Connection, Engine
@@ -41,6 +42,8 @@ from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
 
 cache = Cache()
+# Seen at /metrics (bookstore/ops/metrics.py): hit rate = hits / (hits + misses).
+LOOKUPS = Counter("bookstore_page_cache_lookups", "Page-cache lookups, by result.", ["result"])
 
 # Tables whose rows appear on cached pages; a committed write to any of them bumps the generation.
 WATCHED_TABLES = frozenset(
@@ -150,6 +153,7 @@ def cached_page(view):
             return view(*args, **kwargs)
         key = _key()
         hit = _cache_call(cache.get, key)
+        LOOKUPS.labels("miss" if hit is None else "hit").inc()
         if hit is not None:
             body, headers = hit
             response = current_app.response_class(_personalise(body), headers=headers)

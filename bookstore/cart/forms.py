@@ -19,7 +19,7 @@ from bookstore.errors import InvalidInput
 COMMON_FIELDS = frozenset({"csrf_token", "next"})
 
 
-def read_fields(form: MultiDict, fields: tuple[str, ...]) -> dict[str, str | None]:
+def read_fields(form: MultiDict[str, str], fields: tuple[str, ...]) -> dict[str, str | None]:
     """The single value of each of ``fields``; raise ``InvalidInput`` for unexpected,
     repeated or missing ones."""
     allowed = COMMON_FIELDS | set(fields)
@@ -36,19 +36,19 @@ def read_fields(form: MultiDict, fields: tuple[str, ...]) -> dict[str, str | Non
     return {name: form.get(name) for name in fields}
 
 
-def read_line_change(form: MultiDict, *, max_per_line: int) -> tuple[int, int]:
+def read_line_change(form: MultiDict[str, str], *, max_per_line: int) -> tuple[int, int]:
     """(edition id, quantity) from an add or update form."""
     values = read_fields(form, ("edition_id", "quantity"))
     edition_id = parse_id(values["edition_id"])
     return edition_id, parse_quantity(values["quantity"], max_per_line=max_per_line)
 
 
-def read_edition(form: MultiDict) -> int:
+def read_edition(form: MultiDict[str, str]) -> int:
     """The edition id of a remove form."""
     return parse_id(read_fields(form, ("edition_id",))["edition_id"])
 
 
-def read_nothing(form: MultiDict) -> None:
+def read_nothing(form: MultiDict[str, str]) -> None:
     """Forms that carry only the CSRF token (empty the cart)."""
     read_fields(form, ())
 

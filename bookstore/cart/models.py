@@ -17,10 +17,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bookstore.catalog.models import Edition
 from bookstore.dbtypes import UTCDateTime, utcnow
-from bookstore.extensions import db
+from bookstore.extensions import Model
 
 
-class Cart(db.Model):
+class Cart(Model):
     __tablename__ = "carts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Cart(db.Model):
     )
 
 
-class CartLine(db.Model):
+class CartLine(Model):
     __tablename__ = "cart_lines"
     __table_args__ = (
         UniqueConstraint("cart_id", "edition_id", name="uq_cart_lines_cart_id_edition_id"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -83,7 +84,7 @@ class CartPricing:
         return next((line for line in self.lines if line.edition.id == edition_id), None)
 
 
-def shipping_for(subtotal_cents: int, has_physical: bool, config: Mapping) -> int:
+def shipping_for(subtotal_cents: int, has_physical: bool, config: Mapping[str, Any]) -> int:
     """Shipping for an order: nothing without printed books or from the free-shipping
     threshold (``FREE_SHIPPING_OVER_CENTS``, inclusive), otherwise ``SHIPPING_FLAT_CENTS``."""
     if not has_physical or subtotal_cents <= 0:
@@ -110,7 +111,7 @@ def cart_lines(cart: Cart) -> list[CartLine]:
     return list(db.session.scalars(query).unique())
 
 
-def price_cart(cart: Cart | None, *, today: date, config: Mapping) -> CartPricing:
+def price_cart(cart: Cart | None, *, today: date, config: Mapping[str, Any]) -> CartPricing:
     """Price ``cart`` from current database prices and stock, without changing anything.
 
     Lines that can no longer be sold count for nothing; quantities above what is available
@@ -148,7 +149,7 @@ def price_cart(cart: Cart | None, *, today: date, config: Mapping) -> CartPricin
     )
 
 
-def membership_price(config: Mapping) -> int:
+def membership_price(config: Mapping[str, Any]) -> int:
     """A year of membership, in cents (``MEMBERSHIP_PRICE_CENTS``)."""
     return int(config["MEMBERSHIP_PRICE_CENTS"])
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart, CartLine
@@ -29,6 +31,7 @@ from bookstore.cart.pricing import (  # noqa: F401  (re-exported for checkout an
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
 from bookstore.catalog import stock
 from bookstore.catalog.models import Edition
+from bookstore.database import rowcount
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput, NotFound, OutOfStock
 from bookstore.extensions import db
@@ -85,13 +88,11 @@ def open_cart(user: User | None, token: str | None = None) -> Cart:
     return db.session.scalars(select(Cart).where(Cart.user_id == user.id)).one()
 
 
-def _insert(model):
+def _insert(model: type[Cart] | type[CartLine]) -> Any:
     """An INSERT supporting ``ON CONFLICT`` on the session's database (SQLite or PostgreSQL)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def _check_quantity(quantity: object, max_per_line: int) -> int:
@@ -186,6 +187,8 @@ def add_item(cart: Cart, edition_id: int, quantity: int, *, max_per_line: int) -
     db.session.expire(cart, ["lines"])
     line = _line(cart, edition.id, refresh=True)
     db.session.flush()
+    if line is None:  # the upsert above made or kept it
+        raise LookupError(f"cart line of edition {edition.id} vanished")
     return line
 
 
@@ -247,10 +250,10 @@ def empty_cart(cart: Cart) -> int:
     touch(cart)
     db.session.flush()
     db.session.expire(cart, ["lines"])
-    return result.rowcount or 0
+    return rowcount(result)
 
 
-def review_cart(cart: Cart | None, *, today: date, config: Mapping) -> CartPricing:
+def review_cart(cart: Cart | None, *, today: date, config: Mapping[str, Any]) -> CartPricing:
     """Price the cart for its page and settle what changed (warnings are shown once)."""
     pricing = price_cart(cart, today=today, config=config)
     if cart is None:
@@ -313,7 +316,9 @@ def merge_guest_cart(guest_cart: Cart, user_cart: Cart, *, max_per_line: int) ->
     return notes
 
 
-def _capped_note(edition, label, have, wanted, new, max_per_line) -> str:
+def _capped_note(
+    edition: Edition, label: str, have: int, wanted: int, new: int, max_per_line: int
+) -> str:
     if not edition.is_physical:
         return f"{label} was already in your cart (an ebook is bought once)."
     if new < max_per_line:
@@ -339,7 +344,7 @@ def purge_guest_carts(*, older_than: timedelta, now: datetime | None = None) -> 
     cutoff = (now or utcnow()) - older_than
     stmt = delete(Cart).where(Cart.user_id.is_(None), Cart.updated_at < cutoff)
     result = db.session.execute(stmt.execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def cart_item_count(user: User | None, token: str | None) -> int:

@@ -6,6 +6,7 @@ from flask import Flask, flash, has_request_context, session
 from flask_login import user_logged_in
 from sqlalchemy.exc import SQLAlchemyError
 
+from bookstore.accounts.models import User
 from bookstore.cart.services import SESSION_KEY, merge_on_login
 from bookstore.extensions import db
 
@@ -15,7 +16,7 @@ def connect_login_merge(app: Flask) -> None:
     user_logged_in.connect(merge_guest_cart_on_login, sender=app)
 
 
-def merge_guest_cart_on_login(app: Flask, user=None, **_extra) -> None:
+def merge_guest_cart_on_login(app: Flask, user: User | None = None, **_extra: object) -> None:
     """Receiver of ``user_logged_in``: move the session's guest cart into the user's cart."""
     if user is None or not has_request_context():
         return

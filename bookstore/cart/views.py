@@ -6,8 +6,11 @@ for it (``Accept: application/json``). A refused change rolls back: the cart sta
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     has_request_context,
@@ -18,28 +21,35 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from bookstore import page_cache
+from bookstore.accounts.models import User
 from bookstore.cart import forms, services
+from bookstore.cart.models import Cart
+from bookstore.cart.pricing import price_cart
 from bookstore.cart.rules import edition_label, offer_for
 from bookstore.cart.services import SESSION_KEY
 from bookstore.cart.signals import connect_login_merge
 from bookstore.catalog.filters import lapsed_holds
+from bookstore.catalog.models import Book, Edition
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 from bookstore.money import format_cents
 
 bp = Blueprint("cart", __name__)
-bp.record_once(lambda state: connect_login_merge(state.app))
+bp.record_once(lambda state: connect_login_merge(cast(Flask, state.app)))
 
 
-def _visitor():
+def _visitor() -> User | None:
     """The logged-in user, or ``None`` for a guest."""
-    return current_user._get_current_object() if current_user.is_authenticated else None
+    if not current_user.is_authenticated:
+        return None
+    return cast(User, current_user._get_current_object())
 
 
 def _token() -> str | None:
@@ -61,7 +71,7 @@ def _back() -> str:
     return target or url_for("cart.show")
 
 
-def _refused(error: BookstoreError):
+def _refused(error: BookstoreError) -> ResponseReturnValue:
     db.session.rollback()
     if _wants_json():
         return jsonify(ok=False, error=str(error)), 400
@@ -69,11 +79,11 @@ def _refused(error: BookstoreError):
     return redirect(_back(), 303)
 
 
-def _done(message: str, cart, edition_id: int | None = None):
+def _done(message: str, cart: Cart | None, edition_id: int | None = None) -> ResponseReturnValue:
     if not _wants_json():
         flash(message, "success")
         return redirect(_back(), 303)
-    pricing = services.price_cart(cart, today=utcnow().date(), config=current_app.config)
+    pricing = price_cart(cart, today=utcnow().date(), config=current_app.config)
     currency = current_app.config.get("CURRENCY", "USD")
     line = pricing.line_for(edition_id) if edition_id is not None else None
     return jsonify(
@@ -97,7 +107,7 @@ def _copies(quantity: int, label: str) -> str:
 
 
 @bp.get("")
-def show():
+def show() -> ResponseReturnValue:
     user, token = _visitor(), _token()
     cart = services.find_cart(user, token)
     pricing = services.review_cart(cart, today=utcnow().date(), config=current_app.config)
@@ -112,7 +122,7 @@ def show():
 
 
 @bp.post("/add")
-def add():
+def add() -> ResponseReturnValue:
     try:
         edition_id, quantity = forms.read_line_change(request.form, max_per_line=_max_per_line())
         cart, line = services.add_to_visitor_cart(
@@ -128,7 +138,7 @@ def add():
 
 
 @bp.post("/update")
-def update():
+def update() -> ResponseReturnValue:
     try:
         edition_id, quantity = forms.read_line_change(request.form, max_per_line=_max_per_line())
         cart = services.visitor_cart(_visitor(), _token())
@@ -141,7 +151,7 @@ def update():
 
 
 @bp.post("/remove")
-def remove():
+def remove() -> ResponseReturnValue:
     try:
         edition_id = forms.read_edition(request.form)
         cart = services.visitor_cart(_visitor(), _token())
@@ -154,7 +164,7 @@ def remove():
 
 
 @bp.post("/empty")
-def empty():
+def empty() -> ResponseReturnValue:
     try:
         forms.read_nothing(request.form)
         cart = services.visitor_cart(_visitor(), _token())
@@ -166,7 +176,7 @@ def empty():
 
 
 @bp.app_context_processor
-def cart_template_helpers() -> dict:
+def cart_template_helpers() -> dict[str, Any]:
     """``cart_count`` for the header, ``cart_offer(edition)`` for the add form, and
     ``cart_book_url(book)`` (``None`` until the catalog's book page exists)."""
     return {
@@ -190,12 +200,12 @@ def _cart_count() -> int:
         return 0
 
 
-def _offer(edition):
+def _offer(edition: Edition) -> Any:
     lapsed = lapsed_holds().get(edition.id, 0)
     return offer_for(edition, max_per_line=_max_per_line(), today=utcnow().date(), lapsed=lapsed)
 
 
-def _book_url(book) -> str | None:
+def _book_url(book: Book) -> str | None:
     try:
         return url_for("catalog.book", slug=book.slug)
     except BuildError:

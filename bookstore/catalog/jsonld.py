@@ -59,7 +59,7 @@ def book_jsonld(
         if state.release_date:
             offer["availabilityStarts"] = state.release_date.isoformat()
         offers.append(offer)
-        example = {
+        example: dict[str, object] = {
             "@type": "Book",
             "isbn": edition.isbn13,
             "bookFormat": BOOK_FORMATS[edition.format],

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -245,7 +245,7 @@ def _cheapest_ids(base: Select, filters: BrowseFilters, offset: int, limit: int)
         .where(offer.active)
         .order_by(offer.price_cents, offer.book_id)
     )
-    on_sale = [Edition.active]
+    on_sale: list[ColumnElement[bool]] = [Edition.active.expression]
     if filters.format is not None:
         on_sale.append(Edition.format == filters.format)
         priced = priced.where(offer.format == filters.format)
@@ -284,7 +284,7 @@ def _newest_ids(base: Select, offset: int, limit: int) -> list[int]:
         return ids
     dated_total = offset + len(ids)
     if not ids and offset:
-        dated_total = db.session.scalar(select(func.count()).select_from(dated.subquery()))
+        dated_total = db.session.scalar(select(func.count()).select_from(dated.subquery())) or 0
     undated = base.where(Book.published_on.is_(None)).order_by(Book.id.desc())
     rest = db.session.scalars(undated.offset(max(offset - dated_total, 0)).limit(limit - len(ids)))
     return ids + list(rest)

@@ -19,7 +19,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
@@ -356,7 +356,7 @@ _vocabulary_cache: dict[str, tuple[float, list[str]]] = {}
 
 def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     # A cache, not state: any process may rebuild it; a few minutes stale is harmless.
-    key = session.get_bind().url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     cached = _vocabulary_cache.get(key)
     if cached and time.monotonic() - cached[0] < VOCABULARY_SECONDS:
         return cached[1]
@@ -370,8 +370,3 @@ def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     words = sorted({w for name in names for w in _WORD.findall(name.lower()) if len(w) >= 3})
     _vocabulary_cache[key] = (time.monotonic(), words)
     return words
-
-
-def index_size(session: Session) -> int:
-    """Books in the search index (for checks and the benchmark)."""
-    return session.execute(select(func.count()).select_from(text("book_search"))).scalar_one()

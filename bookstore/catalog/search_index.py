@@ -57,7 +57,8 @@ def paused_search_index(connection: Connection) -> Iterator[None]:
     # Python's sqlite3 opens its transaction before DML but not before DDL: a DML first makes
     # the DROPs part of the transaction, so a crash or rollback brings the triggers back.
     connection.exec_driver_sql("DELETE FROM book_search WHERE 0")
-    if not connection.connection.driver_connection.in_transaction:
+    driver = connection.connection.driver_connection
+    if driver is None or not driver.in_transaction:
         raise RuntimeError("paused_search_index needs an open transaction")
     for name, _sql in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')

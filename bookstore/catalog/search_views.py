@@ -23,7 +23,7 @@ def search():
     page = request.args.get("page", 1, type=int) or 1
     # exact=1: the words as typed, without the spelling correction ("Search instead for").
     correct = request.args.get("exact") != "1"
-    results = search_books(db.session, request.args.get("q", ""), page=page, correct=correct)
+    results = search_books(db.session(), request.args.get("q", ""), page=page, correct=correct)
     response = render_template("catalog/search.html", results=results)
     # Result pages are many and thin: let robots follow the books, not index the queries.
     return response, 200, {"X-Robots-Tag": "noindex, follow"}
@@ -45,7 +45,7 @@ def search_suggest():
             "detail": item.detail,
             "url": url_for(_SUGGEST_ENDPOINTS[item.kind], slug=item.slug),
         }
-        for item in suggest(db.session, typed)
+        for item in suggest(db.session(), typed)
     ]
     response = jsonify(query=typed, suggestions=items)
     # The same letters get the same answer for everyone: browsers and proxies may keep it.

@@ -118,17 +118,18 @@ def book_detail(slug: str) -> BookDetail:
 
 def _series_neighbours(book: Book) -> tuple[Book | None, Book | None]:
     """The books just before and after this one in its series (positions may have gaps)."""
-    if book.series_id is None or book.series_position is None:
+    position = book.series_position
+    if book.series_id is None or position is None:
         return None, None
     in_series = Book.series_id == book.series_id
     before = (
         select(func.max(Book.series_position))
-        .where(in_series, Book.series_position < book.series_position)
+        .where(in_series, Book.series_position < position)
         .scalar_subquery()
     )
     after = (
         select(func.min(Book.series_position))
-        .where(in_series, Book.series_position > book.series_position)
+        .where(in_series, Book.series_position > position)
         .scalar_subquery()
     )
     rows = db.session.scalars(
@@ -136,8 +137,8 @@ def _series_neighbours(book: Book) -> tuple[Book | None, Book | None]:
         .where(in_series, or_(Book.series_position == before, Book.series_position == after))
         .order_by(Book.series_position, Book.id)
     ).all()
-    previous = next((b for b in rows if b.series_position < book.series_position), None)
-    following = next((b for b in rows if b.series_position > book.series_position), None)
+    previous = next((b for b in rows if (b.series_position or 0) < position), None)
+    following = next((b for b in rows if (b.series_position or 0) > position), None)
     return previous, following
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -38,11 +39,12 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _targets(scope: DealScope, names: tuple[str, ...]) -> dict:
+def _targets(scope: DealScope, names: tuple[str, ...]) -> dict[str, Any]:
     """Turn the --target values (ISBNs, book slugs, subject slugs or names, formats) into ids."""
-    found: list = []
+    found: list[Any] = []
     for name in names:
         name = name.strip()
+        row: int | Format | None
         if scope is DealScope.EDITIONS:
             row = db.session.scalar(
                 select(Edition.id).where(Edition.isbn13 == name.replace("-", ""))
@@ -96,7 +98,17 @@ def _targets(scope: DealScope, names: tuple[str, ...]) -> dict:
 @click.option("--stacks", is_flag=True, help="May be combined with other stacking deals.")
 @with_appcontext
 def create_command(
-    title, description, kind, value, scope, targets, starts, ends, limit, min_order, stacks
+    title: str,
+    description: str,
+    kind: str,
+    value: str,
+    scope: str,
+    targets: tuple[str, ...],
+    starts: datetime | None,
+    ends: datetime,
+    limit: int | None,
+    min_order: str,
+    stacks: bool,
 ) -> None:
     """Create a member deal."""
     kind, scope = DealKind(kind), DealScope(scope)

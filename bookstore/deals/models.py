@@ -21,7 +21,7 @@ from bookstore.accounts.models import User
 from bookstore.catalog.models import Book, Edition, Format, Subject
 from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.deals.pricing import DealTerms, offer_label
-from bookstore.extensions import db
+from bookstore.extensions import Model, db
 
 
 class DealKind(enum.StrEnum):
@@ -79,7 +79,7 @@ deal_subjects = Table(
 )
 
 
-class DealFormat(db.Model):
+class DealFormat(Model):
     """A format a formats-scoped deal applies to."""
 
     __tablename__ = "deal_formats"
@@ -90,7 +90,7 @@ class DealFormat(db.Model):
     format: Mapped[Format] = mapped_column(str_enum(Format, "deal_format"), primary_key=True)
 
 
-class Deal(db.Model):
+class Deal(Model):
     """A member-only offer, open from ``starts_at`` until (not including) ``ends_at``."""
 
     __tablename__ = "deals"
@@ -169,7 +169,7 @@ class Deal(db.Model):
         return f"<Deal {self.slug}>"
 
 
-class DealClaim(db.Model):
+class DealClaim(Model):
     """A member's claim on a deal: one per (deal, member), enforced by the database."""
 
     __tablename__ = "deal_claims"
@@ -196,7 +196,7 @@ class DealClaim(db.Model):
     user: Mapped[User] = relationship()
 
 
-class CartDealChoice(db.Model):
+class CartDealChoice(Model):
     """A claimed deal the member chose to use on the cart's next order."""
 
     __tablename__ = "cart_deal_choices"
@@ -212,7 +212,7 @@ class CartDealChoice(db.Model):
     claim: Mapped[DealClaim] = relationship()
 
 
-class OrderLineDiscount(db.Model):
+class OrderLineDiscount(Model):
     """What a deal took off one order line, computed by the server when the order was placed."""
 
     __tablename__ = "order_line_discounts"

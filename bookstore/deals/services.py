@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Book, Edition, Format, Subject
+from bookstore.database import rowcount
 from bookstore.deals.models import ClaimState, Deal, DealClaim, DealFormat, DealKind, DealScope
 from bookstore.errors import DealAlreadyClaimed, DealUnavailable, InvalidInput, NotFound
 from bookstore.extensions import db
@@ -72,7 +74,7 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _load(model, ids: tuple[int, ...], what: str) -> list:
+def _load(model: Any, ids: tuple[int, ...], what: str) -> list[Any]:
     rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
     if len(rows) != len(set(ids)):
         raise NotFound(f"Some {what} named for the deal do not exist.")
@@ -187,7 +189,7 @@ def claim_deal(deal: Deal, member: User, now: datetime) -> DealClaim:
                 .values(remaining_claims=Deal.remaining_claims - 1)
                 .execution_options(synchronize_session=False)
             )
-            if taken.rowcount != 1:
+            if rowcount(taken) != 1:
                 savepoint.rollback()
                 raise DealUnavailable(f"Sorry, “{deal.title}” has been fully claimed.")
         claim = DealClaim(deal_id=deal.id, user_id=member.id, claimed_at=now)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from bookstore.cart.models import Cart
+from bookstore.cart.pricing import CartPricing
 from bookstore.dbtypes import utcnow
 from bookstore.deals import orders, services
 from bookstore.deals.forms import ClaimForm
+from bookstore.deals.orders import CartDeals
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
 from bookstore.members.views import current_membership
@@ -16,7 +22,7 @@ bp = Blueprint("deals", __name__)
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """Open deals for everyone; members also see their claims and a Claim button."""
     now = utcnow()
     user = current_user if current_user.is_authenticated else None
@@ -32,7 +38,7 @@ def index():
 
 @bp.post("/<int:deal_id>/claim")
 @login_required
-def claim(deal_id: int):
+def claim(deal_id: int) -> ResponseReturnValue:
     """Claim a deal for the signed-in member."""
     form = ClaimForm()
     if not form.validate_on_submit():
@@ -50,7 +56,7 @@ def claim(deal_id: int):
     return redirect(url_for("deals.index", _anchor=f"deal-{deal_id}"))
 
 
-def _member_cart():
+def _member_cart() -> Cart:
     from bookstore.cart.services import find_cart
 
     cart = find_cart(current_user, None)
@@ -68,7 +74,7 @@ def _claim_id() -> int:
 
 @bp.post("/cart/choose")
 @login_required
-def choose():
+def choose() -> ResponseReturnValue:
     """Use one of the member's claimed deals on their cart."""
     form = ClaimForm()
     if form.validate_on_submit():
@@ -85,7 +91,7 @@ def choose():
 
 @bp.post("/cart/remove")
 @login_required
-def unchoose():
+def unchoose() -> ResponseReturnValue:
     """Stop using a deal on the cart; the claim stays for later."""
     form = ClaimForm()
     if form.validate_on_submit():
@@ -101,11 +107,11 @@ def unchoose():
 
 
 @bp.app_context_processor
-def _cart_deals_helper() -> dict:
+def _cart_deals_helper() -> dict[str, Any]:
     return {"member_cart_deals": member_cart_deals}
 
 
-def member_cart_deals(pricing):
+def member_cart_deals(pricing: CartPricing) -> CartDeals | None:
     """For templates/deals/_cart_deals.html: the member's deals priced against the cart."""
     if not current_user.is_authenticated:
         return None

@@ -10,10 +10,3 @@ class SignupForm(FlaskForm):
         "Email address",
         validators=[DataRequired("Enter your email address."), Length(max=254)],
     )
-
-
-class UnsubscribeForm(FlaskForm):
-    """The confirm button on the unsubscribe page (the one-click POST needs no token)."""
-
-    class Meta:
-        csrf = False

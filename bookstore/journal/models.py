@@ -46,6 +46,10 @@ class Post(db.Model):
     slug: Mapped[str] = mapped_column(String(320), unique=True)
     summary: Mapped[str] = mapped_column(String(500), default="")
     body_markdown: Mapped[str] = mapped_column(Text, default="")
+    # The post's picture: a server-chosen file name in POST_IMAGE_DIR (see staff/post_images).
+    image: Mapped[str | None] = mapped_column(String(200))
+    # What the picture shows, for readers who cannot see it; required with an image.
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
     image_credit: Mapped[str] = mapped_column(String(300), default="")
     # A post is visible from its publication time on; None is a draft.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

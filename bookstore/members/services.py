@@ -40,7 +40,7 @@ def is_member(user: User | None, now: datetime) -> bool:
     if user is None or getattr(user, "id", None) is None:
         return False
     query = select(func.count()).select_from(_active_terms(user.id, now).subquery())
-    return db.session.scalar(query) > 0
+    return (db.session.scalar(query) or 0) > 0
 
 
 def membership_end(user: User, now: datetime) -> datetime | None:

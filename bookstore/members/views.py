@@ -11,17 +11,18 @@ from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.members.forms import JoinForm
 from bookstore.members.purchase import membership_of_order
-from bookstore.members.services import membership_status
+from bookstore.members.services import MembershipStatus, membership_status
 
 bp = Blueprint("members", __name__)
 
 
-def current_membership():
+def current_membership() -> MembershipStatus:
     """The signed-in visitor's membership status, looked up once per request."""
     if "membership_status" not in g:
         user = current_user if getattr(current_user, "is_authenticated", False) else None
         g.membership_status = membership_status(user, utcnow())
-    return g.membership_status
+    status: MembershipStatus = g.membership_status
+    return status
 
 
 @bp.app_context_processor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ CHUNK_SIZE = 10_000
 @dataclass(frozen=True)
 class SitemapKind:
     name: str
-    model: type
+    model: Any
     endpoint: str
 
 

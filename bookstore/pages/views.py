@@ -1,5 +1,6 @@
 """Home, About and the files robots read (sitemap.xml, robots.txt)."""
 
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, render_template, url_for
@@ -63,7 +64,7 @@ def sitemap_index():
 @bp.get("/sitemaps/pages.xml")
 def sitemap_pages():
     endpoints = ["pages.home", "catalog.browse", "journal.index", "pages.about"]
-    urls = [
+    urls: list[tuple[str, datetime | None]] = [
         (url_for(e, _external=True), None) for e in endpoints if e in current_app.view_functions
     ]
     return _xml(sitemap.urlset_xml(urls))

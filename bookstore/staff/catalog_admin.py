@@ -255,3 +255,10 @@ def set_edition_active(edition: Edition, active: bool, *, actor: User) -> Editio
         summary=f"{edition.book.title} ({edition.format.value})",
     )
     return edition
+
+
+def get_or_create_subject(name: str, *, create: bool = True) -> Subject | None:
+    """The subject of this name (any case); made when missing unless ``create`` is False."""
+    if create:
+        return _get_or_create(Subject, name.strip())
+    return db.session.scalar(select(Subject).where(func.lower(Subject.name) == name.lower()))

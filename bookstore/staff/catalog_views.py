@@ -4,20 +4,17 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bookstore.catalog import stock
-from bookstore.catalog.isbn import normalise_isbn
 from bookstore.catalog.models import Book, BookContributor, Edition, Format, StockMovement
-from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
 from bookstore.money import plain_amount
 from bookstore.staff import catalog_admin
 from bookstore.staff.audit import record
 from bookstore.staff.cover_images import remove_cover, store_cover
-from bookstore.staff.dashboard import low_stock_query
 from bookstore.staff.forms import (
     AdjustStockForm,
     BookForm,
@@ -26,15 +23,7 @@ from bookstore.staff.forms import (
     EditionForm,
     ReceiveStockForm,
 )
-from bookstore.staff.views import bp, page_number, paginate
-
-BOOK_FILTERS = {
-    "low-stock": "Low stock",
-    "out-of-stock": "Out of stock",
-    "preorder": "Preorders",
-    "no-cover": "No cover",
-    "retired": "Retired editions",
-}
+from bookstore.staff.views import bp
 
 
 def _or_404(getter, ident):
@@ -42,63 +31,6 @@ def _or_404(getter, ident):
         return getter(ident)
     except NotFound:
         abort(404)
-
-
-def _book_list_query(q: str, show: str):
-    query = select(Book).options(selectinload(Book.editions)).order_by(Book.title, Book.id)
-    if q:
-        digits = normalise_isbn(q)
-        pattern = f"%{q.replace('%', '').replace('_', '')[:100]}%"
-        isbn_match = select(Edition.book_id).where(Edition.isbn13.like(f"%{digits[:13]}%"))
-        query = query.where(
-            or_(Book.title.ilike(pattern), Book.id.in_(isbn_match) if digits.isdigit() else False)
-        )
-    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
-    if show == "low-stock":
-        query = query.where(
-            Book.id.in_(low_stock_query(threshold).with_only_columns(Edition.book_id))
-        )
-    elif show == "out-of-stock":
-        query = query.where(
-            Book.id.in_(
-                select(Edition.book_id).where(
-                    Edition.format != Format.EBOOK,
-                    Edition.active.is_(True),
-                    Edition.on_hand - Edition.reserved <= 0,
-                )
-            )
-        )
-    elif show == "preorder":
-        today = utcnow().date()
-        query = query.where(
-            or_(
-                Book.published_on > today,
-                Book.id.in_(select(Edition.book_id).where(Edition.published_on > today)),
-            )
-        )
-    elif show == "no-cover":
-        query = query.where(Book.cover_image.is_(None))
-    elif show == "retired":
-        query = query.where(Book.id.in_(select(Edition.book_id).where(Edition.active.is_(False))))
-    return query
-
-
-@bp.get("/books")
-def books():
-    q = request.args.get("q", "").strip()[:200]
-    show = request.args.get("show", "")
-    show = show if show in BOOK_FILTERS else ""
-    page = page_number()
-    rows, has_next = paginate(_book_list_query(q, show), page)
-    return render_template(
-        "staff/books.html",
-        books=rows,
-        q=q,
-        show=show,
-        filters=BOOK_FILTERS,
-        page=page,
-        has_next=has_next,
-    )
 
 
 def _book_input(form: BookForm) -> catalog_admin.BookInput:

@@ -7,6 +7,9 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -15,11 +18,15 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from bookstore.catalog.isbn import normalise_isbn, validate_isbn13
 from bookstore.catalog.models import ContributorRole, Format
 from bookstore.errors import InvalidISBN
 from bookstore.money import parse_amount
+
+# Empty rows a delivery or count form starts with (and adds at a time without JavaScript).
+BATCH_ROWS = 10
 
 ADJUST_REASONS = [
     SelectChoice("count", "Stock count"),
@@ -277,4 +284,44 @@ class DealEditForm(FlaskForm):
         "Number of claims",
         description="Limited deals only; never below the claims already made.",
         validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+    )
+
+
+class BatchLineForm(Form):
+    """One row of a delivery or a count (no CSRF of its own: it sits inside the batch form)."""
+
+    isbn = StringField("ISBN", validators=[Optional(), Length(max=20)])
+    quantity = IntegerField("Copies", validators=[Optional(), NumberRange(min=0, max=100_000)])
+
+
+class StockBatchForm(FlaskForm):
+    """A delivery or a stock count: a few details and a row per ISBN."""
+
+    supplier = StringField("Supplier", validators=[Optional(), Length(max=200)])
+    reference = StringField(
+        "Reference",
+        description="The delivery note or invoice number.",
+        validators=[Optional(), Length(max=100)],
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    lines = FieldList(FormField(BatchLineForm), min_entries=BATCH_ROWS, max_entries=500)
+
+
+class QuickEditForm(FlaskForm):
+    """A row of the books list: the price and the copies on hand, changed in place."""
+
+    price = PriceField("Price (USD)", validators=[DataRequired(), Length(max=12)])
+    on_hand = IntegerField("On hand", validators=[Optional(), NumberRange(min=0, max=100_000)])
+    # The count the page showed: stock moves by the difference, not to an absolute number.
+    on_hand_seen = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class BulkEditForm(FlaskForm):
+    """An action on the rows ticked in the books list."""
+
+    action = SelectField("With the selected rows", choices=[])
+    value = StringField(
+        "Subject or threshold",
+        description="The subject's name, or the threshold (empty for the shop's default).",
+        validators=[Optional(), Length(max=80)],
     )

@@ -94,10 +94,12 @@ def audit_log():
 
 # The screens register their routes on ``bp`` when imported.
 from bookstore.staff import (  # noqa: E402, F401
+    book_list,
     catalog_views,
     content_views,
     digest_views,
     import_views,
     order_views,
     people_views,
+    stock_views,
 )

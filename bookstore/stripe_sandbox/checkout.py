@@ -157,7 +157,7 @@ def _line_items(raw: Any, session_id: str) -> tuple[list[dict[str, Any]], str]:
     if len(entries) > 100:
         raise invalid_param("line_items", "A Checkout Session can have at most 100 line items.")
     items: list[dict[str, Any]] = []
-    currency = None
+    currency: str | None = None
     for index, entry in enumerate(entries):
         param = f"line_items[{index}]"
         entry = as_dict(entry, param)
@@ -216,6 +216,7 @@ def _line_items(raw: Any, session_id: str) -> tuple[list[dict[str, Any]], str]:
                 ),
             )
         )
+    assert currency is not None  # there is at least one line item  # noqa: S101
     return items, currency
 
 

@@ -140,7 +140,7 @@ class Sandbox:
         data: dict[str, Any] = {"object": copy.deepcopy(obj)}
         if previous:
             data["previous_attributes"] = previous
-        event = {
+        event: dict[str, Any] = {
             "id": new_id("evt_1"),
             "object": "event",
             "api_version": self.api_version,

@@ -6,7 +6,7 @@ The SDK sends ``line_items[0][price_data][currency]=usd``, ``metadata[order_id]=
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from bookstore.stripe_sandbox.errors import StripeError, invalid_param, missing_param, unknown_param
@@ -84,6 +84,12 @@ def as_list(value: Any, param: str) -> list[Any]:
     return value
 
 
+@overload
+def as_str(value: Any, param: str, *, required: Literal[True], max_length: int = ...) -> str: ...
+@overload
+def as_str(
+    value: Any, param: str, *, required: bool = ..., max_length: int = ...
+) -> str | None: ...
 def as_str(value: Any, param: str, *, required: bool = False, max_length: int = 5000) -> str | None:
     """A string parameter, at most ``max_length`` characters."""
     if value is None or value == "":
@@ -99,6 +105,24 @@ def as_str(value: Any, param: str, *, required: bool = False, max_length: int = 
     return value
 
 
+@overload
+def as_int(
+    value: Any,
+    param: str,
+    *,
+    required: Literal[True],
+    minimum: int | None = ...,
+    maximum: int | None = ...,
+) -> int: ...
+@overload
+def as_int(
+    value: Any,
+    param: str,
+    *,
+    required: bool = ...,
+    minimum: int | None = ...,
+    maximum: int | None = ...,
+) -> int | None: ...
 def as_int(
     value: Any,
     param: str,

@@ -95,7 +95,7 @@ def settle(sb: "Sandbox", session_id: str, succeed: bool) -> dict[str, Any]:
             f"Checkout Session {session_id} has no delayed payment waiting to settle.",
             param="session",
         )
-    charge = sb.store.get("charges", intent["latest_charge"])
+    charge = sb.store.require("charges", intent["latest_charge"])
     if succeed:
         charge.update(
             status="succeeded", paid=True, captured=True, amount_captured=charge["amount"]
@@ -146,6 +146,7 @@ def create_refund(sb: "Sandbox", params: dict[str, Any], request: dict[str, Any]
         if charge_id and charge_id != charge["id"]:
             raise invalid_param("charge", "The charge does not belong to this PaymentIntent.")
     else:
+        charge_id = charge_id or ""  # one of the two is set (checked above)
         charge = sb.store.get("charges", charge_id)
         if charge is None:
             raise no_such("charge", charge_id, "charge", status=400)
@@ -197,7 +198,7 @@ def create_refund(sb: "Sandbox", params: dict[str, Any], request: dict[str, Any]
 def _intent_for(sb: "Sandbox", session: dict[str, Any], card: CardDetails) -> dict[str, Any]:
     # Stripe creates the PaymentIntent when the buyer first confirms the session.
     if session["payment_intent"]:
-        return sb.store.get("payment_intents", session["payment_intent"])
+        return sb.store.require("payment_intents", session["payment_intent"])
     extra = session.get("_payment_intent_data", {})
     intent_id = new_id("pi_3")
     intent = sb.store.put(

@@ -95,6 +95,10 @@ class Store:
         """One object, or None."""
         return self.data[name].get(object_id)
 
+    def require(self, name: str, object_id: str) -> dict[str, Any]:
+        """One object that must exist (a KeyError otherwise: a bug in the stand-in)."""
+        return self.data[name][object_id]
+
     def put(self, name: str, obj: dict[str, Any]) -> dict[str, Any]:
         """Insert or replace an object by its ``id``."""
         self.data[name][obj["id"]] = obj

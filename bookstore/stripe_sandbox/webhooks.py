@@ -145,13 +145,14 @@ class WebhookDispatcher:
                 if wait is None or wait > 0:
                     self._cond.wait(1.0 if wait is None else min(wait, 1.0))
                     continue
+            assert due is not None  # wait is None without one  # noqa: S101
             self._attempt(due[0])
 
     def _attempt(self, event_id: str) -> None:
         store = self.sandbox.store
         with self.sandbox.lock:
             event = store.get("events", event_id)
-            record = store.get("deliveries", event_id)
+            record = store.require("deliveries", event_id)
             target = self.target
             if event is None or record is None or target is None:
                 with self._cond:
@@ -183,7 +184,7 @@ class WebhookDispatcher:
     ) -> None:
         store = self.sandbox.store
         with self.sandbox.lock:
-            record = store.get("deliveries", event_id)
+            record = store.require("deliveries", event_id)
             record["attempts"] += 1
             ok = status is not None and 200 <= status < 300
             log = store.data["webhook_log"]
@@ -204,7 +205,7 @@ class WebhookDispatcher:
             del log[:-LOG_LIMIT]
             if ok or record["attempts"] >= self.max_attempts:
                 record["state"] = "delivered" if ok else "failed"
-                store.get("events", event_id)["pending_webhooks"] = 0
+                store.require("events", event_id)["pending_webhooks"] = 0
                 next_at = None
             else:
                 delay = min(self.retry_cap, self.retry_base * 2 ** (record["attempts"] - 1))

@@ -70,7 +70,7 @@ def prepare(app, books: int, echo=print) -> dict[str, float]:
     """Migrate to head, load the demo catalog, add ``books`` synthetic books. Seconds taken."""
     from flask_migrate import upgrade
 
-    from bookstore.catalog.synthetic import generate_books
+    from bookstore.demo.synthetic import generate_books
 
     timings = {}
     with app.app_context():
@@ -79,7 +79,7 @@ def prepare(app, books: int, echo=print) -> dict[str, float]:
         timings["migrate"] = time.perf_counter() - started
         started = time.perf_counter()
         try:
-            from bookstore.catalog.demo import load_demo
+            from bookstore.demo.catalog import load_demo
 
             load_demo(if_empty=False, echo=lambda _line: None)
         except Exception as exc:  # noqa: BLE001  (the bench still runs on synthetic books)

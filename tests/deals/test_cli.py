@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from bookstore.accounts.models import User
 from bookstore.dbtypes import utcnow
-from bookstore.deals.demo import load_demo_deals
 from bookstore.deals.models import Deal, DealKind, DealScope
 from bookstore.deals.services import open_deals, upcoming_deals
+from bookstore.demo.deals import load_demo_deals
 from bookstore.extensions import db
 from bookstore.members.services import is_member, membership_status
 from tests.factories import make_book, make_user

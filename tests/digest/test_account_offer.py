@@ -3,7 +3,7 @@
 import re
 
 from bookstore.dbtypes import utcnow
-from bookstore.deals.demo import load_demo_deals
+from bookstore.demo.deals import load_demo_deals
 from bookstore.extensions import db
 from tests.deals.builders import make_member
 from tests.digest.helpers import link_path

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bookstore.dbtypes import utcnow
-from bookstore.deals.demo import load_demo_deals
+from bookstore.demo.deals import load_demo_deals
 from bookstore.digest.builder import week_of
 from bookstore.digest.models import DeliveryState, DigestDelivery, SubscriberStatus
 from bookstore.extensions import db

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from bookstore.catalog.demo import load_demo
+from bookstore.demo.catalog import load_demo
 from tests.fixtures.browser import assert_accessible
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from bookstore.catalog.demo import load_demo
 from bookstore.dbtypes import utcnow
+from bookstore.demo.catalog import load_demo
 from bookstore.extensions import db
 from tests.factories import make_book
 from tests.journal.builders import make_post

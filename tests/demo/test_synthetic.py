@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from bookstore.catalog.isbn import is_valid_isbn13
 from bookstore.catalog.models import Book, Edition, StockMovement
 from bookstore.catalog.search import search_books
-from bookstore.catalog.synthetic import ISBN_PREFIX, generate_books
+from bookstore.demo.synthetic import ISBN_PREFIX, generate_books
 from bookstore.extensions import db
 from tests.factories import make_book
 

@@ -23,7 +23,6 @@ from datetime import date, timedelta
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
-from bookstore.catalog import synthetic_words as words
 from bookstore.catalog.isbn import check_digit
 from bookstore.catalog.models import (
     Book,
@@ -37,6 +36,7 @@ from bookstore.catalog.models import (
 )
 from bookstore.catalog.search_index import paused_search_index, reindex_books
 from bookstore.dbtypes import utcnow
+from bookstore.demo import synthetic_words as words
 from bookstore.extensions import db
 from bookstore.slugs import make_slug
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bookstore.catalog.demo import DATA_FILE, load_demo, read_demo_data
 from bookstore.catalog.isbn import is_valid_isbn13
 from bookstore.catalog.models import (
     Book,
@@ -20,6 +19,7 @@ from bookstore.catalog.models import (
     StockMovement,
     Subject,
 )
+from bookstore.demo.catalog import DATA_FILE, load_demo, read_demo_data
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
 from tests.factories import make_book

@@ -30,7 +30,7 @@ from bookstore.catalog.models import (
     Subject,
 )
 from bookstore.dbtypes import utcnow
-from bookstore.deals.demo import load_demo_deals
+from bookstore.demo.deals import load_demo_deals
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
 from bookstore.money import parse_amount
@@ -198,7 +198,7 @@ class _Loader:
             )
         )
         created = book is None
-        if created:
+        if book is None:
             book = Book(slug=slug, title=entry["title"])
             db.session.add(book)
         published = date.fromisoformat(entry["published"]) if entry["published"] else None
@@ -299,7 +299,7 @@ class _Loader:
             .options(selectinload(Post.tags), selectinload(Post.books))
         )
         created = post is None
-        if created:
+        if post is None:
             post = Post(slug=entry["slug"], title=entry["title"])
             db.session.add(post)
         changed = _assign(

@@ -11,7 +11,7 @@ demo_cli = click.Group("demo", help="Demo data: the publisher's books and synthe
 @with_appcontext
 def load_command(if_empty: bool) -> None:
     """Load (or refresh) the demo catalog, journal post and deals. Safe to run again."""
-    from bookstore.catalog.demo import load_demo
+    from bookstore.demo.catalog import load_demo
 
     load_demo(if_empty=if_empty, echo=click.echo)
 
@@ -22,6 +22,6 @@ def load_command(if_empty: bool) -> None:
 @with_appcontext
 def generate_command(count: int, seed: int) -> None:
     """Add COUNT synthetic books (with editions) for load tests."""
-    from bookstore.catalog.synthetic import generate_books
+    from bookstore.demo.synthetic import generate_books
 
     generate_books(count, seed=seed, echo=click.echo)

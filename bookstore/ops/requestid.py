@@ -1,0 +1,39 @@
+"""A request id on every response (``X-Request-ID``) and every log line of the request.
+
+The id comes from the incoming ``X-Request-ID`` only when proxy headers are trusted
+(``TRUST_PROXY_HEADERS``): otherwise any client could choose what our logs say. A received id
+must look like an id (letters, digits and ``.-_:``, at most 128 characters) or a new one is made.
+"""
+
+import re
+import uuid
+
+from flask import Flask, g, has_request_context, request
+from flask.wrappers import Response
+
+HEADER = "X-Request-ID"
+_ACCEPTABLE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+
+
+def init_app(app: Flask) -> None:
+    """Give each request an id before any other hook runs, and echo it on the response."""
+    trusted = bool(app.config.get("TRUST_PROXY_HEADERS"))
+
+    def assign() -> None:
+        incoming = request.headers.get(HEADER, "") if trusted else ""
+        g.request_id = incoming if _ACCEPTABLE.fullmatch(incoming) else uuid.uuid4().hex
+
+    def echo(response: Response) -> Response:
+        response.headers[HEADER] = current_request_id() or ""
+        return response
+
+    # First in line: the before-request hooks registered later may already log.
+    app.before_request_funcs.setdefault(None, []).insert(0, assign)
+    app.after_request(echo)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, or None outside a request."""
+    if not has_request_context():
+        return None
+    return g.get("request_id")

@@ -1,0 +1,182 @@
+"""Daily back-office work in a real browser: a scanned delivery, a stock count without
+JavaScript, the books list's inline edits and bulk actions, at desktop and phone widths."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from bookstore.accounts.models import Role
+from bookstore.catalog.models import Edition
+from bookstore.extensions import db
+from bookstore.staff.models import StockBatch
+from tests.factories import TEST_PASSWORD, make_book, make_user
+from tests.fixtures.browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+# Screenshots for people to look at, when BOOKSTORE_SCREENSHOTS names a folder.
+SHOTS = os.environ.get("BOOKSTORE_SCREENSHOTS")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def shoot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+
+
+def no_sideways_scroll(page) -> None:
+    """At phone width the page itself never scrolls sideways."""
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"{page.url} is {overflow}px wider than the screen"
+
+
+def log_in_as_staff(page, url: str) -> None:
+    page.goto(f"{url}/account/login?next=/staff/")
+    page.get_by_label("Email").fill("staff@example.com")
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/staff/")
+
+
+@pytest.fixture
+def shelf(live_server):
+    """Twelve paperbacks with 2 copies each, and a staff account: the ISBNs."""
+    with live_server.app.app_context():
+        books = [make_book(f"Scanned Title {n:02d}", on_hand=2) for n in range(12)]
+        make_user("staff@example.com", name="Sam Staff", role=Role.STAFF)
+        db.session.commit()
+        return [b.editions[0].isbn13 for b in books]
+
+
+def on_hand(app) -> dict[str, int]:
+    with app.app_context():
+        return dict(db.session.execute(select(Edition.isbn13, Edition.on_hand)).all())
+
+
+def test_a_scanned_delivery_is_received_from_one_page(live_server, page, shelf):
+    url = live_server.url
+    log_in_as_staff(page, url)
+    page.get_by_role("link", name="Receive", exact=True).click()
+    expect(page.get_by_role("heading", name="Receive a delivery")).to_be_visible()
+    page.get_by_label("Supplier").fill("Consortium Book Sales")
+    page.get_by_label("Reference").fill("DN-9001")
+    page.get_by_label("ISBN, row 1", exact=True).click()
+    # A scanner types each ISBN and presses Enter: focus moves on, rows are added past ten,
+    # and the first title scanned twice becomes one row of two copies.
+    for isbn in [*shelf, shelf[0]]:
+        page.keyboard.type(isbn)
+        page.keyboard.press("Enter")
+    expect(page.get_by_label("ISBN, row 13", exact=True)).to_be_focused()
+    expect(page.get_by_label("Copies received, row 1", exact=True)).to_have_value("2")
+    expect(page.get_by_text("Scanned Title 11 (Paperback), 2 on hand now")).to_be_visible()
+    expect(page.get_by_label("ISBN, row 14", exact=True)).to_have_count(0)
+    with live_server.app.app_context():
+        assert db.session.scalar(select(StockBatch)) is None  # Enter recorded nothing
+    page.get_by_label("Copies received, row 2", exact=True).fill("5")
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    shoot(page, "receive-delivery-desktop")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    shoot(page, "receive-delivery-phone")
+    page.get_by_role("button", name="Record the delivery").click()
+    expect(page.get_by_text("Received 17 copies of 12 title(s).")).to_be_visible()
+    expect(page.get_by_role("heading", name="Delivery #")).to_be_visible()
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    shoot(page, "delivery-recorded-phone")
+    counts = on_hand(live_server.app)
+    assert counts[shelf[0]] == 4
+    assert counts[shelf[1]] == 7
+    assert [counts[isbn] for isbn in shelf[2:]] == [3] * 10
+
+
+def test_an_unknown_isbn_is_shown_at_once_and_refuses_the_delivery(live_server, page, shelf):
+    log_in_as_staff(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/stock/receive")
+    page.get_by_label("Supplier").fill("Ingram")
+    page.get_by_label("ISBN, row 1", exact=True).fill(shelf[0])
+    page.get_by_label("ISBN, row 1", exact=True).press("Enter")
+    page.keyboard.type("9780000000002")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("No edition in the catalog has this ISBN")).to_be_visible()
+    page.get_by_role("button", name="Record the delivery").click()
+    expect(page.get_by_role("alert")).to_contain_text("Row 2 (9780000000002)")
+    assert_accessible(page)
+    assert on_hand(live_server.app)[shelf[0]] == 2
+
+
+def test_a_stock_count_works_without_javascript(live_server, chromium, shelf):
+    context = chromium.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    try:
+        log_in_as_staff(page, live_server.url)
+        page.goto(f"{live_server.url}/staff/stock/count")
+        page.get_by_label("Copies counted, row 1", exact=True).fill("6")
+        page.get_by_label("ISBN, row 2", exact=True).fill(shelf[1])
+        page.get_by_label("Copies counted, row 2", exact=True).fill("0")
+        page.get_by_label("ISBN, row 1", exact=True).fill(shelf[0])
+        # Enter without JavaScript presses the first button: check, never record.
+        page.get_by_label("ISBN, row 1", exact=True).press("Enter")
+        expect(page.get_by_text("All 2 lines found")).to_be_visible()
+        expect(page.get_by_text("Scanned Title 00")).to_be_visible()
+        assert on_hand(live_server.app)[shelf[0]] == 2
+        page.get_by_role("button", name="Add 10 more rows").click()
+        expect(page.get_by_label("ISBN, row 20", exact=True)).to_be_visible()
+        expect(page.get_by_text("Scanned Title 01")).to_be_visible()
+        no_sideways_scroll(page)
+        shoot(page, "stock-count-nojs-phone")
+        page.get_by_role("button", name="Record the count").click()
+        expect(page.get_by_text("Count recorded: 2 title(s), 2 changed.")).to_be_visible()
+        counts = on_hand(live_server.app)
+        assert (counts[shelf[0]], counts[shelf[1]]) == (6, 0)
+    finally:
+        context.close()
+
+
+def test_books_list_inline_edit_bulk_action_and_search_shortcut(live_server, page, shelf):
+    url = live_server.url
+    log_in_as_staff(page, url)
+    page.goto(f"{url}/staff/books?sort=title")
+    page.keyboard.press("/")
+    expect(page.get_by_role("searchbox")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.get_by_role("link", name=re.compile(r"^Price\b.*sort ascending")).click()
+    expect(page.locator("th[aria-sort]")).to_contain_text("Price")
+
+    price = page.get_by_label("Price of Scanned Title 03 (Paperback)")
+    price.fill("21.50")
+    price.press("Enter")
+    expect(page.get_by_text("Saved Scanned Title 03 (paperback): 21.50.")).to_be_visible()
+    stock = page.get_by_label("Copies on hand of Scanned Title 04 (Paperback)")
+    stock.fill("9")
+    page.get_by_role("button", name="Save Scanned Title 04 (Paperback)").click()
+    saved = "Saved Scanned Title 04 (paperback): 16.00, 9 on hand."
+    expect(page.get_by_text(saved)).to_be_visible()
+
+    page.get_by_label("Select Scanned Title 05 (Paperback)").check()
+    page.get_by_label("Select Scanned Title 06 (Paperback)").check()
+    page.get_by_label("With the selected rows").select_option("threshold")
+    page.get_by_label("Subject or threshold").fill("5")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_text("2 record(s) changed")).to_be_visible()
+    expect(page.get_by_text("low at 5")).to_have_count(2)
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    shoot(page, "books-desktop")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    shoot(page, "books-phone")
+    with live_server.app.app_context():
+        rows = {e.isbn13: e for e in db.session.scalars(select(Edition))}
+        assert rows[shelf[3]].price_cents == 2150
+        assert rows[shelf[4]].on_hand == 9
+        assert [rows[i].low_stock_threshold for i in shelf[5:8]] == [5, 5, None]
