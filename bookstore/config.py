@@ -109,6 +109,8 @@ def from_environment(instance_path: str) -> dict:
             "https://covers.openlibrary.org/b/isbn/{isbn}-L.jpg?default=false",
         ),
         "COVER_FETCH_TIMEOUT": _int("COVER_FETCH_TIMEOUT", 10),
+        # Search suggestions as the shopper types, per client IP.
+        "SUGGEST_RATELIMIT": env("SUGGEST_RATELIMIT", "120/minute"),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
         # Links in emails sent from the command line (digest, order emails), no request there.

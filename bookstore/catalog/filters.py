@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, g, url_for
+from flask import Blueprint, current_app, g, has_request_context, url_for
 
 from bookstore import page_cache
 from bookstore.catalog import stock
@@ -73,6 +73,21 @@ def cover_srcset(book: Book) -> str:
     return ", ".join(f"{cover_url(book, size)} {width}w" for size, width in COVER_WIDTHS.items())
 
 
+def email_cover_url(edition: Edition | None) -> str | None:
+    """The absolute address of an edition's uploaded cover (small JPEG) for an email, or None:
+    mail programs do not show the generated SVG covers, and a broken image is worse than none."""
+    book = edition.book if edition is not None else None
+    if book is None or not book.cover_image:
+        return None
+    filename = book.cover_image.replace("-large.", "-small.")
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for("catalog.cover_file", filename=filename, _external=True)
+    # From the command line (a job fulfilling an order): the shop's public address.
+    base = current_app.config.get("SHOP_BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        return url_for("catalog.cover_file", filename=filename, _external=True)
+
+
 def language_names(book: Book) -> str:
     """``'en ru'`` becomes ``'English and Russian'``."""
     names = [LANGUAGES.get(code, code.upper()) for code in book.language_codes]
@@ -99,3 +114,4 @@ def register(bp: Blueprint) -> None:
     bp.app_template_global("book_summary")(summary)
     bp.app_template_global("cover_url")(cover_url)
     bp.app_template_global("cover_srcset")(cover_srcset)
+    bp.app_template_global("email_cover_url")(email_cover_url)

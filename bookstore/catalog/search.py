@@ -8,7 +8,7 @@ database's query parser. No user text is ever passed to ``MATCH`` or ``to_tsquer
 
 Ranking: books whose title contains every word come first, then the others; within each, by
 relevance (bm25 with column weights on SQLite, ``ts_rank`` over the weighted vector on
-PostgreSQL), newest first on ties and for very broad queries (see ``_Matcher``).
+PostgreSQL), newest first on ties and for very broad queries (see ``Matcher``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ PAGE_SIZE = 20
 MAX_RESULTS = 1000  # counted and paged; "1,000+ books match" beyond (never a full COUNT)
 VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
 
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
 _ISBN_LIKE = re.compile(r"[0-9][0-9\s\-\u2010\u2011\u2013]*[0-9Xx]")
 
 
@@ -89,7 +89,7 @@ def parse_query(raw: str | None) -> SearchQuery:
         # "978-1-880100-81-3" or a partial "979 8" searches as one number, not as pieces.
         terms = [normalise_isbn(shown).lower().rstrip("x")]
     else:
-        terms = _WORD.findall(shown.lower())
+        terms = WORD.findall(shown.lower())
     unique: list[str] = []
     for term in terms:
         if term and len(term) <= MAX_TERM_LENGTH and term not in unique:
@@ -141,13 +141,13 @@ def search_books(
             results.total, results.pages, results.isbn_match = 1, 1, True
             return results
 
-    matcher = _Matcher(session, query.terms)
+    matcher = Matcher(session, query.terms)
     total = matcher.count()
     if total == 0:
         suggestion = _correction(session, query)
         if suggestion is not None and suggestion[1] and correct:
             results.corrected = suggestion[0]
-            matcher = _Matcher(session, parse_query(suggestion[0]).terms)
+            matcher = Matcher(session, parse_query(suggestion[0]).terms)
             total = matcher.count()
         elif suggestion is not None:
             results.did_you_mean = suggestion[0]
@@ -169,10 +169,10 @@ def count_matches(session: Session, terms: tuple[str, ...]) -> int:
     """How many books match every term as a prefix (counting stops after MAX_RESULTS)."""
     if not terms:
         return 0
-    return _Matcher(session, terms).count()
+    return Matcher(session, terms).count()
 
 
-class _Matcher:
+class Matcher:
     """Counts and pages of the books matching a query's terms, in two tiers.
 
     Books whose title has every word come first, then the others: each tier is one indexed
@@ -188,7 +188,7 @@ class _Matcher:
         self.postgres = session.get_bind().dialect.name == "postgresql"
         # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
         # spelling may match, and every term must.
-        groups = [_spellings(t) for t in terms]
+        groups = [query_spellings(t) for t in terms]
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user.
             query = " & ".join(
@@ -219,21 +219,23 @@ class _Matcher:
         ended on an earlier page, its count)."""
         if limit <= 0:
             return []
-        ids = self._ids("title", ranked, limit, offset)
+        ids = self.tier_ids("title", ranked, limit, offset)
         if len(ids) == limit:
             return ids
         in_title = offset + len(ids) if ids else self.count("title")
-        return ids + self._ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
+        return ids + self.tier_ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
 
-    def _ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
+    def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
+        """Book ids of one tier ("title", "rest" or "all"), by relevance or newest first."""
         sql = (_PG_IDS if self.postgres else _SQLITE_IDS)[tier, ranked]
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
         return list(self.session.execute(text(sql), params).scalars())
 
 
-def _spellings(term: str) -> list[str]:
+def query_spellings(term: str) -> list[str]:
+    """The forms of a query word to look for (itself, ё as е, Latin spellings of Cyrillic)."""
     # Transliterations are letters too; the check keeps it so whatever a schema emits.
-    return [s for s in spellings(term) if _WORD.fullmatch(s)] or [term]
+    return [s for s in spellings(term) if WORD.fullmatch(s)] or [term]
 
 
 # The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
@@ -367,6 +369,6 @@ def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     names += session.scalars(
         select(Book.title).order_by(Book.published_on.desc(), Book.id.desc()).limit(limit)
     ).all()
-    words = sorted({w for name in names for w in _WORD.findall(name.lower()) if len(w) >= 3})
+    words = sorted({w for name in names for w in WORD.findall(name.lower()) if len(w) >= 3})
     _vocabulary_cache[key] = (time.monotonic(), words)
     return words

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bookstore.catalog.models import Book, BookContributor
-from bookstore.catalog.search import _WORD, _Matcher, _spellings, parse_query
+from bookstore.catalog.search import WORD, Matcher, parse_query, query_spellings
 from bookstore.catalog.transliteration import fold_yo, plain_letters
 
 TITLES = 5
@@ -22,6 +22,7 @@ PEOPLE = 3
 SERIES = 2
 CANDIDATES = 40  # books looked at for matching people and series
 MIN_LENGTH = 2  # characters typed before anything is suggested
+RANK_AT_MOST = 200  # title matches ranked by relevance; more are listed newest first
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,11 @@ def suggest(session: Session, raw_query: str | None) -> list[Suggestion]:
     query = parse_query(raw_query)
     if query.is_empty or len(query.text) < MIN_LENGTH or query.isbn:
         return []
-    matcher = _Matcher(session, query.terms)
-    title_ids = matcher._ids("title", True, TITLES, 0)
-    groups = [_spellings(t) for t in query.terms]
+    matcher = Matcher(session, query.terms)
+    # Ranking thousands of title matches ("th") costs more than it tells: newest first then.
+    ranked = _capped_count(session, matcher) <= RANK_AT_MOST
+    title_ids = matcher.tier_ids("title", ranked, TITLES, 0)
+    groups = [query_spellings(t) for t in query.terms]
     people_ids = _people_or_series_book_ids(session, groups)
     books = _books(session, list(dict.fromkeys(title_ids + people_ids)))
     found = [
@@ -65,8 +68,20 @@ def suggest(session: Session, raw_query: str | None) -> list[Suggestion]:
 
 def _matches(groups: list[list[str]], *names: str) -> bool:
     """Every group has a spelling that starts a word of ``names``."""
-    words = _WORD.findall(plain_letters(fold_yo(" ".join(names).lower())))
+    words = WORD.findall(plain_letters(fold_yo(" ".join(names).lower())))
     return all(any(w.startswith(s) for s in group for w in words) for group in groups)
+
+
+def _capped_count(session: Session, matcher: Matcher) -> int:
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM book_search s, to_tsquery('bookstore_search', :m) "
+        "AS q WHERE s.title_document @@ q LIMIT :cap) AS hits"
+        if matcher.postgres
+        else "SELECT count(*) FROM (SELECT 1 FROM book_search WHERE book_search MATCH :m "
+        "LIMIT :cap) AS hits"
+    )
+    params = {"m": matcher.match["title"], "cap": RANK_AT_MOST + 1}
+    return session.execute(text(sql), params).scalar_one()
 
 
 def _people_or_series_book_ids(session: Session, groups: list[list[str]]) -> list[int]:
@@ -78,7 +93,7 @@ def _people_or_series_book_ids(session: Session, groups: list[list[str]]) -> lis
         )
         sql = (
             "SELECT s.book_id FROM book_search s, to_tsquery('bookstore_search', :m) AS q "
-            "WHERE s.document @@ q ORDER BY s.book_id DESC LIMIT :limit"
+            "WHERE s.document @@ q LIMIT :limit"
         )
     else:
         words = " AND ".join(
@@ -86,7 +101,12 @@ def _people_or_series_book_ids(session: Session, groups: list[list[str]]) -> lis
             for group in groups
         )
         query = "{people series} : (" + words + ")"
-        sql = "SELECT rowid FROM book_search WHERE book_search MATCH :m ORDER BY rank LIMIT :limit"
+        # Newest first, straight from the index: ranking every match would cost more than it
+        # tells for two letters typed.
+        sql = (
+            "SELECT rowid FROM book_search WHERE book_search MATCH :m "
+            "ORDER BY rowid DESC LIMIT :limit"
+        )
     return list(session.execute(text(sql), {"m": query, "limit": CANDIDATES}).scalars())
 
 
