@@ -148,6 +148,7 @@
 
   addStylesheet();
   Array.prototype.forEach.call(
-    document.querySelectorAll('form[role="search"][method="get"]'), enhance
+    // The catalog's search forms only (the header's and the search page's), not staff lists.
+    document.querySelectorAll('form[role="search"][method="get"][action$="/search"]'), enhance
   );
 })();
