@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.journal.views import bp as journal_bp
     from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
+    from bookstore.policies.views import bp as policies_bp
     from bookstore.staff.views import bp as staff_bp
 
     app.register_blueprint(pages_bp)
@@ -99,13 +100,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(deals_bp, url_prefix="/deals")
     app.register_blueprint(digest_bp, url_prefix="/digest")
+    app.register_blueprint(policies_bp)
 
 
 def register_web_hooks(app: Flask) -> None:
-    from bookstore import shoptime, web
+    from bookstore import delivery, shoptime, web
 
     web.init_app(app)
     shoptime.init_app(app)
+    delivery.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -77,6 +77,17 @@ def from_environment(instance_path: str) -> dict:
         "SHIPPING_FLAT_CENTS": _int("SHIPPING_FLAT_CENTS", 500),
         "FREE_SHIPPING_OVER_CENTS": _int("FREE_SHIPPING_OVER_CENTS", 5000),
         "SHIPPING_EXPRESS_CENTS": _int("SHIPPING_EXPRESS_CENTS", 1500),
+        # Delivery dates (bookstore/delivery.py): business days in transit per method, the
+        # hour (shop time) after which an order leaves the next business day, and whose
+        # public holidays are not business days (a country code; empty: weekends only).
+        "SHIPPING_STANDARD_DAYS": env("SHIPPING_STANDARD_DAYS") or "5-8",
+        "SHIPPING_EXPRESS_DAYS": env("SHIPPING_EXPRESS_DAYS") or "2-3",
+        "SHIPPING_CUTOFF_HOUR": _int("SHIPPING_CUTOFF_HOUR", 14),
+        "SHIPPING_HOLIDAYS": env("SHIPPING_HOLIDAYS", "US"),
+        # Customer service: shown in the footer; contact-form messages go to CONTACT_EMAIL_TO.
+        "CUSTOMER_SERVICE_EMAIL": env("CUSTOMER_SERVICE_EMAIL") or "help@russianlifebooks.example",
+        "CONTACT_EMAIL_TO": env("CONTACT_EMAIL_TO") or None,
+        "CONTACT_RATELIMIT": env("CONTACT_RATELIMIT") or "5/hour",
         "LOW_STOCK_THRESHOLD": _int("LOW_STOCK_THRESHOLD", 3),
         # Payments.
         "STRIPE_SECRET_KEY": env("STRIPE_SECRET_KEY") or None,

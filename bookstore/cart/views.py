@@ -34,7 +34,7 @@ from bookstore.cart.pricing import price_cart
 from bookstore.cart.rules import edition_label, offer_for
 from bookstore.cart.services import SESSION_KEY
 from bookstore.cart.signals import connect_login_merge
-from bookstore.catalog.filters import lapsed_holds
+from bookstore.catalog.filters import cover_url, lapsed_holds
 from bookstore.catalog.models import Book, Edition
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError
@@ -79,7 +79,9 @@ def _refused(error: BookstoreError) -> ResponseReturnValue:
     return redirect(_back(), 303)
 
 
-def _done(message: str, cart: Cart | None, edition_id: int | None = None) -> ResponseReturnValue:
+def _done(
+    message: str, cart: Cart | None, edition_id: int | None = None, **extra: object
+) -> ResponseReturnValue:
     if not _wants_json():
         flash(message, "success")
         return redirect(_back(), 303)
@@ -99,6 +101,7 @@ def _done(message: str, cart: Cart | None, edition_id: int | None = None) -> Res
         shipping_cents=pricing.shipping_cents,
         total_cents=pricing.total_cents,
         item_count=pricing.item_count,
+        **extra,
     )
 
 
@@ -131,10 +134,14 @@ def add() -> ResponseReturnValue:
     except BookstoreError as error:
         return _refused(error)
     message = f"Added {_copies(quantity, edition_label(line.edition))} to your cart."
+    # For the page's cart panel (static/js/site.js): what was added, with its cover.
+    added = {"title": line.edition.book.title, "format": line.edition.format.label}
+    if _wants_json():
+        added["cover_url"] = cover_url(line.edition.book, "small")
     db.session.commit()
     if cart.user_id is None:
         session[SESSION_KEY] = cart.token
-    return _done(message, cart, edition_id)
+    return _done(message, cart, edition_id, added=added)
 
 
 @bp.post("/update")

@@ -1,27 +1,9 @@
 """ISBN-13: normalise, validate by check digit, and hyphenate for display."""
 
-from bookstore.errors import InvalidISBN
+from stdnum import isbn as stdnum_isbn
+from stdnum.exceptions import ValidationError
 
-# Registrant ranges of the English-language groups 978-0 and 978-1 (from the ISBN agency's
-# range file). Other groups fall back to prefix-rest-check, which is still readable.
-_REGISTRANT_RANGES = {
-    "0": [
-        ("00", "19"),
-        ("200", "699"),
-        ("7000", "8499"),
-        ("85000", "89999"),
-        ("900000", "949999"),
-        ("9500000", "9999999"),
-    ],
-    "1": [
-        ("00", "09"),
-        ("100", "399"),
-        ("4000", "5499"),
-        ("55000", "86979"),
-        ("869800", "998999"),
-        ("9990000", "9999999"),
-    ],
-}
+from bookstore.errors import InvalidISBN
 
 
 def normalise_isbn(raw: str) -> str:
@@ -61,14 +43,12 @@ def validate_isbn13(raw: str) -> str:
 
 
 def hyphenate_isbn13(raw: str) -> str:
-    """Hyphenate for display, e.g. ``978-1-880100-81-3``; other groups as ``978-…``."""
+    """Hyphenate for display by the ISBN agency's ranges (python-stdnum's copy of them):
+    ``978-1-880100-81-3``, ``979-8-9999000-1-2``; a number it cannot split is shown as given."""
     isbn = normalise_isbn(raw)
-    if len(isbn) != 13:
+    if len(isbn) != 13 or not isbn.isdigit():
         return isbn
-    prefix, group, rest = isbn[:3], isbn[3], isbn[4:12]
-    if prefix == "978" and group in _REGISTRANT_RANGES:
-        for low, high in _REGISTRANT_RANGES[group]:
-            width = len(low)
-            if low <= rest[:width] <= high:
-                return f"{prefix}-{group}-{rest[:width]}-{rest[width:]}-{isbn[12]}"
-    return f"{prefix}-{isbn[3:12]}-{isbn[12]}"
+    try:
+        return stdnum_isbn.format(isbn)
+    except ValidationError:
+        return isbn

@@ -113,13 +113,23 @@ def _owned_order(reference: str) -> Order:
 
 
 def _shipping_labels(quote) -> dict[str, str]:
+    # "Standard, arrives by Thu, Dec 17 (5 to 8 business days): $5.00" (bookstore/delivery.py).
+    from bookstore.delivery import delivery_promises
+
     currency = current_app.config.get("CURRENCY", "USD")
     options = services.shipping_options(quote.subtotal_cents, True, current_app.config)
-    names = {"standard": "Standard (5 to 8 working days)", "express": "Express (2 to 3 days)"}
-    return {
-        method: f"{names[method]}: {format_cents(cents, currency) if cents else 'free'}"
-        for method, cents in options.items()
-    }
+    promises = delivery_promises()
+    labels = {}
+    for method, cents in options.items():
+        price = format_cents(cents, currency) if cents else "free"
+        promise = promises.get(method)
+        if promise is None:
+            labels[method] = f"{method.title()}: {price}"
+            continue
+        labels[method] = (
+            f"{promise.name}, arrives by {promise.arrives_by_label} ({promise.days_label}): {price}"
+        )
+    return labels
 
 
 def _quote(method: str = "standard"):

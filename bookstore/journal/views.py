@@ -1,8 +1,9 @@
 """Journal pages: post list, post, tag."""
 
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
 from bookstore.dbtypes import utcnow
 from bookstore.errors import NotFound
@@ -10,6 +11,9 @@ from bookstore.journal import services
 from bookstore.page_cache import cached_page
 
 bp = Blueprint("journal", __name__)
+
+# Picture files never change: a new upload gets a new name.
+IMAGE_MAX_AGE = 30 * 24 * 3600
 
 
 def _page_size() -> int:
@@ -52,6 +56,16 @@ def tag(slug: str):
     except NotFound as exc:
         abort(404, description=str(exc))
     return render_template("journal/tag.html", tag=found, page=page)
+
+
+@bp.get("/images/<path:filename>")
+def image(filename: str):
+    """A post's picture, as stored by the staff screen (re-encoded JPEG, server-chosen name)."""
+    if PurePosixPath(filename).suffix.lower() != ".jpg":
+        abort(404)
+    return send_from_directory(
+        current_app.config["POST_IMAGE_DIR"], filename, max_age=IMAGE_MAX_AGE
+    )
 
 
 @bp.get("/<slug>")

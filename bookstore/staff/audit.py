@@ -1,6 +1,6 @@
 """Recording and reading the audit log. Every staff change calls ``record``."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from bookstore.accounts.models import User
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
+from bookstore.shoptime import from_shop_time
 from bookstore.staff.models import AuditEntry
 
 
@@ -91,4 +92,5 @@ def audit_query(
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    """Midnight at the start of ``day`` where the shop is (staff filter by the shop's days)."""
+    return from_shop_time(datetime.combine(day, time.min))

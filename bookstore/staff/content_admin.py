@@ -15,8 +15,19 @@ from bookstore.journal.models import Post, Tag
 from bookstore.slugs import unique_slug
 from bookstore.staff.audit import changed_fields, record, snapshot
 
-POST_FIELDS = ["title", "summary", "body_markdown", "image_credit", "published_at"]
+POST_FIELDS = [
+    "title",
+    "summary",
+    "body_markdown",
+    "image",
+    "image_alt",
+    "image_credit",
+    "published_at",
+]
 DEAL_FIELDS = ["title", "description", "ends_at", "min_order_cents", "total_claims"]
+
+
+ALT_TEXT_NEEDED = "Describe the picture for readers who cannot see it (alt text)."
 
 
 @dataclass
@@ -29,6 +40,10 @@ class PostInput:
     tags: tuple[str, ...]
     # ISBNs or book slugs, one per entry
     books: tuple[str, ...]
+    # A newly stored picture's file name, or None to keep the current one (if any).
+    image: str | None = None
+    image_alt: str = ""
+    remove_image: bool = False
 
 
 def find_books(references: tuple[str, ...]) -> list[Book]:
@@ -77,6 +92,9 @@ def save_post(post: Post | None, data: PostInput, *, actor: User) -> Post:
     """Create (post is None) or update a journal post, its tags and related books."""
     if not data.title.strip():
         raise InvalidInput("A post needs a title.")
+    keeps_image = post is not None and post.image and not data.remove_image
+    if (data.image or keeps_image) and not data.image_alt.strip():
+        raise InvalidInput(ALT_TEXT_NEEDED)
     books = find_books(data.books)
     before = _post_snapshot(post) if post else None
     if post is None:
@@ -86,6 +104,11 @@ def save_post(post: Post | None, data: PostInput, *, actor: User) -> Post:
     post.summary = data.summary.strip()
     post.body_markdown = data.body_markdown
     post.image_credit = data.image_credit.strip()
+    if data.image:
+        post.image = data.image
+    elif data.remove_image:
+        post.image = None
+    post.image_alt = data.image_alt.strip()[:300] if post.image else ""
     post.published_at = data.published_at
     post.tags = _tags(data.tags)
     post.books = books

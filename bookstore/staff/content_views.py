@@ -1,8 +1,9 @@
 """Staff screens for journal posts, member deals and memberships."""
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
+from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -21,8 +22,10 @@ from bookstore.journal.models import Post
 from bookstore.members import services as members
 from bookstore.members.models import Membership
 from bookstore.money import parse_amount, plain_amount
+from bookstore.shoptime import from_shop_time, shop_zone, to_shop_time
 from bookstore.staff import content_admin
 from bookstore.staff.audit import record
+from bookstore.staff.cover_images import remove_cover, store_cover
 from bookstore.staff.forms import (
     DealEditForm,
     DealForm,
@@ -33,8 +36,21 @@ from bookstore.staff.forms import (
 from bookstore.staff.views import bp, page_number, paginate
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+def _stored(moment: datetime | None) -> datetime | None:
+    """A date and time typed in the shop's time zone, as the UTC time to store."""
+    return from_shop_time(moment) if moment else None
+
+
+def _typed(moment: datetime | None) -> datetime | None:
+    """A stored time as the form shows it: the shop's local time, without a zone."""
+    return to_shop_time(moment).replace(tzinfo=None) if moment else None
+
+
+def _name_zone(*fields) -> None:
+    """Say in each date-time field's label which zone it is typed in."""
+    zone = shop_zone().key
+    for field in fields:
+        field.label.text = f"{field.label.text} ({zone} time)"
 
 
 # --- posts -----------------------------------------------------------------------------------
@@ -49,13 +65,16 @@ def posts():
     return render_template("staff/posts.html", posts=rows, page=page, has_next=has_next)
 
 
-def _post_input(form: PostForm) -> content_admin.PostInput:
+def _post_input(form: PostForm, image: str | None) -> content_admin.PostInput:
     return content_admin.PostInput(
+        image=image,
+        image_alt=form.image_alt.data or "",
+        remove_image=form.remove_image.data,
         title=form.title.data,
         summary=form.summary.data or "",
         body_markdown=form.body_markdown.data or "",
         image_credit=form.image_credit.data or "",
-        published_at=_utc(form.published_at.data),
+        published_at=_stored(form.published_at.data),
         tags=tuple((form.tags.data or "").split(";")),
         books=tuple((form.books.data or "").splitlines()),
     )
@@ -63,26 +82,55 @@ def _post_input(form: PostForm) -> content_admin.PostInput:
 
 def _post_screen(post: Post | None):
     form = PostForm(obj=post)
+    _name_zone(form.published_at)
     if request.method == "GET" and post is not None:
         form.tags.data = "; ".join(t.name for t in post.tags)
         form.books.data = "\n".join(b.slug for b in post.books)
         if post.published_at:
-            form.published_at.data = post.published_at.replace(tzinfo=None)
+            form.published_at.data = _typed(post.published_at)
     preview = None
     if form.validate_on_submit():
         if "preview" in request.form:
             preview = render_markdown(form.body_markdown.data or "")
         else:
-            try:
-                saved = content_admin.save_post(post, _post_input(form), actor=current_user)
-            except BookstoreError as exc:
-                form.books.errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash("Post saved.", "success")
+            saved = _save_post(post, form)
+            if saved is not None:
                 return redirect(url_for("staff.post_edit", post_id=saved.id), 303)
     status = 400 if form.errors else 200
     return render_template("staff/post_form.html", form=form, post=post, preview=preview), status
+
+
+def _save_post(post: Post | None, form: PostForm) -> Post | None:
+    """Store an uploaded picture (checked like covers), save the post, commit; None when a
+    field has an error (the picture stored for it is removed again)."""
+    upload = form.picture.data
+    has_upload = bool(upload and upload.filename)
+    keeps = bool(post and post.image and not form.remove_image.data)
+    if (has_upload or keeps) and not (form.image_alt.data or "").strip():
+        form.image_alt.errors.append(content_admin.ALT_TEXT_NEEDED)
+        return None
+    folder = Path(current_app.config["POST_IMAGE_DIR"])
+    stored = None
+    if has_upload:
+        try:
+            stored = store_cover(upload.read(), folder).filename("large")
+        except BookstoreError as exc:
+            form.picture.errors.append(f"Picture refused: {exc}")
+            return None
+    old = post.image if post else None
+    try:
+        saved = content_admin.save_post(post, _post_input(form, stored), actor=current_user)
+    except BookstoreError as exc:
+        db.session.rollback()
+        if stored:
+            remove_cover(stored.removesuffix("-large.jpg"), folder)
+        form.books.errors.append(str(exc))
+        return None
+    db.session.commit()
+    if old and old != saved.image:
+        remove_cover(old.removesuffix("-large.jpg"), folder)
+    flash("Post saved.", "success")
+    return saved
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -151,6 +199,7 @@ def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
 @bp.route("/deals/new", methods=["GET", "POST"])
 def deal_new():
     form = DealForm()
+    _name_zone(form.starts_at, form.ends_at)
     if form.validate_on_submit():
         kind, scope = DealKind(form.kind.data), DealScope(form.scope.data)
         try:
@@ -160,8 +209,8 @@ def deal_new():
                 kind=kind,
                 value=_deal_value(kind, form.value.data),
                 scope=scope,
-                starts_at=_utc(form.starts_at.data),
-                ends_at=_utc(form.ends_at.data),
+                starts_at=_stored(form.starts_at.data),
+                ends_at=_stored(form.ends_at.data),
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 stacks_with_others=form.stacks.data,
@@ -188,16 +237,17 @@ def deal(deal_id: int):
     except NotFound:
         abort(404)
     form = DealEditForm(obj=deal)
+    _name_zone(form.ends_at)
     if request.method == "GET":
         form.min_order.data = plain_amount(deal.min_order_cents)
-        form.ends_at.data = deal.ends_at.replace(tzinfo=None)
+        form.ends_at.data = _typed(deal.ends_at)
     if form.validate_on_submit():
         try:
             content_admin.update_deal(
                 deal,
                 title=form.title.data,
                 description=form.description.data or "",
-                ends_at=_utc(form.ends_at.data),
+                ends_at=_stored(form.ends_at.data),
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 actor=current_user,
@@ -227,7 +277,8 @@ def members_list():
     now = utcnow()
     form = GrantMembershipForm()
     if form.validate_on_submit():
-        until = datetime.combine(form.until.data, time.max, tzinfo=UTC)
+        # Member until the end of that day where the shop is.
+        until = from_shop_time(datetime.combine(form.until.data, time.max))
         try:
             user = members.user_by_email(form.email.data)
             term = members.grant_membership(
@@ -245,7 +296,7 @@ def members_list():
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"{user.email} is a member until {until:%Y-%m-%d}.", "success")
+            flash(f"{user.email} is a member until {form.until.data:%Y-%m-%d}.", "success")
             return redirect(url_for("staff.members_list"), 303)
     rows = db.session.execute(
         select(User, func.max(Membership.ends_at))

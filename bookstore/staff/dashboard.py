@@ -1,7 +1,7 @@
 """Figures for the staff dashboard: orders and revenue, shipping queue, low stock, daily sales."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import func, select
 
@@ -36,8 +36,9 @@ class Dashboard:
     daily: list[DaySales]
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _midnight(day: date, zone: tzinfo = UTC) -> datetime:
+    """The start of ``day`` in ``zone`` (the shop's: its days are the ones staff count)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def _totals(since: datetime, until: datetime) -> Totals:
@@ -76,30 +77,32 @@ def low_stock_query(default_threshold: int):
     )
 
 
-def daily_sales(today: date, days: int) -> list[DaySales]:
-    """Revenue and orders per day for the last ``days`` days (UTC), zero-filled."""
+def daily_sales(today: date, days: int, zone: tzinfo = UTC) -> list[DaySales]:
+    """Revenue and orders per day of ``zone`` for the last ``days`` days, zero-filled."""
     start = today - timedelta(days=days - 1)
     rows = db.session.execute(
         select(Order.paid_at, Order.total_cents).where(
             Order.state.in_(SOLD_STATES),
-            Order.paid_at >= _midnight(start),
-            Order.paid_at < _midnight(today + timedelta(days=1)),
+            Order.paid_at >= _midnight(start, zone),
+            Order.paid_at < _midnight(today + timedelta(days=1), zone),
         )
     ).all()
     revenue = {start + timedelta(days=i): [0, 0] for i in range(days)}
     for paid_at, total in rows:
-        bucket = revenue.get(paid_at.astimezone(UTC).date())
+        bucket = revenue.get(paid_at.astimezone(zone).date())
         if bucket is not None:
             bucket[0] += total
             bucket[1] += 1
     return [DaySales(day, cents, count) for day, (cents, count) in sorted(revenue.items())]
 
 
-def build_dashboard(now: datetime, *, days: int, low_stock_threshold: int) -> Dashboard:
-    """Everything the dashboard shows, in a handful of queries."""
-    today = now.astimezone(UTC).date()
+def build_dashboard(
+    now: datetime, *, days: int, low_stock_threshold: int, zone: tzinfo = UTC
+) -> Dashboard:
+    """Everything the dashboard shows, in a handful of queries; days are days of ``zone``."""
+    today = now.astimezone(zone).date()
     month_start = today.replace(day=1)
-    tomorrow = _midnight(today + timedelta(days=1))
+    tomorrow = _midnight(today + timedelta(days=1), zone)
     waiting = db.session.scalar(
         awaiting_shipment_query().order_by(None).with_only_columns(func.count(Order.id))
     )
@@ -107,10 +110,10 @@ def build_dashboard(now: datetime, *, days: int, low_stock_threshold: int) -> Da
         select(func.count(Order.id)).where(Order.state == OrderState.NEEDS_REVIEW)
     )
     return Dashboard(
-        today=_totals(_midnight(today), tomorrow),
-        month=_totals(_midnight(month_start), tomorrow),
+        today=_totals(_midnight(today, zone), tomorrow),
+        month=_totals(_midnight(month_start, zone), tomorrow),
         awaiting_shipment=waiting or 0,
         needs_review=review or 0,
         low_stock=list(db.session.scalars(low_stock_query(low_stock_threshold).limit(20))),
-        daily=daily_sales(today, days),
+        daily=daily_sales(today, days, zone),
     )

@@ -196,9 +196,21 @@ class PostForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     summary = StringField("Summary", validators=[Optional(), Length(max=500)])
     body_markdown = TextAreaField("Text (Markdown)", validators=[Optional(), Length(max=100_000)])
+    # Not called "image": the form is filled from the post, whose "image" is a file name.
+    picture = FileField(
+        "Picture",
+        description="JPEG, PNG or WebP; checked, stripped of metadata and resized to 600 "
+        "pixels wide. Shown at the top of the post and in the weekly digest.",
+    )
+    image_alt = StringField(
+        "Describe the picture",
+        description="For readers who cannot see it (alt text); required with a picture.",
+        validators=[Optional(), Length(max=300)],
+    )
+    remove_image = BooleanField("Remove the picture")
     image_credit = StringField("Image credit", validators=[Optional(), Length(max=300)])
     published_at = DateTimeLocalField(
-        "Publish at (UTC)",
+        "Publish at",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         description="Leave empty to keep the post as a draft.",
         validators=[Optional()],
@@ -244,12 +256,12 @@ class DealForm(FlaskForm):
     )
     min_order = PriceField("Minimum order (USD)", validators=[Optional()])
     starts_at = DateTimeLocalField(
-        "Starts (UTC)",
+        "Starts",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[DataRequired()],
     )
     ends_at = DateTimeLocalField(
-        "Ends (UTC)",
+        "Ends",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[DataRequired()],
     )
@@ -277,7 +289,7 @@ class DealEditForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = StringField("Short description", validators=[Optional(), Length(max=500)])
     ends_at = DateTimeLocalField(
-        "Ends (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[DataRequired()]
+        "Ends", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[DataRequired()]
     )
     min_order = PriceField("Minimum order (USD)", validators=[Optional()])
     total_claims = IntegerField(

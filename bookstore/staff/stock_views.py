@@ -34,9 +34,10 @@ PAGES = {
         kind="delivery",
         endpoint="staff.stock_receive",
         title="Receive a delivery",
-        intro="Type or scan each ISBN with the copies received. Lines with the same ISBN are "
-        "added up; an empty quantity counts as one copy. Nothing is recorded until every line "
-        "is right.",
+        intro="Type or scan each ISBN with the copies received: Enter (a scanner's last key) "
+        "moves to the next row, and scanning a title again adds a copy. Lines with the same ISBN "
+        "are added up; an empty quantity counts as one copy. Nothing is recorded until every "
+        "line is right.",
         quantity_label="Copies received",
         record_label="Record the delivery",
     ),
@@ -44,7 +45,8 @@ PAGES = {
         kind="count",
         endpoint="staff.stock_count",
         title="Stock count",
-        intro="Type or scan each ISBN with the copies counted on the shelves. Each difference "
+        intro="Type or scan each ISBN with the copies counted on the shelves (Enter moves to "
+        "the next row). Each difference "
         "from the expected stock becomes a 'count' entry in the ledger; an empty quantity "
         "counts as one copy, so type 0 for a title you could not find.",
         quantity_label="Copies counted",

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, login_manager
+from bookstore.shoptime import shop_zone
 from bookstore.staff.audit import audit_query
 from bookstore.staff.charts import daily_sales_svg
 from bookstore.staff.dashboard import build_dashboard
@@ -40,6 +41,12 @@ def require_staff():
     return None
 
 
+@bp.context_processor
+def staff_template_values() -> dict:
+    """The shop's time zone, named in the headings of every column of dates and times."""
+    return {"shop_timezone": shop_zone().key}
+
+
 @bp.after_request
 def no_store(response):
     # Back-office pages show customer data: never keep them in a shared cache.
@@ -63,7 +70,10 @@ def paginate(query, page: int, per_page: int = PAGE_SIZE):
 def dashboard():
     days = 90 if request.args.get("days") == "90" else 30
     data = build_dashboard(
-        utcnow(), days=days, low_stock_threshold=current_app.config["LOW_STOCK_THRESHOLD"]
+        utcnow(),
+        days=days,
+        low_stock_threshold=current_app.config["LOW_STOCK_THRESHOLD"],
+        zone=shop_zone(),
     )
     chart = daily_sales_svg(data.daily, currency=current_app.config["CURRENCY"])
     return render_template("staff/dashboard.html", data=data, chart=chart, days=days)
@@ -93,6 +103,7 @@ def audit_log():
 
 
 # The screens register their routes on ``bp`` when imported.
+from bookstore.policies import staff_views as policy_views  # noqa: E402, F401
 from bookstore.staff import (  # noqa: E402, F401
     book_list,
     catalog_views,

@@ -91,8 +91,10 @@ def test_member_sees_the_badge_and_end_date_on_the_membership_and_account_pages(
         member = make_member("member@example.com", now=utcnow())
         db.session.commit()
         from bookstore.members.services import membership_end
+        from bookstore.shoptime import to_shop_time
 
-        end = membership_end(member, utcnow())
+        # Customer pages show dates in the shop's time zone.
+        end = to_shop_time(membership_end(member, utcnow()))
     log_in(client, "member@example.com")
     assert end.strftime("%-d %B %Y") in client.get("/membership").text
     account = client.get("/account/").text

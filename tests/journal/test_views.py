@@ -8,6 +8,7 @@ import pytest
 from bookstore.dbtypes import utcnow
 from bookstore.demo.catalog import load_demo
 from bookstore.extensions import db
+from bookstore.shoptime import to_shop_time
 from tests.factories import make_book
 from tests.journal.builders import make_post
 
@@ -115,7 +116,8 @@ def test_post_page_shows_title_date_tags_body_and_credit(app_ctx, client):
     assert response.status_code == 200
     assert "<h1" in html
     assert "Friends and Rivals" in html
-    assert f'<time datetime="{post.published_at:%Y-%m-%d}">' in html
+    # The day where the shop is (SHOP_TIMEZONE), not in UTC.
+    assert f'<time datetime="{to_shop_time(post.published_at):%Y-%m-%d}">' in html
     assert "<h2>A section</h2>" in html
     assert "<strong>treaty</strong>" in html
     assert 'href="/journal/tags/intl-relations"' in html

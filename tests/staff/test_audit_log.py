@@ -62,7 +62,9 @@ def test_the_log_lists_every_change_newest_first_with_who_and_what(staff_client,
     assert "<td>pat@example.com</td>" in page
     assert "<td>staff@example.com</td>" in page
     assert "+5 Murder at the Dacha (paperback)" in page
-    assert "2024-01-10 09:30" in page
+    # Shown in the shop's time zone: 09:30 UTC is 04:30 in New York.
+    assert "2024-01-10 04:30" in page
+    assert "When (America/New_York)" in page
 
 
 @pytest.mark.parametrize(

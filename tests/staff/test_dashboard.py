@@ -1,5 +1,8 @@
 """The dashboard's figures: revenue today and this month, the packing queue, held orders,
-low stock and the daily sales chart, all counted from paid_at in UTC."""
+low stock and the daily sales chart, counted from paid_at by the shop's days.
+
+Most tests here run the shop on UTC so the figures are easy to read; one runs it in New York.
+"""
 
 import re
 from datetime import UTC, datetime
@@ -11,6 +14,12 @@ from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from tests.factories import make_book
 from tests.staff.conftest import make_order
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(SHOP_TIMEZONE="UTC")
+
 
 # A fixed "now", so that today, this month and the chart windows never straddle a boundary.
 NOW = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
@@ -126,3 +135,25 @@ def test_an_empty_shop_shows_zeroes_and_nothing_running_low(staff_client, frozen
     assert figures(page, "Today") == ["$0.00", "0 orders"]
     assert figures(page, "To ship")[0] == "0"
     assert "Nothing is running low." in page
+
+
+def test_today_is_the_shops_day_not_utcs(make_app, frozen_now):
+    """At 12:00 UTC on 15 March it is 08:00 in New York: an order paid at 03:00 UTC (23:00 the
+    evening before, New York time) belongs to the 14th."""
+    from tests.staff.conftest import log_in
+
+    app = make_app(SHOP_TIMEZONE="America/New_York")
+    with app.app_context():
+        from bookstore.accounts.models import Role
+        from tests.factories import make_user
+
+        staff = make_user("ny@example.com", role=Role.STAFF)
+        make_order(2100, paid_at=datetime(2025, 3, 15, 11, 0, tzinfo=UTC))
+        make_order(1000, paid_at=datetime(2025, 3, 15, 3, 0, tzinfo=UTC))
+        db.session.commit()
+        client = app.test_client()
+        log_in(client, staff)
+    page = client.get("/staff/").get_data(as_text=True)
+    assert figures(page, "Today") == ["$21.00", "1 order"]
+    _, _, bars = chart_text(page)
+    assert bars == ["2025-03-14: $10.00, 1 order", "2025-03-15: $21.00, 1 order"]
