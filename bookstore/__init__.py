@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     page_cache.init_app(app)  # after csrf: it wraps the templates' csrf_token()
 
     from bookstore import (
+        jobs,
         models,  # noqa: F401  (every model, for Alembic and relationships)
         txguard,
     )
@@ -73,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine_events(db.engine)
     txguard.init_app(app)
+    jobs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from bookstore.deals.cli import deals_cli
     from bookstore.demo.cli import demo_cli
     from bookstore.digest.cli import digest_cli
+    from bookstore.jobs.cli import jobs_cli
     from bookstore.members.cli import members_cli
     from bookstore.ops.doctor import doctor_command
     from bookstore.serve import serve_command
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(checkout_cli)
     app.cli.add_command(deals_cli)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(members_cli)
     app.cli.add_command(doctor_command)
     app.cli.add_command(serve_command)

@@ -2,41 +2,47 @@
 
 ``send_email`` renders ``templates/email/<template>.txt`` and ``.html`` into one
 multipart/alternative message and sends it now. ``send_after_commit`` renders it now (while the
-request and its objects are at hand) but sends it only once the current ``db.session``
-transaction commits; a rollback drops it. Views and CLI commands that change data use the
-latter, so nobody is emailed about a change that never happened.
-
-``background=True`` sends after the commit on a thread of its own, so the page answers as fast
-whether or not a message goes out: a reset request must not tell, by its timing, which
-addresses have accounts. (``MAIL_BACKGROUND=false`` sends those inline too.)
+request and its objects are at hand) and writes it as an ``email`` job in the current
+``db.session`` transaction (the outbox, ``bookstore/jobs``): a worker sends it after the commit
+and tries again while the mail server is down; a rollback drops it. Views and CLI commands that
+change data use the latter, so nobody is emailed about a change that never happened and no
+message is lost with a failed send or a dying process.
 """
 
 from __future__ import annotations
 
+import base64
+import email
+import email.policy
+import hashlib
+import hmac
 import logging
 import os
 import secrets
 import smtplib
 import ssl
-import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from flask import current_app, render_template
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from flask import current_app, has_request_context, render_template
+from sqlalchemy import select
 
 from bookstore.extensions import db
+from bookstore.jobs.models import Job
+from bookstore.jobs.outbox import add_job, jobs_in_transaction
+from bookstore.jobs.runner import ClaimedJob, PermanentJobError, job_handler
 from bookstore.txguard import check_no_write_transaction
 
 log = logging.getLogger(__name__)
 
-# Key in Session.info under which messages wait for the commit.
-_QUEUE_KEY = "bookstore.mail.queue"
+EMAIL_JOB = "email"
+# Links in messages built outside a request, without SHOP_BASE_URL.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class MailError(Exception):
@@ -78,6 +84,8 @@ class Transport:
         return str(self._write_eml(message))
 
     def _send_smtp(self, message: EmailMessage) -> None:
+        if not self.server:
+            raise MailError("No MAIL_SERVER to send through")
         context = ssl.create_default_context()
         if self.use_ssl:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -174,66 +182,74 @@ def send_after_commit(
     template: str,
     *,
     headers: Mapping[str, str] | None = None,
-    background: bool = False,
+    job_key: str | None = None,
     **context,
 ) -> None:
-    """Render a message now and send it once the current ``db.session`` transaction commits
-    (on its own thread with ``background=True``, unless ``MAIL_BACKGROUND`` is off)."""
+    """Render a message now and queue it as an ``email`` job in the current ``db.session``
+    transaction: a worker sends it after the commit (retrying while the server is down); a
+    rollback drops it. With ``job_key`` the same message is queued once."""
     message = build_email(to, subject, template, headers=headers, **context)
-    transport = Transport.from_config(current_app.config)
-    background = background and current_app.config.get("MAIL_BACKGROUND", True)
-    session = db.session()
-    # Make sure a transaction exists, so that the commit we wait for really happens.
-    if not session.in_transaction():
-        session.begin()
-    session.info.setdefault(_QUEUE_KEY, []).append((message, transport, background))
+    enqueue_message(message, key=job_key)
+
+
+def enqueue_message(
+    message: EmailMessage, *, kind: str = EMAIL_JOB, key: str | None = None, **extra
+) -> int | None:
+    """Queue an already built message as a job of ``kind`` (``extra`` joins its payload)."""
+    payload = {
+        "to": str(message["To"]),
+        "subject": str(message["Subject"]),
+        "message": base64.b64encode(message.as_bytes()).decode("ascii"),
+        **extra,
+    }
+    return add_job(kind, payload, key=key)
+
+
+def message_of(payload: Mapping) -> EmailMessage:
+    """The message stored in an email job's payload (its Message-ID fixed when it was built)."""
+    raw = base64.b64decode(payload["message"])
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)  # noqa: S101 (the modern policy builds one)
+    return message
 
 
 def pending_messages() -> list[EmailMessage]:
-    """Messages waiting for the current transaction to commit (for tests and debugging)."""
-    return [message for message, _, _ in db.session().info.get(_QUEUE_KEY, [])]
+    """Messages queued in the current, uncommitted transaction (for tests and debugging)."""
+    ids = jobs_in_transaction()
+    if not ids:
+        return []
+    rows = db.session.scalars(select(Job).where(Job.id.in_(ids), Job.kind == EMAIL_JOB))
+    return [message_of(job.payload) for job in rows]
 
 
-_senders: set[threading.Thread] = set()
-_senders_lock = threading.Lock()
+def job_message_id(job: ClaimedJob) -> str:
+    """A Message-ID that stays the same for every attempt of one job (receivers can dedupe)."""
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or "bookstore@localhost"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    tag = hmac.new(secret, f"job:{job.id}".encode(), hashlib.sha256).hexdigest()[:20]
+    return f"<job-{job.id}.{tag}@{domain}>"
 
 
-def wait_for_background_mail(timeout: float = 10.0) -> None:
-    """Wait until every message sent in the background has been handed over."""
-    with _senders_lock:
-        running = list(_senders)
-    for thread in running:
-        thread.join(timeout)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_queued(session: Session) -> None:
-    queue = session.info.pop(_QUEUE_KEY, None)
-    for message, transport, background in queue or ():
-        if not background:
-            _deliver_logged(message, transport)
-            continue
-        thread = threading.Thread(
-            target=_deliver_logged, args=(message, transport), name="mail", daemon=True
-        )
-        with _senders_lock:
-            _senders.add(thread)
-        thread.start()
-
-
-def _deliver_logged(message: EmailMessage, transport: Transport) -> None:
+def deliver_job_message(message: EmailMessage) -> str:
+    """Send a message from a job: refused addresses are final, anything else is retried."""
     try:
-        deliver(message, transport)
-    except Exception:
-        # The data is committed; a failed delivery must not turn the request into an error.
-        log.exception("Could not send email %r to %s", message["Subject"], message["To"])
-    finally:
-        with _senders_lock:
-            _senders.discard(threading.current_thread())
+        return deliver(message, Transport.from_config(current_app.config))
+    except smtplib.SMTPRecipientsRefused as refused:
+        raise PermanentJobError(f"The mail server refused {message['To']}: {refused}") from None
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    dropped = session.info.pop(_QUEUE_KEY, None)
-    if dropped:
-        log.info("Dropped %d email(s) after a rollback", len(dropped))
+@job_handler(EMAIL_JOB)
+def _send_email_job(payload: dict, job: ClaimedJob) -> None:
+    deliver_job_message(message_of(payload))
+
+
+@contextmanager
+def shop_urls() -> Iterator[None]:
+    """Let ``url_for(..., _external=True)`` work in a worker (links from ``SHOP_BASE_URL``)."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        yield
+        return
+    base = current_app.config.get("SHOP_BASE_URL") or DEFAULT_BASE_URL
+    with current_app.test_request_context(base_url=base):
+        yield

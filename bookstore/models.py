@@ -27,6 +27,7 @@ from bookstore.deals.models import (  # noqa: F401
     OrderLineDiscount,
 )
 from bookstore.digest.models import DigestDelivery, Subscriber  # noqa: F401
+from bookstore.jobs.models import Job  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401
 from bookstore.members.models import Membership, OrderMembership  # noqa: F401
 from bookstore.page_cache import PageCacheGeneration  # noqa: F401

@@ -4,7 +4,11 @@ With no ``STRIPE_SECRET_KEY`` (and no ``STRIPE_API_BASE`` pointing at a stand-in
 running), the Stripe test stand-in starts in a background thread on port 12111 (or a free
 port), sends its signed webhooks to this shop's ``/stripe/webhook`` and keeps its state in
 ``instance/stripe-sandbox.json``; the shop is configured to use it. No money moves.
+The job worker (email, checkout expiry, the weekly digest) runs on threads of the same process,
+as ``flask jobs worker`` would, and stops with it.
 """
+
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -20,7 +24,7 @@ def start_standin(app: Flask, shop_host: str, shop_port: int, standin_port: int 
     webhook_host = "127.0.0.1" if shop_host in {"0.0.0.0", "::", ""} else shop_host  # noqa: S104
     if ":" in webhook_host:
         webhook_host = f"[{webhook_host}]"
-    options = {
+    options: dict[str, Any] = {
         "state_path": default_state_path(app.instance_path),
         "webhook_url": f"http://{webhook_host}:{shop_port}/stripe/webhook",
         "webhook_secret": app.config.get("STRIPE_WEBHOOK_SECRET"),
@@ -43,7 +47,7 @@ def serve_command(host: str, port: int) -> None:
     """Serve the shop with the development server and print its address."""
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     standin = None
     if not app.config.get("STRIPE_SECRET_KEY"):
         if app.config.get("STRIPE_API_BASE"):
@@ -56,10 +60,21 @@ def serve_command(host: str, port: int) -> None:
                 f"{standin.url}/_sandbox/",
                 fg="yellow",
             )
+    worker = None
+    if not app.config.get("JOBS_RUN_INLINE"):
+        from bookstore.jobs.queue import start_in_process
+
+        worker = start_in_process(app, workers=app.config["JOBS_WORKERS"])
+        click.echo(
+            f"  Background jobs (email, expiry, the weekly digest): "
+            f"{worker.workers} worker thread(s) and the scheduler"
+        )
     url = f"http://{host}:{port}"
     click.secho(f"\n  The shop is running at {url}  (Ctrl+C stops it)\n", fg="green", bold=True)
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
+        if worker is not None:
+            worker.stop(graceful=True)  # the jobs at hand finish; the rest wait in the queue
         if standin is not None:
             standin.stop()

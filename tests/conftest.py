@@ -101,9 +101,11 @@ def _test_config(url: str, engine_options: dict, instance: Path) -> dict:
         # Each test app its own page cache (tests/test_page_cache.py covers Redis).
         "CACHE_TYPE": "SimpleCache",
         "MAIL_SERVER": None,
-        # Mail inline, so a test reads it as soon as the request returns (see
-        # tests/accounts/test_reset.py for the background sending itself).
-        "MAIL_BACKGROUND": False,
+        # Jobs (email among them) run right after the commit, so a test reads the outbox as
+        # soon as the request returns (tests/jobs/ cover the queue and the worker).
+        "JOBS_RUN_INLINE": True,
+        # Where jobs go when a test turns that off: a queue file of the test's own.
+        "JOBS_URL": f"sqlite:///{instance / 'jobs-queue.db'}",
         "STRIPE_SECRET_KEY": None,
         "SERVER_NAME": None,
     }

@@ -10,12 +10,14 @@ from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bookstore.accounts.mail_jobs import PASSWORD_RESET_JOB
 from bookstore.accounts.models import Role, User
 from bookstore.accounts.passwords import check_password_rules, hash_password, verify_password
-from bookstore.accounts.tokens import make_reset_token, reset_max_age, user_for_reset_token
+from bookstore.accounts.tokens import user_for_reset_token
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
+from bookstore.jobs import enqueue
 from bookstore.mail import send_after_commit
 
 
@@ -63,11 +65,13 @@ def sign_up(*, name: str, email: str, password: str) -> User | None:
     check_password_rules(password, email=email, name=name)
     existing = find_user_by_email(email)
     if existing is not None:
+        # The same work as a new account (a password hash, one queued message), so the time
+        # of the answer does not tell that the address has an account.
+        hash_password(password)
         send_after_commit(
             existing.email,
             "Someone tried to sign up with your email address",
             "signup_existing",
-            background=True,
             name=existing.name,
             login_url=_external("accounts.login"),
             reset_url=_external("accounts.reset_request"),
@@ -118,19 +122,12 @@ def end_all_sessions(user: User) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if an account has this address; say nothing either way."""
-    user = find_user_by_email(email)
-    if user is None:
-        return
-    send_after_commit(
-        user.email,
-        "Reset your password",
-        "password_reset",
-        background=True,  # the answer must take as long for an unknown address
-        name=user.name,
-        reset_url=_external("accounts.reset", token=make_reset_token(user)),
-        minutes=reset_max_age() // 60,
-    )
+    """Queue a reset link for the address; the job emails it only if an account has it.
+
+    Known or not, the request writes one job row and nothing else, so its answer (and its
+    timing) says nothing about which addresses have accounts.
+    """
+    enqueue(PASSWORD_RESET_JOB, {"email": normalise_email(email)})
 
 
 def reset_password(token: str, new_password: str) -> User:

@@ -21,6 +21,7 @@ from bookstore.digest.sender import (
     send_digest,
     shop_urls,
     stuck_in_sending,
+    unsent_copies,
 )
 from bookstore.errors import BookstoreError
 
@@ -39,17 +40,17 @@ def _digest(week: str | None):
 
 
 def _warn_stuck(week: str) -> None:
-    # Copies are claimed before they are sent, so a run that dies mid-send leaves its claim
-    # behind. Re-runs skip it (at most once), so only a person can tell whether it arrived.
+    # A copy's claim and its job are written together; a claim with no job on its way is one
+    # the job gave up on (see "Failed jobs" in the back office) or one older than the queue.
     stuck = stuck_in_sending(week)
     if not stuck:
         return
     shown = ", ".join(stuck[:STUCK_SHOWN])
     more = f" and {len(stuck) - STUCK_SHOWN} more" if len(stuck) > STUCK_SHOWN else ""
     click.echo(
-        f"{week}: {len(stuck)} copy(ies) stuck in 'sending', claimed by a run that stopped "
-        "(or is still running) before confirming them. They are not sent again; check the "
-        f"mail server's log for {shown}{more}."
+        f"{week}: {len(stuck)} copy(ies) stuck in 'sending': claimed, but not sent and not "
+        "queued for sending (given up after repeated failures, or claimed before the job "
+        f"queue). Check the mail server's log and the failed jobs for {shown}{more}."
     )
 
 
@@ -69,11 +70,11 @@ def send_command(week: str | None, dry: bool) -> None:
         )
         _warn_stuck(digest.week)
         return
-    total = len(due_subscribers(digest.week))
+    total = len(due_subscribers(digest.week)) + len(unsent_copies(digest.week))
     # The bar draws only on a terminal; elsewhere click prints just the label.
     bar = click.progressbar(length=total, label=f"Sending {digest.week}", file=sys.stderr)
     with bar, _quiet_mail_log():
-        report = send_digest(digest, now, on_progress=bar.update, clock=utcnow)
+        report = send_digest(digest, now, on_progress=bar.update)
     click.echo(
         f"{digest.week}: sent {report.sent}, already had it {report.skipped}, "
         f"failed {len(report.failed)}."
@@ -82,7 +83,8 @@ def send_command(week: str | None, dry: bool) -> None:
     if report.stopped:
         raise click.ClickException(
             f"Stopped: the mail server failed ({report.stopped}). "
-            "Run the same command again to send the rest; nobody gets it twice."
+            "Run the same command again to send the rest now (the job worker also keeps "
+            "trying them); nobody gets it twice."
         )
 
 

@@ -110,6 +110,7 @@ from bookstore.staff import (  # noqa: E402, F401
     content_views,
     digest_views,
     import_views,
+    jobs_views,
     order_views,
     people_views,
     stock_views,

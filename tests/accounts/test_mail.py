@@ -3,8 +3,10 @@
 import logging
 
 import pytest
+from sqlalchemy import select
 
 from bookstore.extensions import db
+from bookstore.jobs import Job, JobState
 from bookstore.mail import MailError, pending_messages, send_after_commit, send_email
 from tests.factories import make_user
 from tests.fixtures.mail import Outbox, html_body, text_body
@@ -87,14 +89,19 @@ def test_send_after_commit_is_dropped_on_rollback(app_ctx, outbox):
     assert len(outbox) == 0
 
 
-def test_a_failed_delivery_after_commit_is_logged_not_raised(make_app, caplog):
+def test_a_failed_delivery_after_commit_is_logged_not_raised_and_kept(make_app, caplog):
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_TIMEOUT_SECONDS=2)
     with app.app_context():
         user = make_user("anna@example.com")
         send_after_commit("anna@example.com", "Welcome", "welcome", **WELCOME)
         db.session.commit()
         assert db.session.get(type(user), user.id) is not None
-    assert "Could not send email" in caplog.text
+        # Kept for the next attempt, with the reason.
+        job = db.session.scalar(select(Job))
+        assert job.state is JobState.PENDING
+        assert job.attempts == 1
+        assert "Connection refused" in job.last_error
+    assert "failed, attempt 1 of 10" in caplog.text
 
 
 def test_send_email_through_smtp_raises_when_the_server_is_down(make_app):

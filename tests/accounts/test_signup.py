@@ -64,6 +64,31 @@ def test_sign_up_with_a_taken_address_does_not_say_taken_and_tells_the_owner(app
     assert note["Subject"] == "Someone tried to sign up with your email address"
 
 
+def test_a_taken_and_a_new_address_do_the_same_work(app, client, monkeypatch):
+    """Sign-up must not tell, by its timing, which addresses have accounts: both paths hash
+    the password once and queue exactly one message."""
+    from bookstore.accounts import services
+    from bookstore.jobs import Job
+
+    with app.app_context():
+        make_user("anna@example.com", name="The Real Anna")
+        db.session.commit()
+    hashed = []
+    real_hash = services.hash_password
+    monkeypatch.setattr(services, "hash_password", lambda p: hashed.append(p) or real_hash(p))
+
+    def work_of(email):
+        hashed.clear()
+        with app.app_context():
+            before = db.session.scalar(select(func.coalesce(func.max(Job.id), 0)))
+        sign_up(app.test_client(), email=email)
+        with app.app_context():
+            kinds = db.session.scalars(select(Job.kind).where(Job.id > before)).all()
+        return len(hashed), kinds
+
+    assert work_of("anna@example.com") == work_of("new@example.com") == (1, ["email"])
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
