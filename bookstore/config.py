@@ -148,4 +148,5 @@ def from_environment(instance_path: str) -> dict:
         "SENTRY_DSN": env("SENTRY_DSN") or None,
         "SENTRY_ENVIRONMENT": env("SENTRY_ENVIRONMENT") or "production",
         "METRICS_ALLOW": env("METRICS_ALLOW") or "",
+        "HEALTHZ_MAX_JOB_WAIT_SECONDS": _int("HEALTHZ_MAX_JOB_WAIT_SECONDS", 600),
     }

@@ -9,7 +9,8 @@ from sqlalchemy import inspect, select
 from bookstore import create_app
 from bookstore.extensions import db
 from bookstore.page_cache import PageCacheGeneration
-from tests.conftest import _test_config, private_schema
+from tests.fixtures.database import app_config
+from tests.fixtures.services import private_schema
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -25,7 +26,7 @@ def empty_database(request, tmp_path):
 @pytest.fixture
 def empty_app(empty_database, tmp_path):
     url, options = empty_database
-    app = create_app(_test_config(url, options, tmp_path / "instance"))
+    app = create_app(app_config(url, options, tmp_path / "instance"))
     with app.app_context():
         yield app
         db.session.remove()

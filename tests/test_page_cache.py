@@ -20,7 +20,6 @@ from bookstore.extensions import db
 from bookstore.page_cache import PageCacheGeneration
 from tests.accounts.helpers import log_in
 from tests.catalog.test_query_counts import counted_queries
-from tests.conftest import skip_or_fail
 from tests.factories import get_subject, make_book, make_user
 from tests.journal.builders import make_post
 
@@ -279,23 +278,8 @@ def test_raw_sql_writes_say_so_with_note_change(app, dacha):
 # -- Redis: one cache for every worker, and an outage costs only speed ---------------------------
 
 
-def _redis_url() -> str:
-    import os
-
-    import redis
-
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        skip_or_fail("the Redis page-cache tests need REDIS_URL")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis at REDIS_URL is unreachable: {exc.__class__.__name__}")
-    return url
-
-
-def test_workers_share_pages_through_redis(make_app, database, monkeypatch):
-    url = _redis_url()
+def test_workers_share_pages_through_redis(make_app, database, monkeypatch, redis_url):
+    url = redis_url
     settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
     first_worker, second_worker = make_app(**settings), make_app(**settings)
     with first_worker.app_context():

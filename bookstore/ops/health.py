@@ -3,8 +3,10 @@
 200 when the database answers (serving is possible), 503 when it does not. Redis is reported
 but only degrades the answer: rate limits and the page cache fall back to memory without it, so
 taking every host out of the balancer because Redis is down would turn a slowdown into an outage.
-Cheap: one ``SELECT 1`` on a pooled connection and one PING, each with a short timeout; no page
-cache, no rate limit, no session.
+The job queue's backlog (``bookstore.jobs.stats()``) is reported too, and degrades the answer
+while a due job has waited longer than ``HEALTHZ_MAX_JOB_WAIT_SECONDS``. Cheap: ``SELECT 1`` and
+the queue's two counting queries on a pooled connection and one PING, each with a short
+timeout; no page cache, no rate limit, no session.
 """
 
 import time
@@ -31,6 +33,7 @@ def healthz() -> tuple[Response, int]:
     checks: dict[str, dict[str, Any]] = {"database": _timed(check_database)}
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _timed(check_redis)
+    checks["queue"] = _timed(check_queue)
     if not checks["database"]["ok"]:
         status, code = "down", 503
     elif all(check["ok"] for check in checks.values()):
@@ -60,6 +63,21 @@ def check_database() -> None:
             conn.execute(text(f"SET LOCAL statement_timeout = {int(CHECK_TIMEOUT_SECONDS * 1000)}"))
         conn.execute(text("SELECT 1"))
         conn.rollback()
+
+
+def check_queue() -> dict[str, Any]:
+    """The job queue's backlog; not ok while a due job has waited too long (no worker keeps up).
+
+    Jobs wait in the database, so a stuck queue slows email, not pages: it degrades the answer.
+    """
+    from bookstore import jobs
+
+    try:
+        figures = jobs.stats()
+    finally:
+        db.session.rollback()
+    limit = current_app.config["HEALTHZ_MAX_JOB_WAIT_SECONDS"]
+    return {"ok": figures["oldest_pending_seconds"] <= limit, **figures}
 
 
 def check_redis() -> None:

@@ -157,3 +157,26 @@ class ShopCollector(Collector):
         for state, count in sorted(counts.items()):
             orders.add_metric([state], count)
         yield orders
+        yield from _job_metrics()
+
+
+def _job_metrics() -> Iterator[GaugeMetricFamily]:
+    from bookstore import jobs
+
+    try:
+        figures = jobs.stats()
+    except SQLAlchemyError:
+        current_app.logger.warning(
+            "Metrics: the job queue's figures are unavailable", exc_info=True
+        )
+        return
+    finally:
+        db.session.rollback()
+    for name, help_text in (
+        ("pending", "Jobs waiting to run (the backlog)."),
+        ("failed", "Jobs that gave up after their retries (the dead-letter list)."),
+        ("oldest_pending_seconds", "How long the longest-waiting due job has waited."),
+    ):
+        gauge = GaugeMetricFamily(f"bookstore_jobs_{name}", help_text)
+        gauge.add_metric([], figures[name])
+        yield gauge

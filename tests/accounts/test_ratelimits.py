@@ -4,14 +4,12 @@ Limits here: 10 per minute per IP, 5 per minute per email address (the defaults)
 uses its own client IPs and addresses, so tests sharing one Redis never share a counter.
 """
 
-import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from bookstore.extensions import db, limiter
-from tests.conftest import skip_or_fail
 from tests.factories import TEST_PASSWORD, make_user
 
 LIMITED_FORMS = ["/account/login", "/account/reset"]
@@ -31,26 +29,13 @@ def attempt(app, path, email, ip, password=WRONG_PASSWORD):
     return client.post(path, data=data, environ_base={"REMOTE_ADDR": ip}).status_code
 
 
-def redis_url() -> str:
-    """REDIS_URL of a Redis that answers (skip, or fail in CI, otherwise)."""
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("Redis rate-limit tests need REDIS_URL")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis at REDIS_URL is unreachable: {exc}")
-    return url
-
-
 @pytest.fixture(params=["memory", "redis"])
 def limited_app(request, make_app):
     """An app with rate limits on, counting in memory, then in Redis."""
     if request.param == "redis":
         # Never reset Redis: other test runs may share it (their keys differ from ours).
-        yield make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url())
+        url = request.getfixturevalue("redis_url")
+        yield make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url)
         return
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     limiter.reset()

@@ -1,4 +1,4 @@
-"""Helpers of the cart tests: editions in given states, carts, and logging a client in."""
+"""Fixtures of the cart tests: editions in given states, carts (helpers: helpers.py)."""
 
 from datetime import date
 
@@ -6,9 +6,7 @@ import pytest
 
 from bookstore.cart import services
 from bookstore.extensions import db
-from tests.factories import make_book, make_user
-
-MAX = 10
+from tests.factories import make_book
 
 
 @pytest.fixture
@@ -35,22 +33,3 @@ def make_edition(app_ctx):
 def guest_cart(app_ctx):
     """An (empty, flushed) guest cart."""
     return services.open_cart(None, None)
-
-
-def snapshot(cart) -> list[tuple[int, int, int]]:
-    """(edition id, quantity, price seen) of every line, read from the database."""
-    db.session.expire_all()
-    return [(ln.edition_id, ln.quantity, ln.price_seen_cents) for ln in services.cart_lines(cart)]
-
-
-def log_in(client, user) -> None:
-    """Log the test client in as ``user`` without going through the login form."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
-def new_user(**fields):
-    user = make_user(**fields)
-    db.session.commit()
-    return user

@@ -5,7 +5,7 @@ import threading
 from bookstore.cart import services
 from bookstore.cart.models import Cart, CartLine
 from bookstore.extensions import db
-from tests.cart.conftest import log_in
+from tests.cart.helpers import log_in
 from tests.factories import make_book, make_user
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from bookstore.cart import services
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
-from tests.cart.conftest import MAX, snapshot
+from tests.cart.helpers import MAX, snapshot
 from tests.factories import make_book
 
 TODAY = date(2026, 11, 29)

@@ -9,7 +9,7 @@ from bookstore.cart.models import Cart
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput, NotFound, OutOfStock
 from bookstore.extensions import db
-from tests.cart.conftest import MAX, snapshot
+from tests.cart.helpers import MAX, snapshot
 from tests.factories import make_user
 
 TODAY = date(2026, 11, 29)

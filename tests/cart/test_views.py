@@ -15,7 +15,7 @@ from bookstore.cart.models import Cart
 from bookstore.cart.views import cart_template_helpers
 from bookstore.extensions import db
 from tests.accounts.helpers import log_in as log_in_through_form
-from tests.cart.conftest import log_in, new_user, snapshot
+from tests.cart.helpers import log_in, new_user, snapshot
 from tests.cart.test_rules import BAD_QUANTITIES
 
 

@@ -17,8 +17,8 @@ import pytest
 from bookstore.dbtypes import utcnow
 from bookstore.digest.builder import week_of
 from bookstore.extensions import db
-from tests.conftest import app_on
 from tests.digest.helpers import make_subscriber
+from tests.fixtures.database import app_on
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).with_name("flask")

@@ -13,7 +13,7 @@ from bookstore.extensions import db
 from bookstore.jobs import Job, JobState
 from bookstore.jobs.outbox import add_job
 from bookstore.jobs.queue import dispatch, huey_for, start_in_process
-from tests.conftest import skip_or_fail
+from tests.fixtures.services import skip_or_fail
 from tests.jobs.handlers import seen
 
 

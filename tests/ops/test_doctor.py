@@ -1,12 +1,9 @@
 """flask doctor: a production configuration passes, a development one is told what is missing."""
 
-import os
-
 import pytest
 
 from bookstore.config import instance_secret_key
-from tests.conftest import skip_or_fail
-from tests.ops.conftest import DEAD_REDIS
+from tests.ops.helpers import DEAD_REDIS
 
 PRODUCTION = {
     "SECRET_KEY": "k" * 48,
@@ -18,14 +15,6 @@ PRODUCTION = {
     "MAIL_SERVER": "smtp.example.com",
     "SHOP_BASE_URL": "https://books.example.com",
 }
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("flask doctor's good configuration needs a Redis (REDIS_URL)")
-    return url
 
 
 def doctor(app):

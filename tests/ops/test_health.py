@@ -1,12 +1,9 @@
 """GET /healthz: 200 while the shop can serve, 503 when it cannot, cheap for a balancer."""
 
-import os
-
 import pytest
 
 from bookstore.ops.version import app_version
-from tests.conftest import skip_or_fail
-from tests.ops.conftest import DEAD_REDIS
+from tests.ops.helpers import DEAD_REDIS
 
 
 def test_healthy_shop_answers_200_with_the_database_and_the_version(make_app):
@@ -59,11 +56,47 @@ def test_redis_down_degrades_but_keeps_serving(make_app):
 
 
 @pytest.mark.redis
-def test_redis_up_is_reported(make_app):
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        skip_or_fail("the Redis health check needs REDIS_URL")
-    app = make_app(REDIS_URL=url)
+def test_redis_up_is_reported(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
     body = app.test_client().get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["checks"]["redis"]["ok"] is True
+
+
+def test_the_job_queue_backlog_is_reported(client):
+    body = client.get("/healthz").get_json()
+    assert body["checks"]["queue"] == {
+        "ok": True,
+        "pending": 0,
+        "failed": 0,
+        "oldest_pending_seconds": 0.0,
+        "ms": body["checks"]["queue"]["ms"],
+    }
+
+
+def test_a_queue_no_worker_keeps_up_with_degrades_but_keeps_serving(client, monkeypatch):
+    from bookstore import jobs
+
+    figures = {"pending": 40, "failed": 2, "oldest_pending_seconds": 3600.0}
+    monkeypatch.setattr(jobs, "stats", lambda: figures)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["queue"]["ok"] is False
+    assert body["checks"]["queue"]["pending"] == 40
+
+
+def test_a_queue_that_cannot_be_read_degrades(client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from bookstore import jobs
+
+    def broken():
+        raise OperationalError("SELECT", {}, Exception("queue table unavailable"))
+
+    monkeypatch.setattr(jobs, "stats", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"]["queue"]["error"] == "OperationalError"
+    assert response.get_json()["status"] == "degraded"

@@ -131,3 +131,15 @@ def test_with_the_database_down_the_workers_figures_are_still_served(dead_databa
 
 def test_database_up_is_reported(client):
     assert value(scrape(client), "bookstore_database_up") == 1
+
+
+def test_the_job_backlog_is_exported(client, monkeypatch):
+    from bookstore import jobs
+
+    monkeypatch.setattr(
+        jobs, "stats", lambda: {"pending": 7, "failed": 1, "oldest_pending_seconds": 12.5}
+    )
+    samples = scrape(client)
+    assert value(samples, "bookstore_jobs_pending") == 7
+    assert value(samples, "bookstore_jobs_failed") == 1
+    assert value(samples, "bookstore_jobs_oldest_pending_seconds") == 12.5

@@ -4,7 +4,7 @@ import pytest
 import stripe
 
 from tests.fixtures.stripe import http_request
-from tests.stripe_sandbox.conftest import session_params
+from tests.stripe_sandbox.helpers import session_params
 
 BEARER = {"Authorization": "Bearer sk_test_standin"}
 

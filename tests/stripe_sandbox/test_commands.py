@@ -6,14 +6,14 @@ import stripe
 from bookstore import create_app
 from bookstore.serve import start_standin
 from bookstore.stripe_sandbox.server import SandboxServer, check_host
-from tests.conftest import _test_config
+from tests.fixtures.database import app_config
 from tests.fixtures.stripe import http_request
 
 
 @pytest.fixture
 def app(tmp_path):
     """The shop app without a database: these commands never touch one."""
-    return create_app(_test_config(f"sqlite:///{tmp_path}/unused.db", {}, tmp_path / "instance"))
+    return create_app(app_config(f"sqlite:///{tmp_path}/unused.db", {}, tmp_path / "instance"))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.fixtures.browser import assert_accessible
-from tests.stripe_sandbox.conftest import session_params
+from tests.stripe_sandbox.helpers import session_params
 
 pytestmark = pytest.mark.browser
 

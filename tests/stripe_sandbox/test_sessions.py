@@ -5,7 +5,7 @@ import time
 import pytest
 import stripe
 
-from tests.stripe_sandbox.conftest import session_params
+from tests.stripe_sandbox.helpers import session_params
 
 
 def test_created_session_has_stripes_shape(new_session, stripe_sandbox):

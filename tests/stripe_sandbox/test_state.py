@@ -8,7 +8,7 @@ import stripe
 
 from bookstore.stripe_sandbox import Sandbox
 from tests.fixtures.stripe import http_request
-from tests.stripe_sandbox.conftest import session_params
+from tests.stripe_sandbox.helpers import session_params
 
 
 def test_sessions_payments_and_keys_survive_a_restart(api, new_session, stripe_sandbox):

@@ -8,7 +8,7 @@ import stripe
 
 from bookstore.stripe_sandbox import sign
 from tests.fixtures.stripe import http_request
-from tests.stripe_sandbox.conftest import session_params
+from tests.stripe_sandbox.helpers import session_params
 
 
 @pytest.fixture
