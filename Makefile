@@ -26,6 +26,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## Set up the database and demo catalog, then serve the shop (PORT=5000 by default).
+# SHOP_DEVELOPMENT: no SHOP_BASE_URL needed; `flask serve` uses the address it serves on.
+run: export SHOP_DEVELOPMENT ?= 1
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from bookstore import config as settings
+from bookstore import redis_breaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,8 +31,10 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
     check_settings(app)
+    redis_breaker.configure(app.config)
     register_operations(app)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
     register_web_hooks(app)
     register_commands(app)
@@ -43,6 +46,10 @@ def check_settings(app: Flask) -> None:
     key = app.config.get("STRIPE_SECRET_KEY") or ""
     if key.startswith(("sk_live_", "rk_live_")):
         raise RuntimeError("Live Stripe keys are refused: this shop runs in Stripe test mode only.")
+    from bookstore import links
+
+    development = app.debug or app.testing or app.config.get("SHOP_DEVELOPMENT")
+    links.configure(app, development=bool(development))
 
 
 def register_operations(app: Flask) -> None:
@@ -53,7 +60,7 @@ def register_operations(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from bookstore import page_cache
+    from bookstore import page_cache, ratelimit_storage  # noqa: F401  (registers shop+redis://)
     from bookstore.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -75,6 +82,13 @@ def register_extensions(app: Flask) -> None:
         configure_engine_events(db.engine)
     txguard.init_app(app)
     jobs.init_app(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    """URL converters and request filters that refuse unreadable input (before any route)."""
+    from bookstore import edge
+
+    edge.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

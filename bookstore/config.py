@@ -25,6 +25,24 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _limiter_storage(redis_url: str | None) -> str:
+    if not redis_url:
+        return "memory://"
+    if redis_url.startswith(("redis://", "rediss://", "redis+unix://")):
+        return "shop+" + redis_url
+    return redis_url
+
+
 def instance_secret_key(instance_path: str) -> str:
     """A secret key kept in the instance folder, so sessions survive restarts of ``make run``."""
     path = Path(instance_path) / "secret_key"
@@ -56,7 +74,10 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis behind a circuit breaker; the database while it fails (ratelimit_storage.py).
+        "RATELIMIT_STORAGE_URI": _limiter_storage(redis_url),
+        "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.25),
+        "REDIS_RETRY_SECONDS": _float("REDIS_RETRY_SECONDS", 10.0),
         # Public pages for anonymous visitors (bookstore/page_cache.py): in Redis when there
         # is one, else in each worker's memory (at most PAGE_CACHE_ENTRIES pages).
         "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 600),
@@ -64,6 +85,10 @@ def from_environment(instance_path: str) -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "bookstore:",
         "CACHE_THRESHOLD": _int("PAGE_CACHE_ENTRIES", 1000),
+        # Bounds per worker: variants of one page (query strings), and bytes of all pages.
+        "PAGE_CACHE_VARIANTS": _int("PAGE_CACHE_VARIANTS", 100),
+        "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_MB", 64) * 1024 * 1024,
+        # Only for a plain redis:// storage given in RATELIMIT_STORAGE_URI; shop+redis never fails.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SHOP_NAME": env("SHOP_NAME", "Russian Life Books"),
@@ -132,8 +157,12 @@ def from_environment(instance_path: str) -> dict:
         "SUGGEST_RATELIMIT": env("SUGGEST_RATELIMIT", "120/minute"),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
-        # Links in emails sent from the command line (digest, order emails), no request there.
+        # The shop's public address: every absolute link is built from it (bookstore/links.py),
+        # and its host (plus TRUSTED_HOSTS) is the only one answered. Required unless
+        # SHOP_DEVELOPMENT=1 (make run), debug or testing.
         "SHOP_BASE_URL": env("SHOP_BASE_URL") or None,
+        "TRUSTED_HOSTS": env("TRUSTED_HOSTS") or None,
+        "SHOP_DEVELOPMENT": _bool("SHOP_DEVELOPMENT", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -25,7 +25,9 @@ import hmac
 import math
 import time
 from datetime import datetime
+from urllib.parse import urlencode
 
+from cachelib import SimpleCache
 from flask import current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
 from flask_login import current_user
@@ -37,9 +39,12 @@ from sqlalchemy import BigInteger, Integer, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
+from werkzeug.datastructures import ImmutableMultiDict
 
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
+from bookstore.page_cache_bounds import PageIndex
+from bookstore.redis_breaker import redis_breaker
 
 cache = Cache()
 # Seen at /metrics (bookstore/ops/metrics.py): hit rate = hits / (hits + misses).
@@ -90,6 +95,15 @@ def init_app(app) -> None:
         # Shops sharing one Redis never share pages.
         "database": hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest(),
     }
+    app.extensions["page_cache"]["index"] = PageIndex(
+        int(app.config.get("PAGE_CACHE_VARIANTS", 100)),
+        int(app.config.get("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+    )
+    if "redis" in str(app.config.get("CACHE_TYPE", "")).lower():
+        # Where pages go while Redis is unavailable (see _cache_call).
+        app.extensions["page_cache"]["fallback"] = SimpleCache(
+            threshold=int(app.config.get("CACHE_THRESHOLD", 1000))
+        )
     with app.app_context():
         watch_engine(db.engine)
     # Flask-WTF's csrf_token() in templates (a global and a context value), through a
@@ -144,15 +158,26 @@ def _personalise(body: bytes) -> bytes:
 # -- The view decorator -------------------------------------------------------------------------
 
 
-def cached_page(view):
-    """Serve this GET view from the page cache to anonymous visitors (see the module's notes)."""
+def cached_page(view=None, *, params: tuple[str, ...] = ()):
+    """Serve this GET view from the page cache to anonymous visitors (see the module's notes).
+
+    ``params`` names the query parameters the page reads: the view sees only those (so the
+    page cannot depend on anything its cache key leaves out), and the key holds only those, in
+    a canonical order, so ``?utm_source=...`` or a reordered query is the same page.
+    """
+    if view is None:
+        return functools.partial(cached_page, params=params)
+    read = frozenset(params)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        request.args = ImmutableMultiDict(  # type: ignore[misc]
+            [(k, v) for k, v in request.args.items(multi=True) if k in read]
+        )
         if not _cacheable():
             return view(*args, **kwargs)
         key = _key()
-        hit = _cache_call(cache.get, key)
+        hit = _cache_call("get", key)
         LOOKUPS.labels("miss" if hit is None else "hit").inc()
         if hit is not None:
             body, headers = hit
@@ -171,7 +196,7 @@ def cached_page(view):
                 for name, value in response.headers.items()
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
-            _cache_call(cache.set, key, (body, headers), timeout=_timeout())
+            _store(key, (body, headers), len(body), _timeout())
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body))
         return response
@@ -227,8 +252,21 @@ def _key() -> str:
     from bookstore.catalog.filters import shop_today  # the day decides preorders and new titles
 
     database = current_app.extensions["page_cache"]["database"]
-    identity = f"{database}|{_generation()}|{shop_today().isoformat()}|{request.url}"
+    # The host is left out: pages link to SHOP_BASE_URL whatever host was asked (TRUSTED_HOSTS).
+    query = urlencode(sorted(request.args.items(multi=True)))
+    page = f"{request.path}?{query}"
+    identity = f"{database}|{_generation()}|{shop_today().isoformat()}|{page}"
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _store(key: str, value, size: int, timeout: int) -> None:
+    """Keep a page, within the bounds of ``page_cache_bounds`` (evicting to stay in them)."""
+    index: PageIndex = current_app.extensions["page_cache"]["index"]
+    if not index.admits(size):
+        return
+    _cache_call("set", key, value, timeout=timeout)
+    for old_key in index.add(key, request.path, size, timeout):
+        _cache_call("delete", old_key)
 
 
 def _generation() -> int | None:
@@ -251,13 +289,25 @@ def _forget_generation(*_args) -> None:
         current_app.extensions.get("page_cache", {}).pop("generation", None)
 
 
-def _cache_call(method, *args, **kwargs):
-    """A cache read or write; a Redis outage costs speed, never the page."""
-    try:
-        return method(*args, **kwargs)
-    except (RedisError, OSError):
-        current_app.logger.warning("Page cache unavailable", exc_info=True)
-        return None
+def _cache_call(name: str, *args, **kwargs):
+    """A cache read or write; a Redis outage costs neither the page nor its speed.
+
+    Behind the circuit breaker: after a failure no request asks Redis for a while and pages
+    are kept in this process's memory instead (``PAGE_CACHE_ENTRIES`` at most); the log gets
+    one warning a minute rather than a traceback each time.
+    """
+    fallback = current_app.extensions["page_cache"].get("fallback")
+    if fallback is None:  # the cache is this process's memory already
+        return getattr(cache, name)(*args, **kwargs)
+    if redis_breaker.allow():
+        try:
+            result = getattr(cache, name)(*args, **kwargs)
+        except (RedisError, OSError) as error:
+            redis_breaker.failed(error)
+        else:
+            redis_breaker.succeeded()
+            return result
+    return getattr(fallback, name)(*args, **kwargs)
 
 
 # -- Invalidation -------------------------------------------------------------------------------

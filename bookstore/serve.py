@@ -70,6 +70,14 @@ def serve_command(host: str, port: int) -> None:
             f"{worker.workers} worker thread(s) and the scheduler"
         )
     url = f"http://{host}:{port}"
+    if app.config.get("SHOP_BASE_URL_DEFAULTED"):
+        # Links (emails, canonical, feeds) point at this server: SHOP_BASE_URL was not given.
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+        app.config["SHOP_BASE_URL"] = (
+            f"http://[{shown}]:{port}" if ":" in shown else (f"http://{shown}:{port}")
+        )
+        if shown not in app.config["TRUSTED_HOSTS"]:
+            app.config["TRUSTED_HOSTS"] = [*app.config["TRUSTED_HOSTS"], shown]
     click.secho(f"\n  The shop is running at {url}  (Ctrl+C stops it)\n", fg="green", bold=True)
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True)

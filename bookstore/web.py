@@ -1,11 +1,13 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bookstore.extensions import db
+from bookstore.links import ProbesAnswerAnyHost, external_url
 from bookstore.money import format_cents
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -28,8 +30,10 @@ def init_app(app: Flask) -> None:
     if app.config.get("TRUST_PROXY_HEADERS"):
         hops = int(app.config["TRUST_PROXY_HEADERS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = ProbesAnswerAnyHost(app.wsgi_app, app)  # type: ignore[method-assign]
 
     app.after_request(add_security_headers)
+    app.after_request(keep_private_pages_out_of_caches)
     app.register_error_handler(HTTPException, render_http_error)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(Exception, render_server_error)
@@ -37,6 +41,8 @@ def init_app(app: Flask) -> None:
         cents, app.config.get("CURRENCY", "USD")
     )
     app.context_processor(template_globals)
+    # Absolute links (canonical, feeds, emails) come from SHOP_BASE_URL, never the request.
+    app.jinja_env.globals["external_url"] = external_url
 
 
 def add_security_headers(response):
@@ -52,10 +58,31 @@ def add_security_headers(response):
     return response
 
 
+# Pages with names, addresses, orders or one-time tokens: never kept by a browser or proxy.
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "checkout", "staff", "cart", "members", "deals"})
+PRIVATE_ENDPOINTS = frozenset({"digest.confirm", "digest.unsubscribe", "digest.unsubscribe_now"})
+
+
+def keep_private_pages_out_of_caches(response):
+    """``Cache-Control: no-store`` on account, order, checkout, cart and staff pages."""
+    endpoint = request.endpoint or ""
+    if request.blueprint in PRIVATE_BLUEPRINTS or endpoint in PRIVATE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
+    return response
+
+
 def render_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     db.session.rollback()
+    if request_ctx.url_adapter is None:
+        # No usable host (not in TRUSTED_HOSTS): no page with links can be built for it.
+        return current_app.response_class(
+            "400 Bad Request: this shop does not answer to that host name.\n",
+            400,
+            mimetype="text/plain",
+        )
     page = render_template(
         [f"errors/{error.code}.html", "errors/generic.html"],
         code=error.code,
@@ -84,8 +111,6 @@ def render_csrf_error(error: CSRFError):
 
 
 def render_server_error(error: Exception):
-    from flask import current_app
-
     propagate = current_app.config.get("PROPAGATE_EXCEPTIONS")
     if propagate is None:
         propagate = current_app.testing or current_app.debug
@@ -107,8 +132,6 @@ MAIN_NAV = [
 
 
 def template_globals() -> dict:
-    from flask import current_app
-
     return {
         "shop_name": current_app.config["SHOP_NAME"],
         "payments_use_standin": not current_app.config.get("STRIPE_SECRET_KEY"),

@@ -32,7 +32,7 @@ def test_every_response_carries_security_headers(client):
 
 
 def test_hsts_is_sent_over_https(client):
-    response = client.get("/", base_url="https://shop.example")
+    response = client.get("/", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 

@@ -150,12 +150,14 @@ def test_a_page_cache_of_zero_seconds_turns_it_off(make_app, database):
     assert [cache_state(client.get(f"/books/{slug}")) for _ in range(2)] == [None, None]
 
 
-def test_query_strings_and_hosts_are_different_pages(app, dacha):
+def test_query_strings_are_different_pages_and_other_hosts_are_refused(app, dacha):
     client = app.test_client()
     assert cache_state(client.get("/books?sort=title")) == "miss"
     assert cache_state(client.get("/books?sort=price")) == "miss"
     assert cache_state(client.get("/books?sort=title")) == "hit"
-    assert cache_state(client.get("/books?sort=title", base_url="http://shop.example")) == "miss"
+    other_host = client.get("/books?sort=title", base_url="http://shop.example")
+    assert other_host.status_code == 400
+    assert cache_state(other_host) is None
 
 
 def test_missing_pages_are_not_cached(app):
@@ -305,7 +307,10 @@ def test_a_redis_outage_still_serves_the_page(make_app, database, caplog):
     response = app.test_client().get(f"/books/{slug}")
     assert response.status_code == 200
     assert "Murder at the Dacha" in response.get_data(as_text=True)
-    assert "Page cache unavailable" in caplog.text
+    assert "Redis unavailable" in caplog.text  # one warning, no traceback
+    assert not any(record.exc_info for record in caplog.records)
+    again = app.test_client().get(f"/books/{slug}")  # the breaker is open: memory serves it
+    assert again.headers["X-Page-Cache"] == "hit"
 
 
 # -- PostgreSQL: concurrent writers each bump the generation, and none deadlocks -----------------

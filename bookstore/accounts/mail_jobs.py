@@ -3,11 +3,10 @@ work whether or not the address has an account (its timing tells nothing)."""
 
 from __future__ import annotations
 
-from flask import url_for
-
 from bookstore.accounts.tokens import make_reset_token, reset_max_age
 from bookstore.extensions import db
 from bookstore.jobs import ClaimedJob, job_handler
+from bookstore.links import external_url
 from bookstore.mail import build_email, deliver_job_message, job_message_id, shop_urls
 
 PASSWORD_RESET_JOB = "password-reset"  # noqa: S105 (a job kind)
@@ -28,7 +27,7 @@ def send_reset_link(payload: dict, job: ClaimedJob) -> None:
             "Reset your password",
             "password_reset",
             name=user.name,
-            reset_url=url_for("accounts.reset", token=make_reset_token(user), _external=True),
+            reset_url=external_url("accounts.reset", token=make_reset_token(user)),
             minutes=reset_max_age() // 60,
         )
     message.replace_header("Message-ID", job_message_id(job))

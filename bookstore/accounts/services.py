@@ -6,7 +6,6 @@ Services take the user explicitly, flush but never commit, and queue their email
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,7 @@ from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
 from bookstore.jobs import enqueue
+from bookstore.links import external_url
 from bookstore.mail import send_after_commit
 
 
@@ -51,7 +51,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def _external(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
+    return external_url(endpoint, **values)
 
 
 def sign_up(*, name: str, email: str, password: str) -> User | None:

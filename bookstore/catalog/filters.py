@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, g, has_request_context, url_for
+from flask import Blueprint, current_app, g, url_for
 
 from bookstore import page_cache
 from bookstore.catalog import stock
@@ -19,6 +19,7 @@ from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import LANGUAGES
 from bookstore.catalog.models import Book, Edition
 from bookstore.dbtypes import utcnow
+from bookstore.links import external_url
 
 
 def shop_today() -> date:
@@ -80,12 +81,7 @@ def email_cover_url(edition: Edition | None) -> str | None:
     if book is None or not book.cover_image:
         return None
     filename = book.cover_image.replace("-large.", "-small.")
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("catalog.cover_file", filename=filename, _external=True)
-    # From the command line (a job fulfilling an order): the shop's public address.
-    base = current_app.config.get("SHOP_BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for("catalog.cover_file", filename=filename, _external=True)
+    return external_url("catalog.cover_file", filename=filename)
 
 
 def language_names(book: Book) -> str:

@@ -129,6 +129,10 @@ def parse_page(raw: str | None) -> int:
     return int(raw)
 
 
+# Every query parameter a catalog list reads (the page cache keys pages by these alone).
+QUERY_PARAMS = ("subject", "format", "series", "language", "availability", "sort", "page")
+
+
 def parse_filters(args: Mapping[str, str], *, allowed: tuple[str, ...] | None = None):
     """Read filters from query arguments; an unknown value raises ``NotFound``.
 

@@ -9,7 +9,6 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    url_for,
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
@@ -17,6 +16,7 @@ from bookstore.catalog import filters, listing, services
 from bookstore.catalog.covers import cover_etag, cover_svg
 from bookstore.catalog.jsonld import book_jsonld
 from bookstore.errors import NotFound
+from bookstore.links import base_url, external_url
 from bookstore.page_cache import cached_page
 
 bp = Blueprint("catalog", __name__)
@@ -31,7 +31,7 @@ def _page_size() -> int:
 
 
 @bp.get("/books")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def browse():
     try:
         page, choices = services.browse(request.args, filters.shop_today(), _page_size())
@@ -47,22 +47,22 @@ def book(slug: str):
         detail = services.book_detail(slug)
     except NotFound as exc:
         abort(404, description=str(exc))
-    url = url_for("catalog.book", slug=slug, _external=True)
+    url = external_url("catalog.book", slug=slug)
     jsonld = book_jsonld(
         detail,
         today=filters.shop_today(),
         low_stock_threshold=int(current_app.config.get("LOW_STOCK_THRESHOLD", 3)),
         currency=current_app.config.get("CURRENCY", "USD"),
         url=url,
-        image=request.host_url.rstrip("/") + filters.cover_url(detail.book),
-        person_url=lambda s: url_for("catalog.contributor", slug=s, _external=True),
+        image=base_url() + filters.cover_url(detail.book),
+        person_url=lambda s: external_url("catalog.contributor", slug=s),
         lapsed=filters.lapsed_holds(),
     )
     return render_template("catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld)
 
 
 @bp.get("/authors/<slug>")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def contributor(slug: str):
     try:
         found = services.contributor_page(slug, request.args, filters.shop_today(), _page_size())
@@ -74,7 +74,7 @@ def contributor(slug: str):
 
 
 @bp.get("/series/<slug>")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def series(slug: str):
     try:
         found, page = services.series_page(slug, request.args, filters.shop_today(), _page_size())
@@ -84,7 +84,7 @@ def series(slug: str):
 
 
 @bp.get("/subjects/<slug>")
-@cached_page
+@cached_page(params=listing.QUERY_PARAMS)
 def subject(slug: str):
     try:
         found, page = services.subject_page(slug, request.args, filters.shop_today(), _page_size())

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from sqlalchemy import String, case, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,7 @@ from bookstore.digest.builder import Digest
 from bookstore.digest.models import DeliveryState, DigestDelivery, Subscriber, SubscriberStatus
 from bookstore.extensions import db
 from bookstore.jobs import ClaimedJob, Job, JobState, job_handler, run_job
+from bookstore.links import external_url
 from bookstore.mail import (
     MailError,
     build_email,
@@ -82,7 +83,7 @@ def member_emails(now: datetime) -> set[str]:
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
     """The one-click unsubscribe link of a subscriber (absolute)."""
-    return url_for("digest.unsubscribe", token=subscriber.unsubscribe_token, _external=True)
+    return external_url("digest.unsubscribe", token=subscriber.unsubscribe_token)
 
 
 def digest_subject(digest: Digest) -> str:
@@ -95,7 +96,7 @@ def render_context(digest: Digest, *, is_member: bool, unsubscribe: str | None) 
         "digest": digest,
         "is_member": is_member,
         "unsubscribe_url": unsubscribe,
-        "shop_url": url_for("pages.home", _external=True),
+        "shop_url": external_url("pages.home"),
     }
 
 

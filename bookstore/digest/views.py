@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template
 
 from bookstore.dbtypes import utcnow
 from bookstore.digest import services
@@ -10,6 +10,7 @@ from bookstore.digest.forms import SignupForm
 from bookstore.digest.services import confirmation_token
 from bookstore.errors import BookstoreError
 from bookstore.extensions import csrf, db, limiter
+from bookstore.links import external_url
 from bookstore.mail import send_after_commit
 
 bp = Blueprint("digest", __name__)
@@ -43,9 +44,7 @@ def subscribe():
             form.email.errors.append(str(error))
         else:
             if subscriber is not None:
-                link = url_for(
-                    "digest.confirm", token=confirmation_token(subscriber), _external=True
-                )
+                link = external_url("digest.confirm", token=confirmation_token(subscriber))
                 send_after_commit(
                     subscriber.email,
                     f"Confirm your {current_app.config['SHOP_NAME']} weekly digest",

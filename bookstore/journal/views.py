@@ -21,7 +21,7 @@ def _page_size() -> int:
 
 
 @bp.get("/")
-@cached_page
+@cached_page(params=("page",))
 def index():
     try:
         number = services.page_number(request.args.get("page"))
@@ -47,7 +47,7 @@ def _feed_updated(views) -> datetime:
 
 
 @bp.get("/tags/<slug>")
-@cached_page
+@cached_page(params=("page",))
 def tag(slug: str):
     try:
         number = services.page_number(request.args.get("page"))

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 from werkzeug.routing import BuildError
 
 from bookstore.dbtypes import utcnow
+from bookstore.links import external_url
 from bookstore.page_cache import cached_page
 from bookstore.pages import sitemap
 from bookstore.pages.services import home_page
@@ -53,11 +54,11 @@ def _xml(body: str):
 def sitemap_index():
     counts = sitemap.chunk_counts(_sitemap_kinds(), utcnow())
     chunks = [
-        url_for("pages.sitemap_chunk", kind=name, number=n, _external=True)
+        external_url("pages.sitemap_chunk", kind=name, number=n)
         for name, total in counts.items()
         for n in range(1, total + 1)
     ]
-    pages = url_for("pages.sitemap_pages", _external=True)
+    pages = external_url("pages.sitemap_pages")
     return _xml(sitemap.index_xml([pages, *chunks]))
 
 
@@ -65,7 +66,7 @@ def sitemap_index():
 def sitemap_pages():
     endpoints = ["pages.home", "catalog.browse", "journal.index", "pages.about"]
     urls: list[tuple[str, datetime | None]] = [
-        (url_for(e, _external=True), None) for e in endpoints if e in current_app.view_functions
+        (external_url(e), None) for e in endpoints if e in current_app.view_functions
     ]
     return _xml(sitemap.urlset_xml(urls))
 
@@ -77,7 +78,7 @@ def sitemap_chunk(kind: str, number: int):
     entries = sitemap.chunk_entries(kind, number, utcnow())
     if not entries:
         abort(404)
-    pattern = url_for(sitemap.KINDS[kind].endpoint, slug=_SLUG, _external=True)
+    pattern = external_url(sitemap.KINDS[kind].endpoint, slug=_SLUG)
     urls = [(pattern.replace(_SLUG, quote(slug)), lastmod) for slug, lastmod in entries]
     return _xml(sitemap.urlset_xml(urls))
 
@@ -92,7 +93,7 @@ def robots():
         "Disallow: /staff/",
         "Disallow: /search",
         "",
-        f"Sitemap: {url_for('pages.sitemap_index', _external=True)}",
+        f"Sitemap: {external_url('pages.sitemap_index')}",
         "",
     ]
     response = current_app.response_class("\n".join(lines), mimetype="text/plain")

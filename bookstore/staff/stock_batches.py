@@ -127,7 +127,8 @@ def _totals(check: BatchCheck) -> dict[int, tuple[Edition, int]]:
     """Quantities per edition (same ISBN on several rows added up), in edition id order."""
     totals: dict[int, tuple[Edition, int]] = {}
     for line in check.lines:
-        assert line.edition is not None  # noqa: S101  (only called on a check without problems)
+        if line.edition is None:  # only called on a check without problems
+            raise BatchRefused(f"Row {line.row}: no edition has this ISBN.", check)
         _, before = totals.get(line.edition.id, (line.edition, 0))
         totals[line.edition.id] = (line.edition, before + line.quantity)
     return dict(sorted(totals.items()))

@@ -22,6 +22,23 @@
     hint.hidden = false;
   });
 
+  // Phones show table rows as stacked cards: label each cell with its column's heading
+  // (templates label the busiest tables themselves; this covers the rest).
+  document.querySelectorAll("main table").forEach(function (table) {
+    var headings = Array.prototype.map.call(
+      table.querySelectorAll("thead th"),
+      function (th) { return th.textContent.trim(); }
+    );
+    if (!headings.length || table.querySelector("td[data-label]")) return;
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, index) {
+        if (headings[index] && !cell.hasAttribute("colspan")) {
+          cell.setAttribute("data-label", headings[index]);
+        }
+      });
+    });
+  });
+
   // Books list: one box to select every row for a bulk action.
   document.querySelectorAll("[data-select-all]").forEach(function (all) {
     var boxes = document.querySelectorAll("input[name='" + all.dataset.selectAll + "']");

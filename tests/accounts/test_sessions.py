@@ -128,7 +128,7 @@ def test_cookies_are_httponly_and_samesite_lax_and_not_secure_over_http(app, cli
 
 def test_cookies_are_secure_when_served_over_https(app, client):
     add_user(app)
-    response = log_in(client, "anna@example.com", remember=True, base_url="https://shop.example")
+    response = log_in(client, "anna@example.com", remember=True, base_url="https://localhost")
     cookies = set_cookie_headers(response)
     assert len(cookies) >= 2
     for cookie in cookies:

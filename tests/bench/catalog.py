@@ -57,6 +57,7 @@ def server_env(url: str, workdir: Path) -> dict[str, str]:
         "INSTANCE_PATH": str(workdir / "instance"),
         "SECRET_KEY": "bench-" + secrets.token_hex(16),
         "MAIL_SERVER": "",
+        "SHOP_BASE_URL": "http://127.0.0.1",
     }
 
 

@@ -28,7 +28,8 @@ def test_the_confirmation_shows_uploaded_covers_only(app_ctx):
     plain = make_book("Without Cover")
     small = upload(app_ctx, covered)
     order = place(make_cart((covered.editions[0], 1), (plain.editions[0], 1)))
-    with app_ctx.test_request_context(base_url="https://books.example.com"):
+    app_ctx.config["SHOP_BASE_URL"] = "https://books.example.com"
+    with app_ctx.test_request_context(base_url="https://elsewhere.example.net"):
         html = render_template(
             "email/order_confirmation.html",
             order=order,
@@ -42,7 +43,7 @@ def test_the_confirmation_shows_uploaded_covers_only(app_ctx):
     db.session.rollback()
 
 
-def test_cover_addresses_from_the_command_line_use_the_shop_address(app_ctx):
+def test_cover_addresses_outside_a_request_use_the_shop_address(app_ctx):
     app_ctx.config["SHOP_BASE_URL"] = "https://shop.example.org"
     book = make_book("Covered")
     small = upload(app_ctx, book)

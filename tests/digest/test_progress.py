@@ -88,6 +88,7 @@ def test_send_on_a_terminal_draws_a_progress_bar_and_fills_the_outbox(
         "MAIL_SERVER": "",
         "MAIL_OUTBOX": "",
         "REDIS_URL": "",
+        "SHOP_BASE_URL": "http://127.0.0.1:5000",
         "COLUMNS": "100",
         "LINES": "40",
         "TERM": "xterm",

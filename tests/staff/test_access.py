@@ -1,7 +1,7 @@
 """Only staff and admins reach the back office, on every route and for every method."""
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from tests.staff.conftest import log_in
 
@@ -22,7 +22,7 @@ def staff_urls(app) -> list[tuple[str, str]]:
 
 def _sample(rule: Rule, name: str):
     converter = rule._converters[name]
-    return 1 if converter.__class__.__name__ == "IntegerConverter" else "sample"
+    return 1 if isinstance(converter, IntegerConverter) else "sample"
 
 
 def test_the_staff_area_has_routes(app):

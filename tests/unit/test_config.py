@@ -17,7 +17,8 @@ def test_redis_url_backs_the_rate_limiter_and_the_page_cache(clean_env, tmp_path
     clean_env.setenv("REDIS_URL", "redis://cache.example:6380/2")
     config = from_environment(str(tmp_path))
     assert config["REDIS_URL"] == "redis://cache.example:6380/2"
-    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6380/2"
+    # Redis behind the circuit breaker, the database while it fails (bookstore/ratelimit_storage).
+    assert config["RATELIMIT_STORAGE_URI"] == "shop+redis://cache.example:6380/2"
     assert config["CACHE_TYPE"] == "RedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://cache.example:6380/2"
     # If Redis goes down, limits fall back to memory rather than failing open or erroring.

@@ -1,0 +1,81 @@
+"""The page cache stays bounded whatever query strings arrive: keys hold only the parameters a
+page reads, in a canonical order; variants per page and bytes in all are capped; error pages
+are never kept."""
+
+from bookstore.extensions import db
+from bookstore.page_cache_bounds import PageIndex
+from tests.factories import make_book
+
+
+def cache_state(response):
+    return response.headers.get("X-Page-Cache")
+
+
+def index_of(app) -> PageIndex:
+    return app.extensions["page_cache"]["index"]
+
+
+def test_parameters_a_page_does_not_read_and_their_order_make_no_new_entry(app):
+    with app.app_context():
+        make_book("Murder at the Dacha")
+        db.session.commit()
+    client = app.test_client()
+    assert cache_state(client.get("/books?sort=title&page=1")) == "miss"
+    for query in [
+        "page=1&sort=title",
+        "sort=title&page=1&utm_source=mail&fbclid=abc",
+        "junk=1&sort=title&page=1&x=%F0%9F%98%80",
+    ]:
+        assert cache_state(client.get(f"/books?{query}")) == "hit", query
+    assert cache_state(client.get("/?anything=1")) == "miss"
+    assert cache_state(client.get("/?other=2")) == "hit"
+    assert len(index_of(app)) == 2
+
+
+def test_junk_values_of_a_read_parameter_are_capped_per_page(make_app):
+    app = make_app(PAGE_CACHE_VARIANTS=5)
+    client = app.test_client()
+    for n in range(30):  # an unknown sort falls back to the default page: 30 distinct keys
+        assert client.get(f"/books?sort=junk{n}").status_code == 200
+    index = index_of(app)
+    assert index.variants("/books") == 5
+    assert len(index) == 5
+    # The evicted variants are gone from the cache itself, the newest ones are still there.
+    assert cache_state(client.get("/books?sort=junk0")) == "miss"
+    assert cache_state(client.get("/books?sort=junk29")) == "hit"
+
+
+def test_total_bytes_are_capped(app):
+    client = app.test_client()
+    client.get("/search?q=word")
+    index = index_of(app)
+    one_page = index.total_bytes
+    assert one_page > 0
+    index.max_bytes = 12 * one_page  # room for about a dozen pages (PAGE_CACHE_MAX_BYTES)
+    for n in range(40):
+        client.get(f"/search?q=word{n}")
+    assert index.total_bytes <= index.max_bytes
+    assert 6 <= len(index) <= 13
+
+
+def test_error_pages_are_never_cached(app):
+    client = app.test_client()
+    for path in ["/books/no-such-book", "/books?subject=nope", "/books?page=0", "/journal/nope"]:
+        for _ in range(2):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert cache_state(response) is None, path
+    assert len(index_of(app)) == 0
+
+
+def test_index_evicts_the_oldest_variant_and_forgets_expired_entries():
+    now = [0.0]
+    index = PageIndex(variants_per_page=2, max_bytes=10_000, clock=lambda: now[0])
+    assert index.add("a1", "/a", 100, 60) == []
+    assert index.add("a2", "/a", 100, 60) == []
+    assert index.add("a3", "/a", 100, 60) == ["a1"]
+    assert index.add("b1", "/b", 100, 5) == []
+    now[0] = 10.0
+    assert index.add("c1", "/c", 100, 60) == []
+    assert len(index) == 3  # b1 expired by itself
+    assert not index.admits(1_001)
