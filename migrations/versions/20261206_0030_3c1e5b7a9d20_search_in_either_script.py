@@ -5,7 +5,7 @@ The view book_search_source and the triggers that read it are made again with th
 columns; the index is rebuilt from them. Hand-written (autogenerate cannot see views/triggers).
 
 Revision ID: 3c1e5b7a9d20
-Revises: a5db9f66bb0d
+Revises: 90892536634e
 Create Date: 2026-12-06 00:30:00
 
 """
@@ -18,7 +18,7 @@ from bookstore.catalog.transliteration import search_aliases
 
 # revision identifiers, used by Alembic.
 revision = '3c1e5b7a9d20'
-down_revision = 'a5db9f66bb0d'
+down_revision = '90892536634e'
 branch_labels = None
 depends_on = None
 
