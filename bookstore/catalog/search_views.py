@@ -17,7 +17,7 @@ _SUGGEST_ENDPOINTS = {
 
 
 @bp.get("/search")
-@cached_page(params=("q", "page"))
+@cached_page(params=("q", "page", "exact"))
 def search():
     """Search results, or a helpful page when the query is empty or finds nothing."""
     page = request.args.get("page", 1, type=int) or 1

@@ -71,7 +71,7 @@ def test_the_endpoint_answers_json_that_caches_may_keep(client, app):
 
 
 def test_hostile_input_gets_an_empty_answer_not_an_error(client):
-    for q in ['"', "'; DROP TABLE books; --", "NEAR(a b)", "a:*", "x" * 5000, "\x00"]:
+    for q in ['"', "'; DROP TABLE books; --", "NEAR(a b)", "a:*", "x" * 5000, "\u200b"]:
         response = client.get("/search/suggest", query_string={"q": q})
         assert response.status_code == 200
         assert response.get_json()["suggestions"] == []
