@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from bookstore.ops.doctor import doctor_command
     from bookstore.serve import serve_command
     from bookstore.staff.cli import catalog_cli
+    from bookstore.staff.cover_cli import covers_cli
     from bookstore.stripe_sandbox.cli import stripe_sandbox_command
 
     app.cli.add_command(carts_cli)
@@ -28,4 +29,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(covers_cli)
     app.cli.add_command(stripe_sandbox_command)

@@ -147,6 +147,14 @@ def from_environment(instance_path: str) -> dict:
         "COVER_DIR": env("COVER_DIR") or str(Path(instance_path) / "covers"),
         "POST_IMAGE_DIR": env("POST_IMAGE_DIR") or str(Path(instance_path) / "post-images"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024),
+        # `flask covers fetch`: where a missing cover is looked for by ISBN ({isbn}: ISBN-13).
+        "COVER_FETCH_URL": env(
+            "COVER_FETCH_URL",
+            "https://covers.openlibrary.org/b/isbn/{isbn}-L.jpg?default=false",
+        ),
+        "COVER_FETCH_TIMEOUT": _int("COVER_FETCH_TIMEOUT", 10),
+        # Search suggestions as the shopper types, per client IP.
+        "SUGGEST_RATELIMIT": env("SUGGEST_RATELIMIT", "120/minute"),
         # Cookies: Secure follows the scheme the shop is served on.
         "PREFERRED_URL_SCHEME": env("PREFERRED_URL_SCHEME", "http"),
         # The shop's public address: every absolute link is built from it (bookstore/links.py),

@@ -19,6 +19,7 @@ from bookstore.catalog.listing import LANGUAGES
 from bookstore.catalog.models import Book, Edition
 from bookstore.dbtypes import utcnow
 from bookstore.inventory.availability import lapsed_snapshot
+from bookstore.links import external_url
 
 
 def shop_today() -> date:
@@ -52,15 +53,35 @@ def summary(book: Book) -> BookSummary:
     return book_summary(book, shop_today(), _threshold(), lapsed_holds())
 
 
+# The widths stored for an uploaded cover (staff/cover_images.SIZES), narrowest first.
+COVER_WIDTHS = {"small": 240, "medium": 400, "large": 600}
+
+
 def cover_url(book: Book, size: str = "large") -> str:
-    """The uploaded cover when there is one (``large`` or ``small``), else the generated SVG."""
+    """The uploaded cover when there is one (``small``, ``medium`` or ``large``), else the
+    generated SVG."""
     if book.cover_image:
-        filename = book.cover_image
-        if size == "small":
-            # Uploads are stored as <name>-large.jpg and <name>-small.jpg (staff/cover_images).
-            filename = filename.replace("-large.", "-small.")
+        # Uploads are stored as <name>-large.jpg, <name>-medium.jpg and <name>-small.jpg.
+        filename = book.cover_image.replace("-large.", f"-{size}.")
         return url_for("catalog.cover_file", filename=filename)
     return url_for("catalog.cover", slug=book.slug)
+
+
+def cover_srcset(book: Book) -> str:
+    """Every stored width of an uploaded cover for ``srcset``; "" for a generated (SVG) one."""
+    if not book.cover_image:
+        return ""
+    return ", ".join(f"{cover_url(book, size)} {width}w" for size, width in COVER_WIDTHS.items())
+
+
+def email_cover_url(edition: Edition | None) -> str | None:
+    """The absolute address of an edition's uploaded cover (small JPEG) for an email, or None:
+    mail programs do not show the generated SVG covers, and a broken image is worse than none."""
+    book = edition.book if edition is not None else None
+    if book is None or not book.cover_image:
+        return None
+    filename = book.cover_image.replace("-large.", "-small.")
+    return external_url("catalog.cover_file", filename=filename)
 
 
 def language_names(book: Book) -> str:
@@ -88,3 +109,5 @@ def register(bp: Blueprint) -> None:
     bp.app_template_global("availability")(availability)
     bp.app_template_global("book_summary")(summary)
     bp.app_template_global("cover_url")(cover_url)
+    bp.app_template_global("cover_srcset")(cover_srcset)
+    bp.app_template_global("email_cover_url")(email_cover_url)

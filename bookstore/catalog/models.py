@@ -16,9 +16,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bookstore.catalog.transliteration import search_aliases
 from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.extensions import db
 
@@ -85,6 +87,9 @@ class Series(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Latin spellings of the Cyrillic words of the name (and е for ё), for search in either
+    # script; set from the name on every ORM write (listeners at the end of this module).
+    search_aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     books: Mapped[list[Book]] = relationship(
         back_populates="series", order_by="Book.series_position", viewonly=True
@@ -98,6 +103,9 @@ class Contributor(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     bio: Mapped[str] = mapped_column(Text, default="")
+    # Latin spellings of the Cyrillic words of the name (and е for ё), for search in either
+    # script; set from the name on every ORM write (listeners at the end of this module).
+    search_aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     credits: Mapped[list[BookContributor]] = relationship(
         back_populates="contributor", viewonly=True
@@ -136,6 +144,9 @@ class Book(db.Model):
     slug: Mapped[str] = mapped_column(String(320), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     original_title: Mapped[str] = mapped_column(String(300), default="")
+    # Latin spellings of the Cyrillic words of the title and original title (and е for ё), for
+    # search in either script; set on every ORM write (listeners at the end of this module).
+    search_aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Space-separated ISO 639-1 codes, e.g. "en" or "en ru" for a bilingual edition.
     languages: Mapped[str] = mapped_column(String(40), default="en")
     published_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -249,3 +260,17 @@ class StockMovement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     edition: Mapped[Edition] = relationship()
+
+
+@event.listens_for(Book, "before_insert")
+@event.listens_for(Book, "before_update")
+def _keep_book_search_aliases(_mapper, _connection, book: Book) -> None:
+    book.search_aliases = search_aliases(book.title, book.original_title)
+
+
+@event.listens_for(Contributor, "before_insert")
+@event.listens_for(Contributor, "before_update")
+@event.listens_for(Series, "before_insert")
+@event.listens_for(Series, "before_update")
+def _keep_name_search_aliases(_mapper, _connection, target: Contributor | Series) -> None:
+    target.search_aliases = search_aliases(target.name)

@@ -8,7 +8,7 @@ database's query parser. No user text is ever passed to ``MATCH`` or ``to_tsquer
 
 Ranking: books whose title contains every word come first, then the others; within each, by
 relevance (bm25 with column weights on SQLite, ``ts_rank`` over the weighted vector on
-PostgreSQL), newest first on ties and for very broad queries (see ``_Matcher``).
+PostgreSQL), newest first on ties and for very broad queries (see ``Matcher``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
 from bookstore.catalog.models import Book, BookContributor, Contributor, Edition, Series, Subject
+from bookstore.catalog.transliteration import spellings
 
 MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box allows 200)
 MAX_TERMS = 10  # words kept from a query; more adds cost without changing the answer
@@ -32,7 +33,7 @@ PAGE_SIZE = 20
 MAX_RESULTS = 1000  # counted and paged; "1,000+ books match" beyond (never a full COUNT)
 VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
 
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
 _ISBN_LIKE = re.compile(r"[0-9][0-9\s\-\u2010\u2011\u2013]*[0-9Xx]")
 
 
@@ -60,6 +61,8 @@ class SearchResults:
     isbn_match: bool = False
     total_capped: bool = False
     did_you_mean: str | None = None
+    # The clear correction whose books are shown when the query as typed found none.
+    corrected: str | None = None
     subjects: list[Subject] = field(default_factory=list)
 
     @property
@@ -86,7 +89,7 @@ def parse_query(raw: str | None) -> SearchQuery:
         # "978-1-880100-81-3" or a partial "979 8" searches as one number, not as pieces.
         terms = [normalise_isbn(shown).lower().rstrip("x")]
     else:
-        terms = _WORD.findall(shown.lower())
+        terms = WORD.findall(shown.lower())
     unique: list[str] = []
     for term in terms:
         if term and len(term) <= MAX_TERM_LENGTH and term not in unique:
@@ -117,8 +120,13 @@ def _isbn10_ok(digits: str) -> bool:
 # --- the database side ------------------------------------------------------------------------
 
 
-def search_books(session: Session, raw_query: str | None, page: int = 1) -> SearchResults:
-    """Search the catalog; a page of books with the total, and suggestions when nothing matched."""
+def search_books(
+    session: Session, raw_query: str | None, page: int = 1, *, correct: bool = True
+) -> SearchResults:
+    """Search the catalog; a page of books with the total, and suggestions when nothing matched.
+
+    When nothing matches and one spelling from the catalog's words clearly fixes the query, the
+    books of that spelling are shown at once (``corrected``) unless ``correct`` is False."""
     query = parse_query(raw_query)
     page = max(page, 1)
     results = SearchResults(query, [], 0, 1, 0, PAGE_SIZE)
@@ -133,8 +141,16 @@ def search_books(session: Session, raw_query: str | None, page: int = 1) -> Sear
             results.total, results.pages, results.isbn_match = 1, 1, True
             return results
 
-    matcher = _Matcher(session, query.terms)
+    matcher = Matcher(session, query.terms)
     total = matcher.count()
+    if total == 0:
+        suggestion = _correction(session, query)
+        if suggestion is not None and suggestion[1] and correct:
+            results.corrected = suggestion[0]
+            matcher = Matcher(session, parse_query(suggestion[0]).terms)
+            total = matcher.count()
+        elif suggestion is not None:
+            results.did_you_mean = suggestion[0]
     results.total_capped = total > MAX_RESULTS
     shown = min(total, MAX_RESULTS)
     pages = max((shown + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -145,7 +161,6 @@ def search_books(session: Session, raw_query: str | None, page: int = 1) -> Sear
     results.books = _load_books(session, ids)
     results.total, results.page, results.pages = shown, page, pages
     if total == 0:
-        results.did_you_mean = did_you_mean(session, query)
         results.subjects = _subjects(session)
     return results
 
@@ -154,10 +169,10 @@ def count_matches(session: Session, terms: tuple[str, ...]) -> int:
     """How many books match every term as a prefix (counting stops after MAX_RESULTS)."""
     if not terms:
         return 0
-    return _Matcher(session, terms).count()
+    return Matcher(session, terms).count()
 
 
-class _Matcher:
+class Matcher:
     """Counts and pages of the books matching a query's terms, in two tiers.
 
     Books whose title has every word come first, then the others: each tier is one indexed
@@ -171,13 +186,22 @@ class _Matcher:
     def __init__(self, session: Session, terms: tuple[str, ...]):
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
+        # spelling may match, and every term must.
+        groups = [query_spellings(t) for t in terms]
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user.
-            query = " & ".join(f"{t}:*" if len(t) > 1 else t for t in terms)
+            query = " & ".join(
+                "(" + " | ".join(f"{t}:*" if len(t) > 1 else t for t in group) + ")"
+                for group in groups
+            )
             self.match = {"all": query, "title": query, "rest": query}
         else:
             # Quoted FTS5 strings of letters and digits: nothing the user typed is syntax.
-            words = " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms)
+            words = " AND ".join(
+                "(" + " OR ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in group) + ")"
+                for group in groups
+            )
             title = f"title : ({words})"
             self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
 
@@ -195,16 +219,23 @@ class _Matcher:
         ended on an earlier page, its count)."""
         if limit <= 0:
             return []
-        ids = self._ids("title", ranked, limit, offset)
+        ids = self.tier_ids("title", ranked, limit, offset)
         if len(ids) == limit:
             return ids
         in_title = offset + len(ids) if ids else self.count("title")
-        return ids + self._ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
+        return ids + self.tier_ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
 
-    def _ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
+    def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
+        """Book ids of one tier ("title", "rest" or "all"), by relevance or newest first."""
         sql = (_PG_IDS if self.postgres else _SQLITE_IDS)[tier, ranked]
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
         return list(self.session.execute(text(sql), params).scalars())
+
+
+def query_spellings(term: str) -> list[str]:
+    """The forms of a query word to look for (itself, ё as е, Latin spellings of Cyrillic)."""
+    # Transliterations are letters too; the check keeps it so whatever a schema emits.
+    return [s for s in spellings(term) if WORD.fullmatch(s)] or [term]
 
 
 # The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
@@ -260,27 +291,66 @@ def _subjects(session: Session, limit: int = 12) -> list[Subject]:
     return list(session.scalars(select(Subject).order_by(Subject.name).limit(limit)))
 
 
+CLEAR_MARGIN = 0.08  # how much closer the best spelling must be than the next to be "clear"
+
+
 def did_you_mean(session: Session, query: SearchQuery) -> str | None:
-    """A close spelling from the catalog's own words that finds books, or None.
+    """A close spelling from the catalog's own words that finds books, or None."""
+    found = _correction(session, query)
+    return found[0] if found else None
+
+
+def _correction(session: Session, query: SearchQuery) -> tuple[str, bool] | None:
+    """A close spelling that finds books, and whether it is the one clear choice.
 
     Cheap on purpose: it runs only when nothing matched, and compares against a bounded
-    vocabulary (subject, series and contributor names, and titles of the newest books).
+    vocabulary (subject, series and contributor names, and titles of the newest books). A
+    word's correction is clear when no other word of the vocabulary comes nearly as close.
     """
     vocabulary = _vocabulary(session)
     if not vocabulary:
         return None
-    corrected = []
+    corrected, clear = [], True
     for term in query.terms:
         if term in vocabulary or term.isdigit() or len(term) < 3:
             corrected.append(term)
             continue
-        close = difflib.get_close_matches(term, vocabulary, n=1, cutoff=0.75)
-        corrected.append(close[0] if close else term)
+        close = _closest(term, vocabulary)
+        if not close:
+            corrected.append(term)
+            continue
+        corrected.append(close[0][1])
+        if len(close) > 1 and close[0][0] - close[1][0] < CLEAR_MARGIN:
+            clear = False
     if tuple(corrected) == query.terms:
         return None
     if count_matches(session, tuple(corrected)) == 0:
         return None
-    return " ".join(corrected)
+    return " ".join(corrected), clear
+
+
+def _closest(term: str, vocabulary: list[str], cutoff: float = 0.75) -> list[tuple[float, str]]:
+    """The two words nearest to ``term`` (similarity, word), best first."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(term)
+    scored = []
+    for word in vocabulary:
+        matcher.set_seq1(word)
+        if (
+            matcher.real_quick_ratio() >= cutoff
+            and matcher.quick_ratio() >= cutoff
+            and (ratio := matcher.ratio()) >= cutoff
+        ):
+            scored.append((ratio, word))
+    # Search matches the start of words: "murder" finds "murders" too, so a longer word that
+    # starts with another candidate is no rival to it.
+    words = {word for _ratio, word in scored}
+    scored = [
+        (ratio, word)
+        for ratio, word in scored
+        if not any(word != other and word.startswith(other) for other in words)
+    ]
+    return sorted(scored, key=lambda item: (-item[0], item[1]))[:2]
 
 
 _vocabulary_cache: dict[str, tuple[float, list[str]]] = {}
@@ -299,6 +369,6 @@ def _vocabulary(session: Session, limit: int = 2000) -> list[str]:
     names += session.scalars(
         select(Book.title).order_by(Book.published_on.desc(), Book.id.desc()).limit(limit)
     ).all()
-    words = sorted({w for name in names for w in _WORD.findall(name.lower()) if len(w) >= 3})
+    words = sorted({w for name in names for w in WORD.findall(name.lower()) if len(w) >= 3})
     _vocabulary_cache[key] = (time.monotonic(), words)
     return words

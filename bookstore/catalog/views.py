@@ -10,6 +10,7 @@ from flask import (
     request,
     send_from_directory,
 )
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bookstore.catalog import filters, listing, services
 from bookstore.catalog.covers import cover_etag, cover_svg
@@ -112,7 +113,15 @@ def cover_file(filename: str):
     """An uploaded cover image from the COVER_DIR folder."""
     if PurePosixPath(filename).suffix.lower() not in UPLOADED_COVER_TYPES:
         abort(404)
-    return send_from_directory(current_app.config["COVER_DIR"], filename, max_age=COVER_MAX_AGE)
+    folder = current_app.config["COVER_DIR"]
+    try:
+        return send_from_directory(folder, filename, max_age=COVER_MAX_AGE)
+    except HTTPNotFound:
+        # Covers uploaded before the medium width existed have only small and large files.
+        if not filename.endswith("-medium.jpg"):
+            raise
+        large = filename.removesuffix("-medium.jpg") + "-large.jpg"
+        return send_from_directory(folder, large, max_age=COVER_MAX_AGE)
 
 
 # The search page lives in its own module; importing it registers its route on ``bp``.

@@ -60,6 +60,7 @@ def catalog_rows() -> Iterator[list]:
             book.series_position or "",
             book.languages,
             book.description,
+            "",  # cover: the stored cover stays; a re-import with the cell empty keeps it
         ]
 
 

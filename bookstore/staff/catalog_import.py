@@ -26,6 +26,7 @@ from bookstore.catalog.models import (
     book_subjects,
 )
 from bookstore.catalog.search_index import paused_search_index, reindex_books
+from bookstore.catalog.transliteration import search_aliases
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
@@ -94,6 +95,7 @@ EXISTING = select(
     Book.subtitle,
     Book.description,
     Book.languages,
+    Book.original_title,
 ).join(Book, Book.id == Edition.book_id)
 
 
@@ -198,6 +200,9 @@ def _plan_update(plan: ImportPlan, row: CatalogRow, edition) -> None:
         for name in BOOK_FIELDS
         if getattr(row, name) is not None and getattr(row, name) != getattr(edition, name)
     }
+    if "title" in book_changes:
+        # Bulk writes skip the ORM's listeners: the search spellings are kept here.
+        book_changes["search_aliases"] = search_aliases(row.title, edition.original_title)
     if book_changes:
         plan.book_updates.setdefault(edition.book_id, {}).update(book_changes)
     plan.updates.append(EditionUpdate(edition.id, edition.isbn13, changes, delta, edition.on_hand))
@@ -342,7 +347,10 @@ def _lookup_or_create(model, names: set[str], now) -> dict[str, int]:
             while slug in slugs:
                 slug, n = f"{base}-{n}", n + 1
             slugs.add(slug)
-            values.append({"name": name, "slug": slug})
+            value = {"name": name, "slug": slug}
+            if hasattr(model, "search_aliases"):  # people and series; subjects have none
+                value["search_aliases"] = search_aliases(name)
+            values.append(value)
         for chunk in _chunks(values):
             _insert_rows(model, chunk)
         for chunk in _chunks(missing):
@@ -377,6 +385,7 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
                 "slug": slug,
                 "description": row.description or "",
                 "original_title": "",
+                "search_aliases": search_aliases(row.title),
                 "languages": row.languages or "en",
                 "published_on": row.published_on,
                 "series_id": series_ids.get(row.series) if row.series else None,

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from bookstore.extensions import db
@@ -18,6 +19,8 @@ catalog_cli = click.Group("catalog", help="Import and export the catalog as CSV 
 def import_command(path: Path, dry_run: bool) -> None:
     """Create or update books and editions from PATH; a file with bad rows changes nothing."""
     from bookstore.staff.catalog_import import apply_import, plan_import
+    from bookstore.staff.cover_images import remove_cover
+    from bookstore.staff.cover_loading import apply_csv_covers, stored_name
     from bookstore.staff.csv_format import read_catalog_csv
 
     try:
@@ -25,7 +28,8 @@ def import_command(path: Path, dry_run: bool) -> None:
     except UnicodeDecodeError:
         raise click.ClickException("The file is not UTF-8 text.") from None
     click.echo(f"Reading {path} ...")
-    plan = plan_import(read_catalog_csv(text))
+    parsed = read_catalog_csv(text)
+    plan = plan_import(parsed)
     if plan.errors:
         for error in plan.errors[:200]:
             click.echo(f"  {error}", err=True)
@@ -37,11 +41,45 @@ def import_command(path: Path, dry_run: bool) -> None:
     if dry_run:
         click.echo("Dry run: nothing was changed.")
         return
+    covers = _prepare_covers(parsed.rows, base_dir=path.parent)
     total = len(plan.updates) + len(plan.new_editions) + plan.stock_changes
-    with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-        apply_import(plan, actor=None, progress=bar.update)
-    db.session.commit()
-    click.echo("Done.")
+    try:
+        with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
+            apply_import(plan, actor=None, progress=bar.update)
+        replaced = apply_csv_covers(db.session, covers)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        covers.discard(_cover_dir())
+        raise
+    for name in replaced:
+        remove_cover(stored_name(name), _cover_dir())
+    click.echo(f"Done{f' ({len(covers.by_isbn)} cover(s))' if covers.by_isbn else ''}.")
+
+
+def _cover_dir() -> Path:
+    return Path(current_app.config["COVER_DIR"])
+
+
+def _prepare_covers(rows, *, base_dir: Path):
+    """The rows' covers fetched and stored before any write; any bad one stops the import."""
+    from bookstore.staff.cover_loading import prepare_csv_covers
+
+    if any(row.cover for row in rows):
+        click.echo("Loading covers ...")
+    db.session.rollback()  # no transaction stays open while covers are downloaded
+    covers = prepare_csv_covers(
+        rows,
+        _cover_dir(),
+        base_dir=base_dir,
+        max_bytes=int(current_app.config["MAX_CONTENT_LENGTH"]),
+        timeout=float(current_app.config["COVER_FETCH_TIMEOUT"]),
+    )
+    if covers.errors:
+        for error in covers.errors[:200]:
+            click.echo(f"  {error}", err=True)
+        raise click.ClickException(f"{len(covers.errors)} problem(s): nothing was imported.")
+    return covers
 
 
 @catalog_cli.command("export")

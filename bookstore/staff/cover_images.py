@@ -20,8 +20,9 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # 40 megapixels is far above any real cover scan and far below a memory problem.
 MAX_PIXELS = 40_000_000
 MIN_SIDE = 100
-# The widths the pages use: the book page and the cards of lists.
-SIZES = {"large": 600, "small": 240}
+# The widths stored, offered to browsers as a srcset: cards of lists (one or two pixels per
+# CSS pixel), phones' cards and the book page, and the book page on dense screens.
+SIZES = {"large": 600, "medium": 400, "small": 240}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 from bookstore.catalog.isbn import validate_isbn13
 from bookstore.catalog.models import Format
@@ -31,6 +32,7 @@ COLUMNS = [
     "series_position",
     "languages",
     "description",
+    "cover",
 ]
 REQUIRED_COLUMNS = {"isbn13"}
 LIST_SEPARATOR = ";"
@@ -59,6 +61,8 @@ class CatalogRow:
     series_position: int | None = None
     languages: str | None = None
     description: str | None = None
+    # An http(s) address or (with `flask catalog import`) a file path of the book's cover.
+    cover: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,12 @@ def _read_row(line: int, raw: dict[str, str | None]) -> tuple[CatalogRow | None,
         if values.get(name):
             items = [item.strip() for item in values[name].split(LIST_SEPARATOR)]
             setattr(row, name, [item for item in items if item])
+    if values.get("cover"):
+        scheme = urlsplit(values["cover"]).scheme.lower()
+        if scheme and scheme not in ("http", "https") and len(scheme) > 1:
+            problems.append("cover must be an http(s) address or a file path")
+        else:
+            row.cover = values["cover"]
     if row.series_position is not None and not row.series:
         problems.append("series_position needs a series")
     return row, problems

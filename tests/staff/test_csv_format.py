@@ -10,7 +10,7 @@ from bookstore.staff.csv_format import COLUMNS, neutralise_cell, read_catalog_cs
 HEADER = ",".join(COLUMNS) + "\n"
 GOOD = (
     "978-1-880100-81-3,Murder at the Dacha,,paperback,16.00,320,2013-07-01,12,"
-    "Alexei Bayer,Fiction; Mystery,Matyushkin Mysteries,2,en,A Moscow detective story.\n"
+    "Alexei Bayer,Fiction; Mystery,Matyushkin Mysteries,2,en,A Moscow detective story.,\n"
 )
 
 
@@ -52,6 +52,8 @@ def test_only_the_isbn_column_is_required_and_empty_cells_mean_no_change():
         ({"series_position": "2", "series": ""}, "series_position needs a series"),
         ({"languages": "english"}, "two-letter codes"),
         ({"title": "bad\x00title"}, "control characters"),
+        ({"cover": "ftp://example.com/a.jpg"}, "cover must be an http(s) address or a file path"),
+        ({"cover": "javascript:alert(1)"}, "cover must be an http(s) address"),
     ],
 )
 def test_each_bad_cell_is_reported_with_its_line(cells, message):

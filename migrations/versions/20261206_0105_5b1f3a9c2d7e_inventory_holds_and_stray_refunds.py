@@ -6,7 +6,7 @@ the inventory package. Existing holds are copied over. ``refunds.stray`` marks t
 refund of a second payment for an order.
 
 Revision ID: 5b1f3a9c2d7e
-Revises: a5db9f66bb0d
+Revises: 3c1e5b7a9d20
 Create Date: 2026-12-06 01:00:00
 
 """
@@ -18,7 +18,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '5b1f3a9c2d7e'
-down_revision = 'a5db9f66bb0d'
+down_revision = '3c1e5b7a9d20'
 branch_labels = None
 depends_on = None
 
