@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import math
 import time
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -114,7 +115,7 @@ def init_app(app) -> None:
 
 # -- Per-visitor values -------------------------------------------------------------------------
 
-_per_visitor: dict[str, object] = {}
+_per_visitor: dict[str, Callable[[], object]] = {}
 
 
 def per_visitor(name: str):
@@ -171,7 +172,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        request.args = ImmutableMultiDict(  # type: ignore[misc]
+        request.args = ImmutableMultiDict(
             [(k, v) for k, v in request.args.items(multi=True) if k in read]
         )
         if not _cacheable():

@@ -29,7 +29,11 @@ def init_app(app: Flask) -> None:
     """Attach headers, error handlers and template helpers to the app."""
     if app.config.get("TRUST_PROXY_HEADERS"):
         hops = int(app.config["TRUST_PROXY_HEADERS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's own documented way to add WSGI middleware, but its type hints declare
+        # wsgi_app a method, so mypy refuses the assignment (here and on the next one).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     app.wsgi_app = ProbesAnswerAnyHost(app.wsgi_app, app)  # type: ignore[method-assign]
 
     app.after_request(add_security_headers)

@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.mail",
     "tests.fixtures.stripe",
+    "tests.fixtures.shop",
     "tests.fixtures.browser",
 ]

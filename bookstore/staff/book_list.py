@@ -1,12 +1,14 @@
 """The staff books list: a row per edition with its cover, sortable columns, price and stock
 changed in place (a small form per row) and bulk actions on the ticked rows."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import SQLColumnExpression, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from bookstore.catalog.isbn import normalise_isbn
@@ -30,7 +32,7 @@ BOOK_FILTERS = {
     "retired": "Retired editions",
 }
 # Column -> what it sorts by (ties: title, then edition).
-SORTS = {
+SORTS: dict[str, Callable[[], SQLColumnExpression[Any]]] = {
     "title": lambda: Book.title,
     "isbn": lambda: Edition.isbn13,
     "price": lambda: Edition.price_cents,
@@ -54,7 +56,7 @@ def _books_matching(q: str, show: str):
         pattern = f"%{q.replace('%', '').replace('_', '')[:100]}%"
         isbn_match = select(Edition.book_id).where(Edition.isbn13.like(f"%{digits[:13]}%"))
         query = query.where(
-            or_(Book.title.ilike(pattern), Book.id.in_(isbn_match) if digits.isdigit() else False)
+            or_(Book.title.ilike(pattern), Book.id.in_(isbn_match) if digits.isdigit() else false())
         )
     if show == "low-stock":
         threshold = current_app.config["LOW_STOCK_THRESHOLD"]
@@ -175,7 +177,7 @@ def edition_quick_edit(edition_id: int):
     try:
         changes = bulk_edits.quick_edit(
             edition,
-            price_cents=form.price.cents,
+            price_cents=form.price.required_cents(),
             on_hand=form.on_hand.data,
             on_hand_seen=form.on_hand_seen.data,
             actor=current_user,

@@ -50,14 +50,14 @@ def quick_edit(
         raise InvalidInput("A price cannot be negative.")
     changes = []
     if price_cents != edition.price_cents:
-        before = edition.price_cents
+        old_price = edition.price_cents
         edition.price_cents = price_cents
         db.session.flush()
         record(
             actor,
             "edition.update",
             edition,
-            before={"price_cents": before},
+            before={"price_cents": old_price},
             after={"price_cents": price_cents},
             summary=_label(edition),
         )
@@ -67,7 +67,7 @@ def quick_edit(
             raise InvalidInput("Ebooks have no stock.")
         if not 0 <= on_hand <= MAX_STOCK:
             raise InvalidInput(f"Copies on hand must be from 0 to {MAX_STOCK:,}.")
-        before = {"on_hand": edition.on_hand, "reserved": edition.reserved}
+        stock_before = {"on_hand": edition.on_hand, "reserved": edition.reserved}
         movement = ledger.adjust_stock(
             edition.id,
             on_hand - on_hand_seen,
@@ -80,7 +80,7 @@ def quick_edit(
             actor,
             "stock.count",
             edition,
-            before=before,
+            before=stock_before,
             after={"on_hand": edition.on_hand, "reserved": edition.reserved},
             summary=f"{movement.delta:+d} {_label(edition)}",
         )

@@ -119,6 +119,8 @@ def _insert_rows(target, rows: list[dict]) -> None:
     names = ", ".join(f'"{table.c[name].name}"' for name in columns)
     page_cache.note_change(connection)  # COPY is invisible to the engine's events
     raw = connection.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("COPY needs the driver's connection, and this one has none")
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([_plain(row[name]) for name in columns])
@@ -146,12 +148,12 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     titles = {r.title.lower() for r in new_rows if r.title}
     known_books: dict[str, tuple[int, set[Format]]] = {}
     for chunk in _chunks(sorted(titles)):
-        found = db.session.execute(
+        same_titles = db.session.execute(
             select(Book.id, func.lower(Book.title), Edition.format)
             .outerjoin(Edition, Edition.book_id == Book.id)
             .where(func.lower(Book.title).in_(chunk))
         )
-        for book_id, title, fmt in found:
+        for book_id, title, fmt in same_titles:
             entry = known_books.setdefault(title, (book_id, set()))
             if entry[0] == book_id and fmt is not None:
                 entry[1].add(Format(fmt))
@@ -209,25 +211,24 @@ def _plan_update(plan: ImportPlan, row: CatalogRow, edition) -> None:
 
 
 def _plan_new(plan, row: CatalogRow, known_books, formats_in_file) -> None:
-    missing = [name for name in ("title", "format", "price_cents") if getattr(row, name) is None]
-    if missing:
-        names = ", ".join("price" if m == "price_cents" else m for m in missing)
+    title, fmt = row.title, row.format
+    if title is None or fmt is None or row.price_cents is None:
+        required = (("title", title), ("format", fmt), ("price", row.price_cents))
+        names = ", ".join(name for name, value in required if value is None)
         plan.errors.append(RowError(row.line, f"a new ISBN needs {names}"))
         return
-    if row.stock is not None and not row.format.is_physical:
+    if row.stock is not None and not fmt.is_physical:
         plan.errors.append(RowError(row.line, "ebooks have no stock; leave stock empty"))
         return
-    key = row.title.lower()
+    key = title.lower()
     book_id, formats = known_books.get(key, (None, set()))
     taken = formats | formats_in_file.setdefault(key, set())
-    if row.format in taken:
+    if fmt in taken:
         plan.errors.append(
-            RowError(
-                row.line, f"{row.title} already has a {row.format.value} edition with another ISBN"
-            )
+            RowError(row.line, f"{title} already has a {fmt.value} edition with another ISBN")
         )
         return
-    formats_in_file[key].add(row.format)
+    formats_in_file[key].add(fmt)
     plan.new_editions.append(NewEdition(row=row, book_key=key, book_id=book_id))
 
 
@@ -373,6 +374,8 @@ def _create_new(plan: ImportPlan, result: ImportResult, now, actor_id, progress)
     slugs = set(db.session.scalars(select(Book.slug)))
     book_values = []
     for row in first_row.values():
+        if row.title is None:  # _plan_new refuses a new ISBN without a title
+            raise RuntimeError(f"Line {row.line}: a new book without a title reached the import")
         slug = base = make_slug(row.title)
         n = 2
         while slug in slugs:

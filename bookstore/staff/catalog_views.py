@@ -117,7 +117,7 @@ def _edition_input(form: EditionForm) -> catalog_admin.EditionInput:
     return catalog_admin.EditionInput(
         format=Format(form.format.data),
         isbn13=form.isbn13.data,
-        price_cents=form.price.cents,
+        price_cents=form.price.required_cents(),
         pages=form.pages.data,
         published_on=form.published_on.data,
         low_stock_threshold=form.low_stock_threshold.data,

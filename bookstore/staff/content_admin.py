@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select, update
 from bookstore.accounts.models import User
 from bookstore.catalog.isbn import normalise_isbn
 from bookstore.catalog.models import Book, Edition
+from bookstore.database import rowcount
 from bookstore.deals.models import Deal
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -154,7 +155,11 @@ def update_deal(
     if (total_claims is None) != (deal.total_claims is None):
         raise InvalidInput("A deal cannot switch between limited and unlimited claims.")
     before = snapshot(deal, DEAL_FIELDS)
-    if total_claims is not None and total_claims != deal.total_claims:
+    if (
+        total_claims is not None
+        and deal.total_claims is not None
+        and total_claims != deal.total_claims
+    ):
         difference = total_claims - deal.total_claims
         result = db.session.execute(
             update(Deal)
@@ -165,7 +170,7 @@ def update_deal(
             ),
             execution_options={"synchronize_session": False},
         )
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             raise InvalidInput("The limit cannot be lower than the claims already made.")
         db.session.refresh(deal)
     deal.title = title.strip()[:200]

@@ -41,6 +41,13 @@ def _stored(moment: datetime | None) -> datetime | None:
     return from_shop_time(moment) if moment else None
 
 
+def _stored_required(moment: datetime | None) -> datetime:
+    """``_stored`` for a required field, read once its form has validated."""
+    if moment is None:
+        raise ValueError("A required date and time is empty: read it only after validation")
+    return from_shop_time(moment)
+
+
 def _typed(moment: datetime | None) -> datetime | None:
     """A stored time as the form shows it: the shop's local time, without a zone."""
     return to_shop_time(moment).replace(tzinfo=None) if moment else None
@@ -209,8 +216,8 @@ def deal_new():
                 kind=kind,
                 value=_deal_value(kind, form.value.data),
                 scope=scope,
-                starts_at=_stored(form.starts_at.data),
-                ends_at=_stored(form.ends_at.data),
+                starts_at=_stored_required(form.starts_at.data),
+                ends_at=_stored_required(form.ends_at.data),
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 stacks_with_others=form.stacks.data,
@@ -247,7 +254,7 @@ def deal(deal_id: int):
                 deal,
                 title=form.title.data,
                 description=form.description.data or "",
-                ends_at=_stored(form.ends_at.data),
+                ends_at=_stored_required(form.ends_at.data),
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 actor=current_user,

@@ -120,9 +120,11 @@ def read_catalog_csv(text: str) -> ParsedFile:
                 problems.append(f"ISBN {row.isbn13} is also on line {seen[row.isbn13]}")
             if problems:
                 result.errors.extend(RowError(line, p) for p in problems)
-            else:
-                seen[row.isbn13] = line
-                result.rows.append(row)
+                continue
+            if row is None:
+                raise RuntimeError(f"Line {line}: _read_row gave neither a row nor a problem")
+            seen[row.isbn13] = line
+            result.rows.append(row)
     except csv.Error as exc:
         result.errors.append(RowError(reader.line_num, f"not valid CSV ({exc})"))
     return result

@@ -90,6 +90,8 @@ def daily_sales(today: date, days: int, zone: tzinfo = UTC) -> list[DaySales]:
     ).all()
     revenue = {start + timedelta(days=i): [0, 0] for i in range(days)}
     for paid_at, total in rows:
+        if paid_at is None:  # never: the WHERE compares paid_at, so NULLs are left out
+            continue
         bucket = revenue.get(paid_at.astimezone(zone).date())
         if bucket is not None:
             bucket[0] += total

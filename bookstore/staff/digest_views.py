@@ -1,5 +1,7 @@
 """Staff preview of the weekly digest, as members and as other subscribers see it."""
 
+from typing import Any
+
 from flask import make_response, render_template, request, url_for
 
 from bookstore.dbtypes import utcnow
@@ -38,9 +40,11 @@ def _render(digest, member: bool, kind: str) -> str:
 @bp.get("/digest")
 def digest_preview():
     digest, member, error = _choice()
-    email_url = url_for(
-        "staff.digest_email", week=digest.week, **({} if member else {"as": "subscriber"})
-    )
+    # "as" is a keyword in Python, so the query parameter goes in through a dict.
+    link_values: dict[str, Any] = {"week": digest.week}
+    if not member:
+        link_values["as"] = "subscriber"
+    email_url = url_for("staff.digest_email", **link_values)
     return render_template(
         "staff/digest.html",
         digest=digest,

@@ -53,6 +53,12 @@ class PriceField(StringField):
                 "Enter a price such as 16.00 (no more than two decimals)."
             ) from None
 
+    def required_cents(self) -> int:
+        """The amount of a required field once its form has validated."""
+        if self.cents is None:
+            raise ValueError(f"{self.name} has no amount: read it only after the form validates")
+        return self.cents
+
 
 class BookForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])

@@ -117,7 +117,7 @@ def resolve_review(order: Order, *, accept: bool, note: str, actor: User) -> Non
     """Settle an order held for review: accept the payment, or cancel and refund it."""
     refund = refunds.resolve_review(order, accept=accept, note=note, actor=actor)
     db.session.refresh(order)
-    after = {"state": OrderState(order.state).value, "note": note[:200]}
+    after: dict[str, str | int] = {"state": OrderState(order.state).value, "note": note[:200]}
     if refund is not None:
         after["refunded_cents"] = order.refunded_cents
     record(

@@ -1,11 +1,13 @@
 """Staff screens for contributors, series and subjects: find them, rename, describe."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import Mapped
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -15,9 +17,16 @@ from bookstore.staff.audit import changed_fields, record, snapshot
 from bookstore.staff.views import bp, page_number, paginate
 
 
+class NamedModel(Protocol):
+    """What these screens use of a record: Contributor, Series and Subject all have it."""
+
+    id: Mapped[int]
+    name: Mapped[str]
+
+
 @dataclass(frozen=True)
 class Kind:
-    model: type
+    model: type[NamedModel]
     label: str
     text_field: str | None  # the long text column, if the record has one
 
@@ -99,7 +108,7 @@ def named_record(kind: str, record_id: int):
                     item,
                     before=old,
                     after=new,
-                    summary=item.name,
+                    summary=name,
                     entity_type=kind,
                 )
             db.session.commit()

@@ -17,14 +17,15 @@ from bookstore.staff.audit import audit_query
 from bookstore.staff.charts import daily_sales_svg
 from bookstore.staff.dashboard import build_dashboard
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+URL_PREFIX = "/staff"
+bp = Blueprint("staff", __name__, url_prefix=URL_PREFIX)
 
 PAGE_SIZE = 50
 
 
 def _in_staff_area() -> bool:
     return request.blueprint == "staff" or (
-        request.url_rule is None and (request.path + "/").startswith(bp.url_prefix + "/")
+        request.url_rule is None and (request.path + "/").startswith(URL_PREFIX + "/")
     )
 
 
@@ -90,15 +91,22 @@ def _date_arg(name: str) -> date | None:
 
 @bp.get("/audit")
 def audit_log():
+    action = request.args.get("action", "").strip()[:60] or None
+    actor_email = request.args.get("actor", "").strip()[:254] or None
+    entity_type = request.args.get("entity", "").strip()[:40] or None
+    since, until = _date_arg("since"), _date_arg("until")
+    query = audit_query(
+        action=action, actor_email=actor_email, entity_type=entity_type, since=since, until=until
+    )
     filters = {
-        "action": request.args.get("action", "").strip()[:60] or None,
-        "actor_email": request.args.get("actor", "").strip()[:254] or None,
-        "entity_type": request.args.get("entity", "").strip()[:40] or None,
-        "since": _date_arg("since"),
-        "until": _date_arg("until"),
+        "action": action,
+        "actor_email": actor_email,
+        "entity_type": entity_type,
+        "since": since,
+        "until": until,
     }
     page = page_number()
-    entries, has_next = paginate(audit_query(**filters), page)
+    entries, has_next = paginate(query, page)
     return render_template(
         "staff/audit.html", entries=entries, page=page, has_next=has_next, filters=filters
     )

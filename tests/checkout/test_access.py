@@ -5,7 +5,7 @@ import pytest
 from bookstore.checkout.downloads import order_link_token
 from bookstore.checkout.models import Order
 from bookstore.extensions import db
-from tests.checkout.conftest import Buyer
+from tests.checkout.shoppers import Buyer
 from tests.factories import TEST_PASSWORD, make_book, make_user
 
 

@@ -16,8 +16,8 @@ from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.errors import OutOfStock
 from bookstore.extensions import db
-from tests.checkout.conftest import Buyer
 from tests.checkout.helpers import ADDRESS, make_cart
+from tests.checkout.shoppers import Buyer
 from tests.factories import make_book
 from tests.fixtures.mail import Outbox
 

@@ -10,7 +10,7 @@ from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.jobs import Job, JobState, run_due
-from tests.checkout.conftest import Buyer, order_state
+from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book
 from tests.jobs.smtp import SwitchableSMTP
 

@@ -16,7 +16,7 @@ from bookstore.checkout.models import Order, OrderEvent, Refund
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
-from tests.checkout.conftest import order_state
+from tests.checkout.shoppers import order_state
 from tests.factories import make_book
 
 
@@ -141,7 +141,7 @@ def test_two_sessions_paid_one_after_the_other_keep_one_charge(
 
 @pytest.mark.postgres
 def test_two_sessions_paid_at_once_keep_one_charge(pg_app, stripe_sandbox, monkeypatch):
-    from tests.checkout.conftest import Buyer
+    from tests.checkout.shoppers import Buyer
 
     pg_app.config.update(
         STRIPE_API_BASE=stripe_sandbox.url, STRIPE_WEBHOOK_SECRET=stripe_sandbox.webhook_secret

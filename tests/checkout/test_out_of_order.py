@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bookstore.catalog.models import Edition, StockMovement
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
-from tests.checkout.conftest import order_state
+from tests.checkout.shoppers import order_state
 from tests.factories import make_book
 
 

@@ -3,7 +3,7 @@
 from bookstore.catalog.models import Edition
 from bookstore.checkout.models import Order
 from bookstore.extensions import db
-from tests.checkout.conftest import order_state
+from tests.checkout.shoppers import order_state
 from tests.factories import make_book
 
 

@@ -10,7 +10,7 @@ from bookstore.checkout import views as checkout_views
 from bookstore.checkout.models import DownloadLink, Order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
-from tests.checkout.conftest import order_state
+from tests.checkout.shoppers import order_state
 from tests.factories import make_book
 
 

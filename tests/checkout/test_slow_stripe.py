@@ -16,7 +16,7 @@ import pytest
 from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
-from tests.checkout.conftest import Buyer, order_state
+from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book
 
 STRIPE_DELAY = 5.0

@@ -12,7 +12,7 @@ from bookstore.catalog.models import StockMovement
 from bookstore.checkout.models import Order, ProcessedStripeEvent
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
-from tests.checkout.conftest import Buyer, order_state
+from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book
 
 SECRET = "whsec_test_secret"

@@ -11,7 +11,7 @@ from bookstore.deals.models import ClaimState, DealClaim, DealKind, DealScope
 from bookstore.deals.services import claim_deal
 from bookstore.extensions import db
 from tests.accounts.helpers import log_in
-from tests.checkout.conftest import order_state
+from tests.checkout.shoppers import order_state
 from tests.deals.builders import make_deal, make_member
 from tests.factories import make_book
 

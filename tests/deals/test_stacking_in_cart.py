@@ -11,7 +11,7 @@ from bookstore.deals.models import CartDealChoice, DealKind, DealScope
 from bookstore.deals.services import claim_deal
 from bookstore.extensions import db
 from tests.accounts.helpers import log_in
-from tests.checkout.conftest import Buyer
+from tests.checkout.shoppers import Buyer
 from tests.deals.builders import make_deal, make_member
 from tests.factories import make_book
 

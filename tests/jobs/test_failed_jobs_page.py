@@ -12,7 +12,7 @@ from bookstore.mail import send_after_commit
 from bookstore.staff.models import AuditEntry
 from tests.factories import make_user
 from tests.fixtures.mail import Outbox
-from tests.staff.conftest import log_in
+from tests.staff.helpers import log_in
 
 WELCOME = {"name": "Anna", "account_url": "http://x/account", "reset_url": "http://x/r"}
 

@@ -17,7 +17,7 @@ from bookstore.extensions import db
 from bookstore.jobs import schedules
 from bookstore.jobs.queue import huey_for, start_in_process
 from bookstore.journal.models import Post
-from tests.checkout.conftest import Buyer, shop  # noqa: F401  (the fixture)
+from tests.checkout.shoppers import Buyer
 from tests.digest.helpers import make_subscriber
 from tests.factories import make_book
 

@@ -14,7 +14,7 @@ from bookstore.extensions import db
 from bookstore.members.models import Membership, MembershipSource
 from bookstore.members.services import add_years, membership_status
 from tests.accounts.helpers import log_in
-from tests.checkout.conftest import Buyer, order_state
+from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book, make_user
 from tests.test_page_cache import CART_COUNT
 

@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
 
-from tests.staff.conftest import log_in
+from tests.staff.helpers import log_in
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 

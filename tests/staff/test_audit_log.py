@@ -11,7 +11,7 @@ from bookstore.catalog.models import Contributor
 from bookstore.extensions import db
 from bookstore.staff.models import AuditEntry
 from tests.factories import make_book, make_user
-from tests.staff.conftest import log_in
+from tests.staff.helpers import log_in
 
 
 @pytest.fixture

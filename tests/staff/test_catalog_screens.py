@@ -230,7 +230,7 @@ def test_hostile_files_are_refused_whatever_their_name(
 
 
 def test_an_upload_over_the_size_limit_gets_413_with_a_clear_message(make_app, paperback):
-    from tests.staff.conftest import log_in
+    from tests.staff.helpers import log_in
 
     app = make_app(MAX_CONTENT_LENGTH=50_000)
     with app.app_context():

@@ -13,7 +13,7 @@ from bookstore.catalog.models import Format
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from tests.factories import make_book
-from tests.staff.conftest import make_order
+from tests.staff.helpers import make_order
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_an_empty_shop_shows_zeroes_and_nothing_running_low(staff_client, frozen
 def test_today_is_the_shops_day_not_utcs(make_app, frozen_now):
     """At 12:00 UTC on 15 March it is 08:00 in New York: an order paid at 03:00 UTC (23:00 the
     evening before, New York time) belongs to the 14th."""
-    from tests.staff.conftest import log_in
+    from tests.staff.helpers import log_in
 
     app = make_app(SHOP_TIMEZONE="America/New_York")
     with app.app_context():

@@ -15,10 +15,9 @@ from bookstore.extensions import db
 from bookstore.staff.csv_format import neutralise_cell
 from bookstore.staff.models import AuditEntry
 from bookstore.staff.orders_admin import refund_order
-from tests.checkout.conftest import Buyer, order_state
-from tests.checkout.conftest import shop as shop  # noqa: F401  (the fixture)
+from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book, make_user
-from tests.staff.conftest import log_in, make_order
+from tests.staff.helpers import log_in, make_order
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from bookstore.accounts.models import Role
 from bookstore.catalog.models import Edition
 from bookstore.checkout.models import Refund
 from bookstore.extensions import db
-from tests.checkout.conftest import Buyer, order_state
+from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book, make_user
 
 pytestmark = pytest.mark.postgres

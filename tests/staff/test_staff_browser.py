@@ -9,7 +9,7 @@ from bookstore.accounts.models import Role
 from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
-from tests.checkout.conftest import Buyer
+from tests.checkout.shoppers import Buyer
 from tests.factories import TEST_PASSWORD, make_book, make_user
 from tests.fixtures.browser import (
     assert_accessible,

@@ -4,7 +4,7 @@ from bookstore.extensions import db
 from bookstore.policies.models import ContactMessage
 from tests.factories import make_user
 from tests.fixtures.mail import text_body
-from tests.storefront.conftest import log_in
+from tests.storefront.helpers import log_in
 
 MESSAGE = {
     "name": "Anna Karenina",

@@ -7,7 +7,7 @@ from bookstore.extensions import db
 from bookstore.policies.models import Policy
 from bookstore.staff.models import AuditEntry
 from tests.factories import make_book, make_user
-from tests.storefront.conftest import log_in
+from tests.storefront.helpers import log_in
 
 POLICY_PATHS = ["/policies/shipping", "/policies/returns", "/policies/privacy", "/policies/terms"]
 

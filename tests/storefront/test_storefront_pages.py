@@ -9,7 +9,7 @@ from bookstore.accounts.models import Role
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from tests.factories import make_book, make_user
-from tests.storefront.conftest import log_in, make_order
+from tests.storefront.helpers import log_in, make_order
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Fixtures for checkout tests: a shop wired to a running Stripe stand-in, and a buyer."""
+"""A buyer driving checkout through the shop's pages, and reading an order back.
+
+Plain helpers for any test (checkout, deals, members, staff, jobs); the ``shop`` and ``buyer``
+fixtures are in the plugin ``tests.fixtures.shop``.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import pytest
-
 from bookstore.checkout.models import Order
 from bookstore.extensions import db
 from tests.checkout.helpers import ADDRESS_FORM
-
-
-@pytest.fixture
-def shop(make_app, stripe_sandbox):
-    """The shop talking to the stand-in over HTTP, receiving its webhooks."""
-    app = make_app(
-        STRIPE_API_BASE=stripe_sandbox.url,
-        STRIPE_WEBHOOK_SECRET=stripe_sandbox.webhook_secret,
-        STRIPE_TIMEOUT_SECONDS=5,
-    )
-    stripe_sandbox.deliver_to_app(app)
-    return app
 
 
 @dataclass
@@ -84,11 +74,6 @@ class Buyer:
         """GET a URL of the shop given in full (e.g. Stripe's redirect to the success page)."""
         parts = urlsplit(url)
         return self.client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
-
-
-@pytest.fixture
-def buyer(shop):
-    return Buyer(shop)
 
 
 def order_state(app, reference: str) -> Order:
