@@ -75,10 +75,11 @@ def policy_page(slug: str) -> PolicyPage:
     return PolicyPage(saved.slug, saved.title, saved.body_markdown, saved.updated_at)
 
 
-def save_policy(actor, slug: str, *, title: str, body_markdown: str) -> Policy:
-    """Store staff's version of a policy page (flushed; the audit entry comes with it)."""
-    from bookstore.staff.audit import record
-
+def save_policy(
+    actor, slug: str, *, title: str, body_markdown: str
+) -> tuple[Policy, dict[str, str] | None]:
+    """Store staff's version of a policy page (flushed); returns it and what it was before
+    (None for the first version), for the back office's audit log."""
     kind = policy_kind(slug)
     title, body = (title or "").strip(), (body_markdown or "").strip()
     if not title or not body:
@@ -96,15 +97,7 @@ def save_policy(actor, slug: str, *, title: str, body_markdown: str) -> Policy:
     policy.body_markdown = body
     policy.updated_by_id = actor.id if actor else None
     db.session.flush()
-    record(
-        actor,
-        "policy.edit",
-        policy,
-        before=before,
-        after={"title": title, "body_markdown": body},
-        summary=f"Edited the {kind.title.lower()} page",
-    )
-    return policy
+    return policy, before
 
 
 def contact_staff(

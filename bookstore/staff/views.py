@@ -113,7 +113,6 @@ def audit_log():
 
 
 # The screens register their routes on ``bp`` when imported.
-from bookstore.policies import staff_views as policy_views  # noqa: E402, F401
 from bookstore.staff import (  # noqa: E402, F401
     book_list,
     catalog_views,
@@ -123,5 +122,6 @@ from bookstore.staff import (  # noqa: E402, F401
     jobs_views,
     order_views,
     people_views,
+    policy_views,
     stock_views,
 )

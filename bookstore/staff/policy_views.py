@@ -1,4 +1,5 @@
-"""Staff screens for the policy pages: a list, and a Markdown editor with a preview."""
+"""Staff screens for the policy pages: a list, and a Markdown editor with a preview (every
+save in the audit log)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,6 +9,7 @@ from bookstore.extensions import db
 from bookstore.journal.markdown import render_markdown
 from bookstore.policies import services
 from bookstore.policies.forms import PolicyForm
+from bookstore.staff.audit import record
 from bookstore.staff.views import bp
 
 
@@ -30,8 +32,16 @@ def edit_policy(slug: str):
             preview = render_markdown(form.body_markdown.data)
         else:
             try:
-                services.save_policy(
+                policy, before = services.save_policy(
                     current_user, slug, title=form.title.data, body_markdown=form.body_markdown.data
+                )
+                record(
+                    current_user,
+                    "policy.edit",
+                    policy,
+                    before=before,
+                    after={"title": policy.title, "body_markdown": policy.body_markdown},
+                    summary=f"Edited the {current.title.lower()} page",
                 )
             except BookstoreError as error:
                 db.session.rollback()
