@@ -89,6 +89,7 @@ def test_a_worker_killed_mid_send_sends_again_after_restart_and_once(
         "DATABASE_URL": database_url(database),
         "INSTANCE_PATH": str(tmp_path / "worker-instance"),
         "SECRET_KEY": "test-secret-key",
+        "SHOP_DEVELOPMENT": "1",
         "MAIL_SERVER": switchable_smtp.server.host,
         "MAIL_PORT": str(switchable_smtp.server.port),
         "JOBS_URL": queue,

@@ -84,7 +84,13 @@ def test_staff_receive_stock_and_refund_an_order(live_server, page, stripe_sandb
     assert_accessible(page)
     page.get_by_label("Reason").fill("changed their mind")
     page.get_by_role("button", name="Refund through Stripe").click()
-    expect(page.get_by_text("Refunded $21.00 through Stripe.")).to_be_visible()
+    # Nothing is refunded before staff confirm the amount.
+    expect(page.get_by_role("heading", name="Refund $21.00 to")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Refund $21.00 through Stripe").click()
+    expect(
+        page.get_by_text("Refunded $21.00 through Stripe; the customer has been emailed.")
+    ).to_be_visible()
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.reference == reference))
         assert order.state is OrderState.REFUNDED
