@@ -46,7 +46,7 @@ def import_command(path: Path, dry_run: bool) -> None:
     try:
         with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
             apply_import(plan, actor=None, progress=bar.update)
-        replaced = apply_csv_covers(db.session, covers)
+        replaced = apply_csv_covers(db.session(), covers)
         db.session.commit()
     except BaseException:
         db.session.rollback()

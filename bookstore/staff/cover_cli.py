@@ -33,7 +33,7 @@ def import_command(folder: Path, keep_existing: bool) -> None:
     count = sum(1 for _ in folder.iterdir())
     with click.progressbar(length=count, label="Covers", file=sys.stderr) as bar:
         report = import_folder(
-            db.session,
+            db.session(),
             folder,
             Path(current_app.config["COVER_DIR"]),
             max_bytes=int(current_app.config["MAX_CONTENT_LENGTH"]),
@@ -58,11 +58,11 @@ def fetch_command(url_template: str | None, limit: int | None, timeout: float | 
     config = current_app.config
     template = url_template or config["COVER_FETCH_URL"]
     click.echo(f"Fetching missing covers from {template} ...")
-    wanted = books_without_cover(db.session, limit)
+    wanted = books_without_cover(db.session(), limit)
     try:
         with click.progressbar(length=len(wanted), label="Covers", file=sys.stderr) as bar:
             report = fetch_missing(
-                db.session,
+                db.session(),
                 wanted,
                 template,
                 Path(config["COVER_DIR"]),

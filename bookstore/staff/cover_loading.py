@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bookstore.catalog.isbn import is_valid_isbn13, normalise_isbn
 from bookstore.catalog.models import Book, Edition
+from bookstore.database import rowcount
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.staff.cover_images import StoredCover, remove_cover, store_cover
@@ -103,7 +104,7 @@ def set_cover(session: Session, book_id: int, cover: StoredCover, *, if_missing:
         statement.values(cover_image=cover.filename("large"), updated_at=utcnow()),
         execution_options={"synchronize_session": False},
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def book_ids_by_isbn(session: Session, isbns: list[str]) -> dict[str, tuple[int, str | None]]:

@@ -74,7 +74,7 @@ def _apply_with_covers(plan, rows):
         return None
     try:
         result = apply_import(plan, actor=current_user)
-        replaced = apply_csv_covers(db.session, covers)
+        replaced = apply_csv_covers(db.session(), covers)
         db.session.commit()
     except BaseException:
         db.session.rollback()
