@@ -22,6 +22,7 @@ from bookstore.checkout.models import Order, ProcessedStripeEvent
 from bookstore.checkout.states import OrderState
 from bookstore.errors import NotFound
 from bookstore.extensions import db
+from bookstore.inventory import holds
 from bookstore.money import format_cents
 
 # While a delayed payment (bank debit) is processing, its copies stay held this long.
@@ -173,8 +174,6 @@ def _order_for_session(obj: dict[str, Any]) -> Order | None:
 
 def _keep_holding(order: Order, now: datetime) -> None:
     # The buyer has committed to a delayed payment: keep the copies until it settles.
-    from bookstore.inventory.models import StockHold
-
     until = now + ASYNC_HOLD
     db.session.execute(
         update(Order)
@@ -186,10 +185,7 @@ def _keep_holding(order: Order, now: datetime) -> None:
         .values(reserved_until=until),
         execution_options={"synchronize_session": False},
     )
-    db.session.execute(
-        update(StockHold).where(StockHold.order_id == order.id).values(expires_at=until),
-        execution_options={"synchronize_session": False},
-    )
+    holds.extend_hold(order.id, until)
     db.session.expire(order, ["reserved_until"])
 
 

@@ -106,10 +106,11 @@ def release_lapsed(now: datetime, *, edition_ids: Iterable[int] | None = None) -
     return sorted({order_id for order_id, _, _ in rows})
 
 
-def held_until(order_id: int) -> datetime | None:
-    """When the checkout's hold lapses (None: it holds nothing)."""
-    return db.session.scalar(
-        select(StockHold.expires_at).where(StockHold.order_id == order_id).limit(1)
+def extend_hold(order_id: int, until: datetime) -> None:
+    """Keep a checkout's copies until ``until`` (a delayed payment is on its way)."""
+    db.session.execute(
+        update(StockHold).where(StockHold.order_id == order_id).values(expires_at=until),
+        execution_options=_NO_SYNC,
     )
 
 

@@ -144,3 +144,27 @@ def test_a_refund_that_overtakes_the_payment_event_is_applied_after_one_fulfilme
     assert confirmation["Subject"].startswith("Order confirmed")
     assert refunded["Subject"].startswith("Refund for your order")
     assert f"{order.refunded_cents / 100:.2f}" in refunded.get_body(("plain",)).get_content()
+
+
+def test_a_delayed_payment_under_way_keeps_the_copies_held_for_days(shop, buyer, stripe_sandbox):
+    from datetime import timedelta
+
+    from bookstore.dbtypes import utcnow
+    from bookstore.inventory.models import StockHold
+
+    stripe_sandbox.webhook_url = None
+    edition = _edition(shop)
+    checkout = buyer.checkout(edition, 2)
+    assert stripe_sandbox.pay(checkout.session_id, delayed=True).status == 303
+
+    stripe_sandbox.deliver_to_app(shop)
+    _deliver(stripe_sandbox, "checkout.session.completed")
+
+    order = order_state(shop, checkout.reference)
+    assert order.state is OrderState.PENDING_PAYMENT
+    in_six_days = utcnow() + timedelta(days=6)
+    assert order.reserved_until > in_six_days
+    with shop.app_context():
+        holds = db.session.scalars(select(StockHold).where(StockHold.order_id == order.id)).all()
+    assert [(h.quantity, h.expires_at > in_six_days) for h in holds] == [(2, True)]
+    assert _counts(shop, edition) == (5, 2)
