@@ -1,10 +1,12 @@
-"""Whole-page caching of the shop's public pages for visitors who are not signed in.
+"""Whole-page caching of the shop's public pages, for guests and signed-in shoppers alike.
 
-Catalog and journal pages look the same to every anonymous visitor but for two things: the CSRF
-token in their forms and the number in the header's cart link. A cached page is rendered once
-with placeholders for those (see ``per_visitor``), kept as bytes, and filled in for each
-request: a hit costs a few string replacements instead of the ORM and Jinja (and, once a
-second, one small query for the generation below).
+Catalog and journal pages look the same to every visitor of one *audience* (guests, signed-in
+customers, members: see ``audience``; members see member prices) but for a few things: the
+CSRF token in their forms, the number in the header's cart link and a signed-in visitor's name.
+A cached page is rendered once per audience with placeholders for those (see ``per_visitor``),
+kept as bytes, and filled in for each request: a hit costs a few string replacements instead of
+the ORM and Jinja (and, once a second, one small query for the generation below). Staff always
+get a fresh page.
 
 Freshness: the cache key holds the page's URL, the shop's date and a *generation* number kept in
 the database (table ``page_cache_generation``). A transaction that writes to a table the pages
@@ -110,6 +112,7 @@ def init_app(app) -> None:
     # Flask-WTF's csrf_token() in templates (a global and a context value), through a
     # placeholder while a page is cached.
     app.jinja_env.globals["csrf_token"] = _csrf_token
+    app.jinja_env.globals["visitor_name"] = visitor_name
     app.context_processor(lambda: {"csrf_token": _csrf_token})
 
 
@@ -141,6 +144,12 @@ def per_visitor(name: str):
 
 
 _csrf_token = per_visitor("csrf")(generate_csrf)
+
+
+@per_visitor("visitor-name")
+def visitor_name() -> str:
+    """The signed-in visitor's name for the header ("" for a guest)."""
+    return current_user.name if current_user.is_authenticated else ""
 
 
 def _placeholder(name: str) -> str:
@@ -244,9 +253,35 @@ def _cacheable() -> bool:
     return (
         current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
         and request.method in ("GET", "HEAD")
-        and not current_user.is_authenticated
         and "_flashes" not in session
+        and audience() is not None
     )
+
+
+# -- Audiences ----------------------------------------------------------------------------------
+
+_member_test: list[Callable[[], bool]] = []
+
+
+def member_test(test: Callable[[], bool]) -> Callable[[], bool]:
+    """Decorate the function that tells whether the signed-in visitor is a member now
+    (``bookstore.members`` registers it); without one no visitor counts as a member."""
+    _member_test[:] = [test]
+    return test
+
+
+def audience() -> str | None:
+    """Which variant of a cached page this visitor gets: ``anonymous``, ``customer`` (signed in,
+    not a member) or ``member``; None for staff, who always get a fresh page.
+
+    Pages differ between audiences only (the header, member prices); what differs between two
+    visitors of one audience (name, cart count, CSRF token) comes through ``per_visitor``.
+    """
+    if not current_user.is_authenticated:
+        return "anonymous"
+    if current_user.is_staff:
+        return None
+    return "member" if _member_test and _member_test[0]() else "customer"
 
 
 def _key() -> str:
@@ -256,7 +291,8 @@ def _key() -> str:
     # The host is left out: pages link to SHOP_BASE_URL whatever host was asked (TRUSTED_HOSTS).
     query = urlencode(sorted(request.args.items(multi=True)))
     page = f"{request.path}?{query}"
-    identity = f"{database}|{_generation()}|{shop_today().isoformat()}|{page}"
+    day = shop_today().isoformat()
+    identity = f"{database}|{_generation()}|{day}|{audience()}|{page}"
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
 
 

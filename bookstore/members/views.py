@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask_login import current_user
 
+from bookstore import page_cache
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import open_cart, set_membership
 from bookstore.dbtypes import utcnow
@@ -25,11 +26,23 @@ def current_membership() -> MembershipStatus:
     return status
 
 
+@page_cache.member_test
+def visitor_is_member() -> bool:
+    """Is the signed-in visitor a member now? Read with the user (``accounts.sessions``), so it
+    costs no query of its own."""
+    if not getattr(current_user, "is_authenticated", False):
+        return False
+    known = g.get("visitor_member_now")
+    if known is not None:
+        return bool(known)
+    return current_membership().is_member
+
+
 @bp.app_context_processor
 def _membership_globals() -> dict:
     # Lazy: pages that never ask (and anonymous visitors) cost no query.
     return {
-        "is_member": _LazyFlag(lambda: current_membership().is_member),
+        "is_member": _LazyFlag(visitor_is_member),
         "current_membership": current_membership,
         "order_membership": lambda order: membership_of_order(order.id),
     }
