@@ -72,7 +72,26 @@ WATCHED_TABLES = frozenset(
 )
 
 _CHANGED = "page_cache_changed"  # Connection.info flag: this transaction wrote a watched table
+_STOCK = "page_cache_stock"  # Connection.info: editions whose stock alone this transaction changed
 _BUMP = "UPDATE page_cache_generation SET value = value + 1"
+_BUMP_STOCK = "UPDATE page_cache_generation SET stock_seq = stock_seq + 1 RETURNING stock_seq"
+# The driver's own placeholders (SQLite's qmark, psycopg's format): these run on the raw cursor.
+_STOCK_SQL = {
+    True: (
+        "INSERT INTO page_cache_stock_changes (seq, edition_id) VALUES (?, ?)",
+        "DELETE FROM page_cache_stock_changes WHERE seq <= ?",
+    ),
+    False: (
+        "INSERT INTO page_cache_stock_changes (seq, edition_id) VALUES (%s, %s)",
+        "DELETE FROM page_cache_stock_changes WHERE seq <= %s",
+    ),
+}
+_DEPS = "_page_cache_editions"
+_ANY_STOCK = "_page_cache_any_stock"
+# An UPDATE of editions that changes nothing but their stock carries this execution option
+# (see ``stock_only``): the pages showing those editions are refreshed, and no others.
+STOCK_OPTION = "page_cache_stock_of"
+STOCK_CHANGES_KEPT = 100_000
 _FILLING = "_page_cache_filling"
 _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
@@ -80,12 +99,23 @@ GENERATION_RECHECK_SECONDS = 1.0
 
 
 class PageCacheGeneration(db.Model):
-    """One row: bumped by every commit that changes what the cached pages show."""
+    """One row: ``value`` is bumped by every commit that changes what the cached pages show,
+    ``stock_seq`` by every commit that changes only the stock of some editions."""
 
     __tablename__ = "page_cache_generation"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+    stock_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class PageCacheStockChange(db.Model):
+    """Editions whose stock the commit numbered ``seq`` changed (the last STOCK_CHANGES_KEPT)."""
+
+    __tablename__ = "page_cache_stock_changes"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 def init_app(app) -> None:
@@ -109,6 +139,10 @@ def init_app(app) -> None:
         )
     with app.app_context():
         watch_engine(db.engine)
+    from bookstore.catalog.models import Edition  # the catalog builds on this module
+
+    if not event.contains(Edition, "load", _note_loaded_edition):
+        event.listen(Edition, "load", _note_loaded_edition)
     # Flask-WTF's csrf_token() in templates (a global and a context value), through a
     # placeholder while a page is cached.
     app.jinja_env.globals["csrf_token"] = _csrf_token
@@ -188,13 +222,17 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
             return view(*args, **kwargs)
         key = _key()
         hit = _cache_call("get", key)
+        if hit is not None and (len(hit) != 3 or not _stock_unchanged(hit[2])):
+            hit = None  # an edition it shows was sold or restocked since
         LOOKUPS.labels("miss" if hit is None else "hit").inc()
         if hit is not None:
-            body, headers = hit
+            body, headers, _stock = hit
             response = current_app.response_class(_personalise(body), headers=headers)
             response.headers["X-Page-Cache"] = "hit"
             return response
+        rendered_at = _stock_state()["seq"]
         g.setdefault(_FILLING, True)
+        g.setdefault(_DEPS, set())
         try:
             response = current_app.make_response(view(*args, **kwargs))
         finally:
@@ -206,7 +244,8 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
                 for name, value in response.headers.items()
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
-            _store(key, (body, headers), len(body), _timeout())
+            stock = (rendered_at, frozenset(g.get(_DEPS, ())), bool(g.get(_ANY_STOCK)))
+            _store(key, (body, headers, stock), len(body), _timeout())
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body))
         return response
@@ -214,6 +253,34 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
     # Rate limits guard the shop's forms; a public page has none to check (and the check is a
     # good part of what a cache hit costs).
     return limiter.exempt(wrapper)
+
+
+def shows_editions(edition_ids) -> None:
+    """The page being rendered shows these editions' stock (loaded ORM editions count by
+    themselves): it is refreshed when their stock changes."""
+    deps = g.get(_DEPS)
+    if deps is not None:
+        deps.update(edition_ids)
+
+
+def shows_all_stock() -> None:
+    """The page being rendered depends on every edition's stock (a list of books in stock):
+    any stock change refreshes it."""
+    if g.get(_FILLING):
+        setattr(g, _ANY_STOCK, True)
+
+
+def stock_only(*edition_ids: int, **options) -> dict:
+    """Execution options for an UPDATE of these editions that changes only their stock
+    (``on_hand``, ``reserved``): it refreshes the pages showing them, not the whole cache."""
+    return {**options, STOCK_OPTION: frozenset(edition_ids)}
+
+
+def _note_loaded_edition(edition, _context) -> None:
+    if has_app_context():
+        deps = g.get(_DEPS)
+        if deps is not None and g.get(_FILLING):
+            deps.add(edition.id)
 
 
 def keep_until(moment: datetime) -> None:
@@ -316,9 +383,56 @@ def _generation() -> int | None:
     now = time.monotonic()
     known = state.get("generation")
     if known is None or now - known[1] >= GENERATION_RECHECK_SECONDS:
-        known = (db.session.scalar(select(PageCacheGeneration.value)), now)
+        row = db.session.execute(
+            select(PageCacheGeneration.value, PageCacheGeneration.stock_seq)
+        ).first()
+        value, seq = row if row is not None else (None, 0)
+        known = (value, now)
         state["generation"] = known
+        _follow_stock_changes(state, seq or 0)
     return known[0]
+
+
+def _stock_state() -> dict:
+    return current_app.extensions["page_cache"].setdefault(
+        "stock", {"floor": None, "seq": 0, "changed": {}}
+    )
+
+
+def _follow_stock_changes(state: dict, seq: int) -> None:
+    """Learn which editions' stock changed since this process last looked (up to ``seq``).
+
+    A process that has just started, or that fell too far behind, cannot tell what changed
+    before: it trusts no page rendered before that point (its *floor*).
+    """
+    stock = _stock_state()
+    if stock["floor"] is None or seq - stock["seq"] > STOCK_CHANGES_KEPT // 2 or seq < stock["seq"]:
+        stock.update(floor=seq, seq=seq, changed={})
+        return
+    if seq == stock["seq"]:
+        return
+    rows = db.session.execute(
+        select(PageCacheStockChange.seq, PageCacheStockChange.edition_id).where(
+            PageCacheStockChange.seq > stock["seq"], PageCacheStockChange.seq <= seq
+        )
+    )
+    changed = stock["changed"]
+    for change_seq, edition_id in rows:
+        if change_seq > changed.get(edition_id, 0):
+            changed[edition_id] = change_seq
+    stock["seq"] = seq
+
+
+def _stock_unchanged(meta) -> bool:
+    """Is a cached page's stock still current: no edition it shows changed since it was made?"""
+    rendered_at, editions, any_stock = meta
+    stock = _stock_state()
+    if stock["floor"] is None or rendered_at < stock["floor"]:
+        return False
+    if any_stock:
+        return stock["seq"] <= rendered_at
+    changed = stock["changed"]
+    return all(changed.get(edition_id, 0) <= rendered_at for edition_id in editions)
 
 
 def _forget_generation(*_args) -> None:
@@ -367,21 +481,37 @@ def watch_engine(engine: Engine) -> None:
         event.listen(db.session, "after_commit", _forget_generation)
 
 
-def _after_execute(conn, statement, *_args) -> None:
-    if isinstance(statement, UpdateBase):
-        table = getattr(statement, "table", None)
-        if getattr(table, "name", None) in WATCHED_TABLES:
+def _after_execute(conn, clauseelement, multiparams, params, execution_options, result) -> None:
+    if isinstance(clauseelement, UpdateBase):
+        table = getattr(clauseelement, "table", None)
+        name = getattr(table, "name", None)
+        if name not in WATCHED_TABLES:
+            return
+        stock = execution_options.get(STOCK_OPTION)
+        if name == "editions" and stock is not None:
+            conn.info.setdefault(_STOCK, set()).update(stock)
+        else:
             conn.info[_CHANGED] = True
 
 
 def _before_commit(conn: Connection) -> None:
-    # The last statement of the transaction, so the row lock is held only for the COMMIT and
-    # can never take part in a deadlock.
-    if not conn.info.pop(_CHANGED, False):
+    # The last statements of the transaction, so the row lock is held only for the COMMIT and
+    # can never take part in a deadlock; it also numbers stock changes in commit order.
+    changed = conn.info.pop(_CHANGED, False)
+    stock = conn.info.pop(_STOCK, None)
+    if not changed and not stock:
         return
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(_BUMP)
+        if changed:
+            cursor.execute(_BUMP)  # a new generation: every page renders afresh anyway
+        else:
+            cursor.execute(_BUMP_STOCK)
+            seq = cursor.fetchone()[0]
+            insert, purge = _STOCK_SQL[conn.dialect.paramstyle == "qmark"]
+            cursor.executemany(insert, [(seq, edition_id) for edition_id in sorted(stock)])
+            if seq % 1000 == 0:
+                cursor.execute(purge, (seq - STOCK_CHANGES_KEPT,))
     finally:
         cursor.close()
     _forget_generation()
@@ -389,3 +519,4 @@ def _before_commit(conn: Connection) -> None:
 
 def _after_rollback(conn: Connection) -> None:
     conn.info.pop(_CHANGED, None)
+    conn.info.pop(_STOCK, None)

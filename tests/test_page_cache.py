@@ -20,7 +20,7 @@ from bookstore.catalog.search_index import reindex_books
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.inventory import ledger
-from bookstore.page_cache import PageCacheGeneration
+from bookstore.page_cache import PageCacheGeneration, PageCacheStockChange
 from tests.accounts.helpers import log_in
 from tests.catalog.test_query_counts import counted_queries
 from tests.factories import get_subject, make_book, make_user
@@ -320,12 +320,13 @@ def test_a_redis_outage_still_serves_the_page(make_app, database, caplog):
 
 
 @pytest.mark.postgres
-def test_racing_stock_changes_each_bump_the_generation(pg_app):
+def test_racing_stock_changes_are_each_numbered_in_commit_order(pg_app):
     count = 12
     with pg_app.app_context():
         editions = [make_book(on_hand=5).editions[0].id for _ in range(count)]
         db.session.commit()
         before = generation()
+        seq_before = db.session.scalar(select(PageCacheGeneration.stock_seq))
     barrier = threading.Barrier(count)
     errors = []
 
@@ -347,7 +348,17 @@ def test_racing_stock_changes_each_bump_the_generation(pg_app):
         thread.join(60)
     assert errors == []
     with pg_app.app_context():
-        assert generation() == before + count
+        # Stock alone changed: the generation stays, and each commit has a number of its own.
+        assert generation() == before
+        changes = db.session.execute(
+            select(PageCacheStockChange.seq, PageCacheStockChange.edition_id).where(
+                PageCacheStockChange.seq > seq_before
+            )
+        ).all()
+        assert sorted(seq for seq, _ in changes) == list(
+            range(seq_before + 1, seq_before + count + 1)
+        )
+        assert sorted(edition for _, edition in changes) == sorted(editions)
 
 
 def test_the_placeholder_mark_depends_on_the_secret(make_app, database):

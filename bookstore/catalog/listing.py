@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bookstore import page_cache
 from bookstore.catalog.models import (
     Book,
     BookContributor,
@@ -199,6 +200,7 @@ def _filtered(stmt: Select, filters: BrowseFilters, today: date) -> Select:
         padded = literal(" ") + Book.languages + literal(" ")
         stmt = stmt.where(padded.like(f"% {filters.language} %"))
     if filters.availability:
+        page_cache.shows_all_stock()  # which books are in stock decides which are listed
         released = func.coalesce(Edition.published_on, Book.published_on)
         on_sale = [Edition.book_id == Book.id, Edition.active, ~Edition.out_of_print]
         if filters.format is not None:

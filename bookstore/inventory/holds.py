@@ -25,6 +25,7 @@ from bookstore.database import rowcount
 from bookstore.errors import OutOfStock
 from bookstore.extensions import db
 from bookstore.inventory.models import StockHold
+from bookstore.page_cache import stock_only
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -57,7 +58,7 @@ def hold_copies(
                 Edition.on_hand - (Edition.reserved - freed) >= n,
             )
             .values(reserved=Edition.reserved - freed + n),
-            execution_options=_NO_SYNC,
+            execution_options=stock_only(edition_id, **_NO_SYNC),
         )
         if rowcount(result) != 1:
             raise OutOfStock(
@@ -139,7 +140,7 @@ def sell_copies(
             update(Edition)
             .where(Edition.id == edition_id, Edition.on_hand - Edition.reserved >= extra)
             .values(on_hand=Edition.on_hand - n, reserved=Edition.reserved - from_hold),
-            execution_options=_NO_SYNC,
+            execution_options=stock_only(edition_id, **_NO_SYNC),
         )
         if rowcount(result) != 1:
             # Undo this call's own changes in the same transaction, then refuse.
@@ -150,7 +151,7 @@ def sell_copies(
                     .values(
                         on_hand=Edition.on_hand + undo_n, reserved=Edition.reserved + undo_held
                     ),
-                    execution_options=_NO_SYNC,
+                    execution_options=stock_only(undo_id, **_NO_SYNC),
                 )
             refresh_loaded_counts(set(wanted) | set(held))
             raise OutOfStock(
@@ -194,7 +195,7 @@ def _unreserve(freed: Mapping[int, int]) -> None:
             update(Edition)
             .where(Edition.id == edition_id)
             .values(reserved=Edition.reserved - freed[edition_id]),
-            execution_options=_NO_SYNC,
+            execution_options=stock_only(edition_id, **_NO_SYNC),
         )
     refresh_loaded_counts(freed)
 

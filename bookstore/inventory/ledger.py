@@ -9,6 +9,7 @@ from bookstore.database import rowcount
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
 from bookstore.inventory.holds import refresh_loaded_counts
+from bookstore.page_cache import stock_only
 
 
 def receive_stock(
@@ -42,7 +43,7 @@ def adjust_stock(
             Edition.on_hand + delta >= Edition.reserved,
         )
         .values(on_hand=Edition.on_hand + delta),
-        execution_options={"synchronize_session": False},
+        execution_options=stock_only(edition_id, synchronize_session=False),
     )
     if rowcount(result) != 1:
         raise InvalidInput(
