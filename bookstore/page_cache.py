@@ -68,6 +68,12 @@ WATCHED_TABLES = frozenset(
         "tags",
         "post_tags",
         "post_books",
+        # Standing member discounts show as member prices (bookstore/deals/standing.py).
+        "deals",
+        "deal_editions",
+        "deal_books",
+        "deal_subjects",
+        "deal_formats",
     }
 )
 
@@ -92,6 +98,8 @@ _ANY_STOCK = "_page_cache_any_stock"
 # (see ``stock_only``): the pages showing those editions are refreshed, and no others.
 STOCK_OPTION = "page_cache_stock_of"
 STOCK_CHANGES_KEPT = 100_000
+# A write to a watched table that changes nothing a page shows (a deal's count of claims left).
+UNSEEN_OPTION = "page_cache_unseen"
 _FILLING = "_page_cache_filling"
 _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
@@ -393,6 +401,12 @@ def _generation() -> int | None:
     return known[0]
 
 
+def current_generation() -> int | None:
+    """The generation of the shop's pages (read at most once a second): values derived from
+    watched tables may be kept in memory as long as it stays the same."""
+    return _generation()
+
+
 def _stock_state() -> dict:
     return current_app.extensions["page_cache"].setdefault(
         "stock", {"floor": None, "seq": 0, "changed": {}}
@@ -487,6 +501,8 @@ def _after_execute(conn, clauseelement, multiparams, params, execution_options, 
         name = getattr(table, "name", None)
         if name not in WATCHED_TABLES:
             return
+        if execution_options.get(UNSEEN_OPTION):
+            return
         stock = execution_options.get(STOCK_OPTION)
         if name == "editions" and stock is not None:
             conn.info.setdefault(_STOCK, set()).update(stock)
@@ -507,7 +523,10 @@ def _before_commit(conn: Connection) -> None:
             cursor.execute(_BUMP)  # a new generation: every page renders afresh anyway
         else:
             cursor.execute(_BUMP_STOCK)
-            seq = cursor.fetchone()[0]
+            row = cursor.fetchone()
+            if row is None:  # no generation row: nothing was ever cached against it
+                return
+            seq = row[0]
             insert, purge = _STOCK_SQL[conn.dialect.paramstyle == "qmark"]
             cursor.executemany(insert, [(seq, edition_id) for edition_id in sorted(stock)])
             if seq % 1000 == 0:

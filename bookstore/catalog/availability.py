@@ -93,6 +93,8 @@ class BookSummary:
     min_price_cents: int | None
     several_prices: bool
     availability: Availability | None
+    # The editions the price is taken from (member prices are worked out from the same ones).
+    priced: tuple[Edition, ...] = ()
 
 
 def book_summary(
@@ -125,6 +127,7 @@ def book_summary(
         min_price_cents=prices[0] if prices else None,
         several_prices=len(prices) > 1,
         availability=best,
+        priced=tuple(e for e, _ in priced),
     )
 
 

@@ -35,6 +35,7 @@ from bookstore.deals.pricing import (
     deal_problem,
     split_for_payment,
 )
+from bookstore.deals.standing import best_deals, standing_deals
 from bookstore.errors import DealUnavailable, InvalidInput, NotFound
 from bookstore.extensions import db
 from bookstore.members.purchase import membership_line_items
@@ -100,13 +101,18 @@ def _chosen_ids(cart: Cart) -> list[int]:
 
 
 def cart_deal_pricing(cart: Cart | None, lines: Sequence[Any], *, now: datetime) -> CartDeals:
-    """Price the cart's chosen deals; a chosen deal that cannot apply gets a reason instead."""
+    """Price the cart's deals: the standing member discounts (``standing``), which apply by
+    themselves, and the claimed deals the member chose, whichever saves the member more
+    under the stacking rules. A chosen deal that cannot apply gets a reason instead."""
     if cart is None or cart.id is None or cart.user_id is None:
         return CartDeals()
     user = db.session.get(User, cart.user_id)
     if user is None or not is_member(user, now):
         return CartDeals()
-    usable = _usable_claims(user.id, now)
+    standing = [deal.terms() for deal in standing_deals(now)[0]]
+    standing_ids = {terms.id for terms in standing}
+    # A claim on a standing deal is not needed any more: the deal applies by itself.
+    usable = [c for c in _usable_claims(user.id, now) if c.deal_id not in standing_ids]
     by_id = {claim.id: claim for claim in usable}
     chosen = [by_id[i] for i in _chosen_ids(cart) if i in by_id]
     plain = priced_lines(lines)
@@ -123,8 +129,20 @@ def cart_deal_pricing(cart: Cart | None, lines: Sequence[Any], *, now: datetime)
     except DealUnavailable:
         # Choosing keeps the set valid; should it not be, the first choice wins.
         applicable = applicable[:1]
-    pricing = apply_deals(plain, [c.deal.terms() for c in applicable], now) if applicable else None
-    return CartDeals(usable, frozenset(c.id for c in chosen), problems, pricing, applicable)
+    claimed = [claim.deal.terms() for claim in applicable]
+    automatic = best_deals(plain, standing, now) if plain else []
+    options = [claimed, automatic]
+    if all(terms.stacks_with_others for terms in claimed + automatic):
+        options.append(claimed + automatic)
+    best = max(
+        (option for option in options if option),
+        key=lambda option: apply_deals(plain, option, now).discount_cents,
+        default=[],
+    )
+    pricing = apply_deals(plain, best, now) if best else None
+    used = {terms.id for terms in best}
+    applied = [claim for claim in applicable if claim.deal_id in used]
+    return CartDeals(usable, frozenset(c.id for c in chosen), problems, pricing, applied)
 
 
 def cart_deal_discount(cart: Cart | None, lines: Sequence[Any], *, now: datetime) -> int:

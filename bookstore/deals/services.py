@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Book, Edition, Format, Subject
 from bookstore.database import rowcount
@@ -187,7 +188,8 @@ def claim_deal(deal: Deal, member: User, now: datetime) -> DealClaim:
                 update(Deal)
                 .where(Deal.id == deal.id, Deal.remaining_claims > 0)
                 .values(remaining_claims=Deal.remaining_claims - 1)
-                .execution_options(synchronize_session=False)
+                # No page shows the count: a claim keeps the page cache.
+                .execution_options(synchronize_session=False, **{page_cache.UNSEEN_OPTION: True})
             )
             if rowcount(taken) != 1:
                 savepoint.rollback()

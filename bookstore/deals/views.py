@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from bookstore import page_cache
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import CartPricing
+from bookstore.catalog.models import Edition
 from bookstore.dbtypes import utcnow
-from bookstore.deals import orders, services
+from bookstore.deals import orders, services, standing
 from bookstore.deals.forms import ClaimForm
 from bookstore.deals.orders import CartDeals
+from bookstore.deals.pricing import DealTerms, PricedLine
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db
-from bookstore.members.views import current_membership
+from bookstore.members.views import current_membership, visitor_is_member
 
 bp = Blueprint("deals", __name__)
 
@@ -104,6 +110,75 @@ def unchoose() -> ResponseReturnValue:
             db.session.commit()
             flash("The deal is no longer applied; you can choose it again.", "success")
     return redirect(url_for("cart.show"), 303)
+
+
+@dataclass(frozen=True)
+class MemberOffer:
+    """A member price for a book card or an edition: what members pay for one copy."""
+
+    cents: int
+    for_member: bool  # the visitor is a member: this is their price
+
+
+@bp.app_template_global("member_offer")
+def member_offer(editions: Sequence[Edition]) -> MemberOffer | None:
+    """The lowest member price of these editions under the standing member discounts, when it
+    is lower than their price; None otherwise. A page showing it is kept no longer than the
+    discounts last (``page_cache.keep_until``)."""
+    terms, until = _standing_terms()
+    if not terms or not editions:
+        return None
+    if until is not None:
+        page_cache.keep_until(until)
+    now = utcnow()
+    prices = [
+        standing.member_price(_line(edition), terms, now) or edition.price_cents
+        for edition in editions
+    ]
+    lowest = min(prices)
+    if lowest >= min(edition.price_cents for edition in editions):
+        return None
+    return MemberOffer(lowest, visitor_is_member())
+
+
+def _line(edition: Edition) -> PricedLine:
+    # Book cards load no subjects: they are read (one query a book) only while a standing
+    # deal is scoped to subjects.
+    subjects = frozenset(s.id for s in edition.book.subjects) if _by_subject() else frozenset()
+    return PricedLine(
+        key=edition.id,
+        edition_id=edition.id,
+        book_id=edition.book_id,
+        subject_ids=subjects,
+        format=edition.format.value,
+        unit_price_cents=edition.price_cents,
+        quantity=1,
+    )
+
+
+def _by_subject() -> bool:
+    return any(terms.scope == "subjects" for terms in _standing_terms()[0])
+
+
+def _standing_terms() -> tuple[list[DealTerms], datetime | None]:
+    """The standing deals' terms and when they next change. With the page cache on, this
+    process keeps them while the page generation (which every change to deals bumps) stays
+    the same and no deal starts or ends; otherwise they are read once per request."""
+    now = utcnow()
+    if not current_app.config.get("PAGE_CACHE_SECONDS"):
+        if "standing_terms" not in g:
+            deals, until = standing.standing_deals(now)
+            g.standing_terms = ([deal.terms() for deal in deals], until)
+        known_now: tuple[list[DealTerms], datetime | None] = g.standing_terms
+        return known_now
+    state = current_app.extensions.setdefault("standing_deals", {})
+    generation = page_cache.current_generation()
+    known = state.get("known")
+    if known is None or known[0] != generation or (known[2] is not None and now >= known[2]):
+        deals, until = standing.standing_deals(now)
+        known = (generation, [deal.terms() for deal in deals], until)
+        state["known"] = known
+    return known[1], known[2]
 
 
 @bp.app_context_processor

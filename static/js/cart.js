@@ -71,6 +71,11 @@
       showError(form, data.error);
       return;
     }
+    if (document.querySelector("[data-member-prices]")) {
+      // Member prices are worked out by the server: show the page again with the new ones.
+      window.location.reload();
+      return;
+    }
     applyTotals(form, data);
   }
 

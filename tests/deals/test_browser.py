@@ -1,5 +1,7 @@
 """Chromium: a member claims a deal, sees the cart discounted, pays with 4242, sees the saving."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -56,9 +58,9 @@ def test_member_claims_a_deal_and_pays_less(live_server, page):
     page.goto(f"{live_server.url}/cart")
     page.get_by_role("button", name="Use this deal for Quarter off ebooks").click()
     expect(page.get_by_text("“Quarter off ebooks” is applied to your cart.")).to_be_visible()
-    expect(page.locator(".price-before")).to_have_text("$10.00")
+    expect(page.locator("[data-line-total]")).to_have_text("$7.50")
     expect(page.locator("[data-deal-saving]")).to_have_text("−$2.50")
-    expect(page.locator("[data-deal-total]")).to_have_text("$7.50")
+    expect(page.locator("[data-cart-total]")).to_have_text("$7.50")
     assert_accessible(page)
 
     page.get_by_role("link", name="Checkout").click()
@@ -72,4 +74,36 @@ def test_member_claims_a_deal_and_pays_less(live_server, page):
     expect(page.get_by_text("Discount").first).to_be_visible()
     expect(page.get_by_text("−$2.50").first).to_be_visible()
     expect(page.get_by_text("$7.50").first).to_be_visible()
+    assert page.js_errors == []
+
+
+def test_members_see_their_price_and_visitors_see_what_members_pay(live_server, page):
+    app = live_server.app
+    with app.app_context():
+        now = utcnow()
+        make_member("member@example.com", name="Masha Member", now=now)
+        make_deal("Members save 15% on every book", now=now, value=1500)  # unlimited: standing
+        slug = make_book("Moscow Nights", price_cents=1600, on_hand=5).slug
+        db.session.commit()
+
+    page.goto(f"{live_server.url}/books/{slug}")
+    expect(page.get_by_role("link", name="Members pay $13.60")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Members pay $13.60").click()
+    page.wait_for_url(f"{live_server.url}/membership")
+
+    page.goto(f"{live_server.url}/account/login?next=/books/{slug}")
+    page.get_by_label("Email").fill("member@example.com")
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/books/{slug}")
+    expect(page.locator(".edition .price-member")).to_have_text("$13.60")
+    expect(page.get_by_text("Members pay")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("^Add to cart")).first.click()
+    expect(page.locator(".cart-count").first).to_have_text("1")
+    page.goto(f"{live_server.url}/cart")
+    expect(page.locator("[data-line-total]")).to_have_text("$13.60")
+    expect(page.locator("[data-cart-total]")).to_have_count(1)
+    assert_accessible(page)
     assert page.js_errors == []

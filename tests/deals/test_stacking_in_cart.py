@@ -21,6 +21,7 @@ def two_claims(app):
     """Build a logged-in member holding claims on deals A and B, with a $20.00 book in the cart.
 
     A is 10% off the order, B is $5.00 off the order; each stacks or not as the test asks.
+    Both are limited: an unlimited deal applies by itself, with no choosing (test_member_prices).
     """
 
     def build(*, a_stacks, b_stacks):
@@ -34,6 +35,7 @@ def two_claims(app):
                 value=1000,
                 scope=DealScope.ORDER,
                 stacks_with_others=a_stacks,
+                limit=10,
             )
             b = make_deal(
                 "Deal B",
@@ -42,6 +44,7 @@ def two_claims(app):
                 value=500,
                 scope=DealScope.ORDER,
                 stacks_with_others=b_stacks,
+                limit=10,
             )
             claims = {"A": claim_deal(a, member, now).id, "B": claim_deal(b, member, now).id}
             edition = make_book("The Cherry Orchard", price_cents=2000, on_hand=5).editions[0]
@@ -84,11 +87,11 @@ def saving(page):
 
 
 def price_after(page):
-    """The book's price after the deals, from the cart's before/after table."""
-    match = re.search(
-        r'<span class="price-before">\$20\.00</span></td>\s*<td class="cart-num">(\$[0-9.]+)<',
-        page,
-    )
+    """The book's price after the deals: the cart line's total (the line shows the member
+    price, with the usual $20.00 struck through)."""
+    if "usually <s>$20.00</s>" not in page:
+        return None
+    match = re.search(r"data-line-total>(\$[0-9.]+)<", page)
     return match[1] if match else None
 
 

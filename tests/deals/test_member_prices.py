@@ -1,0 +1,163 @@
+"""Member prices where members look: a standing (unlimited) member discount applies by itself.
+
+Members see the price they pay on book cards, book pages, search results and cart lines, and
+checkout charges exactly that; everyone else sees "Members pay $13.60" with a link to join.
+"""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bookstore.accounts.models import User
+from bookstore.dbtypes import utcnow
+from bookstore.deals.models import DealKind, DealScope
+from bookstore.deals.services import claim_deal
+from bookstore.extensions import db
+from bookstore.page_cache import PageCacheGeneration
+from tests.accounts.helpers import log_in
+from tests.checkout.shoppers import Buyer, order_state
+from tests.deals.builders import make_deal, make_member
+from tests.factories import make_book, make_user
+
+MEMBER_PRICE = re.compile(r'class="price price-member">(?:from )?(\$[0-9.]+)<')
+MEMBERS_PAY = re.compile(r'class="members-pay" href="/membership">Members pay (\$[0-9.]+)<')
+
+
+def standing_discount(now, **fields):
+    """The demo's standing discount: 15% off every book for members, no claim, no limit."""
+    spec = {"kind": DealKind.PERCENT_OFF, "value": 1500, "scope": DealScope.ORDER}
+    spec.update(fields)
+    return make_deal("Members save 15% on every book", now=now, **spec)
+
+
+@pytest.fixture
+def shop_with_discount(app):
+    with app.app_context():
+        now = utcnow()
+        standing_discount(now)
+        book = make_book("Murder at the Dacha", price_cents=1600, on_hand=5)
+        make_member("vera@example.com", name="Vera Figner", now=now)
+        make_user("anna@example.com", name="Anna Pavlova")
+        db.session.commit()
+        return book.slug, book.editions[0].id
+
+
+def signed_in(app, email):
+    client = app.test_client()
+    assert log_in(client, email).status_code in (302, 303)
+    client.get("/account/")  # clears the welcome message
+    return client
+
+
+PAGES = ["/books/{slug}", "/books", "/search?q=dacha"]
+
+
+def test_a_member_sees_the_price_they_pay_everywhere_books_are_shown(app, shop_with_discount):
+    slug, _ = shop_with_discount
+    member = signed_in(app, "vera@example.com")
+    for url in PAGES:
+        for _ in range(2):  # rendered, then from the page cache
+            page = member.get(url.format(slug=slug)).text
+            assert MEMBER_PRICE.findall(page) == ["$13.60"], url
+            assert "usually <s>$16.00</s>" in page
+            assert "Members pay" not in page
+
+
+@pytest.mark.parametrize("who", ["guest", "customer"])
+def test_a_visitor_who_is_not_a_member_sees_what_members_pay(app, shop_with_discount, who):
+    slug, _ = shop_with_discount
+    client = app.test_client() if who == "guest" else signed_in(app, "anna@example.com")
+    for url in PAGES:
+        for _ in range(2):
+            page = client.get(url.format(slug=slug)).text
+            assert MEMBERS_PAY.findall(page) == ["$13.60"], url
+            assert '<span class="price">$16.00</span>' in page
+            assert "price-member" not in page
+
+
+def test_the_member_cart_shows_member_prices_and_one_total(app, shop_with_discount):
+    _, edition_id = shop_with_discount
+    member = Buyer(app, signed_in(app, "vera@example.com"))
+    member.add(edition_id, 2)
+    page = member.client.get("/cart").text
+    assert "data-line-total>$27.20<" in page  # 2 × $16.00 less 15%
+    assert "&minus;$4.80" in page
+    assert len(re.findall(r"data-cart-total>", page)) == 1, "one total"
+    assert "Total with your deal" not in page
+
+
+def test_checkout_and_stripe_charge_the_price_the_member_saw(shop, stripe_sandbox):
+    with shop.app_context():
+        now = utcnow()
+        standing_discount(now)
+        edition = make_book("Murder at the Dacha", price_cents=1600, on_hand=5).editions[0]
+        make_member("vera@example.com", name="Vera Figner", now=now)
+        db.session.commit()
+        edition_id = edition.id
+    member = Buyer(shop, signed_in(shop, "vera@example.com"))
+    member.add(edition_id, 2)
+    cart_total = re.search(r"data-cart-total>(\$[0-9.]+)<", member.client.get("/cart").text)[1]
+    checkout = member.checkout(email="vera@example.com")
+    order = order_state(shop, checkout.reference)
+    assert (order.subtotal_cents, order.discount_cents) == (3200, 480)
+    assert f"${order.total_cents / 100:.2f}" == cart_total
+    items = stripe_sandbox.client().v1.checkout.sessions.line_items.list(checkout.session_id)
+    assert sum(item.amount_total for item in items.data) == order.total_cents
+
+
+def test_a_claimed_limited_deal_applies_where_it_saves_more(app, shop_with_discount):
+    _, edition_id = shop_with_discount
+    with app.app_context():
+        now = utcnow()
+        vera = db.session.scalar(select(User).where(User.email == "vera@example.com"))
+        better = make_deal("Half price weekend", now=now, value=5000, limit=5)
+        worse = make_deal("A dollar off", now=now, kind=DealKind.AMOUNT_OFF, value=100, limit=5)
+        claims = {
+            "better": claim_deal(better, vera, now).id,
+            "worse": claim_deal(worse, vera, now).id,
+        }
+        db.session.commit()
+    buyer = Buyer(app, signed_in(app, "vera@example.com"))
+    buyer.add(edition_id, 1)
+    page = buyer.client.post(
+        "/deals/cart/choose", data={"claim_id": claims["worse"]}, follow_redirects=True
+    ).text
+    assert "Not applied: your member prices save more." in page
+    assert "data-line-total>$13.60<" in page
+    page = buyer.client.post(
+        "/deals/cart/choose", data={"claim_id": claims["better"]}, follow_redirects=True
+    ).text
+    assert "data-line-total>$8.00<" in page  # half of $16.00 beats 15% off
+
+
+def test_a_new_standing_discount_and_its_end_show_on_cached_pages(app, monkeypatch):
+    with app.app_context():
+        slug = make_book("Murder at the Dacha", price_cents=1600).slug
+        db.session.commit()
+    guest = app.test_client()
+    guest.get(f"/books/{slug}")
+    assert "Members pay" not in guest.get(f"/books/{slug}").text
+    with app.app_context():
+        standing_discount(utcnow(), ends_at=utcnow() + timedelta(hours=1))
+        db.session.commit()
+    page = guest.get(f"/books/{slug}")
+    assert page.headers["X-Page-Cache"] == "miss"
+    assert MEMBERS_PAY.findall(page.text) == ["$13.60"]
+    # Kept no longer than the discount lasts.
+    newest = list(app.extensions["page_cache"]["index"]._entries.values())[-1]
+    assert newest.expires <= time.monotonic() + 3600 + 1
+
+
+def test_claiming_a_limited_deal_keeps_the_page_cache(app):
+    with app.app_context():
+        now = utcnow()
+        deal = make_deal("First five", now=now, limit=5)
+        member = make_member("vera@example.com", now=now)
+        db.session.commit()
+        before = db.session.scalar(select(PageCacheGeneration.value))
+        claim_deal(deal, member, now)
+        db.session.commit()
+        assert db.session.scalar(select(PageCacheGeneration.value)) == before
