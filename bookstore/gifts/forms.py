@@ -20,6 +20,15 @@ def _strip_lines(value):
     return value.strip().replace("\r\n", "\n") if isinstance(value, str) else value
 
 
+def _message(label: str, rows: int) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[_strip_lines],
+        validators=[Length(max=MESSAGE_MAX, message=f"At most {MESSAGE_MAX} characters.")],
+        render_kw={"maxlength": MESSAGE_MAX, "rows": rows},
+    )
+
+
 class GiftOptionsForm(Form):
     """The checkout's gift options (a sub-form: the checkout form carries the CSRF token)."""
 
@@ -30,12 +39,7 @@ class GiftOptionsForm(Form):
         validators=[Length(max=120, message="At most 120 characters.")],
         render_kw={"maxlength": 120, "autocomplete": "name"},
     )
-    message = TextAreaField(
-        "Gift message (printed on the packing slip)",
-        filters=[_strip_lines],
-        validators=[Length(max=MESSAGE_MAX, message=f"At most {MESSAGE_MAX} characters.")],
-        render_kw={"maxlength": MESSAGE_MAX, "rows": 4},
-    )
+    message = _message("Gift message (printed on the packing slip)", rows=4)
     wrap = BooleanField("Gift wrap")
     receipt_email = EmailField(
         "Recipient's email for the gift receipt (optional)",
@@ -84,12 +88,7 @@ class GiftMembershipForm(FlaskForm):
         validators=[Length(max=120, message="At most 120 characters.")],
         render_kw={"maxlength": 120, "autocomplete": "off"},
     )
-    message = TextAreaField(
-        "A message for them (optional)",
-        filters=[_strip_lines],
-        validators=[Length(max=MESSAGE_MAX, message=f"At most {MESSAGE_MAX} characters.")],
-        render_kw={"maxlength": MESSAGE_MAX, "rows": 3},
-    )
+    message = _message("A message for them (optional)", rows=3)
 
 
 class ClaimForm(FlaskForm):

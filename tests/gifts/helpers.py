@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+from bookstore.catalog.models import Format
+from bookstore.dbtypes import utcnow
+from bookstore.extensions import db
+from bookstore.gifts import memberships
+from bookstore.gifts.models import GiftMembership
 from tests.checkout.shoppers import Buyer
+from tests.staff.helpers import make_order
 
 GIFT_FORM = {
     "gift-is_gift": "y",
@@ -30,3 +38,26 @@ def gift_checkout(buyer: Buyer, stripe_sandbox, edition_id: int, **overrides) ->
     stripe_sandbox.wait_for_webhooks()
     buyer.client.get(path_of(paid.location))
     return done.reference, done.session_id
+
+
+def make_sent_gift(email: str = "olga@example.com") -> str:
+    """A paid gift membership for vera@example.com whose link was sent; returns its token.
+    Writes in the current app context (the caller commits)."""
+    token = secrets.token_urlsafe(32)
+    order = make_order(3500, fmt=Format.EBOOK, email=email)
+    now = utcnow()
+    db.session.add(
+        GiftMembership(
+            order_id=order.id,
+            buyer_email=email,
+            recipient_email="vera@example.com",
+            recipient_name="Vera",
+            message="For your Russian lessons",
+            price_cents=3500,
+            token_hash=memberships._hash(token),
+            sent_at=now,
+            expires_at=now + timedelta(days=30),
+        )
+    )
+    db.session.flush()
+    return token

@@ -1,20 +1,13 @@
 """The gift checkout and the gift claim in Chromium, at 390x844 and 1366x900, with axe-core
 finding no violation of any impact."""
 
-import secrets
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
-from bookstore.catalog.models import Format
-from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
-from bookstore.gifts import memberships
-from bookstore.gifts.models import GiftMembership
 from tests.factories import make_book
 from tests.fixtures.browser import AXE_JS, fill_us_address, pay_by_card, standin_config
-from tests.staff.helpers import make_order
+from tests.gifts.helpers import make_sent_gift
 
 pytestmark = pytest.mark.browser
 
@@ -74,23 +67,8 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
 
 
 def _gift_link(app) -> str:
-    token = secrets.token_urlsafe(32)
     with app.app_context():
-        order = make_order(3500, fmt=Format.EBOOK, email="olga@example.com")
-        now = utcnow()
-        db.session.add(
-            GiftMembership(
-                order_id=order.id,
-                buyer_email="olga@example.com",
-                recipient_email="vera@example.com",
-                recipient_name="Vera",
-                message="For your Russian lessons",
-                price_cents=3500,
-                token_hash=memberships._hash(token),
-                sent_at=now,
-                expires_at=now + timedelta(days=30),
-            )
-        )
+        token = make_sent_gift()
         db.session.commit()
     return f"/gifts/claim/{token}"
 
