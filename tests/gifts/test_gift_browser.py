@@ -24,7 +24,10 @@ def assert_no_violations(page) -> None:
     """axe-core finds nothing, whatever the impact; and nothing overflows sideways."""
     page.add_script_tag(content=AXE_JS.read_text())
     violations = page.evaluate("async () => (await axe.run()).violations")
-    report = "\n".join(f"{v['impact']}: {v['id']} -- {v['help']}" for v in violations)
+    report = "\n".join(
+        f"{v['impact']}: {v['id']} -- {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+    )
     assert not violations, f"axe-core found violations on {page.url}:\n{report}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the window"
