@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -120,65 +120,89 @@ class MemberOffer:
     for_member: bool  # the visitor is a member: this is their price
 
 
+@dataclass
+class _Standing:
+    """The standing deals' terms as one process (or one request) knows them."""
+
+    generation: int | None
+    terms: list[DealTerms]
+    until: datetime | None  # when the set of standing deals next changes by itself
+    loaded_at: datetime
+    # Member price per the line's fields that the deals look at: most cards share one.
+    prices: dict[tuple[int, int, frozenset[int], str, int], int | None] = field(
+        default_factory=dict
+    )
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(terms.scope for terms in self.terms)
+
+
 @bp.app_template_global("member_offer")
 def member_offer(editions: Sequence[Edition]) -> MemberOffer | None:
     """The lowest member price of these editions under the standing member discounts, when it
     is lower than their price; None otherwise. A page showing it is kept no longer than the
     discounts last (``page_cache.keep_until``)."""
-    terms, until = _standing_terms()
-    if not terms or not editions:
+    known = _standing_terms()
+    if not known.terms or not editions:
         return None
-    if until is not None:
-        page_cache.keep_until(until)
-    now = utcnow()
-    prices = [
-        standing.member_price(_line(edition), terms, now) or edition.price_cents
-        for edition in editions
-    ]
-    lowest = min(prices)
+    if known.until is not None:
+        page_cache.keep_until(known.until)
+    lowest = min(_member_price(known, edition) or edition.price_cents for edition in editions)
     if lowest >= min(edition.price_cents for edition in editions):
         return None
     return MemberOffer(lowest, visitor_is_member())
 
 
-def _line(edition: Edition) -> PricedLine:
+def _member_price(known: _Standing, edition: Edition) -> int | None:
+    scopes = known.scopes
     # Book cards load no subjects: they are read (one query a book) only while a standing
     # deal is scoped to subjects.
-    subjects = frozenset(s.id for s in edition.book.subjects) if _by_subject() else frozenset()
-    return PricedLine(
+    subjects = (
+        frozenset(s.id for s in edition.book.subjects) if "subjects" in scopes else frozenset()
+    )
+    line = PricedLine(
         key=edition.id,
-        edition_id=edition.id,
-        book_id=edition.book_id,
+        edition_id=edition.id if "editions" in scopes else 0,
+        book_id=edition.book_id if "books" in scopes else 0,
         subject_ids=subjects,
         format=edition.format.value,
         unit_price_cents=edition.price_cents,
         quantity=1,
     )
+    memo = (line.edition_id, line.book_id, subjects, line.format, line.unit_price_cents)
+    if memo not in known.prices:
+        # Every deal known is open from loaded_at until ``until``: the price holds till then.
+        known.prices[memo] = standing.member_price(line, known.terms, known.loaded_at)
+    return known.prices[memo]
 
 
-def _by_subject() -> bool:
-    return any(terms.scope == "subjects" for terms in _standing_terms()[0])
-
-
-def _standing_terms() -> tuple[list[DealTerms], datetime | None]:
-    """The standing deals' terms and when they next change. With the page cache on, this
-    process keeps them while the page generation (which every change to deals bumps) stays
-    the same and no deal starts or ends; otherwise they are read once per request."""
+def _standing_terms() -> _Standing:
+    """The standing deals' terms. With the page cache on, this process keeps them while the
+    page generation (which every change to deals bumps) stays the same and no deal starts or
+    ends; otherwise they are read once per request."""
     now = utcnow()
     if not current_app.config.get("PAGE_CACHE_SECONDS"):
         if "standing_terms" not in g:
-            deals, until = standing.standing_deals(now)
-            g.standing_terms = ([deal.terms() for deal in deals], until)
-        known_now: tuple[list[DealTerms], datetime | None] = g.standing_terms
-        return known_now
+            g.standing_terms = _load_standing(None, now)
+        in_request: _Standing = g.standing_terms
+        return in_request
     state = current_app.extensions.setdefault("standing_deals", {})
     generation = page_cache.current_generation()
-    known = state.get("known")
-    if known is None or known[0] != generation or (known[2] is not None and now >= known[2]):
-        deals, until = standing.standing_deals(now)
-        known = (generation, [deal.terms() for deal in deals], until)
+    known: _Standing | None = state.get("known")
+    if (
+        known is None
+        or known.generation != generation
+        or (known.until is not None and now >= known.until)
+    ):
+        known = _load_standing(generation, now)
         state["known"] = known
-    return known[1], known[2]
+    return known
+
+
+def _load_standing(generation: int | None, now: datetime) -> _Standing:
+    deals, until = standing.standing_deals(now)
+    return _Standing(generation, [deal.terms() for deal in deals], until, now)
 
 
 @bp.app_context_processor
