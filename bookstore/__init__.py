@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
     from bookstore.policies.views import bp as policies_bp
+    from bookstore.reviews.views import bp as reviews_bp
     from bookstore.staff.views import bp as staff_bp
 
     app.register_blueprint(pages_bp)
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deals_bp, url_prefix="/deals")
     app.register_blueprint(digest_bp, url_prefix="/digest")
     app.register_blueprint(policies_bp)
+    app.register_blueprint(reviews_bp)
 
 
 def register_web_hooks(app: Flask) -> None:
