@@ -2,19 +2,41 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField, URLField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from bookstore.reviews.models import MAX_BODY, MAX_QUOTE, MAX_REASON, MAX_SOURCE, MAX_TITLE, MAX_URL
 
-RATINGS = [(5, "5 stars: loved it"), (4, "4 stars"), (3, "3 stars"), (2, "2 stars"), (1, "1 star")]
+RATINGS = [
+    SelectChoice(5, "5 stars: loved it"),
+    SelectChoice(4, "4 stars"),
+    SelectChoice(3, "3 stars"),
+    SelectChoice(2, "2 stars"),
+    SelectChoice(1, "1 star"),
+]
+
+
+RATING_MESSAGE = "Choose a rating from 1 to 5 stars."
+
+
+class RatingField(RadioField):
+    """Five radio buttons; anything but 1 to 5 gets the same plain message."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(RATING_MESSAGE) from None
+
+    def pre_validate(self, form):
+        if self.data not in (1, 2, 3, 4, 5):
+            raise ValidationError(RATING_MESSAGE)
 
 
 class ReviewForm(FlaskForm):
-    rating = RadioField(
-        "Your rating",
-        choices=RATINGS,
-        coerce=int,
-        validators=[InputRequired("Choose a rating from 1 to 5 stars.")],
+    rating = RatingField(
+        "Your rating", choices=RATINGS, coerce=int, validators=[InputRequired(RATING_MESSAGE)]
     )
     title = StringField(
         "Title (optional)",

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from bookstore.accounts.models import User
@@ -127,7 +128,8 @@ def write_review(user: User, book: Book, *, rating: int | None, title: str, body
         review.updated_at = now
         db.session.flush()
         return review
-    review = Review(
+    review_id = _insert_once(
+        Review,
         book_id=book.id,
         user_id=user.id,
         rating=rating,
@@ -135,17 +137,35 @@ def write_review(user: User, book: Book, *, rating: int | None, title: str, body
         body=body,
         verified_purchase=verified,
         state=ReviewState.PENDING,
+        revision=1,
+        rejection_reason="",
+        published_title="",
+        published_body="",
+        published_verified=False,
+        helpful_count=0,
         created_at=now,
         updated_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(review)
-    except IntegrityError:
-        raise AlreadyReviewed(
-            "You have already reviewed this book: edit that review instead."
-        ) from None
+    if review_id is None:
+        raise AlreadyReviewed("You have already reviewed this book: edit that review instead.")
+    review = db.session.get(Review, review_id)
+    assert review is not None  # noqa: S101  (just inserted in this transaction)
     return review
+
+
+def _insert_once(model, **values) -> object | None:
+    """INSERT a row unless its unique key exists (even in a racing transaction): the new
+    row's first key column, or None when the row was there already.
+
+    ON CONFLICT DO NOTHING rather than a savepoint: the loser of a race waits for the winner's
+    commit and then inserts nothing, with no error to roll back.
+    """
+    insert = (
+        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    key = model.__table__.primary_key.columns.values()[0]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def own_review(user: User, review_id: int) -> Review:
@@ -182,11 +202,9 @@ def vote_helpful(user: User, review_id: int) -> Review:
         raise NotFound("There is no such review.")
     if review.user_id == user.id:
         raise PermissionDenied("You cannot vote for your own review.")
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReviewVote(review_id=review.id, user_id=user.id, created_at=utcnow()))
-    except IntegrityError:
-        raise AlreadyVoted("You have already marked this review as helpful.") from None
+    voted = _insert_once(ReviewVote, review_id=review.id, user_id=user.id, created_at=utcnow())
+    if voted is None:
+        raise AlreadyVoted("You have already marked this review as helpful.")
     db.session.execute(
         update(Review)
         .where(Review.id == review.id)
