@@ -15,7 +15,8 @@ JSONLD_REVIEWS = 5
 def review_entries(book: Book) -> list[dict]:
     """The most helpful published reviews, then the press quotes, as schema.org ``Review``s."""
     entries: list[dict] = []
-    for review in services.published_reviews(book, sort="helpful").reviews[:JSONLD_REVIEWS]:
+    shown = services.shown_reviews(book)
+    for review in shown.first_page.reviews[:JSONLD_REVIEWS]:
         entry: dict = {
             "@type": "Review",
             "author": {"@type": "Person", "name": services.public_name(review.user.name)},
@@ -32,7 +33,7 @@ def review_entries(book: Book) -> list[dict]:
         if review.published_title:
             entry["name"] = review.published_title
         entries.append(entry)
-    for quote in services.professional_reviews_of(book.id):
+    for quote in shown.professional:
         press: dict = {
             "@type": "Review",
             "author": {"@type": "Organization", "name": quote.source},

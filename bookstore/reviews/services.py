@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -260,6 +261,25 @@ def published_reviews(book: Book, *, sort: str = "helpful", page: int = 1) -> Re
     if page > 1 and not rows:
         raise NotFound("There is no such page of reviews.")
     return ReviewPage(rows[:PAGE_SIZE], sort, page, len(rows) > PAGE_SIZE, book.review_count)
+
+
+@dataclass
+class ShownReviews:
+    """What a book's page shows of its reviews: the first page, most helpful first, and the
+    press quotes. Loaded once per request (the page's section and its JSON-LD share them)."""
+
+    first_page: ReviewPage
+    professional: list[ProfessionalReview]
+
+
+def shown_reviews(book: Book) -> ShownReviews:
+    """The book page's reviews: two queries, the first time they are asked for in a request."""
+    memo = g.setdefault("_shown_reviews", {})
+    if book.id not in memo:
+        memo[book.id] = ShownReviews(
+            published_reviews(book, sort="helpful"), professional_reviews_of(book.id)
+        )
+    return memo[book.id]
 
 
 def professional_reviews_of(book_id: int) -> list[ProfessionalReview]:

@@ -13,6 +13,7 @@ from typing import cast
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from bookstore.accounts.models import User
@@ -58,8 +59,10 @@ def vote_limit() -> str:
 
 
 def _reader_key() -> str:
-    # The views below need a login, so the key is the reader whatever network they use.
-    return f"reader:{current_user.id}" if current_user.is_authenticated else "anonymous"
+    # A signed-in reader is counted whatever network they use; anyone else by address.
+    if current_user.is_authenticated:
+        return f"reader:{current_user.id}"
+    return f"ip:{get_remote_address()}"
 
 
 @dataclass
@@ -76,12 +79,10 @@ class BookReviews:
 def book_reviews(book: Book) -> BookReviews:
     """For templates/reviews/_book_reviews.html: the most helpful reviews and press quotes;
     for a signed-in reader, also their own review in whatever state."""
-    page = services.published_reviews(book, sort="helpful")
-    shown = page.reviews[:BOOK_PAGE_REVIEWS]
+    page = services.shown_reviews(book)
+    shown = page.first_page.reviews[:BOOK_PAGE_REVIEWS]
     found = BookReviews(
-        reviews=shown,
-        more=book.review_count > len(shown),
-        professional=services.professional_reviews_of(book.id),
+        reviews=shown, more=book.review_count > len(shown), professional=page.professional
     )
     if current_user.is_authenticated:
         found.mine = services.review_of(current_user, book.id)
@@ -158,11 +159,14 @@ def delete(review_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/reviews/<int:review_id>/helpful")
-@login_required
 @limiter.limit(vote_limit, key_func=_reader_key, error_message=LIMIT_MESSAGE)
 def helpful(review_id: int) -> ResponseReturnValue:
     """Mark someone's published review as helpful (once per reader)."""
     target = safe_next(request.form.get("next")) or url_for("reviews.mine")
+    if not current_user.is_authenticated:
+        # Back to the page the button was on once logged in (this URL takes only POSTs).
+        flash("Log in to mark reviews as helpful.")
+        return redirect(url_for("accounts.login", next=target))
     if not EmptyForm().validate_on_submit():
         flash("Your form expired: try again.", "error")
         return redirect(target, 303)

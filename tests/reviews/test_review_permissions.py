@@ -77,6 +77,20 @@ def test_only_signed_in_readers_write_vote_or_delete(app, shelf, method, path):
         assert db.session.scalar(select(func.count(Review.id))) == 0
 
 
+def test_a_visitors_helpful_vote_leads_to_log_in_and_back_to_the_book(app, shelf):
+    ids, _, _ = shelf
+    with app.app_context():
+        review_id = published_review(db.session.get(Book, ids["book"])).id
+        db.session.commit()
+    response = app.test_client().post(
+        f"/reviews/{review_id}/helpful", data={"next": f"/books/{ids['slug']}"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/account/login?next=/books/{ids['slug']}")
+    with app.app_context():
+        assert db.session.get(Review, review_id).helpful_count == 0
+
+
 def test_a_new_review_waits_for_moderation_and_changes_no_public_page(app, shelf):
     ids, anna, _ = shelf
     public = app.test_client()
