@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
@@ -111,6 +111,9 @@ class CheckoutDetailsForm(FlaskForm):
         default="standard",
         validators=[InputRequired("Choose a shipping method.")],
     )
+
+    # Guests only (bookstore/alerts/reminders.py): one reminder if the cart is left unfinished.
+    cart_reminder = BooleanField("Email me once if I leave my cart unfinished")
 
     ADDRESS_FIELDS = (
         "ship_name",

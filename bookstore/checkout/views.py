@@ -29,6 +29,7 @@ from bookstore.accounts.ratelimits import (
     submitted_email,
 )
 from bookstore.accounts.sessions import start_session
+from bookstore.alerts.reminders import note_checkout_consent
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
 from bookstore.checkout import payments, services, shipments
@@ -170,6 +171,9 @@ def start():
     form = form_class(data=saved, physical=physical, shipping_labels=_shipping_labels(quote))
     if form.validate_on_submit() and (not needs_account or _open_account(form)):
         session[DETAILS_KEY] = form.details()
+        if _shopper() is None:
+            note_checkout_consent(_cart(), form.email.data, bool(form.cart_reminder.data))
+            db.session.commit()
         return redirect(url_for("checkout.review"), 303)
     status = 400 if request.method == "POST" else 200
     return render_template("checkout/start.html", form=form, quote=quote), status
