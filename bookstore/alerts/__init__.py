@@ -16,8 +16,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Listen for stock arriving (any path: receipts, counts, imports, refund restocks)."""
-    from bookstore.alerts import reminders  # noqa: F401  (the "cart_reminder" job)
-    from bookstore.alerts import release
+    from bookstore.alerts import (
+        release,
+        reminders,  # noqa: F401  (the "cart_reminder" job)
+    )
     from bookstore.inventory.signals import stock_added
 
     stock_added.connect(release.on_stock_added, sender=app, weak=False)

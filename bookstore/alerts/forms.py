@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length
 
 
 class AlertForm(FlaskForm):
-    """"Email me when it's available": the address is asked only of guests."""
+    """ "Email me when it's available": the address is asked only of guests."""
 
     edition_id = HiddenField()
     email = EmailField("Your email address", validators=[Length(max=254)])

@@ -77,17 +77,21 @@ def release_ready(edition_ids: Iterable[int], now: datetime) -> int:
 
 
 def _end_and_email(edition: Edition, kinds: list[AlertKind], now: datetime) -> int:
-    ended = db.session.execute(
-        update(StockAlert)
-        .where(
-            StockAlert.edition_id == edition.id,
-            StockAlert.state == AlertState.WAITING,
-            StockAlert.kind.in_(kinds),
+    ended = (
+        db.session.execute(
+            update(StockAlert)
+            .where(
+                StockAlert.edition_id == edition.id,
+                StockAlert.state == AlertState.WAITING,
+                StockAlert.kind.in_(kinds),
+            )
+            .values(state=AlertState.SENT, ended_at=now)
+            .returning(StockAlert.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(state=AlertState.SENT, ended_at=now)
-        .returning(StockAlert.id)
-        .execution_options(synchronize_session=False)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if not ended:
         return 0
     alerts = db.session.scalars(select(StockAlert).where(StockAlert.id.in_(ended))).all()

@@ -24,6 +24,7 @@ from bookstore.alerts.models import ReminderOptOut
 from bookstore.cart.models import Cart, CartLine
 from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
+from bookstore.database import rowcount
 from bookstore.digest.services import normalise_email
 from bookstore.extensions import db
 from bookstore.jobs import ClaimedJob, enqueue, job_handler
@@ -58,9 +59,7 @@ def _not_reminded_since_lines():
 
 def _due(now: datetime, wait: timedelta):
     has_lines = exists().where(CartLine.cart_id == Cart.id)
-    paying = exists().where(
-        Order.cart_id == Cart.id, Order.state == OrderState.PENDING_PAYMENT
-    )
+    paying = exists().where(Order.cart_id == Cart.id, Order.state == OrderState.PENDING_PAYMENT)
     return and_(
         Cart.updated_at <= now - wait,
         Cart.updated_at > now - wait - WINDOW,
@@ -79,13 +78,15 @@ def queue_reminders(now: datetime) -> int:
     cart_ids = db.session.scalars(select(Cart.id).where(_due(now, wait)).order_by(Cart.id))
     queued = 0
     for cart_id in list(cart_ids):
-        claimed = db.session.execute(
-            update(Cart)
-            .where(Cart.id == cart_id, _due(now, wait))
-            # Keep updated_at: the reminder is not the shopper's activity.
-            .values(reminded_at=now, updated_at=Cart.updated_at)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = rowcount(
+            db.session.execute(
+                update(Cart)
+                .where(Cart.id == cart_id, _due(now, wait))
+                # Keep updated_at: the reminder is not the shopper's activity.
+                .values(reminded_at=now, updated_at=Cart.updated_at)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if claimed:
             enqueue(
                 REMINDER_JOB,

@@ -127,9 +127,11 @@ def subscribe_guest(raw_email: str, edition_id: int, now: datetime) -> StockAler
         )
         if alert is None:
             return None
-    elif alert.state is AlertState.WAITING:
-        return None
-    elif alert.confirmation_sent_at and now - alert.confirmation_sent_at < RESEND_INTERVAL:
+    elif (
+        alert.state is AlertState.WAITING
+        or alert.confirmation_sent_at
+        and now - alert.confirmation_sent_at < RESEND_INTERVAL
+    ):
         return None
     alert.confirmation_sent_at = now
     db.session.flush()
@@ -143,9 +145,7 @@ def confirmation_token(alert: StockAlert) -> str:
 
 def confirm(token: str, now: datetime) -> StockAlert:
     """Follow a confirmation link: the guest's alert waits from now on (twice is harmless)."""
-    data = tokens.read_token(
-        tokens.CONFIRM, token, max_age=int(CONFIRM_MAX_AGE.total_seconds())
-    )
+    data = tokens.read_token(tokens.CONFIRM, token, max_age=int(CONFIRM_MAX_AGE.total_seconds()))
     alert = db.session.get(StockAlert, data.get("id")) if isinstance(data.get("id"), int) else None
     if alert is None or alert.email != data.get("email"):
         raise NotFound("That alert no longer exists. Ask again on the book's page.")
@@ -177,11 +177,14 @@ def _reader_filter(data: dict):
 def open_alerts_for_token(token: str) -> int:
     """How many open alerts the reader of an unsubscribe link has (checks the link)."""
     data = tokens.read_token(tokens.STOP_ALERTS, token)
-    return db.session.scalar(
-        select(func.count())
-        .select_from(StockAlert)
-        .where(_reader_filter(data), StockAlert.state.in_(OPEN_STATES))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(StockAlert)
+            .where(_reader_filter(data), StockAlert.state.in_(OPEN_STATES))
+        )
+        or 0
+    )
 
 
 def unsubscribe(token: str, now: datetime) -> int:
@@ -226,4 +229,4 @@ def waiting_counts(edition_ids: Iterable[int] | None = None) -> dict[int, int]:
     )
     if edition_ids is not None:
         query = query.where(StockAlert.edition_id.in_(list(edition_ids)))
-    return {edition_id: count for edition_id, count in db.session.execute(query)}
+    return {row[0]: row[1] for row in db.session.execute(query)}

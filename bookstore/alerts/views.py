@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -64,7 +64,7 @@ def _back(edition: Edition | None = None) -> str:
 @bp.post("/")
 @limiter.limit(SUBSCRIBE_LIMIT, error_message=LIMIT_MESSAGE)
 def subscribe() -> Response | tuple[str, int] | str:
-    """"Email me when it's available": one click signed in; a guest gets a confirmation link."""
+    """ "Email me when it's available": one click signed in; a guest gets a confirmation link."""
     signed_in = current_user.is_authenticated
     form = AlertForm() if signed_in else GuestAlertForm()
     try:
@@ -192,8 +192,3 @@ def reminders_unsubscribe_now(token: str) -> tuple[str, int] | str:
         return render_template("alerts/problem.html", message=str(error)), 400
     db.session.commit()
     return render_template("alerts/unsubscribed.html", stopped=1, what="reminders")
-
-
-def shop_name() -> str:
-    """The shop's name, for messages."""
-    return str(current_app.config["SHOP_NAME"])

@@ -38,9 +38,7 @@ def items_of(user: User) -> list[WishlistItem]:
 def saved_edition_ids(user: User) -> set[int]:
     """Ids of the editions the user saved (for "Saved" marks on pages)."""
     return set(
-        db.session.scalars(
-            select(WishlistItem.edition_id).where(WishlistItem.user_id == user.id)
-        )
+        db.session.scalars(select(WishlistItem.edition_id).where(WishlistItem.user_id == user.id))
     )
 
 
@@ -56,7 +54,9 @@ def save(user: User, edition_id: int) -> Edition:
         raise InvalidInput(
             f"Your wishlist holds at most {MAX_ITEMS} books: remove some before saving more."
         )
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
     # A double click saves once: the (user, edition) unique key decides, nobody fails.
     stmt = insert(WishlistItem).values(user_id=user.id, edition_id=edition_id, added_at=utcnow())
     db.session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "edition_id"]))
@@ -87,7 +87,7 @@ def move_to_cart(user: User, edition_id: int, *, max_per_line: int) -> CartLine:
 
 
 def save_cart_line(user: User, edition_id: int) -> Edition:
-    """"Save for later" on a cart line: the line leaves the cart for the wishlist."""
+    """ "Save for later" on a cart line: the line leaves the cart for the wishlist."""
     cart = cart_services.visitor_cart(user, None)
     edition = cart_services.remove_line(cart, edition_id)
     save(user, edition.id)

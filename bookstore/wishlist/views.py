@@ -73,7 +73,7 @@ def _checked(action) -> Response | None:
 @bp.post("/add")
 @login_required
 def add() -> Response:
-    """"Save for later" on a book page."""
+    """ "Save for later" on a book page."""
     _checked(
         lambda eid: f"Saved {edition_label(services.save(current_user, eid))} to your wishlist."
     )
@@ -110,7 +110,7 @@ def move_to_cart() -> Response:
 @bp.post("/save-cart-line")
 @login_required
 def save_cart_line() -> Response:
-    """"Save for later" on a cart line: out of the cart, onto the wishlist."""
+    """ "Save for later" on a cart line: out of the cart, onto the wishlist."""
 
     def action(eid: int) -> str:
         edition = services.save_cart_line(current_user, eid)

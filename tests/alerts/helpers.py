@@ -56,7 +56,9 @@ def alert_states(app, edition_id: int) -> list[str]:
         return [
             a.state.value
             for a in db.session.scalars(
-                select(StockAlert).where(StockAlert.edition_id == edition_id).order_by(StockAlert.id)
+                select(StockAlert)
+                .where(StockAlert.edition_id == edition_id)
+                .order_by(StockAlert.id)
             )
         ]
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from bookstore.accounts.models import Role
 from bookstore.catalog.models import Edition
+from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.jobs import Job, schedules
-from bookstore.dbtypes import utcnow
 from tests.alerts.helpers import alert_states, sold_out_edition, waiting_alert
 from tests.factories import make_user
 from tests.staff.helpers import log_in

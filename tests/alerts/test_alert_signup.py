@@ -152,8 +152,9 @@ def test_guest_sign_ups_are_rate_limited(make_app):
         db.session.commit()
     client = app.test_client()
     statuses = [
-        client.post("/alerts/", data={"edition_id": edition_id, "email": f"g{n}@example.com"})
-        .status_code
+        client.post(
+            "/alerts/", data={"edition_id": edition_id, "email": f"g{n}@example.com"}
+        ).status_code
         for n in range(7)
     ]
     assert statuses[:5] == [200] * 5

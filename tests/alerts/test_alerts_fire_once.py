@@ -76,9 +76,7 @@ PATHS = [staff_receive, staff_count, csv_import, refund_restock]
 
 
 @pytest.mark.parametrize("arrive", PATHS, ids=[p.__name__ for p in PATHS])
-def test_each_subscriber_gets_exactly_one_email_even_after_two_arrivals(
-    shop, smtp_server, arrive
-):
+def test_each_subscriber_gets_exactly_one_email_even_after_two_arrivals(shop, smtp_server, arrive):
     app, staff_client, edition_id, isbn = shop
     arrive(app, staff_client, edition_id, isbn)
     arrive(app, staff_client, edition_id, isbn)
