@@ -230,3 +230,27 @@ def waiting_counts(edition_ids: Iterable[int] | None = None) -> dict[int, int]:
     if edition_ids is not None:
         query = query.where(StockAlert.edition_id.in_(list(edition_ids)))
     return {row[0]: row[1] for row in db.session.execute(query)}
+
+
+def summary_by_edition(since: datetime) -> list[tuple[Edition, dict[str, int]]]:
+    """Per edition with any alert: readers waiting, guests not yet confirmed, and emails sent
+    since ``since``; most waiting first (the staff list)."""
+    rows = db.session.execute(
+        select(StockAlert.edition_id, StockAlert.state, func.count())
+        .where(StockAlert.state.in_(OPEN_STATES) | (StockAlert.ended_at >= since))
+        .group_by(StockAlert.edition_id, StockAlert.state)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for edition_id, state, count in rows:
+        counts.setdefault(edition_id, {"waiting": 0, "pending": 0, "sent": 0, "cancelled": 0})
+        counts[edition_id][AlertState(state).value] = count
+    editions = {
+        e.id: e for e in db.session.scalars(select(Edition).where(Edition.id.in_(list(counts))))
+    }
+    ordered = sorted(counts.items(), key=lambda item: (-item[1]["waiting"], item[0]))
+    return [(editions[eid], figures) for eid, figures in ordered if eid in editions]
+
+
+def cancel_for_edition(edition_id: int, now: datetime) -> int:
+    """Staff stop every open alert of an edition (e.g. it will not come back); how many."""
+    return _cancel(StockAlert.edition_id == edition_id, now)
