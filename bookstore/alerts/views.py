@@ -9,11 +9,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from bookstore.alerts import reminders, services
-from bookstore.alerts.forms import AlertForm, ButtonForm, GuestAlertForm
+from bookstore.alerts.forms import AlertForm, ButtonForm, GuestAlertForm, read_edition_id
 from bookstore.alerts.models import AlertKind
 from bookstore.alerts.release import release_ready
 from bookstore.cart.forms import safe_next
-from bookstore.cart.rules import parse_id
 from bookstore.catalog.availability import StockState
 from bookstore.catalog.filters import availability
 from bookstore.catalog.models import Edition
@@ -68,7 +67,7 @@ def subscribe() -> Response | tuple[str, int] | str:
     signed_in = current_user.is_authenticated
     form = AlertForm() if signed_in else GuestAlertForm()
     try:
-        edition_id = parse_id(request.form.get("edition_id"))
+        edition_id = read_edition_id(request.form.get("edition_id"))
     except InvalidInput as error:
         return render_template("alerts/problem.html", message=str(error)), 400
     edition = db.session.get(Edition, edition_id)

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from bookstore.alerts import services as alert_services
-from bookstore.alerts.forms import ButtonForm
+from bookstore.alerts.forms import ButtonForm, read_edition_id
 from bookstore.cart.forms import safe_next
-from bookstore.cart.rules import edition_label, parse_id
+from bookstore.cart.rules import edition_label
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 from bookstore.wishlist import services
@@ -47,7 +47,7 @@ def show() -> str:
 
 
 def _edition_id() -> int:
-    return parse_id(request.form.get("edition_id"))
+    return read_edition_id(request.form.get("edition_id"))
 
 
 def _back(default: str) -> Response:
