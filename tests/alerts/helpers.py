@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
 
+from bookstore.accounts.models import Role
 from bookstore.alerts.models import AlertKind, AlertState, StockAlert
 from bookstore.extensions import db
+from tests.digest.helpers import link_path  # noqa: F401  (links in the emails)
 from tests.factories import make_book, make_user
 from tests.staff.helpers import log_in
 
@@ -39,10 +40,10 @@ def waiting_alert(
     return alert
 
 
-def reader_client(app, email: str = "reader@example.com"):
-    """A test client logged in as a new customer; (client, user id)."""
+def reader_client(app, email: str = "reader@example.com", role: Role = Role.CUSTOMER):
+    """A test client logged in as a new user (a customer by default); (client, user id)."""
     with app.app_context():
-        user = make_user(email, name="Rita Reader")
+        user = make_user(email, name="Rita Reader", role=role)
         db.session.commit()
         user_id = user.id
         client = app.test_client()
@@ -61,10 +62,3 @@ def alert_states(app, edition_id: int) -> list[str]:
                 .order_by(StockAlert.id)
             )
         ]
-
-
-def link_path(text: str, prefix: str) -> str:
-    """The path of the first absolute link in ``text`` whose path starts with ``prefix``."""
-    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s\"<>]*)", text)
-    assert match, f"no {prefix} link in:\n{text}"
-    return match[1]

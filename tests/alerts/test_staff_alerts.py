@@ -1,20 +1,14 @@
 """Staff see how many readers wait for each edition and can stop an edition's alerts."""
 
+from bookstore.accounts.models import Role
 from bookstore.catalog.models import Edition
 from bookstore.extensions import db
 from bookstore.staff.models import AuditEntry
-from tests.alerts.helpers import alert_states, sold_out_edition, waiting_alert
-from tests.factories import make_user
-from tests.staff.helpers import log_in
+from tests.alerts.helpers import alert_states, reader_client, sold_out_edition, waiting_alert
 
 
 def staff(app):
-    with app.app_context():
-        user = make_user("staff@example.com", role="staff")
-        db.session.commit()
-        client = app.test_client()
-        log_in(client, user)
-    return client
+    return reader_client(app, "staff@example.com", role=Role.STAFF)[0]
 
 
 def test_waiting_counts_on_the_list_the_edition_and_the_book_screens(app):
@@ -48,9 +42,5 @@ def test_staff_stop_an_editions_alerts_and_it_is_audited(app, outbox):
 
 
 def test_customers_never_reach_the_alerts_screen(app):
-    with app.app_context():
-        user = make_user("c@example.com")
-        db.session.commit()
-        client = app.test_client()
-        log_in(client, user)
+    client, _ = reader_client(app, "c@example.com")
     assert client.get("/staff/alerts").status_code == 403
