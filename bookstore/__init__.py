@@ -95,6 +95,7 @@ def register_input_checks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from bookstore.accounts.views import bp as accounts_bp
+    from bookstore.addresses import views as addresses_views
     from bookstore.alerts.views import bp as alerts_bp
     from bookstore.cart.views import bp as cart_bp
     from bookstore.catalog.views import bp as catalog_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.checkout.webhooks import bp as stripe_webhook_bp
     from bookstore.deals.views import bp as deals_bp
     from bookstore.digest.views import bp as digest_bp
+    from bookstore.gifts.views import bp as gifts_bp
     from bookstore.journal.views import bp as journal_bp
     from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
@@ -123,6 +125,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(policies_bp)
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
     app.register_blueprint(wishlist_bp, url_prefix="/account/wishlist")
+    app.register_blueprint(gifts_bp)
+    app.register_blueprint(addresses_views.bp, url_prefix="/account/addresses")
+    addresses_views.init_app(app)
 
 
 def register_web_hooks(app: Flask) -> None:

@@ -7,7 +7,7 @@ that want no cart reminders. ``carts.reminder_email`` (a guest's consent at chec
 ``carts.reminded_at`` (the one reminder, claimed by a conditional UPDATE).
 
 Revision ID: 5567c0e22ca1
-Revises: 5b1f3a9c2d7e
+Revises: e209a0fe5f53
 Create Date: 2026-12-06 03:00:12.328612
 
 """
@@ -19,7 +19,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '5567c0e22ca1'
-down_revision = '5b1f3a9c2d7e'
+down_revision = 'e209a0fe5f53'
 branch_labels = None
 depends_on = None
 
