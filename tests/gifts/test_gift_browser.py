@@ -8,6 +8,7 @@ from bookstore.extensions import db
 from tests.factories import make_book
 from tests.fixtures.browser import AXE_JS, fill_us_address, pay_by_card, standin_config
 from tests.gifts.helpers import make_sent_gift
+from tests.staff.test_back_office_browser import shoot
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,10 @@ def assert_no_violations(page) -> None:
     """axe-core finds nothing, whatever the impact; and nothing overflows sideways."""
     page.add_script_tag(content=AXE_JS.read_text())
     violations = page.evaluate("async () => (await axe.run()).violations")
-    report = "\n".join(f"{v['impact']}: {v['id']} -- {v['help']}" for v in violations)
+    report = "\n".join(
+        f"{v['impact']}: {v['id']} -- {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+    )
     assert not violations, f"axe-core found violations on {page.url}:\n{report}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the window"
@@ -49,8 +53,10 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
     page.get_by_label("Sign the message as (optional)").fill("Aunt Olga")
     page.get_by_label("Gift message (printed on the packing slip)").fill("Happy birthday, Misha!")
     page.get_by_label("Gift wrap (+$5.00)").check()
+    shoot(page, f"gift-checkout-{size}")
     page.get_by_role("button", name="Continue to review").click()
     page.wait_for_url(f"{base}/checkout/review")
+    shoot(page, f"gift-review-{size}")
     expect(page.get_by_text("Happy birthday, Misha!")).to_be_visible()
     assert_no_violations(page)
     page.get_by_role("button", name="Pay $26.00 securely with Stripe").click()
@@ -59,6 +65,7 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
     page.wait_for_url(f"{base}/checkout/success**")
     expect(page.get_by_text("Happy birthday, Misha!")).to_be_visible()
     expect(page.get_by_role("link", name="Gift receipt")).to_be_visible()
+    shoot(page, f"gift-success-{size}")
     assert_no_violations(page)
     page.get_by_role("link", name="Gift receipt").click()
     expect(page.get_by_role("heading", name="Gift receipt")).to_be_visible()
@@ -79,6 +86,7 @@ def test_the_recipient_claims_a_gift_membership_into_a_new_account(live_server, 
     path = _gift_link(live_server.app)
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_role("heading", name="A year of membership, a gift for you")).to_be_visible()
+    shoot(page, f"gift-claim-{size}")
     assert_no_violations(page)
     page.get_by_role("button", name="Create my account and claim the gift").click()
     expect(page.get_by_text("Enter your name.")).to_be_visible()
