@@ -5,7 +5,7 @@ published), one helpful vote per reader per review, staff's press quotes, and on
 count and sum of published ratings that cards and the book page show.
 
 Revision ID: f88770a11c58
-Revises: e209a0fe5f53
+Revises: 5567c0e22ca1
 Create Date: 2026-12-06 03:00:01.975358
 
 """
@@ -17,7 +17,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'f88770a11c58'
-down_revision = 'e209a0fe5f53'
+down_revision = '5567c0e22ca1'
 branch_labels = None
 depends_on = None
 
