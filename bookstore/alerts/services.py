@@ -254,3 +254,17 @@ def summary_by_edition(since: datetime) -> list[tuple[Edition, dict[str, int]]]:
 def cancel_for_edition(edition_id: int, now: datetime) -> int:
     """Staff stop every open alert of an edition (e.g. it will not come back); how many."""
     return _cancel(StockAlert.edition_id == edition_id, now)
+
+
+def drop_unconfirmed(now: datetime) -> int:
+    """End guest alerts whose confirmation link has expired unused (the hourly check)."""
+    result = db.session.execute(
+        update(StockAlert)
+        .where(
+            StockAlert.state == AlertState.PENDING,
+            StockAlert.created_at < now - CONFIRM_MAX_AGE,
+        )
+        .values(state=AlertState.CANCELLED, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)

@@ -84,9 +84,12 @@ def purge_old_guest_carts() -> int:
 
 def release_due_alerts(*, now: datetime) -> int:
     """End availability alerts whose edition became available without a stock arrival (a
-    publication date that came, a hold given back); ``flask alerts release``."""
+    publication date that came, a hold given back), and guests' alerts never confirmed;
+    ``flask alerts release``."""
     from bookstore.alerts.release import release_due
+    from bookstore.alerts.services import drop_unconfirmed
 
+    drop_unconfirmed(now)
     released = release_due(now)
     db.session.commit()
     return released

@@ -1,11 +1,15 @@
 """Signing up for an availability alert: one click signed in, double opt-in for a guest."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from bookstore.alerts.models import AlertState, StockAlert
+from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.inventory import ledger
+from bookstore.jobs import schedules
 from tests.alerts.helpers import (
     alert_states,
     link_path,
@@ -171,3 +175,15 @@ def test_a_reader_stops_their_alert_from_the_wishlist_page(app, sold_out):
     response = client.post(f"/alerts/{alert_id}/cancel")
     assert response.status_code == 303
     assert alert_states(app, sold_out) == [AlertState.CANCELLED.value]
+
+
+def test_an_alert_never_confirmed_ends_after_a_week(app, client, sold_out, outbox):
+    client.post("/alerts/", data={"edition_id": sold_out, "email": "guest@example.com"})
+    with app.app_context():
+        schedules.release_due_alerts(now=utcnow() + timedelta(days=6))
+        assert alert_states(app, sold_out) == ["pending"]
+        schedules.release_due_alerts(now=utcnow() + timedelta(days=8))
+    assert alert_states(app, sold_out) == ["cancelled"]
+    # The address may ask again.
+    client.post("/alerts/", data={"edition_id": sold_out, "email": "guest@example.com"})
+    assert alert_states(app, sold_out) == ["cancelled", "pending"]
