@@ -8,23 +8,11 @@ from playwright.sync_api import expect
 from bookstore.accounts.models import Role
 from bookstore.extensions import db
 from tests.factories import TEST_PASSWORD, make_book, make_user
-from tests.fixtures.browser import AXE_JS
+from tests.fixtures.browser import assert_accessible
 
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 900)}
-
-
-def assert_clean(page) -> None:
-    """No axe-core violation of any impact, and nothing wider than the screen."""
-    page.add_script_tag(content=AXE_JS.read_text())
-    violations = page.evaluate("async () => (await axe.run()).violations")
-    report = [f"{v['impact']}: {v['id']} ({v['nodes'][0]['target']})" for v in violations]
-    assert violations == [], f"axe-core on {page.url}: {report}"
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 def log_in(page, base: str, email: str, next_path: str) -> None:
@@ -59,20 +47,20 @@ def test_a_reader_writes_a_review_and_staff_approve_it(live_server, page, size):
     log_in(page, base, "anna@example.com", f"/books/{slug}")
     page.get_by_role("link", name="Write a review").click()
     expect(page.get_by_role("heading", name="Review of Murder at the Dacha")).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Send my review").click()  # nothing chosen yet
     expect(page.get_by_text("Choose a rating from 1 to 5 stars.")).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_label("4 stars").check()
     page.get_by_label("Title (optional)").fill("A dacha full of suspects")
     page.get_by_label("Your review").fill("Funny and dark.\n\nThe ending surprised me.")
     page.get_by_role("button", name="Send my review").click()
     expect(page.get_by_text("your review is waiting for moderation")).to_be_visible()
     expect(page.get_by_text("Waiting for moderation.", exact=True)).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     page.goto(f"{base}/account/reviews")
     expect(page.get_by_text("Waiting for moderation", exact=True)).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     log_out(page)
 
     # Until staff approve it, the public page does not show it.
@@ -82,12 +70,12 @@ def test_a_reader_writes_a_review_and_staff_approve_it(live_server, page, size):
     log_in(page, base, "staff@example.com", "/staff/")
     page.get_by_role("link", name="Reviews", exact=True).click()
     expect(page.get_by_text("The ending surprised me.")).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Approve the review of Murder at the Dacha").click()
     expect(page.get_by_text("Published the review of “Murder at the Dacha”.")).to_be_visible()
     page.get_by_role("link", name="Press reviews").click()
     page.get_by_role("link", name="Add a press review").click()
-    assert_clean(page)
+    assert_accessible(page)
     log_out(page)
 
     page.goto(f"{base}/books/{slug}")
@@ -95,10 +83,10 @@ def test_a_reader_writes_a_review_and_staff_approve_it(live_server, page, size):
     expect(reviews.get_by_text("The ending surprised me.")).to_be_visible()
     expect(reviews.get_by_text("Anna P.", exact=True)).to_be_visible()
     expect(reviews.get_by_text("out of 5 · 1 review")).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     page.goto(f"{base}/books/{slug}/reviews?sort=newest")
     expect(page.get_by_text("A dacha full of suspects")).to_be_visible()
-    assert_clean(page)
+    assert_accessible(page)
     page.goto(f"{base}/books")
     expect(page.get_by_text("out of 5 from").first).to_be_attached()
-    assert_clean(page)
+    assert_accessible(page)
