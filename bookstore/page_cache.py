@@ -68,6 +68,7 @@ WATCHED_TABLES = frozenset(
         "tags",
         "post_tags",
         "post_books",
+        "professional_reviews",
         # Standing member discounts show as member prices (bookstore/deals/standing.py).
         "deals",
         "deal_editions",
@@ -210,15 +211,17 @@ def _personalise(body: bytes) -> bytes:
 # -- The view decorator -------------------------------------------------------------------------
 
 
-def cached_page(view=None, *, params: tuple[str, ...] = ()):
+def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = True):
     """Serve this GET view from the page cache to anonymous visitors (see the module's notes).
 
     ``params`` names the query parameters the page reads: the view sees only those (so the
     page cannot depend on anything its cache key leaves out), and the key holds only those, in
     a canonical order, so ``?utm_source=...`` or a reordered query is the same page.
+    ``signed_in=False`` keeps the page for guests only: a page with parts of a signed-in
+    reader's own (their review, their votes, their wishlist) that are not ``per_visitor`` yet.
     """
     if view is None:
-        return functools.partial(cached_page, params=params)
+        return functools.partial(cached_page, params=params, signed_in=signed_in)
     read = frozenset(params)
 
     @functools.wraps(view)
@@ -226,7 +229,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
         request.args = ImmutableMultiDict(
             [(k, v) for k, v in request.args.items(multi=True) if k in read]
         )
-        if not _cacheable():
+        if not _cacheable() or (not signed_in and audience() != "anonymous"):
             return view(*args, **kwargs)
         key = _key()
         hit = _cache_call("get", key)

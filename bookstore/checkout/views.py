@@ -29,6 +29,7 @@ from bookstore.accounts.ratelimits import (
     submitted_email,
 )
 from bookstore.accounts.sessions import start_session
+from bookstore.alerts.reminders import note_checkout_consent
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
 from bookstore.checkout import addresses as checkout_addresses
@@ -182,6 +183,8 @@ def start():
     if form.validate_on_submit() and (not needs_account or _open_account(form)):
         details = form.details()
         checkout_addresses.keep_if_asked(details, _shopper())
+        if _shopper() is None:
+            note_checkout_consent(_cart(), form.email.data, bool(form.cart_reminder.data))
         db.session.commit()
         session[DETAILS_KEY] = details
         return redirect(url_for("checkout.review"), 303)

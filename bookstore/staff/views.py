@@ -114,6 +114,7 @@ def audit_log():
 
 # The screens register their routes on ``bp`` when imported.
 from bookstore.staff import (  # noqa: E402, F401
+    alerts_views,
     book_list,
     catalog_views,
     content_views,
@@ -124,5 +125,6 @@ from bookstore.staff import (  # noqa: E402, F401
     order_views,
     people_views,
     policy_views,
+    review_views,
     stock_views,
 )
