@@ -88,4 +88,5 @@ def test_catalog_pages_issue_constant_queries_from_10_to_1000_books(small_pages_
     large = query_counts(app, urls)
     assert large == small
     # "A handful" per page, not one per book (the book page's 13: two for its reviews).
-    assert max(small.values()) <= 13, small
+    # (One of them reads the standing member discounts, for member prices.)
+    assert max(small.values()) <= 14, small
