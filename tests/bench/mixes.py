@@ -128,10 +128,12 @@ def cold_mix(sample: CatalogSample, seed: int, count: int) -> list[str]:
         if rng.random() < POPULAR_SHARE:
             urls.append(rng.choice(popular))
             continue
-        url = random_url(sample, rng)
-        if url not in seen:
-            seen.add(url)
-            urls.append(url)
+        for _try in range(50):  # a new URL, unless the catalog is too small to have one
+            url = random_url(sample, rng)
+            if url not in seen:
+                break
+        seen.add(url)
+        urls.append(url)
     return urls
 
 
