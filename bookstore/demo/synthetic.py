@@ -35,6 +35,7 @@ from bookstore.catalog.models import (
     book_subjects,
 )
 from bookstore.catalog.search_index import paused_search_index, reindex_books
+from bookstore.catalog.transliteration import search_aliases
 from bookstore.dbtypes import utcnow
 from bookstore.demo import synthetic_words as words
 from bookstore.extensions import db
@@ -242,7 +243,7 @@ class _Pools:
 BOOK_COLUMNS = (
     "id", "title", "subtitle", "slug", "description", "original_title", "languages",
     "published_on", "series_id", "series_position", "featured", "cover_image", "created_at",
-    "updated_at",
+    "updated_at", "search_aliases",
 )  # fmt: skip
 EDITION_COLUMNS = (
     "id", "book_id", "format", "isbn13", "price_cents", "pages", "published_on", "on_hand",
@@ -328,7 +329,7 @@ class _Batch:
         return (
             book_id, title, subtitle, _slug(title, book_id), description, original, languages,
             self.date(published), series_id, position, rng.random() < 0.01, None, self.now,
-            self.now,
+            self.now, search_aliases(title, original),  # as the Book model keeps it (Cyrillic)
         )  # fmt: skip
 
     def _credits(self, book_id: int) -> list[tuple]:

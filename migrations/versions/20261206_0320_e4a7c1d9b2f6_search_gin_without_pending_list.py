@@ -14,7 +14,6 @@ Create Date: 2026-12-06 03:20:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'e4a7c1d9b2f6'
 down_revision = '5b1f3a9c2d7e'
