@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from bookstore.catalog.isbn import check_digit
 from bookstore.catalog.models import (
@@ -95,12 +96,12 @@ def generate_books(
         conn = session.connection()
         with paused_search_index(conn):
             first, last, editions = _Batch(conn, rng, pool, today).insert(size)
-            if done.books + size >= 2 * analysed_at + BATCH_SIZE:
-                _analyse(conn)
-                analysed_at = done.books + size
             reindex_books(conn, first, last)
         session.commit()
         done.books += size
+        if done.books >= 2 * analysed_at:
+            _analyse(session)
+            analysed_at = done.books
         done.editions += editions
         rate = done.books / max(time.perf_counter() - started, 1e-6)
         echo(f"  {done.books:>9,} / {count:,} books  ({rate:,.0f} books/s)")
@@ -115,15 +116,22 @@ def generate_books(
     return done
 
 
-def _analyse(conn: Connection) -> None:
+def _analyse(session) -> None:
     """Refresh PostgreSQL's statistics of the tables the index rebuild reads.
 
     Fresh tables look empty to the planner until autovacuum gets to them, and the rebuild's
     per-book subqueries then scan whole tables: a 5,000-book batch took 25-45 s instead of one.
-    Done whenever the catalog has doubled, so a large run pays for a handful of ANALYZEs.
+    Done whenever the catalog has doubled, so a large run pays for a handful of ANALYZEs; in a
+    transaction of its own (inside a batch's, it could deadlock with autovacuum), and skipped
+    if it fails, since statistics only make the next batches faster.
     """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"ANALYZE {', '.join(_ANALYSED)}")
+    if session.connection().dialect.name != "postgresql":
+        return
+    try:
+        session.connection().exec_driver_sql(f"ANALYZE {', '.join(_ANALYSED)}")
+        session.commit()
+    except OperationalError:
+        session.rollback()
 
 
 _ANALYSED = ("books", "editions", "book_contributors", "contributors", "series", "book_subjects")

@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             bench_backend(figures, args, chosen, redis_url if backend == "postgres" else "")
         except Exception as exc:  # noqa: BLE001  (one backend failing must not hide the other)
-            figures.note = f"not measured: {exc.__class__.__name__}: {exc}"[:200]
+            message = " ".join(str(exc).split())
+            figures.note = f"not measured: {exc.__class__.__name__}: {message}"[:160]
             print(f"\n{report.NAMES[backend]}: {figures.note}")
         results.append(figures)
         if args.import_rows:
