@@ -146,13 +146,13 @@ def search_books(
             return results
 
     matcher = Matcher(session, query.terms)
-    total = matcher.count()
+    total = matcher.count(page=page)
     if total == 0:
         suggestion = _correction(session, query)
         if suggestion is not None and suggestion[1] and correct:
             results.corrected = suggestion[0]
             matcher = Matcher(session, parse_query(suggestion[0]).terms)
-            total = matcher.count()
+            total = matcher.count(page=page)
         elif suggestion is not None:
             results.did_you_mean = suggestion[0]
     results.total_capped = total > MAX_RESULTS
@@ -190,6 +190,7 @@ class Matcher:
     def __init__(self, session: Session, terms: tuple[str, ...]):
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.ranked_page: tuple[int, list[int]] | None = None  # (offset, ids) found by count
         # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
         # spelling may match, and every term must.
         groups = [query_spellings(t) for t in terms]
@@ -209,10 +210,22 @@ class Matcher:
             title = f"title : ({words})"
             self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
 
-    def count(self, tier: str = "all") -> int:
-        """Matches in ``tier``, counted up to MAX_RESULTS + 1."""
-        sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
+    def count(self, tier: str = "all", *, page: int | None = None) -> int:
+        """Matches in ``tier``, counted up to MAX_RESULTS + 1.
+
+        With ``page`` (PostgreSQL): the same statement ranks that page of results when no more
+        than MAX_RESULTS match, so ``page_ids`` needs no second pass over the index."""
         params = {"m": self.match[tier], "cap": MAX_RESULTS + 1}
+        last_page = -(-MAX_RESULTS // PAGE_SIZE)
+        if self.postgres and tier == "all" and page is not None and page <= last_page:
+            offset = (page - 1) * PAGE_SIZE
+            params |= {"max": MAX_RESULTS, "limit": PAGE_SIZE, "offset": offset}
+            rows = self.session.execute(text(_PG_COUNT_AND_RANK), params).all()
+            total = rows[0][0]
+            if total <= MAX_RESULTS:
+                self.ranked_page = (offset, [row[1] for row in rows if row[1] is not None])
+            return total
+        sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
         return self.session.execute(text(sql), params).scalar_one()
 
     def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
@@ -223,6 +236,8 @@ class Matcher:
         ended on an earlier page, its count)."""
         if limit <= 0:
             return []
+        if ranked and self.ranked_page is not None and self.ranked_page[0] == offset:
+            return self.ranked_page[1][:limit]
         ids = self.tier_ids("title", ranked, limit, offset)
         if len(ids) == limit:
             return ids
@@ -263,6 +278,18 @@ _PG_COUNT = {
     tier: "SELECT count(*) FROM (SELECT 1 " + _PG_FROM + where + " LIMIT :cap) AS hits"  # noqa: S608
     for tier, where in _PG_WHERE.items()
 }
+# One pass over the index for a query that matches at most MAX_RESULTS books: count them and
+# rank the asked page (title matches first, then by relevance, newest on ties).
+_PG_COUNT_AND_RANK = """
+WITH m AS MATERIALIZED (
+  SELECT s.book_id, s.document, s.title_document @@ q AS in_title
+  FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE s.document @@ q LIMIT :cap),
+n AS (SELECT count(*) AS total FROM m)
+SELECT n.total, p.book_id FROM n LEFT JOIN LATERAL (
+  SELECT m.book_id FROM m, to_tsquery('bookstore_search', :m) AS q WHERE n.total <= :max
+  ORDER BY m.in_title DESC, ts_rank(m.document, q) DESC, m.book_id DESC
+  LIMIT :limit OFFSET :offset) AS p ON true
+"""
 _PG_ORDER = {True: "ts_rank(s.document, q) DESC, s.book_id DESC", False: "s.book_id DESC"}
 _PG_NEWEST = {
     tier: "SELECT s.book_id FROM (SELECT book_id, document, title_document FROM book_search "  # noqa: S608

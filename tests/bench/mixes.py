@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bookstore.catalog.listing import MAX_PAGE, SORTS
-from bookstore.catalog.models import Book, Format, Subject
+from bookstore.catalog.models import Book, Format, Subject, book_subjects
 from bookstore.extensions import db
 
 WORDS = re.compile(r"[^\W\d_]{3,}")
@@ -36,7 +36,7 @@ class CatalogSample:
     slugs: list[str]
     words: list[str]
     cyrillic: list[str]
-    subjects: list[str]
+    subjects: list[tuple[str, int]]  # slug, pages of its list that the mix may ask for
     formats: list[str]
     last_page: int  # of the unfiltered browse list (MAX_PAGE at most)
 
@@ -48,7 +48,15 @@ def sample_catalog(rng: random.Random, page_size: int = 24) -> CatalogSample:
     return CatalogSample(
         slugs=slugs,
         **catalog_words(rng, low or 0, high or 0),
-        subjects=list(db.session.scalars(select(Subject.slug).order_by(Subject.slug))),
+        subjects=[
+            (slug, max(1, min(50, count // page_size)))
+            for slug, count in db.session.execute(
+                select(Subject.slug, func.count())
+                .join(book_subjects, book_subjects.c.subject_id == Subject.id)
+                .group_by(Subject.slug)
+                .order_by(Subject.slug)
+            )
+        ],
         formats=[f.value for f in Format],
         last_page=max(1, min(MAX_PAGE, len(slugs) // page_size)),
     )
@@ -81,11 +89,10 @@ def _browse(sample: CatalogSample, rng: random.Random) -> str:
     args: dict[str, str | int] = {}
     kind = rng.random()
     last = sample.last_page
-    filtered_last = max(1, min(50, last // 20))  # within every subject's and format's pages
     if kind < 0.2 and sample.subjects:
-        args["subject"], last = rng.choice(sample.subjects), filtered_last
+        args["subject"], last = rng.choice(sample.subjects)
     elif kind < 0.4:
-        args["format"], last = rng.choice(sample.formats), filtered_last
+        args["format"], last = rng.choice(sample.formats), max(1, min(50, last // 20))
     sort = rng.choice(list(SORTS))
     if sort != "newest":
         args["sort"] = sort
