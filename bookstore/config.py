@@ -99,6 +99,8 @@ def from_environment(instance_path: str) -> dict:
         # Cart and shipping rules, in cents.
         "CART_MAX_PER_LINE": _int("CART_MAX_PER_LINE", 10),
         "CART_GUEST_TTL_DAYS": _int("CART_GUEST_TTL_DAYS", 30),
+        # One reminder for a cart left this long (bookstore/alerts/reminders.py); 0: none.
+        "CART_REMINDER_HOURS": _int("CART_REMINDER_HOURS", 24),
         "SHIPPING_FLAT_CENTS": _int("SHIPPING_FLAT_CENTS", 500),
         "FREE_SHIPPING_OVER_CENTS": _int("FREE_SHIPPING_OVER_CENTS", 5000),
         "SHIPPING_EXPRESS_CENTS": _int("SHIPPING_EXPRESS_CENTS", 1500),
@@ -124,6 +126,10 @@ def from_environment(instance_path: str) -> dict:
         "NETWORK_GUARD": env("NETWORK_GUARD") or "off",
         "RESERVATION_MINUTES": _int("RESERVATION_MINUTES", 30),
         "MEMBERSHIP_PRICE_CENTS": _int("MEMBERSHIP_PRICE_CENTS", 3500),
+        # Gifts (bookstore/gifts): days a gift membership's claim link works, and the gift
+        # wrap price until staff set one in the back office.
+        "GIFT_CLAIM_DAYS": _int("GIFT_CLAIM_DAYS", 90),
+        "GIFT_WRAP_DEFAULT_CENTS": _int("GIFT_WRAP_DEFAULT_CENTS", 500),
         # Email: SMTP when MAIL_SERVER is set, else .eml files in instance/outbox/.
         "MAIL_SERVER": env("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 25),

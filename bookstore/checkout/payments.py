@@ -30,6 +30,7 @@ from bookstore.checkout.states import OrderState
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidTransition, NotFound, PaymentServiceUnavailable
 from bookstore.extensions import db
+from bookstore.gifts import services as gift_services
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def open_payment(
     request = gateway.session_request(
         order,
         attempt,
-        line_items=deal_orders.payment_line_items(order),
+        line_items=deal_orders.payment_line_items(order) + gift_services.gift_line_items(order),
         success_url=success_url,
         cancel_url=cancel_url,
     )

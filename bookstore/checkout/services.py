@@ -30,6 +30,9 @@ from bookstore.database import rowcount
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidInput, InvalidTransition, NotFound
 from bookstore.extensions import db
+from bookstore.gifts import memberships as gift_memberships
+from bookstore.gifts import services as gift_services
+from bookstore.gifts.services import GiftChoice
 from bookstore.inventory import holds
 from bookstore.members.purchase import add_membership_to_order
 
@@ -67,12 +70,16 @@ class Quote:
     currency: str
     # A year of membership bought with the books (None: none in the cart).
     membership_cents: int | None = None
+    # A year of membership given to someone else (bookstore.gifts), and gift wrap.
+    gift_membership_cents: int | None = None
+    gift_wrap_cents: int = 0
 
     @property
     def fingerprint(self) -> str:
         """A short digest of what the shopper reviewed, to notice changes before paying."""
         parts = [f"{p.edition.id}:{p.requested_quantity}:{p.unit_price_cents}" for p in self.lines]
         parts += [f"membership:{self.membership_cents}"]
+        parts += [f"gift:{self.gift_membership_cents}:{self.gift_wrap_cents}"]
         parts += [self.shipping_method, str(self.shipping_cents), str(self.total_cents)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -83,12 +90,16 @@ class Quote:
 
     @property
     def is_empty(self) -> bool:
-        return not self.lines and self.membership_cents is None
+        return (
+            not self.lines and self.membership_cents is None and self.gift_membership_cents is None
+        )
 
     @property
     def goods_cents(self) -> int:
-        """Books and membership before shipping and discounts: the order's subtotal."""
-        return self.subtotal_cents + (self.membership_cents or 0)
+        """Books and memberships before shipping, wrap and discounts: the order's subtotal."""
+        return (
+            self.subtotal_cents + (self.membership_cents or 0) + (self.gift_membership_cents or 0)
+        )
 
 
 def sellable(edition: Edition) -> bool:
@@ -117,7 +128,12 @@ def shipping_options(
 
 
 def quote_cart(
-    cart: Cart | None, *, shipping_method: str, now: datetime, config: Mapping[str, Any]
+    cart: Cart | None,
+    *,
+    shipping_method: str,
+    now: datetime,
+    config: Mapping[str, Any],
+    gift: GiftChoice | None = None,
 ) -> Quote:
     """Price the cart as it would be ordered: requested quantities at today's prices.
 
@@ -133,15 +149,19 @@ def quote_cart(
     # Member deals chosen in the cart (bookstore.deals), computed by the server.
     discount = min(deal_orders.cart_deal_discount(cart, lines, now=now), subtotal)
     membership = pricing.membership_cents
+    given = pricing.gift_membership_cents
+    wrap = gift_services.wrap_cents_for(gift, has_physical)
     return Quote(
         pricing=pricing,
         shipping_method=method,
         subtotal_cents=subtotal,
         shipping_cents=shipping,
         discount_cents=discount,
-        total_cents=subtotal + (membership or 0) + shipping - discount,
+        total_cents=subtotal + (membership or 0) + (given or 0) + wrap + shipping - discount,
         currency=str(config.get("CURRENCY", "USD")).upper(),
         membership_cents=membership,
+        gift_membership_cents=given,
+        gift_wrap_cents=wrap,
     )
 
 
@@ -154,15 +174,16 @@ def place_order(
     address: ShippingAddress | None,
     now: datetime,
     config: Mapping[str, Any],
+    gift: GiftChoice | None = None,
 ) -> Order:
     """Create an order ``pending_payment`` from the cart and hold its printed copies.
 
     Everything is re-checked against the database: editions still sold, today's prices,
     stock (OutOfStock names the title). Prices never come from the shopper.
     """
-    if cart is None or (not cart.lines and not cart.membership):
+    if cart is None or (not cart.lines and not cart.membership and not cart.gift_email):
         raise InvalidInput("Your cart is empty.")
-    quote = quote_cart(cart, shipping_method=shipping_method, now=now, config=config)
+    quote = quote_cart(cart, shipping_method=shipping_method, now=now, config=config, gift=gift)
     for priced in quote.pricing.lines:
         if not sellable(priced.edition):
             raise InvalidInput(
@@ -214,6 +235,13 @@ def place_order(
     deal_orders.apply_cart_deals_to_order(order, cart, quote.lines, now=now)
     if quote.membership_cents is not None and user is not None:
         add_membership_to_order(order, user, quote.membership_cents)
+    if quote.gift_membership_cents is not None:
+        gift_memberships.add_to_order(
+            order, cart, buyer=user, price_cents=quote.gift_membership_cents
+        )
+    gift_services.attach_gift(
+        order, gift if quote.shipping_method != "none" else None, wrap_cents=quote.gift_wrap_cents
+    )
     workflow.record_creation(order, actor=actor_label(user), user_id=actor_id(user))
     hold(order, now=now, config=config)
     return order

@@ -29,8 +29,10 @@ from bookstore.accounts.ratelimits import (
     submitted_email,
 )
 from bookstore.accounts.sessions import start_session
+from bookstore.alerts.reminders import note_checkout_consent
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
+from bookstore.checkout import addresses as checkout_addresses
 from bookstore.checkout import payments, services, shipments
 from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
@@ -56,6 +58,8 @@ from bookstore.errors import (
     PaymentServiceUnavailable,
 )
 from bookstore.extensions import db, limiter
+from bookstore.gifts import services as gift_services
+from bookstore.gifts.services import GiftChoice
 from bookstore.links import external_url
 from bookstore.money import format_cents
 
@@ -132,9 +136,9 @@ def _shipping_labels(quote) -> dict[str, str]:
     return labels
 
 
-def _quote(method: str = "standard"):
+def _quote(method: str = "standard", gift: GiftChoice | None = None):
     return services.quote_cart(
-        _cart(), shipping_method=method, now=utcnow(), config=current_app.config
+        _cart(), shipping_method=method, now=utcnow(), config=current_app.config, gift=gift
     )
 
 
@@ -162,17 +166,35 @@ def start():
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
     physical = quote.shipping_method != "none"
+    shopper = _shopper()
     saved = session.get(DETAILS_KEY) or {}
-    if not saved and _shopper() is not None:
+    if not saved and shopper is not None:
         saved = {"email": current_user.email, "ship_name": current_user.name}
-    needs_account = quote.membership_cents is not None and _shopper() is None
+    saved = checkout_addresses.prefill(saved, shopper, request.args.get("address", ""))
+    needs_account = quote.membership_cents is not None and shopper is None
     form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
-    form = form_class(data=saved, physical=physical, shipping_labels=_shipping_labels(quote))
+    form = form_class(
+        data=saved,
+        physical=physical,
+        shipping_labels=_shipping_labels(quote),
+        can_save_address=shopper is not None,
+        wrap_label=gift_services.wrap_label(),
+    )
     if form.validate_on_submit() and (not needs_account or _open_account(form)):
-        session[DETAILS_KEY] = form.details()
+        details = form.details()
+        checkout_addresses.keep_if_asked(details, _shopper())
+        if _shopper() is None:
+            note_checkout_consent(_cart(), form.email.data, bool(form.cart_reminder.data))
+        db.session.commit()
+        session[DETAILS_KEY] = details
         return redirect(url_for("checkout.review"), 303)
     status = 400 if request.method == "POST" else 200
-    return render_template("checkout/start.html", form=form, quote=quote), status
+    return render_template(
+        "checkout/start.html",
+        form=form,
+        quote=quote,
+        saved_addresses=checkout_addresses.choices(shopper) if physical else [],
+    ), status
 
 
 def _open_account(form) -> bool:
@@ -204,7 +226,12 @@ def review():
     details = session.get(DETAILS_KEY)
     if not details:
         return redirect(url_for("checkout.start"))
-    quote = _quote(details.get("shipping_method", "standard"))
+    gift = GiftChoice.from_details(details)
+    try:
+        quote = _quote(details.get("shipping_method", "standard"), gift)
+    except InvalidInput as error:
+        flash(str(error), "error")
+        return redirect(url_for("checkout.start"))
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
@@ -217,6 +244,7 @@ def review():
         details=details,
         form=form,
         country_name=COUNTRY_NAMES.get(details.get("ship_country", ""), ""),
+        gift=gift,
     )
 
 
@@ -234,7 +262,14 @@ def place():
     now = utcnow()
     cart = _cart()
     method = details.get("shipping_method", "standard")
-    quote = services.quote_cart(cart, shipping_method=method, now=now, config=current_app.config)
+    gift = GiftChoice.from_details(details)
+    try:
+        quote = services.quote_cart(
+            cart, shipping_method=method, now=now, config=current_app.config, gift=gift
+        )
+    except InvalidInput as error:
+        flash(str(error), "error")
+        return redirect(url_for("checkout.start"), 303)
     if reviewed is None or reviewed.fingerprint != quote.fingerprint:
         return _changed()
     try:
@@ -248,6 +283,7 @@ def place():
             address=address_from(details),
             now=now,
             config=current_app.config,
+            gift=gift,
         )
     except OutOfStock as error:
         db.session.rollback()
@@ -418,3 +454,7 @@ def download(token: str):
             "Cache-Control": "no-store",
         },
     )
+
+
+# "Buy again" registers its route on ``bp`` when imported.
+from bookstore.checkout import reorder_views  # noqa: E402, F401

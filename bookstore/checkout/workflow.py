@@ -55,6 +55,7 @@ ON_ENTER: dict[OrderState, tuple[Effect, ...]] = {
         effects.sell_held_copies,
         effects.redeem_deal_claims,
         effects.start_membership,
+        effects.send_gift_membership,
         effects.empty_cart,
         effects.create_download_links,
         effects.queue_confirmation,
@@ -62,9 +63,13 @@ ON_ENTER: dict[OrderState, tuple[Effect, ...]] = {
     S.CANCELLED: (effects.release_held_copies, effects.release_deal_claims),
     S.EXPIRED: (effects.release_held_copies, effects.release_deal_claims),
     S.NEEDS_REVIEW: (),
-    S.SHIPPED: (effects.queue_shipping_email,),
+    S.SHIPPED: (effects.queue_shipping_email, effects.queue_gift_receipt),
     S.PARTIALLY_REFUNDED: (effects.restock_returned_copies, effects.queue_refund_email),
-    S.REFUNDED: (effects.restock_returned_copies, effects.queue_refund_email),
+    S.REFUNDED: (
+        effects.restock_returned_copies,
+        effects.void_unclaimed_gift,
+        effects.queue_refund_email,
+    ),
 }
 
 

@@ -346,3 +346,10 @@ class BulkEditForm(FlaskForm):
         description="The subject's name, or the threshold (empty for the shop's default).",
         validators=[Optional(), Length(max=80)],
     )
+
+
+class GiftWrapForm(FlaskForm):
+    """The gift wrap offered at checkout and its price (bookstore.gifts)."""
+
+    wrap_enabled = BooleanField("Offer gift wrap at checkout")
+    wrap_price = PriceField("Gift wrap price (USD)", validators=[DataRequired(), Length(max=12)])

@@ -114,10 +114,12 @@ def audit_log():
 
 # The screens register their routes on ``bp`` when imported.
 from bookstore.staff import (  # noqa: E402, F401
+    alerts_views,
     book_list,
     catalog_views,
     content_views,
     digest_views,
+    gift_views,
     import_views,
     jobs_views,
     order_views,
