@@ -125,5 +125,6 @@ from bookstore.staff import (  # noqa: E402, F401
     order_views,
     people_views,
     policy_views,
+    review_views,
     stock_views,
 )

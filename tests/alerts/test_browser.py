@@ -5,21 +5,11 @@ import pytest
 
 from bookstore.extensions import db
 from tests.factories import TEST_PASSWORD, make_book, make_user
-from tests.fixtures.browser import AXE_JS
+from tests.fixtures.browser import assert_accessible
 
 pytestmark = pytest.mark.browser
 
 SCREENS = [{"width": 390, "height": 844}, {"width": 1366, "height": 900}]
-
-
-def assert_clean(page) -> None:
-    """No axe-core violation of any impact, and no sideways scrolling."""
-    page.add_script_tag(content=AXE_JS.read_text())
-    violations = page.evaluate("async () => (await axe.run()).violations")
-    report = [f"{v['impact']}: {v['id']} ({v['nodes'][0]['target']})" for v in violations]
-    assert violations == [], f"axe-core on {page.url}: {report}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways"
 
 
 @pytest.fixture
@@ -45,11 +35,11 @@ def test_a_guest_asks_to_be_emailed_when_a_book_is_back(live_server, page, books
     page.set_viewport_size(screen)
     _, sold_out = books
     page.goto(f"{live_server.url}/books/{sold_out}")
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_label("Email me when it's available").fill("guest@example.com")
     page.get_by_role("button", name="Notify me").click()
     page.get_by_role("heading", name="Check your inbox").wait_for()
-    assert_clean(page)
+    assert_accessible(page)
     assert page.js_errors == []
 
 
@@ -64,19 +54,19 @@ def test_a_reader_saves_books_moves_one_to_the_cart_and_asks_for_an_alert(
         page.goto(f"{live_server.url}/books/{slug}")
         page.get_by_role("button", name="Save for later").click()
         page.get_by_text("Saved on").wait_for()
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Email me when it's available").click()
     page.get_by_text("We will email you once").first.wait_for()
-    assert_clean(page)
+    assert_accessible(page)
 
     page.goto(live_server.url + "/account/wishlist")
     assert page.get_by_role("heading", name="The Samovar").count() == 1
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Move to cart").click()
     page.get_by_text("to your cart").wait_for()
     page.goto(live_server.url + "/cart")
     assert page.get_by_role("link", name="Murder at the Dacha").count() == 1
-    assert_clean(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Save for later").click()
     page.wait_for_url(lambda url: url.endswith("/cart"))
     page.goto(live_server.url + "/account/wishlist")

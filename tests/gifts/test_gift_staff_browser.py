@@ -9,8 +9,9 @@ from bookstore.accounts.models import Role
 from bookstore.extensions import db
 from bookstore.gifts.models import OrderGift
 from tests.factories import TEST_PASSWORD, make_user
+from tests.fixtures.browser import assert_accessible
 from tests.gifts.helpers import make_sent_gift
-from tests.gifts.test_gift_browser import SIZES, assert_no_violations
+from tests.gifts.test_gift_browser import SIZES
 from tests.staff.helpers import make_order
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,7 @@ def test_staff_set_the_wrap_price_and_print_a_gifts_packing_slip(live_server, pa
     url = live_server.url
     _log_in(page, url, "staff@example.com", "/staff/gifts")
     expect(page.get_by_role("cell", name="olga@example.com")).to_be_visible()
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_label("Gift wrap price (USD)").fill("4.50")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Gift wrap saved.")).to_be_visible()
@@ -49,7 +50,7 @@ def test_staff_set_the_wrap_price_and_print_a_gifts_packing_slip(live_server, pa
     page.goto(f"{url}/staff/orders/{reference}/packing-slip")
     expect(page.get_by_text("Happy birthday!")).to_be_visible()
     assert "$" not in page.locator("main").inner_text()
-    assert_no_violations(page)
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -61,7 +62,7 @@ def test_a_shopper_keeps_an_address_book(live_server, page, size):
     url = live_server.url
     _log_in(page, url, "anna@example.com", "/account/addresses/")
     page.get_by_role("link", name="Add an address").click()
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_label("Full name").fill("Misha Ivanov")
     page.get_by_label("Address line 1").fill("12 Elm Street")
     page.get_by_label("City or town").fill("Burlington")
@@ -70,4 +71,4 @@ def test_a_shopper_keeps_an_address_book(live_server, page, size):
     page.get_by_role("button", name="Save the address").click()
     expect(page.get_by_text("Address saved.")).to_be_visible()
     expect(page.locator("address").get_by_text("12 Elm Street")).to_be_visible()
-    assert_no_violations(page)
+    assert_accessible(page)
