@@ -19,6 +19,7 @@ from bookstore.errors import OutOfStock
 from bookstore.extensions import db
 from bookstore.inventory import holds, ledger
 from bookstore.members import purchase as membership_purchase
+from bookstore.promotions import orders as promo_orders
 
 if TYPE_CHECKING:
     from bookstore.checkout.workflow import Move
@@ -72,6 +73,11 @@ def redeem_deal_claims(move: Move) -> None:
     deal_orders.redeem_claims(move.order.id, now=move.now)
 
 
+def redeem_promo_code(move: Move) -> None:
+    """The promotion code's use reserved for the order counts for good."""
+    promo_orders.redeem_use(move.order.id, now=move.now)
+
+
 def start_membership(move: Move) -> None:
     """A year of membership bought by the order starts (or extends the current one)."""
     membership_purchase.order_paid(move.order.id, now=move.now)
@@ -116,6 +122,11 @@ def release_held_copies(move: Move) -> None:
 def release_deal_claims(move: Move) -> None:
     """Member deals applied to the order can be used again."""
     deal_orders.release_claims(move.order.id, now=move.now)
+
+
+def release_promo_code(move: Move) -> None:
+    """The code's use goes back to the code, and the shopper may use it again."""
+    promo_orders.release_use(move.order.id, now=move.now)
 
 
 # -- shipped, refunded -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from bookstore.checkout.states import OrderState
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidTransition, NotFound, PaymentServiceUnavailable
 from bookstore.extensions import db
+from bookstore.promotions import orders as promo_orders
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def open_payment(
     request = gateway.session_request(
         order,
         attempt,
-        line_items=deal_orders.payment_line_items(order),
+        line_items=deal_orders.payment_line_items(
+            order, code_discounts=promo_orders.line_discounts(order.id)
+        ),
         success_url=success_url,
         cancel_url=cancel_url,
     )

@@ -54,14 +54,18 @@ from bookstore.errors import (
     NotFound,
     OutOfStock,
     PaymentServiceUnavailable,
+    PromoCodeRefused,
 )
 from bookstore.extensions import db, limiter
 from bookstore.links import external_url
 from bookstore.money import format_cents
+from bookstore.promotions.pricing import normalise_code
 
 bp = Blueprint("checkout", __name__)
 
 DETAILS_KEY = "checkout_details"
+# The promotion code entered at checkout (normalised), checked again when paying.
+CODE_KEY = "checkout_code"
 ORDERS_KEY = "checkout_orders"
 # How many of this browser's recent orders it may open without logging in.
 REMEMBERED_ORDERS = 20
@@ -132,9 +136,21 @@ def _shipping_labels(quote) -> dict[str, str]:
     return labels
 
 
-def _quote(method: str = "standard"):
+def _known_email() -> str:
+    details = session.get(DETAILS_KEY) or {}
+    if details.get("email"):
+        return str(details["email"])
+    return current_user.email if _shopper() is not None else ""
+
+
+def _quote(method: str = "standard", *, email: str | None = None, code: str | None = None):
     return services.quote_cart(
-        _cart(), shipping_method=method, now=utcnow(), config=current_app.config
+        _cart(),
+        shipping_method=method,
+        now=utcnow(),
+        config=current_app.config,
+        code=session.get(CODE_KEY, "") if code is None else code,
+        email=_known_email() if email is None else email,
     )
 
 
@@ -155,9 +171,13 @@ def _not_opening_an_account() -> bool:
     exempt_when=_not_opening_an_account,
 )
 def start():
-    """Step 1: email, for printed books the address and shipping method, and for a membership
-    bought by a visitor who is not logged in, a name and password for the new account."""
-    quote = _quote()
+    """The checkout page: email, for printed books the address and shipping method (and for
+    a membership bought by a visitor who is not logged in, a name and password for the new
+    account), beside the order summary with its promotion code and the Pay button."""
+    method = _saved_method()
+    if request.method == "POST" and request.form.get("shipping_method") in services.SHIPPING_METHODS:
+        method = request.form["shipping_method"]
+    quote = _quote(method)
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
@@ -168,11 +188,67 @@ def start():
     needs_account = quote.membership_cents is not None and _shopper() is None
     form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
     form = form_class(data=saved, physical=physical, shipping_labels=_shipping_labels(quote))
-    if form.validate_on_submit() and (not needs_account or _open_account(form)):
-        session[DETAILS_KEY] = form.details()
-        return redirect(url_for("checkout.review"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("checkout/start.html", form=form, quote=quote), status
+    page = CheckoutPage(form, quote)
+    if request.method == "POST":
+        action = request.form.get("action", "pay")
+        typed = normalise_code(form.code.data) or (form.code.data or "").strip()
+        if action == "remove_code":
+            session.pop(CODE_KEY, None)
+            page.code_note = "Code removed."
+        elif action == "code" or (typed and typed != session.get(CODE_KEY)):
+            page.code_error = _apply_code(typed, form.email.data or "", method)
+            if page.code_error is None:
+                page.code_note = f"Code {session[CODE_KEY]} applied."
+        elif form.validate_on_submit() and (not needs_account or _open_account(form)):
+            session[DETAILS_KEY] = form.details()
+            if not form.quote.data:
+                # A details-only submission (no summary on it): review, then pay.
+                return redirect(url_for("checkout.review"), 303)
+            return _place_and_pay(form.quote.data, page)
+        else:
+            page.status = 400
+        page.quote = _quote(method, email=form.email.data or "")
+        form.code.data = ""
+    return page.render()
+
+
+def _saved_method() -> str:
+    saved = (session.get(DETAILS_KEY) or {}).get("shipping_method")
+    return saved if saved in services.SHIPPING_METHODS else "standard"
+
+
+def _apply_code(typed: str, email: str, method: str) -> str | None:
+    """Check the code against the cart now and keep it for the checkout; or say why not."""
+    if not typed:
+        return "Enter a promotion code."
+    problem = _quote(method, email=email, code=typed).code.problem
+    if problem is None:
+        session[CODE_KEY] = normalise_code(typed)
+    return problem
+
+
+class CheckoutPage:
+    """The checkout page as rendered: the form, the quote the summary shows (signed for the
+    Pay button) and what the promotion code field says."""
+
+    def __init__(self, form, quote):
+        self.form, self.quote = form, quote
+        self.code_error: str | None = None
+        self.code_note = ""
+        self.alert = ""
+        self.status = 200
+
+    def render(self):
+        self.form.quote.data = quote_token(self.quote)
+        page = render_template(
+            "checkout/start.html",
+            form=self.form,
+            quote=self.quote,
+            code_error=self.code_error or self.quote.code.problem,
+            code_note=self.code_note,
+            alert=self.alert,
+        )
+        return page, self.status
 
 
 def _open_account(form) -> bool:
@@ -200,7 +276,8 @@ def _open_account(form) -> bool:
 
 @bp.get("/checkout/review")
 def review():
-    """Step 2: every amount, computed by the server, and the Pay button."""
+    """Every amount, computed by the server, and the Pay button (for details given without
+    the summary's signed quote)."""
     details = session.get(DETAILS_KEY)
     if not details:
         return redirect(url_for("checkout.start"))
@@ -222,23 +299,40 @@ def review():
 
 @bp.post("/checkout/place")
 def place():
-    """Step 3: create the order and hold its copies (committed), then open its Stripe session
-    and go there. The charge is exactly the total the shopper reviewed: if anything changed
-    since, they see the review page again instead."""
+    """Pay from the review page (see ``_place_and_pay``)."""
     details = session.get(DETAILS_KEY)
     form = PlaceOrderForm()
     if not details or not form.validate_on_submit():
         flash("Please check your details before paying.", "error")
         return redirect(url_for("checkout.start"), 303)
-    reviewed = quote_from_token(form.quote.data)
+    return _place_and_pay(form.quote.data, None)
+
+
+def _place_and_pay(token: str, page: CheckoutPage | None):
+    """Create the order and hold its copies (committed), then open its Stripe session and go
+    there. The charge is exactly the total the shopper saw: if anything changed since (a
+    price, the shipping method, the code), they see the new amounts instead."""
+    details = session[DETAILS_KEY]
+    reviewed = quote_from_token(token)
     now = utcnow()
     cart = _cart()
     method = details.get("shipping_method", "standard")
-    quote = services.quote_cart(cart, shipping_method=method, now=now, config=current_app.config)
+    code = session.get(CODE_KEY, "")
+    quote = services.quote_cart(
+        cart,
+        shipping_method=method,
+        now=now,
+        config=current_app.config,
+        code=code,
+        email=details["email"],
+    )
+    if quote.code.problem:
+        return _refused(quote.code.problem, page, quote)
     if reviewed is None or reviewed.fingerprint != quote.fingerprint:
-        return _changed()
+        return _changed(page, quote)
     try:
-        # Earlier unpaid checkouts of this cart are closed at Stripe and cancelled first.
+        # Earlier unpaid checkouts of this cart are closed at Stripe and cancelled first
+        # (which also gives back a code's use they held).
         payments.supersede_pending(cart, now=now, actor=_shopper())
         order = services.place_order(
             cart,
@@ -248,25 +342,42 @@ def place():
             address=address_from(details),
             now=now,
             config=current_app.config,
+            code=code,
         )
     except OutOfStock as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("cart.show"), 303)
+    except PromoCodeRefused as error:
+        db.session.rollback()
+        return _refused(str(error), page, quote)
     except InvalidInput as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("checkout.start"), 303)
     if (order.total_cents, order.currency) != (reviewed.total_cents, reviewed.currency):
         db.session.rollback()
-        return _changed()
+        return _changed(page, quote)
     _remember(order)
     return _pay(order, utcnow())
 
 
-def _changed():
-    flash("Your order changed since you reviewed it: please check the new amounts.", "error")
-    return redirect(url_for("checkout.review"), 303)
+def _refused(message: str, page: CheckoutPage | None, quote):
+    """The code cannot be used (any more): nothing is charged until the shopper removes it."""
+    if page is None:
+        flash(message, "error")
+        return redirect(url_for("checkout.start"), 303)
+    page.quote, page.code_error, page.status = quote, message, 409
+    return page.render()
+
+
+def _changed(page: CheckoutPage | None = None, quote=None):
+    message = "Your order changed since you reviewed it: please check the new amounts."
+    if page is None:
+        flash(message, "error")
+        return redirect(url_for("checkout.review"), 303)
+    page.quote, page.status, page.alert = quote, 409, message
+    return page.render()
 
 
 @bp.post("/checkout/orders/<reference>/pay")
@@ -308,6 +419,7 @@ def _pay(order: Order, now):
     if step.kind == "stripe" and step.url:
         return redirect(step.url, 303)
     session.pop(DETAILS_KEY, None)
+    session.pop(CODE_KEY, None)
     return redirect(url_for("checkout.order", reference=reference), 303)
 
 
@@ -339,6 +451,7 @@ def success():
     db.session.refresh(order)
     if order.state is not OrderState.PENDING_PAYMENT:
         session.pop(DETAILS_KEY, None)
+        session.pop(CODE_KEY, None)
     return render_template(
         "checkout/success.html",
         order=order,
