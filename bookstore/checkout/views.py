@@ -175,7 +175,7 @@ def start():
     a membership bought by a visitor who is not logged in, a name and password for the new
     account), beside the order summary with its promotion code and the Pay button."""
     method = _saved_method()
-    if request.method == "POST" and request.form.get("shipping_method") in services.SHIPPING_METHODS:
+    if request.form.get("shipping_method") in services.SHIPPING_METHODS:
         method = request.form["shipping_method"]
     quote = _quote(method)
     if quote.is_empty:

@@ -30,6 +30,7 @@ from bookstore.catalog.models import (
     Subject,
 )
 from bookstore.dbtypes import utcnow
+from bookstore.demo.codes import load_demo_codes
 from bookstore.demo.deals import load_demo_deals
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
@@ -54,6 +55,7 @@ class DemoReport:
     posts_created: int = 0
     posts_updated: int = 0
     deals_created: int = 0
+    codes_created: int = 0
     skipped: bool = False
 
     @property
@@ -66,6 +68,7 @@ class DemoReport:
             + self.posts_created
             + self.posts_updated
             + self.deals_created
+            + self.codes_created
         )
 
     def summary(self) -> str:
@@ -73,7 +76,8 @@ class DemoReport:
             f"Demo catalog: {self.books_created} books added, {self.books_updated} updated; "
             f"{self.editions_created} editions added, {self.editions_updated} updated; "
             f"{self.posts_created} journal posts added, {self.posts_updated} updated; "
-            f"{self.deals_created} member deals added."
+            f"{self.deals_created} member deals added; "
+            f"{self.codes_created} promotion codes added."
         )
 
 
@@ -123,6 +127,7 @@ def load_demo(
     for entry in data.get("posts", []):
         loader.upsert_post(entry)
     loader.report.deals_created = load_demo_deals(utcnow())
+    loader.report.codes_created = load_demo_codes(utcnow())
     db.session.commit()
     echo(loader.report.summary())
     return loader.report

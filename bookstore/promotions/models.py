@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bookstore.catalog.models import Edition, Format, Subject
+from bookstore.checkout.models import Order
 from bookstore.dbtypes import UTCDateTime, str_enum, utcnow
 from bookstore.deals.pricing import offer_label
 from bookstore.extensions import Model, db
@@ -202,3 +203,4 @@ class PromoCodeUse(Model):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     promo_code: Mapped[PromoCode] = relationship()
+    order: Mapped[Order] = relationship()

@@ -53,7 +53,7 @@ def _typed(moment: datetime | None) -> datetime | None:
     return to_shop_time(moment).replace(tzinfo=None) if moment else None
 
 
-def _name_zone(*fields) -> None:
+def name_zone(*fields) -> None:
     """Say in each date-time field's label which zone it is typed in."""
     zone = shop_zone().key
     for field in fields:
@@ -89,7 +89,7 @@ def _post_input(form: PostForm, image: str | None) -> content_admin.PostInput:
 
 def _post_screen(post: Post | None):
     form = PostForm(obj=post)
-    _name_zone(form.published_at)
+    name_zone(form.published_at)
     if request.method == "GET" and post is not None:
         form.tags.data = "; ".join(t.name for t in post.tags)
         form.books.data = "\n".join(b.slug for b in post.books)
@@ -206,7 +206,7 @@ def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
 @bp.route("/deals/new", methods=["GET", "POST"])
 def deal_new():
     form = DealForm()
-    _name_zone(form.starts_at, form.ends_at)
+    name_zone(form.starts_at, form.ends_at)
     if form.validate_on_submit():
         kind, scope = DealKind(form.kind.data), DealScope(form.scope.data)
         try:
@@ -244,7 +244,7 @@ def deal(deal_id: int):
     except NotFound:
         abort(404)
     form = DealEditForm(obj=deal)
-    _name_zone(form.ends_at)
+    name_zone(form.ends_at)
     if request.method == "GET":
         form.min_order.data = plain_amount(deal.min_order_cents)
         form.ends_at.data = _typed(deal.ends_at)

@@ -123,5 +123,6 @@ from bookstore.staff import (  # noqa: E402, F401
     order_views,
     people_views,
     policy_views,
+    promo_views,
     stock_views,
 )
