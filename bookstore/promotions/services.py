@@ -106,7 +106,7 @@ def _set_targets(promo: PromoCode, spec: CodeSpec) -> None:
     promo.editions = _load(Edition, spec.edition_ids) if spec.scope is CodeScope.EDITIONS else []
     promo.subjects = _load(Subject, spec.subject_ids) if spec.scope is CodeScope.SUBJECTS else []
     formats = dict.fromkeys(spec.formats) if spec.scope is CodeScope.FORMATS else {}
-    promo.format_rows = [PromoCodeFormat(format=f) for f in formats]
+    promo.format_rows = [PromoCodeFormat(format=Format(f)) for f in formats]
 
 
 def create_code(spec: CodeSpec, *, actor: User | None) -> PromoCode:
@@ -145,12 +145,13 @@ def update_code(promo: PromoCode, spec: CodeSpec) -> PromoCode:
         if spec.total_uses is not None and spec.total_uses < used:
             raise InvalidInput(f"The limit cannot be lower than the {used} uses already made.")
         remaining = None if spec.total_uses is None else spec.total_uses - used
-        # Only if no use was taken or given back since the page was read.
+        # Only if no use was taken or given back since the uses were counted.
+        before = None if promo.total_uses is None else promo.total_uses - used
         result = db.session.execute(
             update(PromoCode)
             .where(
                 PromoCode.id == promo.id,
-                PromoCode.remaining_uses.is_not_distinct_from(promo.remaining_uses),
+                PromoCode.remaining_uses.is_not_distinct_from(before),
             )
             .values(total_uses=spec.total_uses, remaining_uses=remaining)
             .execution_options(synchronize_session=False)
