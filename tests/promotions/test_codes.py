@@ -175,9 +175,7 @@ def test_a_code_comes_off_after_the_member_deal_and_never_off_shipping():
 
 def test_an_amount_off_code_only_covers_its_scope_and_never_goes_below_zero():
     hardcover = make_book(formats=("hardcover",), price_cents=300).editions[0]
-    make_code(
-        kind=CodeKind.AMOUNT_OFF, value=1000, scope=CodeScope.FORMATS, formats=("hardcover",)
-    )
+    make_code(kind=CodeKind.AMOUNT_OFF, value=1000, scope=CodeScope.FORMATS, formats=("hardcover",))
     priced = quote(make_cart((paperback(), 1), (hardcover, 1)), "SAVE10")
     assert priced.promo_discount_cents == 300
 
