@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import exists, func, select, update
 
@@ -22,6 +23,8 @@ from bookstore.promotions.models import (
     UseState,
 )
 from bookstore.promotions.pricing import normalise_code
+
+_Target = TypeVar("_Target", Edition, Subject)
 
 # What the audit log compares before and after an edit.
 CODE_FIELDS = [
@@ -95,7 +98,7 @@ def _check(spec: CodeSpec) -> str:
     return code
 
 
-def _load(model: type[Edition] | type[Subject], ids: tuple[int, ...]) -> list:
+def _load(model: type[_Target], ids: tuple[int, ...]) -> list[_Target]:
     rows = list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
     if len(rows) != len(set(ids)):
         raise NotFound("Some of the editions or subjects named do not exist.")
@@ -103,8 +106,10 @@ def _load(model: type[Edition] | type[Subject], ids: tuple[int, ...]) -> list:
 
 
 def _set_targets(promo: PromoCode, spec: CodeSpec) -> None:
-    promo.editions = _load(Edition, spec.edition_ids) if spec.scope is CodeScope.EDITIONS else []
-    promo.subjects = _load(Subject, spec.subject_ids) if spec.scope is CodeScope.SUBJECTS else []
+    editions = spec.edition_ids if spec.scope is CodeScope.EDITIONS else ()
+    subjects = spec.subject_ids if spec.scope is CodeScope.SUBJECTS else ()
+    promo.editions = _load(Edition, editions)
+    promo.subjects = _load(Subject, subjects)
     formats = dict.fromkeys(spec.formats) if spec.scope is CodeScope.FORMATS else {}
     promo.format_rows = [PromoCodeFormat(format=Format(f)) for f in formats]
 

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
-from tests.fixtures.browser import AXE_JS, fill_us_address, pay_by_card, standin_config
 from tests.factories import make_book
+from tests.fixtures.browser import AXE_JS, fill_us_address, pay_by_card, standin_config
 from tests.promotions.builders import make_code
 
 pytestmark = pytest.mark.browser

@@ -40,7 +40,8 @@ def test_staff_create_a_code_typed_in_shop_time_and_stored_normalised(app, staff
         assert code.code == "SPRING15"
         assert (code.value, code.min_order_cents, code.total_uses) == (1500, 2000, 100)
         assert code.starts_at == datetime(2030, 4, 1, 13, 0, tzinfo=UTC)
-        assert code.use_limit is UseLimit.EMAIL and code.first_order_only
+        assert code.use_limit is UseLimit.EMAIL
+        assert code.first_order_only
         entry = db.session.scalars(select(AuditEntry)).one()
         assert (entry.action, entry.summary) == ("promo_code.create", "SPRING15")
     listing = staff_client.get("/staff/codes").text
