@@ -175,22 +175,24 @@ def _deal_value(kind: DealKind, raw: str) -> int:
         raise InvalidInput(f"Value: {exc}") from None
 
 
-def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
+def offer_targets(scope: str, lines: list[str]) -> dict:
+    """What a deal or promotion code applies to, from the names staff typed one per line:
+    formats, or the ids of editions (ISBNs), books (ISBNs or slugs) or subjects (names)."""
     names = [line.strip() for line in lines if line.strip()]
-    if scope is DealScope.ORDER:
+    if scope in ("order", "all"):
         return {}
-    if scope is DealScope.FORMATS:
+    if scope == "formats":
         try:
             return {"formats": tuple(Format(n.lower()) for n in names)}
         except ValueError:
             raise InvalidInput("Formats are paperback, hardcover or ebook.") from None
     ids = []
     for name in names:
-        if scope is DealScope.EDITIONS:
+        if scope == "editions":
             found = db.session.scalar(
                 select(Edition.id).where(Edition.isbn13 == normalise_isbn(name))
             )
-        elif scope is DealScope.BOOKS:
+        elif scope == "books":
             found = next(iter(b.id for b in content_admin.find_books((name,))), None)
         else:
             found = db.session.scalar(
@@ -199,7 +201,7 @@ def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
         if found is None:
             raise InvalidInput(f"Not found: {name!r}.")
         ids.append(found)
-    key = {DealScope.EDITIONS: "edition_ids", DealScope.BOOKS: "book_ids"}.get(scope, "subject_ids")
+    key = {"editions": "edition_ids", "books": "book_ids"}.get(scope, "subject_ids")
     return {key: tuple(ids)}
 
 
@@ -221,7 +223,7 @@ def deal_new():
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 stacks_with_others=form.stacks.data,
-                **_deal_targets(scope, (form.targets.data or "").splitlines()),
+                **offer_targets(scope.value, (form.targets.data or "").splitlines()),
             )
             deal = create_deal(spec, actor=current_user)
             record(

@@ -2,10 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from bookstore.catalog.isbn import normalise_isbn
-from bookstore.catalog.models import Edition, Format, Subject
 from bookstore.dbtypes import utcnow
 from bookstore.deals.cli import parse_percent
 from bookstore.errors import BookstoreError, InvalidInput, NotFound
@@ -15,7 +12,7 @@ from bookstore.promotions import services as codes
 from bookstore.promotions.models import CodeKind, CodeScope, PromoCode, UseLimit
 from bookstore.shoptime import from_shop_time, to_shop_time
 from bookstore.staff.audit import audit_query, changed_fields, record, snapshot
-from bookstore.staff.content_views import name_zone
+from bookstore.staff.content_views import name_zone, offer_targets
 from bookstore.staff.forms import PromoCodeForm, PromoCodeToggleForm
 from bookstore.staff.models import AuditEntry
 from bookstore.staff.views import bp
@@ -38,32 +35,6 @@ def _value(kind: CodeKind, raw: str) -> int:
         raise InvalidInput(f"Value: {exc}") from None
 
 
-def _targets(scope: CodeScope, text: str) -> dict:
-    names = [line.strip() for line in text.splitlines() if line.strip()]
-    if scope is CodeScope.ALL:
-        return {}
-    if scope is CodeScope.FORMATS:
-        try:
-            return {"formats": tuple(Format(n.lower()) for n in names)}
-        except ValueError:
-            raise InvalidInput("Formats are paperback, hardcover or ebook.") from None
-    ids = []
-    for name in names:
-        if scope is CodeScope.EDITIONS:
-            found = db.session.scalar(
-                select(Edition.id).where(Edition.isbn13 == normalise_isbn(name))
-            )
-        else:
-            found = db.session.scalar(
-                select(Subject.id).where(func.lower(Subject.name) == name.lower())
-            )
-        if found is None:
-            raise InvalidInput(f"Targets: not found: {name!r}.")
-        ids.append(found)
-    key = "edition_ids" if scope is CodeScope.EDITIONS else "subject_ids"
-    return {key: tuple(ids)}
-
-
 def _spec(form: PromoCodeForm) -> codes.CodeSpec:
     kind, scope = CodeKind(form.kind.data), CodeScope(form.scope.data)
     if form.starts_at.data is None:
@@ -80,7 +51,7 @@ def _spec(form: PromoCodeForm) -> codes.CodeSpec:
         total_uses=form.total_uses.data,
         use_limit=UseLimit(form.use_limit.data),
         first_order_only=form.first_order_only.data,
-        **_targets(scope, form.targets.data or ""),
+        **offer_targets(scope.value, (form.targets.data or "").splitlines()),
     )
 
 

@@ -57,7 +57,7 @@ def test_staff_create_a_code_typed_in_shop_time_and_stored_normalised(app, staff
         ({"value": "150"}, "more than 100%"),
         ({"value": "ten"}, "Value:"),
         ({"ends_at": "2030-03-01T09:00"}, "must end after it starts"),
-        ({"scope": "subjects", "targets": "Alchemy"}, "not found: &#39;Alchemy&#39;"),
+        ({"scope": "subjects", "targets": "Alchemy"}, "Not found: &#39;Alchemy&#39;"),
         ({"scope": "editions", "targets": ""}, "needs at least one named"),
         ({"starts_at": ""}, "Give the date and time the code starts."),
     ],
