@@ -93,12 +93,14 @@ def register_input_checks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from bookstore.accounts.views import bp as accounts_bp
+    from bookstore.addresses import views as addresses_views
     from bookstore.cart.views import bp as cart_bp
     from bookstore.catalog.views import bp as catalog_bp
     from bookstore.checkout.views import bp as checkout_bp
     from bookstore.checkout.webhooks import bp as stripe_webhook_bp
     from bookstore.deals.views import bp as deals_bp
     from bookstore.digest.views import bp as digest_bp
+    from bookstore.gifts.views import bp as gifts_bp
     from bookstore.journal.views import bp as journal_bp
     from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
@@ -117,6 +119,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deals_bp, url_prefix="/deals")
     app.register_blueprint(digest_bp, url_prefix="/digest")
     app.register_blueprint(policies_bp)
+    app.register_blueprint(gifts_bp)
+    app.register_blueprint(addresses_views.bp, url_prefix="/account/addresses")
+    addresses_views.init_app(app)
 
 
 def register_web_hooks(app: Flask) -> None:

@@ -124,6 +124,10 @@ def from_environment(instance_path: str) -> dict:
         "NETWORK_GUARD": env("NETWORK_GUARD") or "off",
         "RESERVATION_MINUTES": _int("RESERVATION_MINUTES", 30),
         "MEMBERSHIP_PRICE_CENTS": _int("MEMBERSHIP_PRICE_CENTS", 3500),
+        # Gifts (bookstore/gifts): days a gift membership's claim link works, and the gift
+        # wrap price until staff set one in the back office.
+        "GIFT_CLAIM_DAYS": _int("GIFT_CLAIM_DAYS", 90),
+        "GIFT_WRAP_DEFAULT_CENTS": _int("GIFT_WRAP_DEFAULT_CENTS", 500),
         # Email: SMTP when MAIL_SERVER is set, else .eml files in instance/outbox/.
         "MAIL_SERVER": env("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 25),

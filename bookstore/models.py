@@ -1,6 +1,7 @@
 """Imports every model so that Alembic and relationship strings see the whole schema."""
 
 from bookstore.accounts.models import User  # noqa: F401
+from bookstore.addresses.models import SavedAddress  # noqa: F401
 from bookstore.cart.models import Cart, CartLine  # noqa: F401
 from bookstore.catalog import indexes as catalog_indexes  # noqa: F401
 from bookstore.catalog.models import (  # noqa: F401
@@ -29,6 +30,7 @@ from bookstore.deals.models import (  # noqa: F401
     OrderLineDiscount,
 )
 from bookstore.digest.models import DigestDelivery, Subscriber  # noqa: F401
+from bookstore.gifts.models import GiftMembership, GiftSettings, OrderGift  # noqa: F401
 from bookstore.inventory.models import StockHold  # noqa: F401
 from bookstore.jobs.models import Job  # noqa: F401
 from bookstore.journal.models import Post, Tag  # noqa: F401

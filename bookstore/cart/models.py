@@ -35,6 +35,10 @@ class Cart(Model):
     )
     # A year of membership (bookstore.members), priced from MEMBERSHIP_PRICE_CENTS at checkout.
     membership: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A year of membership given to someone else (bookstore.gifts): "" for none.
+    gift_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    gift_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    gift_message: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"

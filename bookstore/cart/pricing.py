@@ -65,10 +65,16 @@ class CartPricing:
     item_count: int
     # The price of the year of membership in the cart (bookstore.members), None without one.
     membership_cents: int | None = None
+    # A year of membership given to someone else (bookstore.gifts), None without one.
+    gift_membership_cents: int | None = None
 
     @property
     def is_empty(self) -> bool:
-        return self.membership_cents is None and not any(line.available for line in self.lines)
+        return (
+            self.membership_cents is None
+            and self.gift_membership_cents is None
+            and not any(line.available for line in self.lines)
+        )
 
     @property
     def warnings(self) -> list[str]:
@@ -138,14 +144,18 @@ def price_cart(cart: Cart | None, *, today: date, config: Mapping[str, Any]) -> 
     has_physical = any(line.available and line.edition.is_physical for line in priced)
     shipping = shipping_for(subtotal, has_physical, config)
     membership = membership_price(config) if cart.membership else None
+    gift = membership_price(config) if cart.gift_email else None
     return CartPricing(
         lines=priced,
         subtotal_cents=subtotal,
         shipping_cents=shipping,
-        total_cents=subtotal + shipping + (membership or 0),
+        total_cents=subtotal + shipping + (membership or 0) + (gift or 0),
         has_physical=has_physical,
-        item_count=sum(line.quantity for line in priced) + (1 if cart.membership else 0),
+        item_count=sum(line.quantity for line in priced)
+        + (1 if cart.membership else 0)
+        + (1 if cart.gift_email else 0),
         membership_cents=membership,
+        gift_membership_cents=gift,
     )
 
 

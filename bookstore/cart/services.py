@@ -255,6 +255,7 @@ def empty_cart(cart: Cart) -> int:
     """Remove every line (and the membership); returns how many lines there were."""
     result = db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
     cart.membership = False
+    cart.gift_email = cart.gift_name = cart.gift_message = ""
     touch(cart)
     db.session.flush()
     db.session.expire(cart, ["lines"])
@@ -314,6 +315,11 @@ def merge_guest_cart(guest_cart: Cart, user_cart: Cart, *, max_per_line: int) ->
     if guest_cart.membership and not user_cart.membership:
         user_cart.membership = True
         moved += 1
+    if guest_cart.gift_email and not user_cart.gift_email:
+        user_cart.gift_email = guest_cart.gift_email
+        user_cart.gift_name = guest_cart.gift_name
+        user_cart.gift_message = guest_cart.gift_message
+        moved += 1
     db.session.delete(guest_cart)
     touch(user_cart)
     db.session.flush()
@@ -339,7 +345,7 @@ def merge_on_login(user: User, guest_token: str | None, *, max_per_line: int) ->
     guest_cart = find_cart(None, guest_token)
     if guest_cart is None:
         return []
-    if not cart_lines(guest_cart) and not guest_cart.membership:
+    if not cart_lines(guest_cart) and not guest_cart.membership and not guest_cart.gift_email:
         db.session.delete(guest_cart)
         db.session.flush()
         return []
@@ -369,5 +375,7 @@ def cart_item_count(user: User | None, token: str | None) -> int:
         .where(CartLine.cart_id == Cart.id)
         .scalar_subquery()
     )
-    query = select(copies + case((Cart.membership, 1), else_=0)).where(owner)
+    query = select(
+        copies + case((Cart.membership, 1), else_=0) + case((Cart.gift_email != "", 1), else_=0)
+    ).where(owner)
     return int(db.session.scalar(query) or 0)

@@ -120,6 +120,7 @@ def show() -> ResponseReturnValue:
     return render_template(
         "cart/show.html",
         pricing=pricing,
+        cart=cart,
         free_shipping_from=current_app.config.get("FREE_SHIPPING_OVER_CENTS"),
     )
 

@@ -17,6 +17,8 @@ from bookstore.checkout.states import OrderState
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import OutOfStock
 from bookstore.extensions import db
+from bookstore.gifts import emails as gift_emails
+from bookstore.gifts import memberships as gift_memberships
 from bookstore.inventory import holds, ledger
 from bookstore.members import purchase as membership_purchase
 from bookstore.promotions import orders as promo_orders
@@ -98,6 +100,18 @@ def empty_cart(move: Move) -> None:
             update(Cart).where(Cart.id == order.cart_id).values(membership=False),
             execution_options=_NO_SYNC,
         )
+    if gift_memberships.of_order(order.id) is not None:
+        db.session.execute(
+            update(Cart)
+            .where(Cart.id == order.cart_id)
+            .values(gift_email="", gift_name="", gift_message=""),
+            execution_options=_NO_SYNC,
+        )
+
+
+def send_gift_membership(move: Move) -> None:
+    """A year of membership given to someone: their claim link goes out."""
+    gift_memberships.order_paid(move.order.id, now=move.now)
 
 
 def create_download_links(move: Move) -> None:
@@ -154,6 +168,16 @@ def restock(order: Order, copies: dict[int, int], *, actor_id: int | None) -> No
                 note=f"Refund of order {order.short_reference}",
                 order_id=order.id,
             )
+
+
+def queue_gift_receipt(move: Move) -> None:
+    """A gift's recipient (when the buyer gave their email) gets the gift receipt."""
+    gift_emails.queue_gift_receipt(move.order)
+
+
+def void_unclaimed_gift(move: Move) -> None:
+    """A refunded gift membership not yet claimed can no longer be claimed."""
+    gift_memberships.order_refunded(move.order.id, now=move.now)
 
 
 def queue_refund_email(move: Move) -> None:

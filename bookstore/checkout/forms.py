@@ -8,12 +8,21 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from bookstore.accounts.forms import name_field, new_password_fields
 from bookstore.checkout.services import ShippingAddress
+from bookstore.gifts.forms import GiftOptionsForm
 
 COUNTRIES = [
     ("US", "United States"),
@@ -70,19 +79,9 @@ def _text(label: str, *, required: bool = True, max_length: int = 100, autocompl
     )
 
 
-class CheckoutDetailsForm(FlaskForm):
-    """Email, and for printed books the shipping address and method."""
+class AddressFields(FlaskForm):
+    """A postal address, as checkout and the saved addresses of an account ask for it."""
 
-    email = EmailField(
-        "Email for the receipt",
-        filters=[_strip],
-        validators=[
-            InputRequired("Enter your email address for the receipt."),
-            Length(max=254, message="That email address is too long."),
-            Email("Enter a valid email address, like name@example.com."),
-        ],
-        render_kw={"autocomplete": "email", "maxlength": 254},
-    )
     ship_name = _text("Full name", max_length=120, autocomplete="shipping name")
     ship_line1 = _text("Address line 1", max_length=200, autocomplete="shipping address-line1")
     ship_line2 = _text(
@@ -105,12 +104,41 @@ class CheckoutDetailsForm(FlaskForm):
         validators=[InputRequired("Choose a country.")],
         render_kw={"autocomplete": "shipping country"},
     )
+
+    def validate_ship_region(self, field) -> None:
+        if self.ship_country.data in REGION_REQUIRED and not field.data:
+            raise ValidationError("Enter the state, province or region.")
+
+    def validate_ship_postal_code(self, field) -> None:
+        pattern, example = POSTAL_PATTERNS.get(self.ship_country.data, GENERIC_POSTAL)
+        if not re.fullmatch(pattern, field.data or ""):
+            raise ValidationError(f"Enter {example}.")
+
+
+class CheckoutDetailsForm(AddressFields):
+    """Email, and for printed books the shipping address and method."""
+
+    email = EmailField(
+        "Email for the receipt",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter your email address for the receipt."),
+            Length(max=254, message="That email address is too long."),
+            Email("Enter a valid email address, like name@example.com."),
+        ],
+        render_kw={"autocomplete": "email", "maxlength": 254},
+    )
     shipping_method = RadioField(
         "Shipping",
         choices=[SelectChoice("standard", "Standard"), SelectChoice("express", "Express")],
         default="standard",
         validators=[InputRequired("Choose a shipping method.")],
     )
+
+    # Signed-in shoppers only (bookstore.addresses).
+    save_address = BooleanField("Save this address to my account for next time")
+    # "This is a gift" (bookstore.gifts): printed books only.
+    gift = FormField(GiftOptionsForm, label="Gift options")
 
     # -- promotion code and the signed quote (the summary beside the form) ---------------
     # The code field sits in the order summary and belongs to this form by its ``form``
@@ -134,23 +162,29 @@ class CheckoutDetailsForm(FlaskForm):
         "shipping_method",
     )
 
-    def __init__(self, *args, physical: bool = True, shipping_labels=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        physical: bool = True,
+        shipping_labels=None,
+        can_save_address: bool = False,
+        wrap_label: str | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.physical = physical
+        if not physical or not can_save_address:
+            delattr(self, "save_address")
         if not physical:
-            for name in self.ADDRESS_FIELDS:
+            for name in (*self.ADDRESS_FIELDS, "gift"):
                 delattr(self, name)
-        elif shipping_labels:
+            return
+        if wrap_label is None:
+            del self.gift.form.wrap
+        else:
+            self.gift.form.wrap.label.text = wrap_label
+        if shipping_labels:
             self.shipping_method.choices = [SelectChoice(v, t) for v, t in shipping_labels.items()]
-
-    def validate_ship_region(self, field) -> None:
-        if self.ship_country.data in REGION_REQUIRED and not field.data:
-            raise ValidationError("Enter the state, province or region.")
-
-    def validate_ship_postal_code(self, field) -> None:
-        pattern, example = POSTAL_PATTERNS.get(self.ship_country.data, GENERIC_POSTAL)
-        if not re.fullmatch(pattern, field.data or ""):
-            raise ValidationError(f"Enter {example}.")
 
     def details(self) -> dict:
         """The submitted details as plain values, to keep in the session until payment."""
@@ -159,6 +193,8 @@ class CheckoutDetailsForm(FlaskForm):
             for name in self.ADDRESS_FIELDS:
                 data[name] = getattr(self, name).data or ""
             data["ship_postal_code"] = data["ship_postal_code"].upper()
+            data["gift"] = self.gift.form.choice()
+            data["save_address"] = bool(self.save_address.data) if self.save_address else False
         return data
 
 

@@ -30,6 +30,7 @@ from bookstore.checkout.states import OrderState
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidTransition, NotFound, PaymentServiceUnavailable
 from bookstore.extensions import db
+from bookstore.gifts import services as gift_services
 from bookstore.promotions import orders as promo_orders
 
 
@@ -61,7 +62,8 @@ def open_payment(
         attempt,
         line_items=deal_orders.payment_line_items(
             order, code_discounts=promo_orders.line_discounts(order.id)
-        ),
+        )
+        + gift_services.gift_line_items(order),
         success_url=success_url,
         cancel_url=cancel_url,
     )

@@ -30,6 +30,9 @@ from bookstore.database import rowcount
 from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidInput, InvalidTransition, NotFound, PromoCodeRefused
 from bookstore.extensions import db
+from bookstore.gifts import memberships as gift_memberships
+from bookstore.gifts import services as gift_services
+from bookstore.gifts.services import GiftChoice
 from bookstore.inventory import holds
 from bookstore.members.purchase import add_membership_to_order
 from bookstore.promotions import orders as promo_orders
@@ -68,6 +71,9 @@ class Quote:
     currency: str
     # A year of membership bought with the books (None: none in the cart).
     membership_cents: int | None = None
+    # A year of membership given to someone else (bookstore.gifts), and gift wrap.
+    gift_membership_cents: int | None = None
+    gift_wrap_cents: int = 0
     # The promotion code entered at checkout: it comes off the books after member deals.
     code: promo_orders.CodeQuote = field(default_factory=promo_orders.CodeQuote)
 
@@ -80,6 +86,7 @@ class Quote:
         """A short digest of what the shopper reviewed, to notice changes before paying."""
         parts = [f"{p.edition.id}:{p.requested_quantity}:{p.unit_price_cents}" for p in self.lines]
         parts += [f"membership:{self.membership_cents}"]
+        parts += [f"gift:{self.gift_membership_cents}:{self.gift_wrap_cents}"]
         parts += [f"code:{self.code.code}:{self.code.discount_cents}:{self.discount_cents}"]
         parts += [self.shipping_method, str(self.shipping_cents), str(self.total_cents)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
@@ -91,12 +98,16 @@ class Quote:
 
     @property
     def is_empty(self) -> bool:
-        return not self.lines and self.membership_cents is None
+        return (
+            not self.lines and self.membership_cents is None and self.gift_membership_cents is None
+        )
 
     @property
     def goods_cents(self) -> int:
-        """Books and membership before shipping and discounts: the order's subtotal."""
-        return self.subtotal_cents + (self.membership_cents or 0)
+        """Books and memberships before shipping, wrap and discounts: the order's subtotal."""
+        return (
+            self.subtotal_cents + (self.membership_cents or 0) + (self.gift_membership_cents or 0)
+        )
 
 
 def sellable(edition: Edition) -> bool:
@@ -130,6 +141,7 @@ def quote_cart(
     shipping_method: str,
     now: datetime,
     config: Mapping[str, Any],
+    gift: GiftChoice | None = None,
     code: str = "",
     email: str = "",
 ) -> Quote:
@@ -154,15 +166,25 @@ def quote_cart(
         code, deal_orders.priced_lines(lines), deal_lines, shopper=shopper, now=now
     )
     membership = pricing.membership_cents
+    given = pricing.gift_membership_cents
+    wrap = gift_services.wrap_cents_for(gift, has_physical)
     return Quote(
         pricing=pricing,
         shipping_method=method,
         subtotal_cents=subtotal,
         shipping_cents=shipping,
         discount_cents=discount,
-        total_cents=subtotal + (membership or 0) + shipping - discount - promo.discount_cents,
+        total_cents=subtotal
+        + (membership or 0)
+        + (given or 0)
+        + wrap
+        + shipping
+        - discount
+        - promo.discount_cents,
         currency=str(config.get("CURRENCY", "USD")).upper(),
         membership_cents=membership,
+        gift_membership_cents=given,
+        gift_wrap_cents=wrap,
         code=promo,
     )
 
@@ -176,6 +198,7 @@ def place_order(
     address: ShippingAddress | None,
     now: datetime,
     config: Mapping[str, Any],
+    gift: GiftChoice | None = None,
     code: str = "",
 ) -> Order:
     """Create an order ``pending_payment`` from the cart and hold its printed copies; a
@@ -184,11 +207,17 @@ def place_order(
     Everything is re-checked against the database: editions still sold, today's prices,
     stock (OutOfStock names the title). Prices never come from the shopper.
     """
-    if cart is None or (not cart.lines and not cart.membership):
+    if cart is None or (not cart.lines and not cart.membership and not cart.gift_email):
         raise InvalidInput("Your cart is empty.")
     email = (email or "").strip().lower()
     quote = quote_cart(
-        cart, shipping_method=shipping_method, now=now, config=config, code=code, email=email
+        cart,
+        shipping_method=shipping_method,
+        now=now,
+        config=config,
+        gift=gift,
+        code=code,
+        email=email,
     )
     if quote.code.problem:
         raise PromoCodeRefused(quote.code.problem)
@@ -247,6 +276,13 @@ def place_order(
         promo_orders.reserve_use(order, quote.code, shopper=shopper, now=now)
     if quote.membership_cents is not None and user is not None:
         add_membership_to_order(order, user, quote.membership_cents)
+    if quote.gift_membership_cents is not None:
+        gift_memberships.add_to_order(
+            order, cart, buyer=user, price_cents=quote.gift_membership_cents
+        )
+    gift_services.attach_gift(
+        order, gift if quote.shipping_method != "none" else None, wrap_cents=quote.gift_wrap_cents
+    )
     workflow.record_creation(order, actor=actor_label(user), user_id=actor_id(user))
     hold(order, now=now, config=config)
     return order

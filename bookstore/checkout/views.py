@@ -31,6 +31,7 @@ from bookstore.accounts.ratelimits import (
 from bookstore.accounts.sessions import start_session
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
+from bookstore.checkout import addresses as checkout_addresses
 from bookstore.checkout import payments, services, shipments
 from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
@@ -57,6 +58,8 @@ from bookstore.errors import (
     PromoCodeRefused,
 )
 from bookstore.extensions import db, limiter
+from bookstore.gifts import services as gift_services
+from bookstore.gifts.services import GiftChoice
 from bookstore.links import external_url
 from bookstore.money import format_cents
 from bookstore.promotions.pricing import normalise_code
@@ -143,12 +146,19 @@ def _known_email() -> str:
     return current_user.email if _shopper() is not None else ""
 
 
-def _quote(method: str = "standard", *, email: str | None = None, code: str | None = None):
+def _quote(
+    method: str = "standard",
+    gift: GiftChoice | None = None,
+    *,
+    email: str | None = None,
+    code: str | None = None,
+):
     return services.quote_cart(
         _cart(),
         shipping_method=method,
         now=utcnow(),
         config=current_app.config,
+        gift=gift,
         code=session.get(CODE_KEY, "") if code is None else code,
         email=_known_email() if email is None else email,
     )
@@ -177,18 +187,26 @@ def start():
     method = _saved_method()
     if request.form.get("shipping_method") in services.SHIPPING_METHODS:
         method = request.form["shipping_method"]
-    quote = _quote(method)
+    quote = _page_quote(method, GiftChoice.from_details(session.get(DETAILS_KEY) or {}))
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
     physical = quote.shipping_method != "none"
+    shopper = _shopper()
     saved = session.get(DETAILS_KEY) or {}
-    if not saved and _shopper() is not None:
+    if not saved and shopper is not None:
         saved = {"email": current_user.email, "ship_name": current_user.name}
-    needs_account = quote.membership_cents is not None and _shopper() is None
+    saved = checkout_addresses.prefill(saved, shopper, request.args.get("address", ""))
+    needs_account = quote.membership_cents is not None and shopper is None
     form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
-    form = form_class(data=saved, physical=physical, shipping_labels=_shipping_labels(quote))
-    page = CheckoutPage(form, quote)
+    form = form_class(
+        data=saved,
+        physical=physical,
+        shipping_labels=_shipping_labels(quote),
+        can_save_address=shopper is not None,
+        wrap_label=gift_services.wrap_label(),
+    )
+    page = CheckoutPage(form, quote, checkout_addresses.choices(shopper) if physical else [])
     if request.method == "POST":
         action = request.form.get("action", "pay")
         typed = normalise_code(form.code.data) or (form.code.data or "").strip()
@@ -200,16 +218,35 @@ def start():
             if page.code_error is None:
                 page.code_note = f"Code {session[CODE_KEY]} applied."
         elif form.validate_on_submit() and (not needs_account or _open_account(form)):
-            session[DETAILS_KEY] = form.details()
+            details = form.details()
+            checkout_addresses.keep_if_asked(details, _shopper())
+            db.session.commit()
+            session[DETAILS_KEY] = details
             if not form.quote.data:
                 # A details-only submission (no summary on it): review, then pay.
                 return redirect(url_for("checkout.review"), 303)
             return _place_and_pay(form.quote.data, page)
         else:
             page.status = 400
-        page.quote = _quote(method, email=form.email.data or "")
+        page.quote = _page_quote(method, _posted_gift(form), form.email.data or "")
         form.code.data = ""
     return page.render()
+
+
+def _page_quote(method: str, gift: GiftChoice | None, email: str | None = None):
+    """The quote the checkout page shows; gift wrap that is no longer offered is left out
+    (paying says so)."""
+    try:
+        return _quote(method, gift, email=email)
+    except InvalidInput:
+        return _quote(method, None, email=email)
+
+
+def _posted_gift(form) -> GiftChoice | None:
+    """The gift options as ticked on the form just posted."""
+    if not getattr(form, "physical", False) or form.gift is None:
+        return None
+    return GiftChoice.from_details({"gift": form.gift.form.choice()})
 
 
 def _saved_method() -> str:
@@ -231,8 +268,9 @@ class CheckoutPage:
     """The checkout page as rendered: the form, the quote the summary shows (signed for the
     Pay button) and what the promotion code field says."""
 
-    def __init__(self, form, quote):
+    def __init__(self, form, quote, saved_addresses):
         self.form, self.quote = form, quote
+        self.saved_addresses = saved_addresses
         self.code_error: str | None = None
         self.code_note = ""
         self.alert = ""
@@ -247,6 +285,7 @@ class CheckoutPage:
             code_error=self.code_error or self.quote.code.problem,
             code_note=self.code_note,
             alert=self.alert,
+            saved_addresses=self.saved_addresses,
         )
         return page, self.status
 
@@ -281,7 +320,12 @@ def review():
     details = session.get(DETAILS_KEY)
     if not details:
         return redirect(url_for("checkout.start"))
-    quote = _quote(details.get("shipping_method", "standard"))
+    gift = GiftChoice.from_details(details)
+    try:
+        quote = _quote(details.get("shipping_method", "standard"), gift)
+    except InvalidInput as error:
+        flash(str(error), "error")
+        return redirect(url_for("checkout.start"))
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
@@ -294,6 +338,7 @@ def review():
         details=details,
         form=form,
         country_name=COUNTRY_NAMES.get(details.get("ship_country", ""), ""),
+        gift=gift,
     )
 
 
@@ -318,14 +363,23 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
     cart = _cart()
     method = details.get("shipping_method", "standard")
     code = session.get(CODE_KEY, "")
-    quote = services.quote_cart(
-        cart,
-        shipping_method=method,
-        now=now,
-        config=current_app.config,
-        code=code,
-        email=details["email"],
-    )
+    gift = GiftChoice.from_details(details)
+    try:
+        quote = services.quote_cart(
+            cart,
+            shipping_method=method,
+            now=now,
+            config=current_app.config,
+            gift=gift,
+            code=code,
+            email=details["email"],
+        )
+    except InvalidInput as error:
+        if page is None:
+            flash(str(error), "error")
+            return redirect(url_for("checkout.start"), 303)
+        page.alert, page.status = str(error), 400
+        return page.render()
     if quote.code.problem:
         return _refused(quote.code.problem, page, quote)
     if reviewed is None or reviewed.fingerprint != quote.fingerprint:
@@ -342,6 +396,7 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
             address=address_from(details),
             now=now,
             config=current_app.config,
+            gift=gift,
             code=code,
         )
     except OutOfStock as error:
@@ -531,3 +586,7 @@ def download(token: str):
             "Cache-Control": "no-store",
         },
     )
+
+
+# "Buy again" registers its route on ``bp`` when imported.
+from bookstore.checkout import reorder_views  # noqa: E402, F401

@@ -56,6 +56,7 @@ ON_ENTER: dict[OrderState, tuple[Effect, ...]] = {
         effects.redeem_deal_claims,
         effects.redeem_promo_code,
         effects.start_membership,
+        effects.send_gift_membership,
         effects.empty_cart,
         effects.create_download_links,
         effects.queue_confirmation,
@@ -71,9 +72,13 @@ ON_ENTER: dict[OrderState, tuple[Effect, ...]] = {
         effects.release_promo_code,
     ),
     S.NEEDS_REVIEW: (),
-    S.SHIPPED: (effects.queue_shipping_email,),
+    S.SHIPPED: (effects.queue_shipping_email, effects.queue_gift_receipt),
     S.PARTIALLY_REFUNDED: (effects.restock_returned_copies, effects.queue_refund_email),
-    S.REFUNDED: (effects.restock_returned_copies, effects.queue_refund_email),
+    S.REFUNDED: (
+        effects.restock_returned_copies,
+        effects.void_unclaimed_gift,
+        effects.queue_refund_email,
+    ),
 }
 
 

@@ -348,6 +348,13 @@ class BulkEditForm(FlaskForm):
     )
 
 
+class GiftWrapForm(FlaskForm):
+    """The gift wrap offered at checkout and its price (bookstore.gifts)."""
+
+    wrap_enabled = BooleanField("Offer gift wrap at checkout")
+    wrap_price = PriceField("Gift wrap price (USD)", validators=[DataRequired(), Length(max=12)])
+
+
 class PromoCodeForm(FlaskForm):
     """A promotion code: what it takes off, where, when, how often and for whom."""
 

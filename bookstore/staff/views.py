@@ -118,6 +118,7 @@ from bookstore.staff import (  # noqa: E402, F401
     catalog_views,
     content_views,
     digest_views,
+    gift_views,
     import_views,
     jobs_views,
     order_views,

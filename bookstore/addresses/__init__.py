@@ -1,0 +1,1 @@
+"""Saved addresses: signed-in shoppers keep their shipping addresses for the next checkout."""

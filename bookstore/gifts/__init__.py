@@ -1,0 +1,1 @@
+"""Gifts: gift options at checkout (message, wrap, gift receipt) and gift memberships."""
