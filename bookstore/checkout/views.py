@@ -427,11 +427,15 @@ def _refused(message: str, page: CheckoutPage | None, quote):
 
 
 def _changed(page: CheckoutPage | None = None, quote=None):
-    message = "Your order changed since you reviewed it: please check the new amounts."
     if page is None:
-        flash(message, "error")
+        flash("Your order changed since you reviewed it: please check the new amounts.", "error")
         return redirect(url_for("checkout.review"), 303)
-    page.quote, page.status, page.alert = quote, 409, message
+    page.quote, page.status = quote, 409
+    page.alert = (
+        f"Your order changed since you reviewed it: the total is now "
+        f"{format_cents(quote.total_cents, quote.currency)} (your shipping or gift choices, "
+        "or our prices, changed it). Check the summary and press Pay again."
+    )
     return page.render()
 
 
