@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     page_cache.init_app(app)  # after csrf: it wraps the templates' csrf_token()
 
     from bookstore import (
+        alerts,
         jobs,
         models,  # noqa: F401  (every model, for Alembic and relationships)
         txguard,
@@ -82,6 +83,7 @@ def register_extensions(app: Flask) -> None:
         configure_engine_events(db.engine)
     txguard.init_app(app)
     jobs.init_app(app)
+    alerts.init_app(app)
 
 
 def register_input_checks(app: Flask) -> None:
@@ -94,6 +96,7 @@ def register_input_checks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from bookstore.accounts.views import bp as accounts_bp
     from bookstore.addresses import views as addresses_views
+    from bookstore.alerts.views import bp as alerts_bp
     from bookstore.cart.views import bp as cart_bp
     from bookstore.catalog.views import bp as catalog_bp
     from bookstore.checkout.views import bp as checkout_bp
@@ -106,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.pages.views import bp as pages_bp
     from bookstore.policies.views import bp as policies_bp
     from bookstore.staff.views import bp as staff_bp
+    from bookstore.wishlist.views import bp as wishlist_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(catalog_bp)
@@ -119,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deals_bp, url_prefix="/deals")
     app.register_blueprint(digest_bp, url_prefix="/digest")
     app.register_blueprint(policies_bp)
+    app.register_blueprint(alerts_bp, url_prefix="/alerts")
+    app.register_blueprint(wishlist_bp, url_prefix="/account/wishlist")
     app.register_blueprint(gifts_bp)
     app.register_blueprint(addresses_views.bp, url_prefix="/account/addresses")
     addresses_views.init_app(app)

@@ -5,6 +5,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from bookstore.accounts.cli import users_cli
+    from bookstore.alerts.cli import alerts_cli
     from bookstore.cart.cli import carts_cli
     from bookstore.checkout.cli import checkout_cli
     from bookstore.deals.cli import deals_cli
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     from bookstore.stripe_sandbox.cli import stripe_sandbox_command
 
     app.cli.add_command(carts_cli)
+    app.cli.add_command(alerts_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(checkout_cli)

@@ -2,6 +2,7 @@
 
 from bookstore.accounts.models import User  # noqa: F401
 from bookstore.addresses.models import SavedAddress  # noqa: F401
+from bookstore.alerts.models import ReminderOptOut, StockAlert  # noqa: F401
 from bookstore.cart.models import Cart, CartLine  # noqa: F401
 from bookstore.catalog import indexes as catalog_indexes  # noqa: F401
 from bookstore.catalog.models import (  # noqa: F401
@@ -44,3 +45,4 @@ from bookstore.promotions.models import (  # noqa: F401
 )
 from bookstore.ratelimit_storage import RateLimitCounter  # noqa: F401
 from bookstore.staff.models import AuditEntry, StockBatch, StockBatchLine  # noqa: F401
+from bookstore.wishlist.models import WishlistItem  # noqa: F401

@@ -39,6 +39,10 @@ class Cart(Model):
     gift_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     gift_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     gift_message: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # A guest's address for one cart reminder, given with consent at checkout (bookstore.alerts).
+    reminder_email: Mapped[str | None] = mapped_column(String(254))
+    # When the reminder went; a new one only for lines all added after it.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"

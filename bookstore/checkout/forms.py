@@ -139,6 +139,8 @@ class CheckoutDetailsForm(AddressFields):
     save_address = BooleanField("Save this address to my account for next time")
     # "This is a gift" (bookstore.gifts): printed books only.
     gift = FormField(GiftOptionsForm, label="Gift options")
+    # Guests only (bookstore/alerts/reminders.py): one reminder if the cart is left unfinished.
+    cart_reminder = BooleanField("Email me once if I leave my cart unfinished")
 
     # -- promotion code and the signed quote (the summary beside the form) ---------------
     # The code field sits in the order summary and belongs to this form by its ``form``

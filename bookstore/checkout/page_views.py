@@ -23,6 +23,7 @@ from bookstore.accounts.ratelimits import (
     submitted_email,
 )
 from bookstore.accounts.sessions import start_session
+from bookstore.alerts.reminders import note_checkout_consent
 from bookstore.checkout import addresses as checkout_addresses
 from bookstore.checkout import payments, services
 from bookstore.checkout.forms import (
@@ -158,6 +159,8 @@ def start():
         elif form.validate_on_submit() and (not needs_account or _open_account(form)):
             details = form.details()
             checkout_addresses.keep_if_asked(details, _shopper())
+            if _shopper() is None:
+                note_checkout_consent(_cart(), form.email.data, bool(form.cart_reminder.data))
             db.session.commit()
             session[DETAILS_KEY] = details
             if not form.quote.data:

@@ -9,6 +9,7 @@ from bookstore.database import rowcount
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
 from bookstore.inventory.holds import refresh_loaded_counts
+from bookstore.inventory.signals import announce_stock_added
 
 
 def receive_stock(
@@ -60,4 +61,6 @@ def adjust_stock(
     db.session.add(movement)
     db.session.flush()
     refresh_loaded_counts({edition_id})
+    if delta > 0:
+        announce_stock_added([edition_id])
     return movement

@@ -103,6 +103,16 @@ def _register_tasks(huey: Huey, app: Flask) -> None:
         with app.app_context():
             schedules.purge_old_guest_carts()
 
+    @huey.periodic_task(crontab(minute="7"), name="release_due_alerts")
+    def alerts_periodic() -> None:
+        with app.app_context():
+            schedules.release_due_alerts(now=schedules.clock())
+
+    @huey.periodic_task(crontab(minute="*/15"), name="queue_cart_reminders")
+    def reminders_periodic() -> None:
+        with app.app_context():
+            schedules.queue_cart_reminders(now=schedules.clock())
+
     huey._bookstore_tasks = {
         "run_job": run_job_task,
         "dispatch_due": dispatch_task,
@@ -110,6 +120,8 @@ def _register_tasks(huey: Huey, app: Flask) -> None:
         "expire_lapsed_checkouts": expire_periodic,
         "weekly_digest": digest_periodic,
         "purge_guest_carts": purge_periodic,
+        "release_due_alerts": alerts_periodic,
+        "queue_cart_reminders": reminders_periodic,
     }
 
 

@@ -1,6 +1,7 @@
 """Work that runs by itself on the worker's clock: checkout expiry, the weekly digest, the cart
-purge. Each is also a command for operators (``flask checkout expire-stale``, ``flask digest
-send``, ``flask carts purge``)."""
+purge, availability alerts and cart reminders. Each is also a command for operators (``flask
+checkout expire-stale``, ``flask digest send``, ``flask carts purge``, ``flask alerts
+release``, ``flask alerts remind-carts``)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,26 @@ def purge_old_guest_carts() -> int:
     deleted = purge_guest_carts(older_than=timedelta(days=days))
     db.session.commit()
     return deleted
+
+
+def release_due_alerts(*, now: datetime) -> int:
+    """End availability alerts whose edition became available without a stock arrival (a
+    publication date that came, a hold given back), and guests' alerts never confirmed;
+    ``flask alerts release``."""
+    from bookstore.alerts.release import release_due
+    from bookstore.alerts.services import drop_unconfirmed
+
+    drop_unconfirmed(now)
+    released = release_due(now)
+    db.session.commit()
+    return released
+
+
+def queue_cart_reminders(*, now: datetime) -> int:
+    """Queue the one reminder of each cart left for CART_REMINDER_HOURS;
+    ``flask alerts remind-carts``."""
+    from bookstore.alerts.reminders import queue_reminders
+
+    queued = queue_reminders(now)
+    db.session.commit()
+    return queued

@@ -30,6 +30,7 @@ from bookstore.catalog.transliteration import search_aliases
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
+from bookstore.inventory.signals import announce_stock_added
 from bookstore.slugs import make_slug
 from bookstore.staff.audit import record
 from bookstore.staff.csv_format import CatalogRow, ParsedFile, RowError
@@ -325,6 +326,7 @@ def _write(plan: ImportPlan, result: ImportResult, now, actor_id, progress) -> s
             ],
         )
         result.stock_entries += len(chunk)
+        announce_stock_added(u.edition_id for u in chunk if u.stock_delta > 0)
         progress(len(chunk))
     touched = set(plan.book_updates) | _create_new(plan, result, now, actor_id, progress)
     return touched

@@ -114,6 +114,7 @@ def audit_log():
 
 # The screens register their routes on ``bp`` when imported.
 from bookstore.staff import (  # noqa: E402, F401
+    alerts_views,
     book_list,
     catalog_views,
     content_views,

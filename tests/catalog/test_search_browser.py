@@ -14,7 +14,7 @@ from bookstore.catalog import search
 from bookstore.extensions import db
 from bookstore.staff.cover_images import store_cover
 from tests.factories import make_book
-from tests.fixtures.browser import AXE_JS
+from tests.fixtures.browser import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -68,16 +68,6 @@ def shot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(content=AXE_JS.read_text())
-    # Every impact counts. The stand-in's test banner is left out: putting it in a landmark is
-    # the layout's own item of issue 11 (base.html), not these pages'.
-    violations = page.evaluate(
-        "async () => (await axe.run({exclude: [['.test-banner']]})).violations"
-    )
-    return [f"{v['impact']}: {v['id']} ({v['nodes'][0]['target']})" for v in violations]
 
 
 @pytest.mark.usefixtures("shelf")

@@ -6,8 +6,9 @@ from playwright.sync_api import expect
 
 from bookstore.extensions import db
 from tests.factories import make_book
-from tests.fixtures.browser import AXE_JS, fill_us_address, pay_by_card, standin_config
+from tests.fixtures.browser import assert_accessible, fill_us_address, pay_by_card, standin_config
 from tests.gifts.helpers import make_sent_gift
+from tests.staff.test_back_office_browser import shoot
 
 pytestmark = pytest.mark.browser
 
@@ -18,16 +19,6 @@ PASSWORD = "Volga sunsets over Kazan 1987!"
 @pytest.fixture
 def browser_config(stripe_sandbox):
     return standin_config(stripe_sandbox)
-
-
-def assert_no_violations(page) -> None:
-    """axe-core finds nothing, whatever the impact; and nothing overflows sideways."""
-    page.add_script_tag(content=AXE_JS.read_text())
-    violations = page.evaluate("async () => (await axe.run()).violations")
-    report = "\n".join(f"{v['impact']}: {v['id']} -- {v['help']}" for v in violations)
-    assert not violations, f"axe-core found violations on {page.url}:\n{report}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the window"
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -42,13 +33,14 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
     page.get_by_role("button", name="Add to cart").first.click()
     expect(page.get_by_role("dialog")).to_contain_text("to your cart")
     page.goto(f"{base}/checkout")
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_label("Email for the receipt").fill("olga@example.com")
     fill_us_address(page, "Misha Ivanov")
     page.get_by_label("This is a gift").check()
     page.get_by_label("Sign the message as (optional)").fill("Aunt Olga")
     page.get_by_label("Gift message (printed on the packing slip)").fill("Happy birthday, Misha!")
     page.get_by_label("Gift wrap (+$5.00)").check()
+    shoot(page, f"gift-checkout-{size}")
     # The wrap changes the total the Pay button showed: the page says so before any charge.
     page.get_by_role("button", name="Pay $21.00 securely with Stripe").click()
     expect(page.get_by_role("alert")).to_contain_text("the total is now $26.00")
@@ -62,11 +54,12 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
     page.wait_for_url(f"{base}/checkout/success**")
     expect(page.get_by_text("Happy birthday, Misha!")).to_be_visible()
     expect(page.get_by_role("link", name="Gift receipt")).to_be_visible()
-    assert_no_violations(page)
+    shoot(page, f"gift-success-{size}")
+    assert_accessible(page)
     page.get_by_role("link", name="Gift receipt").click()
     expect(page.get_by_role("heading", name="Gift receipt")).to_be_visible()
     assert "$" not in page.locator("main").inner_text()
-    assert_no_violations(page)
+    assert_accessible(page)
 
 
 def _gift_link(app) -> str:
@@ -82,10 +75,11 @@ def test_the_recipient_claims_a_gift_membership_into_a_new_account(live_server, 
     path = _gift_link(live_server.app)
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_role("heading", name="A year of membership, a gift for you")).to_be_visible()
-    assert_no_violations(page)
+    shoot(page, f"gift-claim-{size}")
+    assert_accessible(page)
     page.get_by_role("button", name="Create my account and claim the gift").click()
     expect(page.get_by_text("Enter your name.")).to_be_visible()
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_label("Your name").fill("Vera Sokolova")
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the new password").fill(PASSWORD)
@@ -96,4 +90,4 @@ def test_the_recipient_claims_a_gift_membership_into_a_new_account(live_server, 
     # The link works once.
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_text("This gift has already been claimed.")).to_be_visible()
-    assert_no_violations(page)
+    assert_accessible(page)

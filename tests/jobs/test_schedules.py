@@ -62,6 +62,7 @@ def test_the_periodic_schedules_fire_at_their_times(make_app):
     assert due_at(THURSDAY_9AM) == [
         "dispatch_every_30_seconds",
         "expire_lapsed_checkouts",
+        "queue_cart_reminders",
         "weekly_digest",
     ]
     assert due_at(THURSDAY_9AM + timedelta(minutes=5)) == [
@@ -70,6 +71,7 @@ def test_the_periodic_schedules_fire_at_their_times(make_app):
     ]
     assert due_at(THURSDAY_9AM + timedelta(minutes=1)) == ["dispatch_every_30_seconds"]
     assert "purge_guest_carts" in due_at(datetime(2026, 12, 4, 3, 30, tzinfo=UTC))
+    assert "release_due_alerts" in due_at(THURSDAY_9AM + timedelta(minutes=7))
 
 
 def test_the_worker_releases_a_lapsed_checkout_and_sends_the_digest_by_itself(

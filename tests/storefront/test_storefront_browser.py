@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from bookstore.extensions import db
 from tests.factories import TEST_PASSWORD, make_book, make_user
-from tests.fixtures.browser import AXE_JS
+from tests.fixtures.browser import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +33,6 @@ def shelf(live_server):
         make_user("reader@example.com", name="Vera Reader")
         db.session.commit()
         return f"{live_server.url}/books/{dacha.slug}"
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's violations on the page, of ANY impact (minor and moderate included)."""
-    page.add_script_tag(content=AXE_JS.read_text())
-    violations = page.evaluate("async () => (await axe.run()).violations")
-    found = []
-    for v in violations:
-        targets = ", ".join(str(node["target"]) for node in v["nodes"][:3])
-        found.append(f"{page.url}: {v['impact']} {v['id']} ({targets})")
-    return found
 
 
 def inside_viewport(page, locator) -> bool:

@@ -1,0 +1,1 @@
+"""Wishlist: editions a signed-in reader saved for later, with "Move to cart"."""

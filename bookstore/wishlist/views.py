@@ -1,0 +1,120 @@
+"""The wishlist page, "Save for later" (books and cart lines) and "Move to cart"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from bookstore.alerts import services as alert_services
+from bookstore.alerts.forms import ButtonForm, read_edition_id
+from bookstore.cart.forms import safe_next
+from bookstore.cart.rules import edition_label
+from bookstore.errors import BookstoreError
+from bookstore.extensions import db
+from bookstore.wishlist import services
+
+bp = Blueprint("wishlist", __name__)
+
+
+@bp.app_context_processor
+def _wishlist_helpers() -> dict[str, Any]:
+    saved: dict[str, set[int]] = {}
+
+    def is_saved(edition_id: int) -> bool:
+        # Signed-in pages only (never cached): one query per page, however many editions.
+        if not current_user.is_authenticated:
+            return False
+        if "ids" not in saved:
+            saved["ids"] = services.saved_edition_ids(current_user)
+        return edition_id in saved["ids"]
+
+    return {"wishlist_has": is_saved}
+
+
+@bp.get("")
+@login_required
+def show() -> str:
+    """The reader's wishlist: price, availability, Move to cart; and their open alerts."""
+    return render_template(
+        "wishlist/show.html",
+        items=services.items_of(current_user),
+        alerts=alert_services.alerts_of(current_user),
+        form=ButtonForm(),
+    )
+
+
+def _edition_id() -> int:
+    return read_edition_id(request.form.get("edition_id"))
+
+
+def _back(default: str) -> Response:
+    return redirect(safe_next(request.form.get("next")) or default, 303)
+
+
+def _checked(action) -> Response | None:
+    """Run ``action`` (edition id -> message) for a valid form; flash the outcome."""
+    if not ButtonForm().validate_on_submit():
+        flash("That form has expired. Please try again.", "error")
+        return None
+    try:
+        message = action(_edition_id())
+    except BookstoreError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return None
+
+
+@bp.post("/add")
+@login_required
+def add() -> Response:
+    """ "Save for later" on a book page."""
+    _checked(
+        lambda eid: f"Saved {edition_label(services.save(current_user, eid))} to your wishlist."
+    )
+    return _back(url_for("wishlist.show"))
+
+
+@bp.post("/remove")
+@login_required
+def remove() -> Response:
+    """Take a book off the wishlist."""
+
+    def action(eid: int) -> str:
+        services.remove(current_user, eid)
+        return "Removed from your wishlist."
+
+    _checked(action)
+    return _back(url_for("wishlist.show"))
+
+
+@bp.post("/move-to-cart")
+@login_required
+def move_to_cart() -> Response:
+    """One copy into the cart, off the wishlist."""
+    max_per_line = int(current_app.config["CART_MAX_PER_LINE"])
+
+    def action(eid: int) -> str:
+        line = services.move_to_cart(current_user, eid, max_per_line=max_per_line)
+        return f"Moved {edition_label(line.edition)} to your cart."
+
+    _checked(action)
+    return _back(url_for("wishlist.show"))
+
+
+@bp.post("/save-cart-line")
+@login_required
+def save_cart_line() -> Response:
+    """ "Save for later" on a cart line: out of the cart, onto the wishlist."""
+
+    def action(eid: int) -> str:
+        edition = services.save_cart_line(current_user, eid)
+        return f"Saved {edition_label(edition)} for later: it is on your wishlist."
+
+    _checked(action)
+    return _back(url_for("cart.show"))
