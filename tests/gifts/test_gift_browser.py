@@ -47,7 +47,7 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
     expect(page.get_by_label("Gift message (printed on the packing slip)")).to_have_value(
         "Happy birthday, Misha!"
     )
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Pay $26.00 securely with Stripe").click()
     page.wait_for_url(f"{stripe_sandbox.url}/**")
     pay_by_card(page, "$26.00", name="Olga Ivanova")
