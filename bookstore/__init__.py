@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from bookstore.members.views import bp as members_bp
     from bookstore.pages.views import bp as pages_bp
     from bookstore.policies.views import bp as policies_bp
+    from bookstore.reviews.views import bp as reviews_bp
     from bookstore.staff.views import bp as staff_bp
     from bookstore.wishlist.views import bp as wishlist_bp
 
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deals_bp, url_prefix="/deals")
     app.register_blueprint(digest_bp, url_prefix="/digest")
     app.register_blueprint(policies_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
     app.register_blueprint(wishlist_bp, url_prefix="/account/wishlist")
     app.register_blueprint(gifts_bp)

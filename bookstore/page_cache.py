@@ -66,6 +66,7 @@ WATCHED_TABLES = frozenset(
         "tags",
         "post_tags",
         "post_books",
+        "professional_reviews",
     }
 )
 

@@ -64,7 +64,15 @@ def add_security_headers(response):
 
 # Pages with names, addresses, orders or one-time tokens: never kept by a browser or proxy.
 PRIVATE_BLUEPRINTS = frozenset({"accounts", "checkout", "staff", "cart", "members", "deals"})
-PRIVATE_ENDPOINTS = frozenset({"digest.confirm", "digest.unsubscribe", "digest.unsubscribe_now"})
+PRIVATE_ENDPOINTS = frozenset(
+    {
+        "digest.confirm",
+        "digest.unsubscribe",
+        "digest.unsubscribe_now",
+        "reviews.write",
+        "reviews.mine",
+    }
+)
 
 
 def keep_private_pages_out_of_caches(response):

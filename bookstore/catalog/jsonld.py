@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from flask import Flask
+
 from bookstore.catalog.availability import edition_availability
-from bookstore.catalog.models import ContributorRole, Format
+from bookstore.catalog.models import Book, ContributorRole, Format
 from bookstore.catalog.services import BookDetail
+
+_PARTS_KEY = "bookstore.book_jsonld_parts"
 
 BOOK_FORMATS = {
     Format.PAPERBACK: "https://schema.org/Paperback",
@@ -101,4 +105,24 @@ def book_jsonld(
             data["position"] = book.series_position
     if book.subjects:
         data["genre"] = [s.name for s in book.subjects]
+    if book.review_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": f"{book.rating_total / book.review_count:.1f}",
+            "reviewCount": book.review_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+    return data
+
+
+def register_book_jsonld(app: Flask, part: Callable[[Book, dict], None]) -> None:
+    """Let a feature above the catalog add to every book page's JSON-LD (reviews do)."""
+    app.extensions.setdefault(_PARTS_KEY, []).append(part)
+
+
+def add_registered_parts(app: Flask, book: Book, data: dict) -> dict:
+    """``data`` with what each registered feature adds for ``book``."""
+    for part in app.extensions.get(_PARTS_KEY, []):
+        part(book, data)
     return data

@@ -158,6 +158,10 @@ class Book(db.Model):
     cover_image: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Readers' published reviews: how many, and the sum of their ratings (1-5). Kept by
+    # bookstore.reviews whenever a review is published or withdrawn, so cards need no query.
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     series: Mapped[Series | None] = relationship(back_populates="books")
     subjects: Mapped[list[Subject]] = relationship(
@@ -175,6 +179,13 @@ class Book(db.Model):
     @property
     def language_codes(self) -> list[str]:
         return self.languages.split()
+
+    @property
+    def average_rating(self) -> float | None:
+        """The mean of the published reviews' ratings, to one decimal; None without reviews."""
+        if not self.review_count:
+            return None
+        return round(self.rating_total / self.review_count, 1)
 
     @property
     def authors(self) -> list[Contributor]:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bookstore.catalog import filters, listing, services
 from bookstore.catalog.covers import cover_etag, cover_svg
-from bookstore.catalog.jsonld import book_jsonld
+from bookstore.catalog.jsonld import add_registered_parts, book_jsonld
 from bookstore.errors import NotFound
 from bookstore.links import base_url, external_url
 from bookstore.page_cache import cached_page
@@ -58,6 +58,7 @@ def book(slug: str):
         person_url=lambda s: external_url("catalog.contributor", slug=s),
         lapsed=filters.lapsed_holds(),
     )
+    add_registered_parts(current_app, detail.book, jsonld)
     return render_template("catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld)
 
 

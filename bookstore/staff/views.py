@@ -126,5 +126,6 @@ from bookstore.staff import (  # noqa: E402, F401
     people_views,
     policy_views,
     promo_views,
+    review_views,
     stock_views,
 )

@@ -23,6 +23,7 @@ from bookstore.demo.catalog import DATA_FILE, load_demo, read_demo_data
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
 from bookstore.promotions.models import PromoCode
+from bookstore.reviews.models import Review, ReviewState
 from tests.factories import make_book
 
 # The titles of the seed page, in its order.
@@ -282,3 +283,14 @@ def test_flask_demo_load_command(runner):
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0
     assert "already has books" in result.output
+
+
+def test_load_adds_demo_reviews_once_with_the_ratings_on_the_books(app_ctx):
+    first = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
+    second = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
+    assert first.reviews_created == 6
+    assert second.reviews_created == 0
+    dacha = db.session.scalars(select(Book).where(Book.title == "Murder at the Dacha")).one()
+    assert (dacha.review_count, dacha.average_rating) == (2, 4.5)
+    waiting = select(func.count(Review.id)).where(Review.state == ReviewState.PENDING)
+    assert db.session.scalar(waiting) == 1

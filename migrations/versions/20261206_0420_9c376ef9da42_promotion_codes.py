@@ -5,7 +5,7 @@ A use's ``shopper_key`` is unique per code while the use counts; a released use 
 NULL so the shopper may use the code again.
 
 Revision ID: 9c376ef9da42
-Revises: 5567c0e22ca1
+Revises: f88770a11c58
 Create Date: 2026-12-06 02:58:30.129692
 
 """
@@ -17,7 +17,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '9c376ef9da42'
-down_revision = '5567c0e22ca1'
+down_revision = 'f88770a11c58'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Readers' reviews of books, helpful votes, moderation and publishers' press quotes."""

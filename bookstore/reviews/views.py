@@ -1,0 +1,211 @@
+"""Readers' review pages: write or edit a review, delete it, vote, all reviews of a book, and
+the reader's own reviews. The book page shows its reviews through ``book_reviews``.
+
+Only published words appear on public (cached) pages; a reader's own review in any state shows
+to them alone, on pages that are never cached (signed-in visitors get no cached page).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import cast
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+
+from bookstore.accounts.models import User
+from bookstore.accounts.redirects import safe_next
+from bookstore.accounts.sections import register_account_section
+from bookstore.catalog.models import Book
+from bookstore.errors import BookstoreError, NotFound
+from bookstore.extensions import db, limiter
+from bookstore.page_cache import cached_page
+from bookstore.reviews import services
+from bookstore.reviews.forms import EmptyForm, ReviewForm
+from bookstore.reviews.jsonld import register_jsonld
+from bookstore.reviews.models import ProfessionalReview, Review
+
+bp = Blueprint("reviews", __name__)
+BOOK_PAGE_REVIEWS = 5
+LIMIT_MESSAGE = "You have sent many reviews or votes in a short time. Wait a while, then try again."
+
+
+@bp.record_once
+def _wire(state) -> None:
+    register_jsonld(state.app)
+    register_account_section(
+        state.app,
+        "reviews/_account_reviews.html",
+        lambda user: {"counts": services.review_counts(cast(User, user))},
+        order=40,
+    )
+
+
+def review_limit() -> str:
+    """Reviews written or edited per reader (``REVIEW_RATELIMIT``)."""
+    return current_app.config.get("REVIEW_RATELIMIT") or os.environ.get(
+        "REVIEW_RATELIMIT", "10/hour"
+    )
+
+
+def vote_limit() -> str:
+    """Helpful votes per reader (``REVIEW_VOTE_RATELIMIT``)."""
+    return current_app.config.get("REVIEW_VOTE_RATELIMIT") or os.environ.get(
+        "REVIEW_VOTE_RATELIMIT", "60/hour"
+    )
+
+
+def _reader_key() -> str:
+    # A signed-in reader is counted whatever network they use; anyone else by address.
+    if current_user.is_authenticated:
+        return f"reader:{current_user.id}"
+    return f"ip:{get_remote_address()}"
+
+
+@dataclass
+class BookReviews:
+    """What the book page shows of its reviews."""
+
+    reviews: list[Review]
+    more: bool
+    professional: list[ProfessionalReview]
+    mine: Review | None = None
+    voted: set[int] = field(default_factory=set)
+
+
+def book_reviews(book: Book) -> BookReviews:
+    """For templates/reviews/_book_reviews.html: the most helpful reviews and press quotes;
+    for a signed-in reader, also their own review in whatever state."""
+    page = services.shown_reviews(book)
+    shown = page.first_page.reviews[:BOOK_PAGE_REVIEWS]
+    found = BookReviews(
+        reviews=shown, more=book.review_count > len(shown), professional=page.professional
+    )
+    if current_user.is_authenticated:
+        found.mine = services.review_of(current_user, book.id)
+        found.voted = services.voted_on(current_user, [r.id for r in shown])
+    return found
+
+
+@bp.app_context_processor
+def _review_helpers() -> dict:
+    return {"book_reviews": book_reviews, "reviewer_name": services.public_name}
+
+
+def _book_or_404(slug: str) -> Book:
+    try:
+        return services.find_book(slug)
+    except NotFound as exc:
+        abort(404, description=str(exc))
+
+
+@bp.route("/books/<slug>/review", methods=["GET", "POST"])
+@login_required
+@limiter.limit(review_limit, key_func=_reader_key, methods=["POST"], error_message=LIMIT_MESSAGE)
+def write(slug: str) -> ResponseReturnValue:
+    """Write a review of the book, or edit the one already written."""
+    book = _book_or_404(slug)
+    review = services.review_of(current_user, book.id)
+    form = ReviewForm(obj=review if review and request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.write_review(
+                current_user,
+                book,
+                rating=form.rating.data,
+                title=form.title.data or "",
+                body=form.body.data or "",
+            )
+        except BookstoreError as error:
+            db.session.rollback()
+            form.body.errors = [*form.body.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(
+                "Thank you: your review is waiting for moderation. It appears on the book's "
+                "page once our staff approve it; we will email you.",
+                "success",
+            )
+            return redirect(url_for("catalog.book", slug=book.slug, _anchor="your-review"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "reviews/write.html",
+        book=book,
+        review=review,
+        form=form,
+        verified=services.has_bought(current_user, book.id),
+        shown_as=services.public_name(current_user.name),
+    ), status
+
+
+@bp.post("/reviews/<int:review_id>/delete")
+@login_required
+def delete(review_id: int) -> ResponseReturnValue:
+    """Delete one of the reader's own reviews."""
+    if not EmptyForm().validate_on_submit():
+        flash("Your form expired: try again.", "error")
+        return redirect(url_for("reviews.mine"), 303)
+    try:
+        book = services.delete_review(current_user, review_id)
+    except BookstoreError as error:
+        db.session.rollback()
+        abort(404, description=str(error))
+    db.session.commit()
+    flash(f"Your review of “{book.title}” is deleted.", "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("reviews.mine"), 303)
+
+
+@bp.post("/reviews/<int:review_id>/helpful")
+@limiter.limit(vote_limit, key_func=_reader_key, error_message=LIMIT_MESSAGE)
+def helpful(review_id: int) -> ResponseReturnValue:
+    """Mark someone's published review as helpful (once per reader)."""
+    target = safe_next(request.form.get("next")) or url_for("reviews.mine")
+    if not current_user.is_authenticated:
+        # Back to the page the button was on once logged in (this URL takes only POSTs).
+        flash("Log in to mark reviews as helpful.")
+        return redirect(url_for("accounts.login", next=target))
+    if not EmptyForm().validate_on_submit():
+        flash("Your form expired: try again.", "error")
+        return redirect(target, 303)
+    try:
+        services.vote_helpful(current_user, review_id)
+    except NotFound as error:
+        db.session.rollback()
+        abort(404, description=str(error))
+    except BookstoreError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Thank you: your vote is counted.", "success")
+    return redirect(target, 303)
+
+
+@bp.get("/books/<slug>/reviews")
+@cached_page(params=("sort", "page"))
+def book_reviews_page(slug: str) -> ResponseReturnValue:
+    """All of a book's published reviews, most helpful or newest first, a page at a time."""
+    book = _book_or_404(slug)
+    raw_page = request.args.get("page", "1")
+    try:
+        sort = services.parse_sort(request.args.get("sort"))
+        if not raw_page.isdigit() or len(raw_page) > 6:
+            raise NotFound("There is no such page of reviews.")
+        page = services.published_reviews(book, sort=sort, page=int(raw_page))
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    return render_template(
+        "reviews/list.html", book=book, page=page, sorts=services.SORTS, form=EmptyForm()
+    )
+
+
+@bp.get("/account/reviews")
+@login_required
+def mine() -> ResponseReturnValue:
+    """The reader's own reviews and where each stands."""
+    return render_template(
+        "reviews/mine.html", reviews=services.reviews_by(current_user), form=EmptyForm()
+    )
