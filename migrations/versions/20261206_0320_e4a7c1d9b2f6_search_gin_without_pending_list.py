@@ -8,7 +8,7 @@ under 1 ms. The catalog is written rarely and searched often, so entries go stra
 index (a write pays a little more), and whatever waits in the lists now is merged here.
 
 Revision ID: e4a7c1d9b2f6
-Revises: f88770a11c58
+Revises: 9c376ef9da42
 Create Date: 2026-12-06 03:20:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e4a7c1d9b2f6'
-down_revision = 'f88770a11c58'
+down_revision = '9c376ef9da42'
 branch_labels = None
 depends_on = None
 
