@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from tests.factories import make_book
-from tests.fixtures.browser import AXE_JS, fill_us_address, pay_by_card, standin_config
+from tests.fixtures.browser import assert_accessible, fill_us_address, pay_by_card, standin_config
 from tests.promotions.builders import make_code
 
 pytestmark = pytest.mark.browser
@@ -28,14 +28,6 @@ def dacha(live_server, stripe_sandbox):
         return book.slug
 
 
-def assert_no_violations(page) -> None:
-    """axe-core on the current page: no violation of any impact."""
-    page.add_script_tag(content=AXE_JS.read_text())
-    violations = page.evaluate("async () => (await axe.run()).violations")
-    report = [f"{v['impact']}: {v['id']} ({v['nodes'][0]['target']})" for v in violations]
-    assert not violations, report
-
-
 def to_checkout(page, base_url, slug):
     page.goto(f"{base_url}/books/{slug}")
     page.get_by_role("button", name="Add to cart").first.click()
@@ -52,7 +44,7 @@ def test_on_a_desktop_the_summary_sits_beside_the_form_and_a_code_pays_less(
     expect(summary.get_by_role("heading", name="Order summary")).to_be_visible()
     form_box, summary_box = page.locator("#co-details").bounding_box(), summary.bounding_box()
     assert summary_box["x"] > form_box["x"] + form_box["width"] - 1  # beside, on the right
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_label("Email for the receipt").fill("anna@example.com")
     fill_us_address(page, "Anna Petrova")
     page.get_by_label("Promotion code").fill("welcome10")
@@ -61,7 +53,7 @@ def test_on_a_desktop_the_summary_sits_beside_the_form_and_a_code_pays_less(
     # What was typed in the form is still there.
     expect(page.get_by_label("Full name")).to_have_value("Anna Petrova")
     expect(summary.locator(".co-total")).to_contain_text("$19.40")  # $16 - $1.60 + $5
-    assert_no_violations(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Pay $19.40 securely with Stripe").click()
     page.wait_for_url(f"{stripe_sandbox.url}/**")
     pay_by_card(page, "$19.40", name="Anna Petrova")
@@ -78,7 +70,7 @@ def test_on_a_phone_the_summary_folds_above_the_form_and_a_bad_code_says_why(
     toggle = page.locator(".co-summary-toggle")
     expect(toggle).to_contain_text("$21.00")
     expect(page.get_by_label("Promotion code")).to_be_hidden()
-    assert_no_violations(page)
+    assert_accessible(page)
     toggle.click()
     page.get_by_label("Promotion code").fill("nope1")
     page.get_by_role("button", name="Apply").click()
@@ -87,5 +79,5 @@ def test_on_a_phone_the_summary_folds_above_the_form_and_a_bad_code_says_why(
     expect(page.get_by_label("Promotion code")).to_have_attribute("aria-invalid", "true")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    assert_no_violations(page)
+    assert_accessible(page)
     assert page.js_errors == []
