@@ -37,6 +37,10 @@ class DealAlreadyClaimed(DealUnavailable):
     """This member has already claimed the deal."""
 
 
+class PromoCodeRefused(InvalidInput):
+    """A promotion code cannot be used on this order; the message says why."""
+
+
 class PaymentServiceUnavailable(BookstoreError):
     """Stripe (or the stand-in) did not answer in time."""
 

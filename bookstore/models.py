@@ -38,6 +38,11 @@ from bookstore.journal.models import Post, Tag  # noqa: F401
 from bookstore.members.models import Membership, OrderMembership  # noqa: F401
 from bookstore.page_cache import PageCacheGeneration  # noqa: F401
 from bookstore.policies.models import ContactMessage, Policy  # noqa: F401
+from bookstore.promotions.models import (  # noqa: F401
+    PromoCode,
+    PromoCodeFormat,
+    PromoCodeUse,
+)
 from bookstore.ratelimit_storage import RateLimitCounter  # noqa: F401
 from bookstore.reviews.models import ProfessionalReview, Review, ReviewVote  # noqa: F401
 from bookstore.staff.models import AuditEntry, StockBatch, StockBatchLine  # noqa: F401

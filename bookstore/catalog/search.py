@@ -31,6 +31,10 @@ MAX_TERMS = 10  # words kept from a query; more adds cost without changing the a
 MAX_TERM_LENGTH = 40  # longer "words" are noise (no title word is that long)
 PAGE_SIZE = 20
 MAX_RESULTS = 1000  # counted and paged; "1,000+ books match" beyond (never a full COUNT)
+# PostgreSQL, newest first: how many of the newest books are looked through before the GIN
+# index is asked (a page's worth of a common word is found among them at once).
+NEWEST_WINDOW = 2000
+NEWEST_WINDOW_MAX = 20000
 VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
 
 WORD = re.compile(r"[^\W_]+")
@@ -142,13 +146,13 @@ def search_books(
             return results
 
     matcher = Matcher(session, query.terms)
-    total = matcher.count()
+    total = matcher.count(page=page)
     if total == 0:
         suggestion = _correction(session, query)
         if suggestion is not None and suggestion[1] and correct:
             results.corrected = suggestion[0]
             matcher = Matcher(session, parse_query(suggestion[0]).terms)
-            total = matcher.count()
+            total = matcher.count(page=page)
         elif suggestion is not None:
             results.did_you_mean = suggestion[0]
     results.total_capped = total > MAX_RESULTS
@@ -186,6 +190,7 @@ class Matcher:
     def __init__(self, session: Session, terms: tuple[str, ...]):
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.ranked_page: tuple[int, list[int]] | None = None  # (offset, ids) found by count
         # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
         # spelling may match, and every term must.
         groups = [query_spellings(t) for t in terms]
@@ -205,10 +210,22 @@ class Matcher:
             title = f"title : ({words})"
             self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
 
-    def count(self, tier: str = "all") -> int:
-        """Matches in ``tier``, counted up to MAX_RESULTS + 1."""
-        sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
+    def count(self, tier: str = "all", *, page: int | None = None) -> int:
+        """Matches in ``tier``, counted up to MAX_RESULTS + 1.
+
+        With ``page`` (PostgreSQL): the same statement ranks that page of results when no more
+        than MAX_RESULTS match, so ``page_ids`` needs no second pass over the index."""
         params = {"m": self.match[tier], "cap": MAX_RESULTS + 1}
+        last_page = -(-MAX_RESULTS // PAGE_SIZE)
+        if self.postgres and tier == "all" and page is not None and page <= last_page:
+            offset = (page - 1) * PAGE_SIZE
+            params |= {"max": MAX_RESULTS, "limit": PAGE_SIZE, "offset": offset}
+            rows = self.session.execute(text(_PG_COUNT_AND_RANK), params).all()
+            total = rows[0][0]
+            if total <= MAX_RESULTS:
+                self.ranked_page = (offset, [row[1] for row in rows if row[1] is not None])
+            return total
+        sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
         return self.session.execute(text(sql), params).scalar_one()
 
     def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
@@ -219,6 +236,8 @@ class Matcher:
         ended on an earlier page, its count)."""
         if limit <= 0:
             return []
+        if ranked and self.ranked_page is not None and self.ranked_page[0] == offset:
+            return self.ranked_page[1][:limit]
         ids = self.tier_ids("title", ranked, limit, offset)
         if len(ids) == limit:
             return ids
@@ -227,9 +246,19 @@ class Matcher:
 
     def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
         """Book ids of one tier ("title", "rest" or "all"), by relevance or newest first."""
-        sql = (_PG_IDS if self.postgres else _SQLITE_IDS)[tier, ranked]
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
-        return list(self.session.execute(text(sql), params).scalars())
+        if not self.postgres:
+            sql = _SQLITE_IDS[tier, ranked]
+            return list(self.session.execute(text(sql), params).scalars())
+        if not ranked:
+            # Newest first: the newest books, when they hold the page's matches, answer it
+            # from the primary key alone; a query whose matches are rarer asks the GIN index.
+            window = min(NEWEST_WINDOW_MAX, NEWEST_WINDOW + (offset + limit) * 50)
+            sql = _PG_NEWEST[tier]
+            ids = list(self.session.execute(text(sql), {**params, "window": window}).scalars())
+            if len(ids) == limit:
+                return ids
+        return list(self.session.execute(text(_PG_IDS[tier, ranked]), params).scalars())
 
 
 def query_spellings(term: str) -> list[str]:
@@ -249,13 +278,36 @@ _PG_COUNT = {
     tier: "SELECT count(*) FROM (SELECT 1 " + _PG_FROM + where + " LIMIT :cap) AS hits"  # noqa: S608
     for tier, where in _PG_WHERE.items()
 }
+# One pass over the index for a query that matches at most MAX_RESULTS books: count them and
+# rank the asked page (title matches first, then by relevance, newest on ties).
+_PG_COUNT_AND_RANK = """
+WITH m AS MATERIALIZED (
+  SELECT s.book_id, s.document, s.title_document @@ q AS in_title
+  FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE s.document @@ q LIMIT :cap),
+n AS (SELECT count(*) AS total FROM m)
+SELECT n.total, p.book_id FROM n LEFT JOIN LATERAL (
+  SELECT m.book_id FROM m, to_tsquery('bookstore_search', :m) AS q WHERE n.total <= :max
+  ORDER BY m.in_title DESC, ts_rank(m.document, q) DESC, m.book_id DESC
+  LIMIT :limit OFFSET :offset) AS p ON true
+"""
 _PG_ORDER = {True: "ts_rank(s.document, q) DESC, s.book_id DESC", False: "s.book_id DESC"}
+_PG_NEWEST = {
+    tier: "SELECT s.book_id FROM (SELECT book_id, document, title_document FROM book_search "  # noqa: S608
+    "ORDER BY book_id DESC LIMIT :window) AS s, to_tsquery('bookstore_search', :m) AS q "
+    "WHERE " + where + " ORDER BY s.book_id DESC LIMIT :limit OFFSET :offset"
+    for tier, where in _PG_WHERE.items()
+}
 _PG_IDS = {
     (tier, ranked): "SELECT s.book_id " + _PG_FROM + where + " ORDER BY " + order
     + " LIMIT :limit OFFSET :offset"
     for tier, where in _PG_WHERE.items()
     for ranked, order in _PG_ORDER.items()
 }  # fmt: skip
+# Newest first, when more than MAX_RESULTS match: the whole match set is dense enough that
+# walking the newest books finds a page soon -- but a word may be rare in titles alone, and
+# walking every book for the title tier took seconds at 1,000,000 books. "+ 0" keeps that tier
+# off the primary key: the GIN index finds its matches, and only they are sorted.
+_PG_IDS["title", False] = _PG_IDS["title", False].replace("s.book_id DESC", "s.book_id + 0 DESC")
 _SQLITE_FROM = "FROM book_search WHERE book_search MATCH :m"
 _SQLITE_COUNT = dict.fromkeys(
     _PG_WHERE,

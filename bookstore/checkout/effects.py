@@ -21,6 +21,7 @@ from bookstore.gifts import emails as gift_emails
 from bookstore.gifts import memberships as gift_memberships
 from bookstore.inventory import holds, ledger
 from bookstore.members import purchase as membership_purchase
+from bookstore.promotions import orders as promo_orders
 
 if TYPE_CHECKING:
     from bookstore.checkout.workflow import Move
@@ -72,6 +73,11 @@ def sell_held_copies(move: Move) -> None:
 def redeem_deal_claims(move: Move) -> None:
     """The member deals applied to the order are used up."""
     deal_orders.redeem_claims(move.order.id, now=move.now)
+
+
+def redeem_promo_code(move: Move) -> None:
+    """The promotion code's use reserved for the order counts for good."""
+    promo_orders.redeem_use(move.order.id, now=move.now)
 
 
 def start_membership(move: Move) -> None:
@@ -130,6 +136,11 @@ def release_held_copies(move: Move) -> None:
 def release_deal_claims(move: Move) -> None:
     """Member deals applied to the order can be used again."""
     deal_orders.release_claims(move.order.id, now=move.now)
+
+
+def release_promo_code(move: Move) -> None:
+    """The code's use goes back to the code, and the shopper may use it again."""
+    promo_orders.release_use(move.order.id, now=move.now)
 
 
 # -- shipped, refunded -----------------------------------------------------------------------

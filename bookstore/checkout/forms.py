@@ -142,6 +142,17 @@ class CheckoutDetailsForm(AddressFields):
     # Guests only (bookstore/alerts/reminders.py): one reminder if the cart is left unfinished.
     cart_reminder = BooleanField("Email me once if I leave my cart unfinished")
 
+    # -- promotion code and the signed quote (the summary beside the form) ---------------
+    # The code field sits in the order summary and belongs to this form by its ``form``
+    # attribute; ``quote`` is the signed quote the summary shows, checked when paying.
+    code = StringField(
+        "Promotion code",
+        filters=[_strip],
+        validators=[Length(max=60, message="A code has at most 40 letters or digits.")],
+        render_kw={"maxlength": 60, "autocomplete": "off", "form": "co-details"},
+    )
+    quote = HiddenField()
+
     ADDRESS_FIELDS = (
         "ship_name",
         "ship_line1",

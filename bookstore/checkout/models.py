@@ -36,6 +36,7 @@ class Order(Model):
         CheckConstraint("subtotal_cents >= 0", name="subtotal_not_negative"),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
         CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
+        CheckConstraint("promo_discount_cents >= 0", name="promo_discount_not_negative"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
         CheckConstraint(
             "refunded_cents >= 0 AND refunded_cents <= total_cents", name="refund_within_total"
@@ -64,7 +65,10 @@ class Order(Model):
 
     subtotal_cents: Mapped[int] = mapped_column(Integer)
     shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # Member deals' discount; a promotion code's comes after it (bookstore.promotions).
     discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    promo_code: Mapped[str] = mapped_column(String(40), default="")
+    promo_discount_cents: Mapped[int] = mapped_column(Integer, default=0)
     total_cents: Mapped[int] = mapped_column(Integer)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="USD")

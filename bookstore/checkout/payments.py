@@ -31,6 +31,7 @@ from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidTransition, NotFound, PaymentServiceUnavailable
 from bookstore.extensions import db
 from bookstore.gifts import services as gift_services
+from bookstore.promotions import orders as promo_orders
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,10 @@ def open_payment(
     request = gateway.session_request(
         order,
         attempt,
-        line_items=deal_orders.payment_line_items(order) + gift_services.gift_line_items(order),
+        line_items=deal_orders.payment_line_items(
+            order, code_discounts=promo_orders.line_discounts(order.id)
+        )
+        + gift_services.gift_line_items(order),
         success_url=success_url,
         cancel_url=cancel_url,
     )

@@ -17,9 +17,11 @@ from bookstore.accounts.models import User
 from bookstore.checkout import effects, gateway, workflow
 from bookstore.checkout.models import Order, Refund
 from bookstore.checkout.states import OrderState
+from bookstore.deals import orders as deal_orders
 from bookstore.errors import InvalidInput, InvalidTransition
 from bookstore.extensions import db
 from bookstore.money import format_cents
+from bookstore.promotions import orders as promo_orders
 
 
 def refunds_of(order: Order) -> list[Refund]:
@@ -45,13 +47,26 @@ def refunded_copies(order: Order) -> Counter[int]:
     return counts
 
 
+def paid_line_totals(order: Order) -> dict[int, int]:
+    """What the buyer paid for each order line (line id -> cents): its price less what member
+    deals and a promotion code took off it."""
+    deals = deal_orders.line_discounts(order.id) if order.discount_cents else {}
+    codes = promo_orders.line_discounts(order.id) if order.promo_discount_cents else {}
+    return {
+        line.id: line.line_total_cents - deals.get(line.id, 0) - codes.get(line.id, 0)
+        for line in order.lines
+    }
+
+
 def refund_amount(order: Order, copies: dict[int, int] | None) -> int:
-    """Cents to refund: the chosen copies at their paid price, or the whole remainder."""
+    """Cents to refund: the chosen copies at the price paid for them (after deals and codes,
+    shared exactly over the line's copies), or the whole remainder."""
     remaining = order.total_cents - order.refunded_cents
     if copies is None:
         return remaining
     already = refunded_copies(order)
     by_id = {line.id: line for line in order.lines}
+    paid = paid_line_totals(order)
     amount = 0
     for line_id, n in copies.items():
         line = by_id.get(line_id)
@@ -62,7 +77,9 @@ def refund_amount(order: Order, copies: dict[int, int] | None) -> int:
             raise InvalidInput(
                 f"{line.title}: at most {left} more cop{'y' if left == 1 else 'ies'}."
             )
-        amount += line.unit_price_cents * n
+        # Copies already refunded took the first shares: n more take the next ones.
+        before, quantity = already[line_id], line.quantity
+        amount += paid[line_id] * (before + n) // quantity - paid[line_id] * before // quantity
     if amount <= 0:
         raise InvalidInput("Choose at least one copy to refund.")
     return min(amount, remaining)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,13 +28,14 @@ from bookstore.checkout.models import Order, OrderLine
 from bookstore.checkout.states import OrderState
 from bookstore.database import rowcount
 from bookstore.deals import orders as deal_orders
-from bookstore.errors import InvalidInput, InvalidTransition, NotFound
+from bookstore.errors import InvalidInput, InvalidTransition, NotFound, PromoCodeRefused
 from bookstore.extensions import db
 from bookstore.gifts import memberships as gift_memberships
 from bookstore.gifts import services as gift_services
 from bookstore.gifts.services import GiftChoice
 from bookstore.inventory import holds
 from bookstore.members.purchase import add_membership_to_order
+from bookstore.promotions import orders as promo_orders
 
 SHIPPING_METHODS = ("standard", "express")
 DEFAULT_EXPRESS_CENTS = 1500
@@ -73,6 +74,12 @@ class Quote:
     # A year of membership given to someone else (bookstore.gifts), and gift wrap.
     gift_membership_cents: int | None = None
     gift_wrap_cents: int = 0
+    # The promotion code entered at checkout: it comes off the books after member deals.
+    code: promo_orders.CodeQuote = field(default_factory=promo_orders.CodeQuote)
+
+    @property
+    def promo_discount_cents(self) -> int:
+        return self.code.discount_cents
 
     @property
     def fingerprint(self) -> str:
@@ -80,6 +87,7 @@ class Quote:
         parts = [f"{p.edition.id}:{p.requested_quantity}:{p.unit_price_cents}" for p in self.lines]
         parts += [f"membership:{self.membership_cents}"]
         parts += [f"gift:{self.gift_membership_cents}:{self.gift_wrap_cents}"]
+        parts += [f"code:{self.code.code}:{self.code.discount_cents}:{self.discount_cents}"]
         parts += [self.shipping_method, str(self.shipping_cents), str(self.total_cents)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -134,8 +142,11 @@ def quote_cart(
     now: datetime,
     config: Mapping[str, Any],
     gift: GiftChoice | None = None,
+    code: str = "",
+    email: str = "",
 ) -> Quote:
-    """Price the cart as it would be ordered: requested quantities at today's prices.
+    """Price the cart as it would be ordered: requested quantities at today's prices, member
+    deals, then the promotion ``code`` (if any) on what the books cost after the deals.
 
     Quantities are not capped here: an edition that is short is refused by name when the
     order is placed (OutOfStock), rather than quietly sold in a smaller quantity.
@@ -147,7 +158,13 @@ def quote_cart(
     method = shipping_method if has_physical else "none"
     shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
     # Member deals chosen in the cart (bookstore.deals), computed by the server.
-    discount = min(deal_orders.cart_deal_discount(cart, lines, now=now), subtotal)
+    deals = deal_orders.cart_deal_pricing(cart, lines, now=now)
+    discount = min(deals.discount_cents, subtotal)
+    deal_lines = deals.pricing.line_discounts if deals.pricing else {}
+    shopper = promo_orders.Shopper(cart.user_id if cart is not None else None, email)
+    promo = promo_orders.quote_code(
+        code, deal_orders.priced_lines(lines), deal_lines, shopper=shopper, now=now
+    )
     membership = pricing.membership_cents
     given = pricing.gift_membership_cents
     wrap = gift_services.wrap_cents_for(gift, has_physical)
@@ -157,11 +174,18 @@ def quote_cart(
         subtotal_cents=subtotal,
         shipping_cents=shipping,
         discount_cents=discount,
-        total_cents=subtotal + (membership or 0) + (given or 0) + wrap + shipping - discount,
+        total_cents=subtotal
+        + (membership or 0)
+        + (given or 0)
+        + wrap
+        + shipping
+        - discount
+        - promo.discount_cents,
         currency=str(config.get("CURRENCY", "USD")).upper(),
         membership_cents=membership,
         gift_membership_cents=given,
         gift_wrap_cents=wrap,
+        code=promo,
     )
 
 
@@ -175,15 +199,28 @@ def place_order(
     now: datetime,
     config: Mapping[str, Any],
     gift: GiftChoice | None = None,
+    code: str = "",
 ) -> Order:
-    """Create an order ``pending_payment`` from the cart and hold its printed copies.
+    """Create an order ``pending_payment`` from the cart and hold its printed copies; a
+    promotion ``code`` takes one of its uses for the order (PromoCodeRefused says why not).
 
     Everything is re-checked against the database: editions still sold, today's prices,
     stock (OutOfStock names the title). Prices never come from the shopper.
     """
     if cart is None or (not cart.lines and not cart.membership and not cart.gift_email):
         raise InvalidInput("Your cart is empty.")
-    quote = quote_cart(cart, shipping_method=shipping_method, now=now, config=config, gift=gift)
+    email = (email or "").strip().lower()
+    quote = quote_cart(
+        cart,
+        shipping_method=shipping_method,
+        now=now,
+        config=config,
+        gift=gift,
+        code=code,
+        email=email,
+    )
+    if quote.code.problem:
+        raise PromoCodeRefused(quote.code.problem)
     for priced in quote.pricing.lines:
         if not sellable(priced.edition):
             raise InvalidInput(
@@ -198,7 +235,6 @@ def place_order(
             raise InvalidInput("Please give a shipping address for the printed books.")
         if shipping_method not in SHIPPING_METHODS:
             raise InvalidInput("Please choose a shipping method.")
-    email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidInput("Please give a valid email address for the receipt.")
 
@@ -210,6 +246,8 @@ def place_order(
         subtotal_cents=quote.goods_cents,
         shipping_cents=quote.shipping_cents,
         discount_cents=quote.discount_cents,
+        promo_code=quote.code.code if quote.promo_discount_cents else "",
+        promo_discount_cents=quote.promo_discount_cents,
         total_cents=quote.total_cents,
         currency=quote.currency,
         state=OrderState.PENDING_PAYMENT,
@@ -233,6 +271,9 @@ def place_order(
     # The cart's chosen member-deal claims become 'applied' to this order; a membership in
     # the cart is recorded as bought by it.
     deal_orders.apply_cart_deals_to_order(order, cart, quote.lines, now=now)
+    if quote.promo_discount_cents:
+        shopper = promo_orders.Shopper(actor_id(user), email)
+        promo_orders.reserve_use(order, quote.code, shopper=shopper, now=now)
     if quote.membership_cents is not None and user is not None:
         add_membership_to_order(order, user, quote.membership_cents)
     if quote.gift_membership_cents is not None:

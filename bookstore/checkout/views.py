@@ -1,4 +1,5 @@
-"""Checkout pages: details, review, pay (303 to Stripe), success, cancel, orders, downloads."""
+"""Checkout pages: pay (303 to Stripe), success, cancel, orders, downloads; the details page
+and review are in ``page_views``."""
 
 from __future__ import annotations
 
@@ -19,53 +20,34 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from bookstore.accounts import services as account_services
 from bookstore.accounts.models import User
-from bookstore.accounts.ratelimits import (
-    ACCOUNT_MESSAGE,
-    IP_MESSAGE,
-    account_limit,
-    signup_limit,
-    submitted_email,
-)
-from bookstore.accounts.sessions import start_session
-from bookstore.alerts.reminders import note_checkout_consent
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
-from bookstore.checkout import addresses as checkout_addresses
 from bookstore.checkout import payments, services, shipments
 from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
 from bookstore.checkout.forms import (
     COUNTRY_NAMES,
     ActionForm,
-    CheckoutDetailsForm,
-    CheckoutWithAccountForm,
-    PlaceOrderForm,
-    address_from,
-    quote_from_token,
-    quote_token,
 )
 from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.errors import (
-    BookstoreError,
     InvalidInput,
     InvalidTransition,
     NotFound,
     OutOfStock,
     PaymentServiceUnavailable,
 )
-from bookstore.extensions import db, limiter
-from bookstore.gifts import services as gift_services
-from bookstore.gifts.services import GiftChoice
+from bookstore.extensions import db
 from bookstore.links import external_url
-from bookstore.money import format_cents
 
 bp = Blueprint("checkout", __name__)
 
 DETAILS_KEY = "checkout_details"
+# The promotion code entered at checkout (normalised), checked again when paying.
+CODE_KEY = "checkout_code"
 ORDERS_KEY = "checkout_orders"
 # How many of this browser's recent orders it may open without logging in.
 REMEMBERED_ORDERS = 20
@@ -116,195 +98,6 @@ def _owned_order(reference: str) -> Order:
     return order
 
 
-def _shipping_labels(quote) -> dict[str, str]:
-    # "Standard, arrives by Thu, Dec 17 (5 to 8 business days): $5.00" (bookstore/delivery.py).
-    from bookstore.delivery import delivery_promises
-
-    currency = current_app.config.get("CURRENCY", "USD")
-    options = services.shipping_options(quote.subtotal_cents, True, current_app.config)
-    promises = delivery_promises()
-    labels = {}
-    for method, cents in options.items():
-        price = format_cents(cents, currency) if cents else "free"
-        promise = promises.get(method)
-        if promise is None:
-            labels[method] = f"{method.title()}: {price}"
-            continue
-        labels[method] = (
-            f"{promise.name}, arrives by {promise.arrives_by_label} ({promise.days_label}): {price}"
-        )
-    return labels
-
-
-def _quote(method: str = "standard", gift: GiftChoice | None = None):
-    return services.quote_cart(
-        _cart(), shipping_method=method, now=utcnow(), config=current_app.config, gift=gift
-    )
-
-
-def _not_opening_an_account() -> bool:
-    return "password" not in request.form
-
-
-@bp.route("/checkout", methods=["GET", "POST"])
-# Making an account here counts against the same limits as the sign-up page.
-@limiter.limit(
-    signup_limit, methods=["POST"], error_message=IP_MESSAGE, exempt_when=_not_opening_an_account
-)
-@limiter.limit(
-    account_limit,
-    key_func=submitted_email,
-    methods=["POST"],
-    error_message=ACCOUNT_MESSAGE,
-    exempt_when=_not_opening_an_account,
-)
-def start():
-    """Step 1: email, for printed books the address and shipping method, and for a membership
-    bought by a visitor who is not logged in, a name and password for the new account."""
-    quote = _quote()
-    if quote.is_empty:
-        flash("Your cart is empty: add a book before checking out.", "info")
-        return redirect(url_for("cart.show"))
-    physical = quote.shipping_method != "none"
-    shopper = _shopper()
-    saved = session.get(DETAILS_KEY) or {}
-    if not saved and shopper is not None:
-        saved = {"email": current_user.email, "ship_name": current_user.name}
-    saved = checkout_addresses.prefill(saved, shopper, request.args.get("address", ""))
-    needs_account = quote.membership_cents is not None and shopper is None
-    form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
-    form = form_class(
-        data=saved,
-        physical=physical,
-        shipping_labels=_shipping_labels(quote),
-        can_save_address=shopper is not None,
-        wrap_label=gift_services.wrap_label(),
-    )
-    if form.validate_on_submit() and (not needs_account or _open_account(form)):
-        details = form.details()
-        checkout_addresses.keep_if_asked(details, _shopper())
-        if _shopper() is None:
-            note_checkout_consent(_cart(), form.email.data, bool(form.cart_reminder.data))
-        db.session.commit()
-        session[DETAILS_KEY] = details
-        return redirect(url_for("checkout.review"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "checkout/start.html",
-        form=form,
-        quote=quote,
-        saved_addresses=checkout_addresses.choices(shopper) if physical else [],
-    ), status
-
-
-def _open_account(form) -> bool:
-    """Create the account a membership needs and log in with it (the cart comes along)."""
-    try:
-        user = account_services.sign_up(
-            name=form.account_name.data, email=form.email.data, password=form.password.data
-        )
-    except BookstoreError as error:
-        db.session.rollback()
-        taken = isinstance(error, account_services.EmailUnavailable)
-        (form.email if taken else form.password).errors.append(str(error))
-        return False
-    db.session.commit()
-    if user is None:
-        form.email.errors.append(
-            "We could not create an account with this address. If it is yours, log in "
-            "(your cart is kept) or use another address."
-        )
-        return False
-    start_session(user)
-    flash(f"Welcome, {user.name}! Your account is ready.", "success")
-    return True
-
-
-@bp.get("/checkout/review")
-def review():
-    """Step 2: every amount, computed by the server, and the Pay button."""
-    details = session.get(DETAILS_KEY)
-    if not details:
-        return redirect(url_for("checkout.start"))
-    gift = GiftChoice.from_details(details)
-    try:
-        quote = _quote(details.get("shipping_method", "standard"), gift)
-    except InvalidInput as error:
-        flash(str(error), "error")
-        return redirect(url_for("checkout.start"))
-    if quote.is_empty:
-        flash("Your cart is empty: add a book before checking out.", "info")
-        return redirect(url_for("cart.show"))
-    if quote.shipping_method != "none" and address_from(details) is None:
-        return redirect(url_for("checkout.start"))
-    form = PlaceOrderForm(quote=quote_token(quote))
-    return render_template(
-        "checkout/review.html",
-        quote=quote,
-        details=details,
-        form=form,
-        country_name=COUNTRY_NAMES.get(details.get("ship_country", ""), ""),
-        gift=gift,
-    )
-
-
-@bp.post("/checkout/place")
-def place():
-    """Step 3: create the order and hold its copies (committed), then open its Stripe session
-    and go there. The charge is exactly the total the shopper reviewed: if anything changed
-    since, they see the review page again instead."""
-    details = session.get(DETAILS_KEY)
-    form = PlaceOrderForm()
-    if not details or not form.validate_on_submit():
-        flash("Please check your details before paying.", "error")
-        return redirect(url_for("checkout.start"), 303)
-    reviewed = quote_from_token(form.quote.data)
-    now = utcnow()
-    cart = _cart()
-    method = details.get("shipping_method", "standard")
-    gift = GiftChoice.from_details(details)
-    try:
-        quote = services.quote_cart(
-            cart, shipping_method=method, now=now, config=current_app.config, gift=gift
-        )
-    except InvalidInput as error:
-        flash(str(error), "error")
-        return redirect(url_for("checkout.start"), 303)
-    if reviewed is None or reviewed.fingerprint != quote.fingerprint:
-        return _changed()
-    try:
-        # Earlier unpaid checkouts of this cart are closed at Stripe and cancelled first.
-        payments.supersede_pending(cart, now=now, actor=_shopper())
-        order = services.place_order(
-            cart,
-            user=_shopper(),
-            email=details["email"],
-            shipping_method=method,
-            address=address_from(details),
-            now=now,
-            config=current_app.config,
-            gift=gift,
-        )
-    except OutOfStock as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("cart.show"), 303)
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("checkout.start"), 303)
-    if (order.total_cents, order.currency) != (reviewed.total_cents, reviewed.currency):
-        db.session.rollback()
-        return _changed()
-    _remember(order)
-    return _pay(order, utcnow())
-
-
-def _changed():
-    flash("Your order changed since you reviewed it: please check the new amounts.", "error")
-    return redirect(url_for("checkout.review"), 303)
-
-
 @bp.post("/checkout/orders/<reference>/pay")
 def retry(reference: str):
     """Pay for a pending order again (after the payment service was down, or from another
@@ -344,6 +137,7 @@ def _pay(order: Order, now):
     if step.kind == "stripe" and step.url:
         return redirect(step.url, 303)
     session.pop(DETAILS_KEY, None)
+    session.pop(CODE_KEY, None)
     return redirect(url_for("checkout.order", reference=reference), 303)
 
 
@@ -375,6 +169,7 @@ def success():
     db.session.refresh(order)
     if order.state is not OrderState.PENDING_PAYMENT:
         session.pop(DETAILS_KEY, None)
+        session.pop(CODE_KEY, None)
     return render_template(
         "checkout/success.html",
         order=order,
@@ -456,5 +251,5 @@ def download(token: str):
     )
 
 
-# "Buy again" registers its route on ``bp`` when imported.
-from bookstore.checkout import reorder_views  # noqa: E402, F401
+# The checkout page and "Buy again" register their routes on ``bp`` when imported.
+from bookstore.checkout import page_views, reorder_views  # noqa: E402, F401

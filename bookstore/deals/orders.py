@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -236,19 +236,26 @@ def line_discounts(order_id: int) -> dict[int, int]:
     return totals
 
 
-def payment_line_items(order: Any) -> list[dict[str, Any]]:
+def payment_line_items(
+    order: Any, *, code_discounts: Mapping[int, int] | None = None
+) -> list[dict[str, Any]]:
     """Stripe line items: the books at their discounted amounts (whole cents), or a membership.
 
-    A discounted line may become two items (e.g. 2 × $9.66 and 1 × $9.67) so that every
-    amount is whole cents and the items add up to the order's total exactly.
+    ``code_discounts`` (order line id -> cents) is what a promotion code took off each line,
+    after the member deals. A discounted line may become two items (e.g. 2 × $9.66 and
+    1 × $9.67) so that every amount is whole cents and the items add up to the order's total.
     """
     currency = order.currency.lower()
     discounts = line_discounts(order.id) if order.discount_cents else {}
+    by_code = code_discounts or {}
     items = []
     for line in order.lines:
-        discount = discounts.get(line.id, 0)
-        name = line.display_name + (" – member deal" if discount else "")
-        for amount, quantity in split_for_payment(line.unit_price_cents, line.quantity, discount):
+        deal, code = discounts.get(line.id, 0), by_code.get(line.id, 0)
+        name = line.display_name + (" – member deal" if deal else "")
+        name += f" – code {order.promo_code}" if code else ""
+        for amount, quantity in split_for_payment(
+            line.unit_price_cents, line.quantity, deal + code
+        ):
             items.append(
                 {
                     "quantity": quantity,

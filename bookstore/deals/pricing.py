@@ -174,10 +174,11 @@ def _share(amount: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def _discounts_for(
+def discounts_for(
     terms: DealTerms, lines: list[PricedLine], left: dict[int, int]
 ) -> dict[int, int]:
-    """Discount per line key for one deal, given what each line still costs (``left``)."""
+    """Discount per line key for one deal (or promotion code), given what each line still
+    costs (``left``)."""
     if terms.kind == PERCENT_OFF:
         return {
             line.key: min(
@@ -210,7 +211,7 @@ def apply_deals(
     left = {line.key: line.total_cents for line in lines}
     applied = []
     for terms in ordered:
-        discounts = _discounts_for(terms, eligible_lines(terms, lines), left)
+        discounts = discounts_for(terms, eligible_lines(terms, lines), left)
         discounts = {key: cents for key, cents in discounts.items() if cents > 0}
         for key, cents in discounts.items():
             left[key] -= cents

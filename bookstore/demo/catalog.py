@@ -30,6 +30,7 @@ from bookstore.catalog.models import (
     Subject,
 )
 from bookstore.dbtypes import utcnow
+from bookstore.demo.codes import load_demo_codes
 from bookstore.demo.deals import load_demo_deals
 from bookstore.demo.reviews import load_demo_reviews
 from bookstore.extensions import db
@@ -56,6 +57,7 @@ class DemoReport:
     posts_updated: int = 0
     deals_created: int = 0
     reviews_created: int = 0
+    codes_created: int = 0
     skipped: bool = False
 
     @property
@@ -69,6 +71,7 @@ class DemoReport:
             + self.posts_updated
             + self.deals_created
             + self.reviews_created
+            + self.codes_created
         )
 
     def summary(self) -> str:
@@ -76,7 +79,8 @@ class DemoReport:
             f"Demo catalog: {self.books_created} books added, {self.books_updated} updated; "
             f"{self.editions_created} editions added, {self.editions_updated} updated; "
             f"{self.posts_created} journal posts added, {self.posts_updated} updated; "
-            f"{self.deals_created} member deals added; {self.reviews_created} reviews added."
+            f"{self.deals_created} member deals added; {self.reviews_created} reviews added; "
+            f"{self.codes_created} promotion codes added."
         )
 
 
@@ -127,6 +131,7 @@ def load_demo(
         loader.upsert_post(entry)
     loader.report.deals_created = load_demo_deals(utcnow())
     loader.report.reviews_created = load_demo_reviews()
+    loader.report.codes_created = load_demo_codes(utcnow())
     db.session.commit()
     echo(loader.report.summary())
     return loader.report

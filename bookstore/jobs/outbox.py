@@ -88,6 +88,9 @@ def jobs_in_transaction() -> list[int]:
 
 @event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
+    # SQLAlchemy fires this when a savepoint is released too: the jobs wait for the real COMMIT.
+    if session.in_nested_transaction():
+        return
     new = session.info.pop(_NEW_JOBS, None)
     if not new or not has_app_context():
         return

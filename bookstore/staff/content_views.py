@@ -53,7 +53,7 @@ def _typed(moment: datetime | None) -> datetime | None:
     return to_shop_time(moment).replace(tzinfo=None) if moment else None
 
 
-def _name_zone(*fields) -> None:
+def name_zone(*fields) -> None:
     """Say in each date-time field's label which zone it is typed in."""
     zone = shop_zone().key
     for field in fields:
@@ -89,7 +89,7 @@ def _post_input(form: PostForm, image: str | None) -> content_admin.PostInput:
 
 def _post_screen(post: Post | None):
     form = PostForm(obj=post)
-    _name_zone(form.published_at)
+    name_zone(form.published_at)
     if request.method == "GET" and post is not None:
         form.tags.data = "; ".join(t.name for t in post.tags)
         form.books.data = "\n".join(b.slug for b in post.books)
@@ -175,22 +175,24 @@ def _deal_value(kind: DealKind, raw: str) -> int:
         raise InvalidInput(f"Value: {exc}") from None
 
 
-def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
+def offer_targets(scope: str, lines: list[str]) -> dict:
+    """What a deal or promotion code applies to, from the names staff typed one per line:
+    formats, or the ids of editions (ISBNs), books (ISBNs or slugs) or subjects (names)."""
     names = [line.strip() for line in lines if line.strip()]
-    if scope is DealScope.ORDER:
+    if scope in ("order", "all"):
         return {}
-    if scope is DealScope.FORMATS:
+    if scope == "formats":
         try:
             return {"formats": tuple(Format(n.lower()) for n in names)}
         except ValueError:
             raise InvalidInput("Formats are paperback, hardcover or ebook.") from None
     ids = []
     for name in names:
-        if scope is DealScope.EDITIONS:
+        if scope == "editions":
             found = db.session.scalar(
                 select(Edition.id).where(Edition.isbn13 == normalise_isbn(name))
             )
-        elif scope is DealScope.BOOKS:
+        elif scope == "books":
             found = next(iter(b.id for b in content_admin.find_books((name,))), None)
         else:
             found = db.session.scalar(
@@ -199,14 +201,14 @@ def _deal_targets(scope: DealScope, lines: list[str]) -> dict:
         if found is None:
             raise InvalidInput(f"Not found: {name!r}.")
         ids.append(found)
-    key = {DealScope.EDITIONS: "edition_ids", DealScope.BOOKS: "book_ids"}.get(scope, "subject_ids")
+    key = {"editions": "edition_ids", "books": "book_ids"}.get(scope, "subject_ids")
     return {key: tuple(ids)}
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])
 def deal_new():
     form = DealForm()
-    _name_zone(form.starts_at, form.ends_at)
+    name_zone(form.starts_at, form.ends_at)
     if form.validate_on_submit():
         kind, scope = DealKind(form.kind.data), DealScope(form.scope.data)
         try:
@@ -221,7 +223,7 @@ def deal_new():
                 min_order_cents=form.min_order.cents or 0,
                 total_claims=form.total_claims.data,
                 stacks_with_others=form.stacks.data,
-                **_deal_targets(scope, (form.targets.data or "").splitlines()),
+                **offer_targets(scope.value, (form.targets.data or "").splitlines()),
             )
             deal = create_deal(spec, actor=current_user)
             record(
@@ -244,7 +246,7 @@ def deal(deal_id: int):
     except NotFound:
         abort(404)
     form = DealEditForm(obj=deal)
-    _name_zone(form.ends_at)
+    name_zone(form.ends_at)
     if request.method == "GET":
         form.min_order.data = plain_amount(deal.min_order_cents)
         form.ends_at.data = _typed(deal.ends_at)

@@ -353,3 +353,76 @@ class GiftWrapForm(FlaskForm):
 
     wrap_enabled = BooleanField("Offer gift wrap at checkout")
     wrap_price = PriceField("Gift wrap price (USD)", validators=[DataRequired(), Length(max=12)])
+
+
+class PromoCodeForm(FlaskForm):
+    """A promotion code: what it takes off, where, when, how often and for whom."""
+
+    code = StringField(
+        "Code",
+        description="What shoppers type, e.g. WELCOME10; any case works, it is kept upper-case.",
+        validators=[DataRequired(), Length(max=60)],
+    )
+    description = StringField(
+        "Shown to shoppers", validators=[Optional(), Length(max=300)], description="Optional."
+    )
+    kind = SelectField(
+        "Kind",
+        choices=[
+            SelectChoice("percent_off", "Percent off"),
+            SelectChoice("amount_off", "Amount off"),
+        ],
+    )
+    value = StringField(
+        "Value",
+        description="A percentage such as 10 for percent off; an amount such as 5.00 otherwise.",
+        validators=[DataRequired(), Length(max=20)],
+    )
+    scope = SelectField(
+        "Applies to",
+        choices=[
+            SelectChoice("all", "Every book"),
+            SelectChoice("subjects", "Subjects (names)"),
+            SelectChoice("formats", "Formats (paperback, hardcover, ebook)"),
+            SelectChoice("editions", "Editions (ISBNs)"),
+        ],
+    )
+    targets = TextAreaField(
+        "Targets",
+        description="One per line, for every scope but every book.",
+        validators=[Length(max=5000)],
+    )
+    min_order = PriceField(
+        "Minimum order (USD)",
+        description="Of books, after member prices and deals. Empty: none.",
+        validators=[Optional()],
+    )
+    starts_at = DateTimeLocalField(
+        "Valid from",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired("Give the date and time the code starts.")],
+    )
+    ends_at = DateTimeLocalField(
+        "Valid until",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        description="Empty: no end.",
+        validators=[Optional()],
+    )
+    total_uses = IntegerField(
+        "Total uses",
+        description="Empty: unlimited. Never below the uses already made.",
+        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+    )
+    use_limit = SelectField(
+        "Per shopper",
+        choices=[
+            SelectChoice("none", "No limit per shopper"),
+            SelectChoice("customer", "Once per customer account (must log in)"),
+            SelectChoice("email", "Once per email address"),
+        ],
+    )
+    first_order_only = BooleanField("First order only")
+
+
+class PromoCodeToggleForm(FlaskForm):
+    """Disable or enable a code (a CSRF-checked button)."""

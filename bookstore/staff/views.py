@@ -125,6 +125,7 @@ from bookstore.staff import (  # noqa: E402, F401
     order_views,
     people_views,
     policy_views,
+    promo_views,
     review_views,
     stock_views,
 )

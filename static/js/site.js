@@ -196,6 +196,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     openWhenWide("[data-site-menu]", WIDE);
     openWhenWide("[data-filters]", FILTERS_WIDE);
+    openWhenWide("[data-co-summary]", WIDE);
     closeMenuOnEscape();
     const live = document.querySelector("[data-live-status]");
     if (live && typeof HTMLDialogElement === "function") {

@@ -6,26 +6,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from flask import url_for
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, text
 
 from bookstore import create_app
 from bookstore.extensions import db
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PAGE_500 = 500
-
-
-@dataclass
-class Page:
-    name: str
-    path: str
-    queries: int | None = None  # SQL statements one request issues (measured in-process)
-    cpu_ms: float | None = None  # this process's CPU per request, in-process (app + driver)
-    status: int | None = None
 
 
 @contextmanager
@@ -34,9 +22,7 @@ def scratch_database(backend: str, workdir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{workdir / 'bench.db'}"
         return
-    base = os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
-    if base.startswith("postgresql://"):
-        base = "postgresql+psycopg://" + base.removeprefix("postgresql://")
+    base = postgres_base_url()
     schema = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -48,6 +34,14 @@ def scratch_database(backend: str, workdir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def postgres_base_url() -> str:
+    """The PostgreSQL database the benchmark makes its schemas in (TEST_DATABASE_URL's)."""
+    base = os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+    if base.startswith("postgresql://"):
+        base = "postgresql+psycopg://" + base.removeprefix("postgresql://")
+    return base
 
 
 def server_env(url: str, workdir: Path) -> dict[str, str]:
@@ -95,53 +89,6 @@ def prepare(app, books: int, echo=print) -> dict[str, float]:
                 conn.execute(text("ANALYZE"))
                 conn.commit()
     return timings
-
-
-def discover_pages(app, search_terms: list[str]) -> list[Page]:
-    """The pages to load, from the app's own URL map (so the bench follows the code)."""
-    from bookstore.catalog.models import Book
-
-    with app.app_context():
-        total = db.session.scalar(select(func.count(Book.id)))
-        middle = db.session.scalar(select(Book.slug).order_by(Book.id).offset(total // 2).limit(1))
-        page_size = int(app.config.get("PAGE_SIZE", 24))
-        deep = max(1, min(PAGE_500, total // page_size))
-        with app.test_request_context():
-            pages = [
-                Page("home", url_for("pages.home")),
-                Page("browse p1", url_for("catalog.browse")),
-                Page(f"browse p{deep}", url_for("catalog.browse", page=deep)),
-                Page("book", url_for("catalog.book", slug=middle)),
-            ]
-            pages += [
-                Page(f"search {term!r}", url_for("catalog.search", q=term)) for term in search_terms
-            ]
-    return pages
-
-
-def count_queries(app, pages: list[Page], repeat: int = 10) -> None:
-    """Fill in each page's status, SQL statement count and CPU per request (warm)."""
-    counter = {"n": 0}
-
-    def count(*_args, **_kwargs):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        client = app.test_client()
-        for page in pages:
-            client.get(page.path)
-            counter["n"] = 0
-            page.status = client.get(page.path).status_code
-            page.queries = counter["n"]
-            started = time.process_time()
-            for _ in range(repeat):
-                client.get(page.path)
-            page.cpu_ms = (time.process_time() - started) / repeat * 1000
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def workdir() -> tempfile.TemporaryDirectory:

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +22,45 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Server:
+    url: str
+    pid: int  # gunicorn's master process
+
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each worker process now, in MB (from /proc)."""
+        sizes = []
+        for pid in _children(self.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int = 2, log_dir: Path | None = None):
-    """Run ``gunicorn app`` (sync workers, no control socket) and yield its base URL."""
-    port = free_port()
+def gunicorn(
+    app: str,
+    env: dict[str, str],
+    workers: int = 2,
+    log_dir: Path | None = None,
+    port: int | None = None,
+) -> Iterator[Server]:
+    """Run ``gunicorn app`` (sync workers, no control socket); yield the running server."""
+    port = port or free_port()
     gunicorn_bin = Path(sys.executable).with_name("gunicorn")
     log = open(log_dir / f"gunicorn-{port}.log", "wb") if log_dir else subprocess.DEVNULL  # noqa: SIM115
     command = [
@@ -43,7 +80,7 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2, log_dir: Path | No
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -22,6 +22,7 @@ from bookstore.catalog.models import (
 from bookstore.demo.catalog import DATA_FILE, load_demo, read_demo_data
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
+from bookstore.promotions.models import PromoCode
 from bookstore.reviews.models import Review, ReviewState
 from tests.factories import make_book
 
@@ -262,6 +263,17 @@ def test_load_adds_the_demo_member_deals_once(app_ctx):
     second = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
     assert first.deals_created == 3
     assert second.deals_created == 0
+
+
+def test_load_adds_the_documented_demo_codes_once(app_ctx):
+    first = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
+    second = load_demo(if_empty=False, echo=lambda _: None, today=TODAY)
+    assert (first.codes_created, second.codes_created) == (2, 0)
+    codes = db.session.scalars(select(PromoCode).order_by(PromoCode.code)).all()
+    assert [(c.code, c.first_order_only, c.remaining_uses) for c in codes] == [
+        ("READMORE5", False, 100),
+        ("WELCOME10", True, None),
+    ]
 
 
 def test_flask_demo_load_command(runner):

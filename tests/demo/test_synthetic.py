@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from bookstore.catalog.isbn import is_valid_isbn13
 from bookstore.catalog.models import Book, Edition, StockMovement
 from bookstore.catalog.search import search_books
+from bookstore.catalog.transliteration import search_aliases
 from bookstore.demo.synthetic import ISBN_PREFIX, generate_books
 from bookstore.extensions import db
 from tests.factories import make_book
@@ -53,6 +54,14 @@ def test_search_finds_generated_books_by_title_and_isbn(app_ctx):
     assert book.id in [b.id for b in found.books]
     exact = search_books(db.session, book.editions[0].isbn13)
     assert [b.id for b in exact.books] == [book.id]
+
+
+def test_a_cyrillic_original_title_is_found_by_its_latin_spelling_too(app_ctx):
+    generate_books(60, seed=5, echo=quiet)
+    book = db.session.scalars(select(Book).where(Book.original_title != "")).first()
+    assert book.search_aliases == search_aliases(book.title, book.original_title)
+    latin = book.search_aliases.split()[0]
+    assert book.id in [b.id for b in search_books(db.session, latin).books]
 
 
 def test_running_twice_with_the_same_seed_adds_more_books_without_collisions(app_ctx):

@@ -44,6 +44,26 @@ def test_a_savepoint_rolled_back_keeps_the_jobs_written_before_it(app_ctx):
     assert [s["n"] for s in seen] == [1]
 
 
+def test_a_released_savepoint_runs_nothing_until_the_real_commit(app_ctx):
+    # SQLAlchemy fires "after_commit" when a savepoint is released, too.
+    enqueue("test-record", {"n": 1})
+    with db.session.begin_nested():
+        enqueue("test-record", {"n": 2})
+    assert seen == []
+    db.session.rollback()
+    db.session.commit()
+    assert seen == []
+    assert job_rows() == []
+
+
+def test_jobs_queued_around_a_released_savepoint_run_after_the_commit(app_ctx):
+    enqueue("test-record", {"n": 1})
+    with db.session.begin_nested():
+        enqueue("test-record", {"n": 2})
+    db.session.commit()
+    assert [(s["n"], s["in_transaction"]) for s in seen] == [(1, False), (2, False)]
+
+
 def test_the_same_key_is_queued_once_even_across_transactions(app_ctx):
     enqueue("test-record", {"n": 1}, key="order-confirmation:42")
     enqueue("test-record", {"n": 2}, key="order-confirmation:42")

@@ -1,0 +1,1 @@
+"""Promotion codes: staff make them, shoppers enter them at checkout."""

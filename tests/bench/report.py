@@ -1,0 +1,135 @@
+"""The benchmark's figures and the one table that shows them beside issue 10's old figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.bench.load import LoadResult
+
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+MIXES = ("cold", "member", "sales", "hot")
+# Each mix's throughput as a share of hello's: at least this.
+TARGETS = {"cold": 0.20, "member": 0.20, "sales": 0.20, "hot": 0.40}
+LABELS = {
+    "cold": "cold: random pages, mostly first visits",
+    "member": "member: the same mix, signed in",
+    "sales": "during sales: cold mix + orders",
+    "hot": "hot: repeated popular pages",
+}
+# Issue 10's figures (share of hello, p99 ms), measured before this work.
+OLD = {
+    ("cold", "sqlite"): "0.04 (p99 139)",
+    ("cold", "postgres"): "0.02 (p99 173)",
+    ("member", "sqlite"): "0.04 (p99 103)",
+    ("member", "postgres"): "0.02 (p99 197)",
+    ("sales", "sqlite"): "0.04",
+    ("sales", "postgres"): "0.02",
+    ("hot", "sqlite"): "0.40-0.47",
+    ("hot", "postgres"): "0.40-0.47",
+}
+SEARCH_P95_TARGET_MS = 30.0
+RSS_TARGET_MB = 200.0
+
+
+@dataclass
+class MixFigures:
+    mix: str
+    hello: LoadResult
+    shop: LoadResult
+    orders_per_second: float | None = None
+    order_failures: int = 0
+
+    @property
+    def ratio(self) -> float:
+        return self.shop.rps / self.hello.rps if self.hello.rps else 0.0
+
+
+@dataclass
+class BackendFigures:
+    backend: str
+    cache: str  # where the page cache lives
+    mixes: dict[str, MixFigures] = field(default_factory=dict)
+    rss_mb: list[float] = field(default_factory=list)
+    note: str = ""  # why it was not measured
+
+
+@dataclass
+class SearchFigures:
+    books: int
+    queries: int
+    p50: float
+    p95: float
+    p99: float
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def rows(backends: list[BackendFigures], search: SearchFigures | None) -> list[list[str]]:
+    """The table's rows: target, database, old figure, new figure, verdict."""
+    table = []
+    for mix in MIXES:
+        for figures in backends:
+            name = NAMES[figures.backend]
+            found = figures.mixes.get(mix)
+            goal = f"{LABELS[mix]}: >= {TARGETS[mix]:.2f}"
+            old = OLD.get((mix, figures.backend), "")
+            if found is None:
+                table.append([goal, name, old, figures.note or "not run", ""])
+                continue
+            new = f"{found.ratio:.2f} (p99 {found.shop.p99:.0f})"
+            extra = []
+            if found.shop.hit_rate is not None:
+                extra.append(f"hits {found.shop.hit_rate:.0%}")
+            if found.orders_per_second is not None:
+                extra.append(f"{found.orders_per_second:.1f} orders/s")
+            if found.shop.errors:
+                extra.append(f"{found.shop.errors} errors")
+            if extra:
+                new += ", " + ", ".join(extra)
+            table.append([goal, name, old, new, _verdict(found.ratio >= TARGETS[mix])])
+    goal = f"search p95 < {SEARCH_P95_TARGET_MS:.0f} ms, distinct queries"
+    if search is None:
+        table.append([goal, "PostgreSQL", "", "not run", ""])
+    else:
+        new = f"{search.p95:.1f} ms at {search.books:,} books (p50 {search.p50:.1f})"
+        table.append([goal, "PostgreSQL", "", new, _verdict(search.p95 < SEARCH_P95_TARGET_MS)])
+    for figures in backends:
+        if not figures.rss_mb:
+            continue
+        worst = max(figures.rss_mb)
+        new = ", ".join(f"{mb:.0f}" for mb in figures.rss_mb) + " MB"
+        goal = f"worker RSS < {RSS_TARGET_MB:.0f} MB after the runs"
+        table.append([goal, NAMES[figures.backend], "", new, _verdict(worst < RSS_TARGET_MB)])
+    return table
+
+
+def print_table(backends: list[BackendFigures], search: SearchFigures | None) -> None:
+    """Print every target with its old and new figure (throughput as a share of hello's)."""
+    header = ["target", "database", "old (issue 10)", "new", "verdict"]
+    body = rows(backends, search)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % w for w in widths)  # noqa: UP031
+    print("\n" + line.format(*header))
+    print("  ".join("-" * w for w in widths))
+    for row in body:
+        print(line.format(*row))
+
+
+def print_mix_details(figures: BackendFigures) -> None:
+    """Requests/s and latencies of each mix and of hello beside it."""
+    print(f"\n  {NAMES[figures.backend]} (page cache: {figures.cache})")
+    print(
+        "  {:<8}{:>10}{:>10}{:>8}{:>8}{:>8}{:>8}{:>7}".format(
+            "mix", "hello r/s", "shop r/s", "share", "p50", "p95", "p99", "hits"
+        )
+    )
+    for mix, found in figures.mixes.items():
+        shop = found.shop
+        hits = "" if shop.hit_rate is None else f"{shop.hit_rate:.0%}"
+        print(
+            f"  {mix:<8}{found.hello.rps:>10.0f}{shop.rps:>10.1f}{found.ratio:>8.2f}"
+            f"{shop.p50:>8.1f}{shop.p95:>8.1f}{shop.p99:>8.1f}{hits:>7}"
+        )

@@ -1,0 +1,69 @@
+"""The benchmark's own parts work on a small catalog (``make bench`` itself is not a test)."""
+
+import random
+
+from bookstore.demo.synthetic import generate_books
+from bookstore.extensions import db
+from tests.bench import mixes, report, shoppers
+from tests.bench.load import LoadResult
+
+
+def test_every_url_of_the_mixes_answers(app):
+    with app.app_context():
+        generate_books(300, seed=3, echo=lambda _line: None)
+        sample = mixes.sample_catalog(random.Random(1))
+        paths = mixes.cold_mix(sample, seed=2, count=80) + mixes.hot_mix(sample, 3, 10)
+        assert sample.cyrillic
+        assert sample.words
+    client = app.test_client()
+    for path in dict.fromkeys(paths):
+        assert client.get(path).status_code == 200, path
+
+
+def test_cold_mix_is_mostly_new_urls_and_hot_mix_repeats_the_popular_pages(app):
+    with app.app_context():
+        generate_books(200, seed=4, echo=lambda _line: None)
+        sample = mixes.sample_catalog(random.Random(1))
+    cold = mixes.cold_mix(sample, seed=5, count=500)
+    popular = set(mixes.popular_urls(sample))
+    assert 0.7 < len(set(cold) - popular) / len(cold) < 0.9
+    assert set(mixes.hot_mix(sample, 6, 200)) <= popular
+
+
+def test_the_member_can_sign_in_and_is_a_member(app):
+    from bookstore.accounts.models import User
+    from bookstore.dbtypes import utcnow
+    from bookstore.members.services import is_member
+
+    with app.app_context():
+        shoppers.make_member()
+        shoppers.make_member()  # again: the same member
+        user = db.session.query(User).filter_by(email=shoppers.MEMBER_EMAIL).one()
+        assert is_member(user, utcnow())
+    answer = app.test_client().post(
+        "/account/login",
+        data={"email": shoppers.MEMBER_EMAIL, "password": shoppers.MEMBER_PASSWORD},
+    )
+    assert answer.status_code in (302, 303)
+
+
+def test_the_table_shows_every_target_beside_the_old_figure(capsys):
+    def load(rps, hits=0):
+        return LoadResult(int(rps * 10), int(rps * 10), 10.0, 5.0, 9.0, 12.0, hits, 10 - hits)
+
+    sqlite = report.BackendFigures("sqlite", "memory", rss_mb=[120.0, 130.0])
+    sqlite.mixes = {
+        "cold": report.MixFigures("cold", load(1000), load(250, hits=2)),
+        "sales": report.MixFigures("sales", load(1000), load(150), orders_per_second=1.2),
+    }
+    postgres = report.BackendFigures("postgres", "Redis", note="not measured: no server")
+    search = report.SearchFigures(1_000_000, 400, 8.0, 21.0, 40.0)
+    report.print_table([sqlite, postgres], search)
+    out = capsys.readouterr().out
+    assert "0.25 (p99 12), hits 20%" in out
+    assert "0.04 (p99 139)" in out
+    assert "0.15 (p99 12), hits 0%, 1.2 orders/s" in out
+    assert "NOT MET" in out
+    assert "21.0 ms at 1,000,000 books" in out
+    assert "not measured: no server" in out
+    assert "120, 130 MB" in out
