@@ -2,7 +2,7 @@
 editions sold (``page_cache_generation.stock_seq`` numbers those commits in order).
 
 Revision ID: d397b7a773f4
-Revises: f88770a11c58
+Revises: e4a7c1d9b2f6
 Create Date: 2026-12-06 03:07:09.931531
 
 """
@@ -14,7 +14,7 @@ import bookstore.dbtypes  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'd397b7a773f4'
-down_revision = 'f88770a11c58'
+down_revision = 'e4a7c1d9b2f6'
 branch_labels = None
 depends_on = None
 
