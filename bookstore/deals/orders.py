@@ -102,8 +102,10 @@ def _chosen_ids(cart: Cart) -> list[int]:
 
 def cart_deal_pricing(cart: Cart | None, lines: Sequence[Any], *, now: datetime) -> CartDeals:
     """Price the cart's deals: the standing member discounts (``standing``), which apply by
-    themselves, and the claimed deals the member chose, whichever saves the member more
-    under the stacking rules. A chosen deal that cannot apply gets a reason instead."""
+    themselves, and the member's claimed deals, whichever together save the member the most
+    under the stacking rules. Claims apply by themselves too, unless the member chose some in
+    the cart: then only those are weighed against the standing discounts, and a chosen deal
+    that cannot apply gets a reason instead."""
     if cart is None or cart.id is None or cart.user_id is None:
         return CartDeals()
     user = db.session.get(User, cart.user_id)
@@ -116,6 +118,14 @@ def cart_deal_pricing(cart: Cart | None, lines: Sequence[Any], *, now: datetime)
     by_id = {claim.id: claim for claim in usable}
     chosen = [by_id[i] for i in _chosen_ids(cart) if i in by_id]
     plain = priced_lines(lines)
+    if not chosen:
+        # Nothing chosen by hand: the claims apply by themselves where they save the most.
+        claim_of = {claim.deal_id: claim for claim in usable}
+        claimed_terms = [claim.deal.terms() for claim in usable]
+        best = best_deals(plain, claimed_terms + standing, now) if plain else []
+        pricing = apply_deals(plain, best, now) if best else None
+        applied = [claim_of[terms.id] for terms in best if terms.id in claim_of]
+        return CartDeals(usable, frozenset(), {}, pricing, applied)
     problems: dict[int, str] = {}
     applicable: list[DealClaim] = []
     for claim in chosen:

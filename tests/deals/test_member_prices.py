@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bookstore.accounts.models import User
 from bookstore.dbtypes import utcnow
-from bookstore.deals.models import DealKind, DealScope
+from bookstore.deals.models import Deal, DealClaim, DealKind, DealScope
 from bookstore.deals.services import claim_deal
 from bookstore.extensions import db
 from bookstore.page_cache import PageCacheGeneration
@@ -131,6 +131,38 @@ def test_a_claimed_limited_deal_applies_where_it_saves_more(app, shop_with_disco
         "/deals/cart/choose", data={"claim_id": claims["better"]}, follow_redirects=True
     ).text
     assert "data-line-total>$8.00<" in page  # half of $16.00 beats 15% off
+
+
+def test_claimed_deals_apply_by_themselves_where_they_save_the_most(shop, stripe_sandbox):
+    with shop.app_context():
+        now = utcnow()
+        standing_discount(now)
+        edition = make_book("Murder at the Dacha", price_cents=1600, on_hand=5).editions[0]
+        vera = make_member("vera@example.com", name="Vera Figner", now=now)
+        worse = make_deal("A dollar off", now=now, kind=DealKind.AMOUNT_OFF, value=100, limit=5)
+        better = make_deal("Half price weekend", now=now, value=5000, limit=5)
+        claims = {"worse": claim_deal(worse, vera, now).id}
+        db.session.commit()
+        edition_id, better_id, vera_id = edition.id, better.id, vera.id
+    buyer = Buyer(shop, signed_in(shop, "vera@example.com"))
+    buyer.add(edition_id, 1)
+    # Nothing chosen: the standing 15% beats a dollar off, and the dollar claim is kept.
+    page = buyer.client.get("/cart").text
+    assert "data-line-total>$13.60<" in page
+    assert "Applied: it saves you the most" not in page
+    with shop.app_context():
+        half_price, member = db.session.get(Deal, better_id), db.session.get(User, vera_id)
+        claims["better"] = claim_deal(half_price, member, utcnow()).id
+        db.session.commit()
+    page = buyer.client.get("/cart").text
+    assert "data-line-total>$8.00<" in page  # half price, without choosing it
+    assert page.count("Applied: it saves you the most") == 1
+    checkout = buyer.checkout(email="vera@example.com")
+    order = order_state(shop, checkout.reference)
+    assert (order.subtotal_cents, order.discount_cents) == (1600, 800)
+    with shop.app_context():
+        spent = {name: db.session.get(DealClaim, i).order_id for name, i in claims.items()}
+    assert spent == {"better": order.id, "worse": None}
 
 
 def test_a_new_standing_discount_and_its_end_show_on_cached_pages(app, monkeypatch):
