@@ -200,7 +200,7 @@ class Matcher:
                 "(" + " | ".join(f"{t}:*" if len(t) > 1 else t for t in group) + ")"
                 for group in groups
             )
-            self.match = {"all": query, "title": query, "rest": query}
+            self.match = {"all": query, "title": query}
         else:
             # Quoted FTS5 strings of letters and digits: nothing the user typed is syntax.
             words = " AND ".join(
@@ -208,7 +208,7 @@ class Matcher:
                 for group in groups
             )
             title = f"title : ({words})"
-            self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
+            self.match = {"all": words, "title": title}
 
     def count(self, tier: str = "all", *, page: int | None = None) -> int:
         """Matches in ``tier``, counted up to MAX_RESULTS + 1.
@@ -231,21 +231,24 @@ class Matcher:
     def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
         """Book ids of one page: the title tier, then the rest.
 
-        The title tier is asked for the page first; only when it ends before the page does the
-        rest tier need its offset, which the title ids found tell (or, when the title tier
-        ended on an earlier page, its count)."""
+        The title tier is asked for everything up to the page's end; when it ends sooner, it
+        returned all its matches, and the rest are the first books of all matches in the same
+        order less those (every title match is a match): no count of the title tier and no
+        "match but not in the title" query, which costs a query engine far more."""
         if limit <= 0:
             return []
         if ranked and self.ranked_page is not None and self.ranked_page[0] == offset:
             return self.ranked_page[1][:limit]
-        ids = self.tier_ids("title", ranked, limit, offset)
-        if len(ids) == limit:
-            return ids
-        in_title = offset + len(ids) if ids else self.count("title")
-        return ids + self.tier_ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
+        end = offset + limit
+        title = self.tier_ids("title", ranked, end, 0)
+        if len(title) == end:
+            return title[offset:]
+        in_title = set(title)
+        rest = [i for i in self.tier_ids("all", ranked, end, 0) if i not in in_title]
+        return (title + rest)[offset:end]
 
     def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
-        """Book ids of one tier ("title", "rest" or "all"), by relevance or newest first."""
+        """Book ids of one tier ("title" or "all"), by relevance or newest first."""
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
         if not self.postgres:
             sql = _SQLITE_IDS[tier, ranked]
@@ -271,7 +274,6 @@ def query_spellings(term: str) -> list[str]:
 _PG_WHERE = {
     "all": "s.document @@ q",
     "title": "s.title_document @@ q",
-    "rest": "s.document @@ q AND NOT s.title_document @@ q",
 }
 _PG_FROM = "FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE "
 _PG_COUNT = {
