@@ -210,10 +210,11 @@ class Matcher:
             # search statements all have an index to use: for this transaction, use it (and
             # spare them the JIT compiler, which a seq scan's cost would start: 50+ ms).
             session.execute(text(_PG_SETTINGS))
-            words = _index_words(session, [t for group in groups for t in group])
+            known = _index_words(session, [t for group in groups for t in group])
             alternatives = []
             for group in groups:
-                found = dict.fromkeys(w for t in group for w in words.get(t, [f"{t}:*" if len(t) > 1 else t]))
+                plain = {t: [f"{t}:*" if len(t) > 1 else t] for t in group}
+                found = dict.fromkeys(w for t in group for w in known.get(t, plain[t]))
                 self.nothing = self.nothing or not found
                 alternatives.append("(" + " | ".join(found) + ")")
             query = " & ".join(alternatives)
@@ -241,14 +242,16 @@ class Matcher:
             params |= {"max": MAX_RESULTS, "limit": PAGE_SIZE, "offset": offset}
             params["walk"] = COUNT_WALK
             rows = self.session.execute(text(_PG_COUNT_AND_RANK), params).all()
-            total, titled, span, books = rows[0][:4]
+            total, titled, span, books, newest, newest_titled, newest_from = rows[0][:7]
             if total <= MAX_RESULTS:
-                self.ranked_page = (offset, [row[4] for row in rows if row[4] is not None])
-            elif span and books:
-                # The capped count read its matches in table order, which follows the ids
-                # closely: how densely they lie tells how far a newest-first walk must go.
-                self.density = {"all": total / span, "title": titled / span}
+                self.ranked_page = (offset, [row[7] for row in rows if row[7] is not None])
+            elif books:
                 self.books = books
+                self.density = _densities(
+                    (total, titled, span),
+                    (newest, newest_titled, books - newest_from + 1 if newest > MAX_RESULTS
+                     else min(COUNT_WALK, books)),
+                )  # fmt: skip
             return total
         sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
         return self.session.execute(text(sql), params).scalar_one()
@@ -306,6 +309,22 @@ class Matcher:
         return walk
 
 
+def _densities(sample: tuple[int, int, int], newest: tuple[int, int, int]) -> dict[str, float]:
+    """The share of books that match, per tier, for sizing newest-first walks (a guess).
+
+    ``newest``: matches (all, in the title) among the newest books the count looked through,
+    and how many it looked through: the very books a walk reads, so they tell best once a few
+    matched. ``sample``: the matches the index found, read in table order, which follows the
+    ids closely, and the span of ids they came from."""
+    found: dict[str, float] = {}
+    for tier, index in (("all", 0), ("title", 1)):
+        if newest[index] >= 3 or not sample[2]:
+            found[tier] = newest[index] / max(newest[2], 1)
+        else:
+            found[tier] = sample[index] / sample[2]
+    return found
+
+
 def _index_words(session: Session, spellings: list[str]) -> dict[str, list[str]]:
     """The index's words that each spelling starts (PostgreSQL), for those it can tell.
 
@@ -339,8 +358,10 @@ _PG_SETTINGS = "SELECT set_config('enable_seqscan', 'off', true), set_config('ji
 # Each spelling as the search configuration writes it (unaccented, lower case), and the index's
 # words it starts, in byte order as the GIN prefix match compares them (the column is "C").
 _PG_INDEX_WORDS = """
-SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}') FROM unnest(CAST(:words AS text[])) AS a(spelling)
-CROSS JOIN LATERAL (SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) n
+SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}')
+FROM unnest(CAST(:words AS text[])) AS a(spelling)
+CROSS JOIN LATERAL (
+  SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) AS n
 LEFT JOIN LATERAL (SELECT array_agg(t.lexeme) AS starts FROM (
   SELECT lexeme FROM book_search_terms
   WHERE cardinality(n.lexemes) = 1 AND lexeme >= n.lexemes[1]
@@ -377,7 +398,9 @@ hits AS (
   UNION ALL SELECT book_id, in_title FROM m),
 n AS (SELECT count(*) AS total, count(*) FILTER (WHERE in_title) AS titled,
       max(book_id) - min(book_id) + 1 AS span FROM hits)
-SELECT n.total, n.titled, n.span, (SELECT max(book_id) FROM book_search), p.book_id
+SELECT n.total, n.titled, n.span, (SELECT max(book_id) FROM book_search),
+  (SELECT count(*) FROM w), (SELECT count(*) FILTER (WHERE in_title) FROM w),
+  (SELECT min(book_id) FROM w), p.book_id
 FROM n LEFT JOIN LATERAL (
   SELECT m.book_id FROM m, to_tsquery('bookstore_search', :m) AS q WHERE n.total <= :max
   ORDER BY m.in_title DESC, ts_rank(m.document, q) DESC, m.book_id DESC
@@ -396,11 +419,12 @@ _PG_IDS = {
     for tier, where in _PG_WHERE.items()
     for ranked, order in _PG_ORDER.items()
 }  # fmt: skip
-# Newest first, when more than MAX_RESULTS match: the whole match set is dense enough that
-# walking the newest books finds a page soon -- but a word may be rare in titles alone, and
-# walking every book for the title tier took seconds at 1,000,000 books. "+ 0" keeps that tier
-# off the primary key: the GIN index finds its matches, and only they are sorted.
-_PG_IDS["title", False] = _PG_IDS["title", False].replace("s.book_id DESC", "s.book_id + 0 DESC")
+# Newest first, when more than MAX_RESULTS match and a walk through the newest books would read
+# too many (``Matcher._newest_window``): "+ 0" keeps the planner off the primary key (walking
+# every book took seconds at 1,000,000): the GIN index finds the matches, and only they are
+# sorted.
+for _tier in _PG_WHERE:
+    _PG_IDS[_tier, False] = _PG_IDS[_tier, False].replace("s.book_id DESC", "s.book_id + 0 DESC")
 _SQLITE_FROM = "FROM book_search WHERE book_search MATCH :m"
 _SQLITE_COUNT = dict.fromkeys(
     _PG_WHERE,
