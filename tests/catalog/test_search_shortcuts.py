@@ -66,9 +66,7 @@ def test_a_word_no_book_starts_finds_nothing_at_once(app_ctx):
 
 
 @pytest.mark.parametrize("walk", [1, 3, 50])
-def test_a_broad_query_pages_title_matches_then_the_others_newest_first(
-    app_ctx, monkeypatch, walk
-):
+def test_a_broad_query_pages_title_matches_then_the_others_newest_first(app_ctx, monkeypatch, walk):
     """Whether the count stops among the newest books (walk 50) or asks the index (1, 3)."""
     monkeypatch.setattr(search, "MAX_RESULTS", 5)
     monkeypatch.setattr(search, "PAGE_SIZE", 2)
