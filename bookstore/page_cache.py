@@ -104,6 +104,7 @@ UNSEEN_OPTION = "page_cache_unseen"
 _FILLING = "_page_cache_filling"
 _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
+_RENDERED_AT = "_page_cache_rendered_at"
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -242,6 +243,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             response.headers["X-Page-Cache"] = "hit"
             return response
         rendered_at = _stock_state()["seq"]
+        g.setdefault(_RENDERED_AT, rendered_at)
         g.setdefault(_FILLING, True)
         g.setdefault(_DEPS, set())
         try:
@@ -542,3 +544,28 @@ def _before_commit(conn: Connection) -> None:
 def _after_rollback(conn: Connection) -> None:
     conn.info.pop(_CHANGED, None)
     conn.info.pop(_STOCK, None)
+
+
+# -- Parts of pages -----------------------------------------------------------------------------
+
+
+def part_scope() -> tuple | None:
+    """While a cacheable page is being rendered: what a part of it shared between pages (a book
+    card) may be kept under -- the generation, the shop's day and the visitor's audience --
+    and the stock sequence its data was read at; None otherwise (staff, the cache off)."""
+    if not g.get(_FILLING) or _RENDERED_AT not in g:
+        return None
+    from bookstore.catalog.filters import shop_today
+
+    return (_generation(), shop_today(), audience()), g.get(_RENDERED_AT)
+
+
+def stock_current(rendered_at: int, edition_ids) -> bool:
+    """Has no edition among ``edition_ids`` changed its stock since ``rendered_at``?"""
+    return _stock_unchanged((rendered_at, edition_ids, False))
+
+
+def page_until() -> datetime | None:
+    """The moment the page being rendered must be refreshed by, so far (see ``keep_until``)."""
+    until: datetime | None = g.get(_UNTIL)
+    return until

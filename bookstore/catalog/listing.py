@@ -8,18 +8,18 @@ count, and one load of those books with their editions and authors (``selectinlo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bookstore import page_cache
+from bookstore.catalog.cards import BookList
 from bookstore.catalog.models import (
     Book,
-    BookContributor,
     Edition,
     Format,
     Series,
@@ -90,7 +90,7 @@ class BrowseFilters:
 class BookPage:
     """One page of a book list."""
 
-    books: list[Book]
+    books: Sequence[Book]
     page: int
     page_size: int
     has_next: bool
@@ -307,22 +307,10 @@ def _known_first(base: Select, order: tuple, offset: int, limit: int) -> list[in
     return ids + list(rest)
 
 
-def load_cards(ids: list[int]) -> list[Book]:
-    """Books with what a book card shows (editions, authors), in the order of ``ids``."""
-    if not ids:
-        return []
-    stmt = (
-        select(Book)
-        .where(Book.id.in_(ids))
-        .options(
-            selectinload(Book.editions),
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-        )
-    )
-    books = {book.id: book for book in db.session.scalars(stmt)}
-    for book in books.values():
-        link_editions(book)
-    return [books[i] for i in ids if i in books]
+def load_cards(ids: list[int]) -> BookList:
+    """Books with what a book card shows, in the order of ``ids``: loaded when first read, and
+    only those whose card is not kept already (see ``cards``)."""
+    return BookList(ids)
 
 
 def link_editions(book: Book) -> None:
