@@ -12,16 +12,16 @@ Words are only ever added (by statement triggers on book_search, one sorted inse
 statement, so bulk loads stay bulk and concurrent writers cannot deadlock); a word that no book
 has any more costs a search nothing.
 
-Revision ID: b7e2c4a91f30
-Revises: d397b7a773f4
-Create Date: 2026-12-06 06:40:00
+Revision ID: c5d81e0a7b42
+Revises: b7e2c4a91f3d
+Create Date: 2026-12-06 07:10:00
 
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'b7e2c4a91f30'
-down_revision = 'd397b7a773f4'
+revision = 'c5d81e0a7b42'
+down_revision = 'b7e2c4a91f3d'
 branch_labels = None
 depends_on = None
 
