@@ -211,12 +211,12 @@ class Matcher:
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user,
             # and the index's words put in their place are letters and digits too.
-            # A capped count streams matches under a LIMIT: on the planner's guess of how many
-            # books match it may walk the table instead of the index, and those guesses run
-            # high (59,000 books read at 1,000,000 for a Cyrillic word's 501 matches). The
-            # search statements all have an index to use: for this transaction, use it (and
-            # spare them the JIT compiler, which a seq scan's cost would start: 50+ ms).
-            session.execute(text(_PG_SETTINGS))
+            # The statement that looks the words up also turns off, for this transaction,
+            # seq scans: a capped count streams matches under a LIMIT, and on the planner's
+            # guess of how many books match it may walk the table instead of the index, and
+            # those guesses run high (59,000 books read at 1,000,000 for a Cyrillic word's 501
+            # matches); the search statements all have an index to use. And the JIT compiler,
+            # which a seq scan's cost would start (50+ ms).
             known = _index_words(session, [t for group in groups for t in group])
             alternatives = []
             for group in groups:
@@ -424,12 +424,11 @@ def _index_words(session: Session, spellings: list[str]) -> dict[str, list[str]]
     letters and digits (an e-mail address or a hyphenated word starts with it): the answer is
     the same either way. An empty list: no book has a word that starts so."""
     asked = [s for s in dict.fromkeys(spellings) if len(s) > 1 and not s.isdigit()]
-    if not asked:
-        return {}
+    # The same statement sets the search's settings (see Matcher): it always runs.
     rows = session.execute(text(_PG_INDEX_WORDS), {"words": asked, "most": EXPAND_AT_MOST + 1})
     found: dict[str, list[str]] = {}
     for spelling, lexemes, starts in rows:
-        if len(lexemes) != 1 or not WORD.fullmatch(lexemes[0]):
+        if spelling is None or len(lexemes) != 1 or not WORD.fullmatch(lexemes[0]):
             continue
         if len(starts) <= EXPAND_AT_MOST and all(WORD.fullmatch(w) for w in starts):
             found[spelling] = starts
@@ -447,19 +446,23 @@ _PG_SHARES = (
     "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'book_search' "
     "AND attname IN ('document', 'title_document')"
 )
-_PG_SETTINGS = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
 # Each spelling as the search configuration writes it (unaccented, lower case), and the index's
 # words it starts, in byte order as the GIN prefix match compares them (the column is "C").
 _PG_INDEX_WORDS = """
-SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}')
-FROM unnest(CAST(:words AS text[])) AS a(spelling)
-CROSS JOIN LATERAL (
-  SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) AS n
-LEFT JOIN LATERAL (SELECT array_agg(t.lexeme) AS starts FROM (
-  SELECT lexeme FROM book_search_terms
-  WHERE cardinality(n.lexemes) = 1 AND lexeme >= n.lexemes[1]
-    AND lexeme < n.lexemes[1] || chr(1114111)
-  ORDER BY lexeme LIMIT :most) AS t) AS w ON true
+SELECT x.spelling, x.lexemes, x.starts FROM (
+  SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)
+) AS settings(seqscan, jit)
+LEFT JOIN LATERAL (
+  SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}') AS starts
+  FROM unnest(CAST(:words AS text[])) AS a(spelling)
+  CROSS JOIN LATERAL (
+    SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) AS n
+  LEFT JOIN LATERAL (SELECT array_agg(t.lexeme) AS starts FROM (
+    SELECT lexeme FROM book_search_terms
+    WHERE cardinality(n.lexemes) = 1 AND lexeme >= n.lexemes[1]
+      AND lexeme < n.lexemes[1] || chr(1114111)
+    ORDER BY lexeme LIMIT :most) AS t) AS w ON true
+) AS x ON true
 """
 # The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
 _PG_WHERE = {
