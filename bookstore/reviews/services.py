@@ -88,6 +88,16 @@ def review_of(user: User, book_id: int) -> Review | None:
     )
 
 
+def reviews_of(user: User, book_ids: list[int]) -> dict[int, Review]:
+    """The reader's own reviews of these books, in whatever state, by book id."""
+    if not book_ids:
+        return {}
+    reviews = db.session.scalars(
+        select(Review).where(Review.user_id == user.id, Review.book_id.in_(book_ids))
+    )
+    return {review.book_id: review for review in reviews}
+
+
 def clean_text(value: str, limit: int, what: str, *, required: bool = False) -> str:
     """Text as typed, trimmed, with one kind of line break; too long or control characters
     raise ``InvalidInput``."""
