@@ -92,7 +92,7 @@ def open_alert_ids(user: User, edition_ids: Iterable[int]) -> dict[int, int]:
             StockAlert.state.in_(OPEN_STATES),
         )
     )
-    return dict(rows.tuples().all())
+    return {edition_id: alert_id for edition_id, alert_id in rows}  # noqa: C416  (rows, not pairs)
 
 
 def subscribe_user(user: User, edition_id: int, now: datetime) -> StockAlert:
