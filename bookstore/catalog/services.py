@@ -6,11 +6,12 @@ come with ``selectinload``/``joinedload``, lists are bounded by LIMIT. Nothing h
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Integer, exists, literal_column, select, union_all
+from sqlalchemy import Integer, bindparam, exists, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from bookstore.catalog.availability import sorted_editions
@@ -101,16 +102,7 @@ class BookDetail:
 
 def book_detail(slug: str) -> BookDetail:
     """The book with its editions, contributors, subjects, series neighbours and suggestions."""
-    book = db.session.scalar(
-        select(Book)
-        .where(Book.slug == slug)
-        .options(
-            selectinload(Book.editions),
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-            selectinload(Book.subjects),
-            joinedload(Book.series),
-        )
-    )
+    book = db.session.scalars(_book_query(), {"slug": slug}).unique().first()
     if book is None:
         raise NotFound("There is no such book in the catalog.")
     link_editions(book)
@@ -121,6 +113,23 @@ def book_detail(slug: str) -> BookDetail:
         previous=previous,
         next=following,
         also_like=load_cards(related),
+    )
+
+
+# The book page's statements are built once (building one costs more than running it) and
+# run with each book's values bound.
+@functools.cache
+def _book_query():
+    return (
+        select(Book)
+        .where(Book.slug == bindparam("slug"))
+        .options(
+            # A book has a few editions and one series: joined to its row, one query less.
+            joinedload(Book.editions),
+            joinedload(Book.series),
+            selectinload(Book.credits).joinedload(BookContributor.contributor),
+            selectinload(Book.subjects),
+        )
     )
 
 
@@ -135,56 +144,18 @@ def _neighbours_and_related(book: Book) -> tuple[BookLink | None, BookLink | Non
     One query (each part bounded by LIMIT), so the page's query count does not depend on how
     many books the series or the subjects have.
     """
-    parts = []
-    position = book.series_position
-    if book.series_id is not None:
-        in_series = (Book.series_id == book.series_id, Book.id != book.id)
-        if position is not None:
-            parts.append(
-                _part(
-                    _PREVIOUS,
-                    (*in_series, Book.series_position < position),
-                    1,
-                    Book.series_position.desc(),
-                    Book.id,
-                )
-            )
-            parts.append(
-                _part(
-                    _NEXT,
-                    (*in_series, Book.series_position > position),
-                    1,
-                    Book.series_position,
-                    Book.id,
-                )
-            )
-        parts.append(
-            _part(
-                _SAME_SERIES,
-                in_series,
-                RELATED_LIMIT,
-                Book.series_position.is_(None),
-                Book.series_position,
-                Book.id,
-            )
-        )
+    in_position = book.series_id is not None and book.series_position is not None
     subject_ids = [s.id for s in book.subjects]
-    if subject_ids:
-        shares_subject = exists().where(
-            book_subjects.c.book_id == Book.id, book_subjects.c.subject_id.in_(subject_ids)
-        )
-        parts.append(
-            _part(
-                _SAME_SUBJECT,
-                (shares_subject, Book.id != book.id, Book.published_on.is_not(None)),
-                RELATED_LIMIT,
-                Book.published_on.desc(),
-                Book.id.desc(),
-            )
-        )
-    if not parts:
+    query = _related_query(in_position, book.series_id is not None, bool(subject_ids))
+    if query is None:
         return None, None, []
-    rows = db.session.execute(union_all(*parts)).all()
+    values = {
+        "book_id": book.id,
+        "series_id": book.series_id,
+        "position": book.series_position,
+        "subject_ids": subject_ids,
+    }
+    rows = db.session.execute(query, {k: v for k, v in values.items() if v is not None}).all()
     found: dict[int, list] = {kind: [] for kind in range(4)}
     for row in rows:
         found[row.kind].append(row)
@@ -197,6 +168,34 @@ def _neighbours_and_related(book: Book) -> tuple[BookLink | None, BookLink | Non
     following = next((BookLink(r.slug, r.title) for r in found[_NEXT]), None)
     ids = [r.id for r in found[_SAME_SERIES]] + [r.id for r in found[_SAME_SUBJECT]]
     return previous, following, list(dict.fromkeys(ids))[:RELATED_LIMIT]
+
+
+@functools.cache
+def _related_query(in_position: bool, in_series: bool, has_subjects: bool):
+    """_neighbours_and_related's UNION for a book of this shape (None: nothing to ask)."""
+    parts = []
+    other = Book.id != bindparam("book_id")
+    series = Book.series_id == bindparam("series_id")
+    position = bindparam("position", type_=Integer)
+    if in_position:
+        before = (series, other, Book.series_position < position)
+        after = (series, other, Book.series_position > position)
+        parts.append(_part(_PREVIOUS, before, 1, Book.series_position.desc(), Book.id))
+        parts.append(_part(_NEXT, after, 1, Book.series_position, Book.id))
+    if in_series:
+        by_position = (Book.series_position.is_(None), Book.series_position, Book.id)
+        parts.append(_part(_SAME_SERIES, (series, other), RELATED_LIMIT, *by_position))
+    if has_subjects:
+        shares_subject = exists().where(
+            book_subjects.c.book_id == Book.id,
+            book_subjects.c.subject_id.in_(bindparam("subject_ids", expanding=True)),
+        )
+        published = Book.published_on.is_not(None)
+        newest = (Book.published_on.desc(), Book.id.desc())
+        parts.append(
+            _part(_SAME_SUBJECT, (shares_subject, other, published), RELATED_LIMIT, *newest)
+        )
+    return union_all(*parts) if parts else None
 
 
 def _part(kind: int, where, limit: int, *order):
