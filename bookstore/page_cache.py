@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import re
 import time
 from collections.abc import Callable
@@ -36,10 +37,11 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from cachelib import SimpleCache
-from flask import current_app, g, has_app_context, message_flashed, request, session
+from flask import Flask, current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -110,6 +112,7 @@ _FILLING = "_page_cache_filling"
 _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
 _PARTS = "_page_cache_parts"  # g: the view runs under cached_page, so visitor parts fill in later
+_RENDERED_AT = "_page_cache_rendered_at"
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -143,6 +146,8 @@ def init_app(app) -> None:
         # Shops sharing one Redis never share pages.
         "database": hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest(),
     }
+    # (SCRIPT_NAME, PATH_INFO, QUERY_STRING) of a page served to a guest -> (page, endpoint).
+    app.extensions["page_cache"]["guest_routes"] = {}
     app.extensions["page_cache"]["index"] = PageIndex(
         int(app.config.get("PAGE_CACHE_VARIANTS", 100)),
         int(app.config.get("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
@@ -168,18 +173,25 @@ def init_app(app) -> None:
 # -- Per-visitor values -------------------------------------------------------------------------
 
 _per_visitor: dict[str, Callable[[], object]] = {}
+# The value for a guest (no account, nothing in their session but a CSRF token), computed from
+# the session alone: ``page_cache_hits`` serves such a guest's hits without Flask's request.
+_guest_values: dict[str, Callable[[Flask, dict], object]] = {}
 
 
-def per_visitor(name: str):
+def per_visitor(name: str, *, guest: Callable[[Flask, dict], object] | None = None):
     """Decorate a function whose value differs between anonymous visitors of a cached page.
 
     While a page is being cached the function gives a placeholder; each request that serves
     the page replaces it with the function's value, HTML-escaped. Only for values that are
-    plain text where they appear.
+    plain text where they appear. ``guest(app, session)`` gives the value for a guest whose
+    session holds nothing but a CSRF token (it may add one); pages with a value that has no
+    ``guest`` are always served through Flask.
     """
 
     def decorate(compute):
         _per_visitor[name] = compute
+        if guest is not None:
+            _guest_values[name] = guest
 
         @functools.wraps(compute)
         def value():
@@ -192,13 +204,27 @@ def per_visitor(name: str):
     return decorate
 
 
-_csrf_token = per_visitor("csrf")(generate_csrf)
+def _guest_csrf(app: Flask, session: dict) -> str:
+    """What ``generate_csrf`` gives in a request with this session (adding a raw token to it)."""
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if not isinstance(session.get(field), str):
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  (as Flask-WTF)
+    secret: str | bytes = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key or ""
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(session[field])
 
 
-@per_visitor("visitor-name")
+_csrf_token = per_visitor("csrf", guest=_guest_csrf)(generate_csrf)
+
+
+@per_visitor("visitor-name", guest=lambda _app, _session: "")
 def visitor_name() -> str:
     """The signed-in visitor's name for the header ("" for a guest)."""
     return current_user.name if current_user.is_authenticated else ""
+
+
+def guest_fillers() -> dict[str, Callable[[Flask, dict], object] | None]:
+    """Each per-visitor value's ``guest`` form (None where it has none)."""
+    return {name: _guest_values.get(name) for name in _per_visitor}
 
 
 def _placeholder(name: str) -> str:
@@ -306,11 +332,14 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             hit = None  # an edition it shows was sold or restocked since
         LOOKUPS.labels("miss" if hit is None else "hit").inc()
         if hit is not None:
+            _note_guest_route()
+        if hit is not None:
             body, headers, _stock = hit
             response = current_app.response_class(_personalise(body), headers=headers)
             response.headers["X-Page-Cache"] = "hit"
             return response
         rendered_at = _stock_state()["seq"]
+        g.setdefault(_RENDERED_AT, rendered_at)
         g.setdefault(_FILLING, True)
         g.setdefault(_DEPS, set())
         try:
@@ -326,6 +355,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             ]
             stock = (rendered_at, frozenset(g.get(_DEPS, ())), bool(g.get(_ANY_STOCK)))
             _store(key, (body, headers, stock), len(body), _timeout())
+            _note_guest_route()
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body))
         return response
@@ -432,15 +462,44 @@ def audience() -> str | None:
 
 
 def _key() -> str:
-    from bookstore.catalog.filters import shop_today  # the day decides preorders and new titles
-
-    database = current_app.extensions["page_cache"]["database"]
     # The host is left out: pages link to SHOP_BASE_URL whatever host was asked (TRUSTED_HOSTS).
     query = urlencode(sorted(request.args.items(multi=True)))
-    page = f"{request.path}?{query}"
+    return page_key(current_app, _generation(), audience(), f"{request.path}?{query}")
+
+
+def page_key(app: Flask, generation: int | None, audience: str | None, page: str) -> str:
+    """The cache key of ``page`` (path and canonical query) for an audience, today."""
+    from bookstore.catalog.filters import shop_today  # the day decides preorders and new titles
+
+    database = app.extensions["page_cache"]["database"]
     day = shop_today().isoformat()
-    identity = f"{database}|{_generation()}|{day}|{audience()}|{page}"
+    identity = f"{database}|{generation}|{day}|{audience}|{page}"
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+GUEST_ROUTES_KEPT = 10_000
+
+
+def _note_guest_route() -> None:
+    """Remember which page this guest's raw URL is, for ``page_cache_hits``'s next request."""
+    if request.method != "GET" or audience() != "anonymous":
+        return
+    environ = request.environ
+    raw = (
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
+    query = urlencode(sorted(request.args.items(multi=True)))
+    routes: dict = current_app.extensions["page_cache"]["guest_routes"]
+    if raw not in routes:
+        while len(routes) >= GUEST_ROUTES_KEPT:
+            try:
+                routes.pop(next(iter(routes)), None)  # the oldest
+            except (StopIteration, RuntimeError):  # another thread is changing it
+                break
+        endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
+        routes[raw] = (f"{request.path}?{query}", endpoint)
 
 
 def _store(key: str, value, size: int, timeout: int) -> None:
@@ -479,9 +538,11 @@ def current_generation() -> int | None:
     return _generation()
 
 
-def _stock_state() -> dict:
-    return current_app.extensions["page_cache"].setdefault(
-        "stock", {"floor": None, "seq": 0, "changed": {}}
+def _stock_state(app: Flask | None = None) -> dict:
+    return (
+        (app or current_app)
+        .extensions["page_cache"]
+        .setdefault("stock", {"floor": None, "seq": 0, "changed": {}})
     )
 
 
@@ -509,10 +570,10 @@ def _follow_stock_changes(state: dict, seq: int) -> None:
     stock["seq"] = seq
 
 
-def _stock_unchanged(meta) -> bool:
+def _stock_unchanged(meta, app: Flask | None = None) -> bool:
     """Is a cached page's stock still current: no edition it shows changed since it was made?"""
     rendered_at, editions, any_stock = meta
-    stock = _stock_state()
+    stock = _stock_state(app)
     if stock["floor"] is None or rendered_at < stock["floor"]:
         return False
     if any_stock:
@@ -533,12 +594,18 @@ def _cache_call(name: str, *args, **kwargs):
     are kept in this process's memory instead (``PAGE_CACHE_ENTRIES`` at most); the log gets
     one warning a minute rather than a traceback each time.
     """
-    fallback = current_app.extensions["page_cache"].get("fallback")
+    return _cache_call_on(current_app, cache, name, *args, **kwargs)
+
+
+def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
+    """``_cache_call`` on ``app``'s cache ``backend`` (``app.extensions["cache"][cache]``
+    outside an app context)."""
+    fallback = app.extensions["page_cache"].get("fallback")
     if fallback is None:  # the cache is this process's memory already
-        return getattr(cache, name)(*args, **kwargs)
+        return getattr(backend, name)(*args, **kwargs)
     if redis_breaker.allow():
         try:
-            result = getattr(cache, name)(*args, **kwargs)
+            result = getattr(backend, name)(*args, **kwargs)
         except (RedisError, OSError) as error:
             redis_breaker.failed(error)
         else:
@@ -611,3 +678,28 @@ def _before_commit(conn: Connection) -> None:
 def _after_rollback(conn: Connection) -> None:
     conn.info.pop(_CHANGED, None)
     conn.info.pop(_STOCK, None)
+
+
+# -- Parts of pages -----------------------------------------------------------------------------
+
+
+def part_scope() -> tuple | None:
+    """While a cacheable page is being rendered: what a part of it shared between pages (a book
+    card) may be kept under -- the generation, the shop's day and the visitor's audience --
+    and the stock sequence its data was read at; None otherwise (staff, the cache off)."""
+    if not g.get(_FILLING) or _RENDERED_AT not in g:
+        return None
+    from bookstore.catalog.filters import shop_today
+
+    return (_generation(), shop_today(), audience()), g.get(_RENDERED_AT)
+
+
+def stock_current(rendered_at: int, edition_ids) -> bool:
+    """Has no edition among ``edition_ids`` changed its stock since ``rendered_at``?"""
+    return _stock_unchanged((rendered_at, edition_ids, False))
+
+
+def page_until() -> datetime | None:
+    """The moment the page being rendered must be refreshed by, so far (see ``keep_until``)."""
+    until: datetime | None = g.get(_UNTIL)
+    return until

@@ -25,8 +25,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# On every response (see add_security_headers), in this order.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")  # over HTTPS
+
+
 def init_app(app: Flask) -> None:
     """Attach headers, error handlers and template helpers to the app."""
+    from bookstore import page_cache_hits
+
+    # Innermost: a guest's page-cache hit is answered before Flask, once ProxyFix has read
+    # the scheme and host.
+    page_cache_hits.init_app(app)
     if app.config.get("TRUST_PROXY_HEADERS"):
         hops = int(app.config["TRUST_PROXY_HEADERS"])
         # Flask's own documented way to add WSGI middleware, but its type hints declare
@@ -52,13 +68,10 @@ def init_app(app: Flask) -> None:
 def add_security_headers(response):
     """Every response: CSP without inline code, nosniff, referrer policy, HSTS over HTTPS."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    for name, value in SECURITY_HEADERS:
+        headers.setdefault(name, value)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        headers.setdefault(*HSTS)
     return response
 
 

@@ -194,7 +194,8 @@ def cart_template_helpers() -> dict[str, Any]:
     }
 
 
-@page_cache.per_visitor("cart-count")
+# A guest with nothing in their session but a CSRF token has no cart.
+@page_cache.per_visitor("cart-count", guest=lambda _app, _session: 0)
 def _cart_count() -> int:
     if not has_request_context():
         return 0

@@ -14,6 +14,7 @@ from bookstore.catalog.availability import (
     edition_availability,
     format_date,
 )
+from bookstore.catalog.cards import book_cards
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import LANGUAGES
 from bookstore.catalog.models import Book, Edition
@@ -108,6 +109,7 @@ def register(bp: Blueprint) -> None:
     bp.app_template_filter("author_names")(author_names)
     bp.app_template_global("availability")(availability)
     bp.app_template_global("book_summary")(summary)
+    bp.app_template_global("book_cards")(book_cards)
     bp.app_template_global("cover_url")(cover_url)
     bp.app_template_global("cover_srcset")(cover_srcset)
     bp.app_template_global("email_cover_url")(email_cover_url)

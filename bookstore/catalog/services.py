@@ -7,7 +7,7 @@ come with ``selectinload``/``joinedload``, lists are bounded by LIMIT. Nothing h
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -41,7 +41,7 @@ from bookstore.extensions import db
 RELATED_LIMIT = 6
 
 
-def new_and_upcoming(limit: int = 8) -> list[Book]:
+def new_and_upcoming(limit: int = 8) -> Sequence[Book]:
     """The most recent publication dates first, so forthcoming titles lead the list."""
     ids = db.session.scalars(
         select(Book.id)
@@ -52,7 +52,7 @@ def new_and_upcoming(limit: int = 8) -> list[Book]:
     return load_cards(list(ids))
 
 
-def featured_books(limit: int = 4) -> list[Book]:
+def featured_books(limit: int = 4) -> Sequence[Book]:
     """Books the publisher marked as featured, newest first."""
     ids = db.session.scalars(
         select(Book.id)
@@ -88,7 +88,7 @@ class BookDetail:
     editions: list[Edition]
     previous: BookLink | None
     next: BookLink | None
-    also_like: list[Book]
+    also_like: Sequence[Book]
 
     @property
     def credits_by_role(self) -> list[tuple[ContributorRole, list[Contributor]]]:

@@ -86,10 +86,26 @@ def _record_request(response: Response) -> Response:
     started = g.get(_STARTED)
     # Unknown URLs share one label, so a scan cannot make a series per address.
     endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-    if started is not None:
-        LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - started)
+    seconds = None if started is None else time.perf_counter() - started
+    count_request(endpoint, request.method, str(response.status_code), seconds)
     return response
+
+
+_series: dict[tuple[str, str, str], tuple] = {}
+
+
+def count_request(endpoint: str, method: str, status: str, seconds: float | None) -> None:
+    """Count one answered request (and its time, when known)."""
+    series = _series.get((endpoint, method, status))
+    if series is None:
+        # labels() is a good part of the cost: keep each series' children (endpoints,
+        # methods and statuses are few).
+        series = (REQUESTS.labels(endpoint, method, status), LATENCY.labels(endpoint, method))
+        if len(_series) < 10_000:
+            _series[(endpoint, method, status)] = series
+    series[0].inc()
+    if seconds is not None:
+        series[1].observe(seconds)
 
 
 def may_scrape() -> bool:

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
 
     def assign() -> None:
         incoming = request.headers.get(HEADER, "") if trusted else ""
-        g.request_id = incoming if _ACCEPTABLE.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if acceptable_request_id(incoming) else uuid.uuid4().hex
 
     def echo(response: Response) -> Response:
         response.headers[HEADER] = current_request_id() or ""
@@ -37,3 +37,8 @@ def current_request_id() -> str | None:
     if not has_request_context():
         return None
     return g.get("request_id")
+
+
+def acceptable_request_id(incoming: str) -> bool:
+    """Does a received ``X-Request-ID`` look like an id (else a new one is made)?"""
+    return _ACCEPTABLE.fullmatch(incoming) is not None
