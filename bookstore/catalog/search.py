@@ -18,13 +18,15 @@ import math
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
+from bookstore.catalog.cards import BookList
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
-from bookstore.catalog.models import Book, BookContributor, Contributor, Edition, Series, Subject
+from bookstore.catalog.models import Book, Contributor, Edition, Series, Subject
 from bookstore.catalog.transliteration import spellings
 
 MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box allows 200)
@@ -64,7 +66,7 @@ class SearchQuery:
 @dataclass
 class SearchResults:
     query: SearchQuery
-    books: list[Book]
+    books: Sequence[Book]
     total: int
     page: int
     pages: int
@@ -148,7 +150,7 @@ def search_books(
     if query.isbn:
         book_id = session.scalar(select(Edition.book_id).where(Edition.isbn13 == query.isbn))
         if book_id is not None:
-            results.books = _load_books(session, [book_id])
+            results.books = BookList([book_id])
             results.total, results.pages, results.isbn_match = 1, 1, True
             return results
 
@@ -169,7 +171,8 @@ def search_books(
     offset = (page - 1) * PAGE_SIZE
     limit = min(PAGE_SIZE, shown - offset)  # never past the MAX_RESULTS that were counted
     ids = matcher.page_ids(offset=offset, limit=limit, ranked=not results.total_capped)
-    results.books = _load_books(session, ids)
+    # The page's cards load what they show (and only for cards not kept): see catalog.cards.
+    results.books = BookList(ids)
     results.total, results.page, results.pages = shown, page, pages
     if total == 0:
         results.subjects = _subjects(session)
@@ -537,23 +540,6 @@ _SQLITE_IDS = {
     for tier in _PG_WHERE
     for ranked, order in _SQLITE_ORDER.items()
 }  # fmt: skip
-
-
-def _load_books(session: Session, ids: list[int]) -> list[Book]:
-    """The books with what a result card shows, in the order of ``ids`` (constant queries)."""
-    if not ids:
-        return []
-    books = session.scalars(
-        select(Book)
-        .where(Book.id.in_(ids))
-        .options(
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-            selectinload(Book.editions),
-            joinedload(Book.series),
-        )
-    ).unique()
-    by_id = {book.id: book for book in books}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _subjects(session: Session, limit: int = 12) -> list[Subject]:

@@ -153,7 +153,7 @@ def test_pages_run_on_from_title_matches_to_the_others(app_ctx):
     second = search_books(db.session, "dacha", page=2)
     assert first.total == PAGE_SIZE + 3
     assert [b.title for b in first.books[:3]] == ["Dacha Notes 2", "Dacha Notes 1", "Dacha Notes 0"]
-    seen = [b.title for b in first.books + second.books]
+    seen = [b.title for b in [*first.books, *second.books]]
     assert len(seen) == len(set(seen)) == PAGE_SIZE + 3
 
 
