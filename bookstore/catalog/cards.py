@@ -20,14 +20,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import overload
 
-from flask import current_app, get_template_attribute
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bookstore import page_cache
-from bookstore.catalog.models import Book, BookContributor
+from bookstore.catalog.models import (
+    Book,
+    BookContributor,
+    Contributor,
+    ContributorRole,
+    Edition,
+    Subject,
+    book_subjects,
+)
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 
@@ -46,11 +54,11 @@ class BookList(Sequence[Book]):
             self._books = [found[i] for i in self.ids if i in found]
         return self._books
 
-    def some(self, ids: list[int]) -> dict[int, Book]:
-        """The books of these ids (a subset of the list's), by id."""
+    def for_cards(self, ids: list[int]) -> Mapping[int, Book | CardBook]:
+        """What the cards of these books (a subset of the list's) show, by book id."""
         if self._books is not None:
             return {book.id: book for book in self._books}
-        return _load(ids)
+        return load_for_cards(ids)
 
     def __len__(self) -> int:
         return len(self._books) if self._books is not None else len(self.ids)
@@ -95,6 +103,143 @@ def _load(ids: list[int]) -> dict[int, Book]:
         for edition in book.editions:
             set_committed_value(edition, "book", book)
     return books
+
+
+# -- What a card shows, read with Core rows -------------------------------------------------------
+
+
+class CardEdition:
+    """An edition as a card reads it: the model's own rules (status, copies) on plain values."""
+
+    __slots__ = (
+        "id",
+        "book_id",
+        "book",
+        "format",
+        "price_cents",
+        "published_on",
+        "on_hand",
+        "reserved",
+        "low_stock_threshold",
+        "out_of_print",
+        "active",
+    )
+    status_on = Edition.status_on
+    available = Edition.__dict__["available"]
+    is_physical = Edition.__dict__["is_physical"]
+
+    def __init__(self, book: CardBook, row) -> None:
+        self.book = book
+        (
+            self.id,
+            self.book_id,
+            self.format,
+            self.price_cents,
+            self.published_on,
+            self.on_hand,
+            self.reserved,
+            self.low_stock_threshold,
+            self.out_of_print,
+            self.active,
+        ) = row
+
+
+@dataclass(frozen=True, slots=True)
+class CardPerson:
+    name: str
+
+
+class CardBook:
+    """A book as a card shows it (title, cover, authors, rating, editions)."""
+
+    __slots__ = (
+        "id",
+        "title",
+        "slug",
+        "cover_image",
+        "published_on",
+        "review_count",
+        "rating_total",
+        "authors",
+        "editions",
+    )
+    average_rating = Book.__dict__["average_rating"]
+
+    def __init__(self, row) -> None:
+        (
+            self.id,
+            self.title,
+            self.slug,
+            self.cover_image,
+            self.published_on,
+            self.review_count,
+            self.rating_total,
+        ) = row
+        self.authors: list[CardPerson] = []
+        self.editions: list[CardEdition] = []
+
+    @property
+    def subjects(self) -> list[Subject]:
+        """Read only while a member discount is scoped to subjects (one query a book)."""
+        return list(
+            db.session.scalars(
+                select(Subject)
+                .join(book_subjects, book_subjects.c.subject_id == Subject.id)
+                .where(book_subjects.c.book_id == self.id)
+            )
+        )
+
+
+_EDITION_COLUMNS = (
+    Edition.id,
+    Edition.book_id,
+    Edition.format,
+    Edition.price_cents,
+    Edition.published_on,
+    Edition.on_hand,
+    Edition.reserved,
+    Edition.low_stock_threshold,
+    Edition.out_of_print,
+    Edition.active,
+)
+
+
+def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
+    """What the cards of these books show, in three small queries of plain rows."""
+    if not ids:
+        return {}
+    books = {
+        row[0]: CardBook(row)
+        for row in db.session.execute(
+            select(
+                Book.id,
+                Book.title,
+                Book.slug,
+                Book.cover_image,
+                Book.published_on,
+                Book.review_count,
+                Book.rating_total,
+            ).where(Book.id.in_(ids))
+        )
+    }
+    for row in db.session.execute(
+        select(*_EDITION_COLUMNS).where(Edition.book_id.in_(ids)).order_by(Edition.id)
+    ):
+        book = books.get(row[1])
+        if book is not None:
+            book.editions.append(CardEdition(book, row))
+    for book_id, name in db.session.execute(
+        select(BookContributor.book_id, Contributor.name)
+        .join(Contributor, Contributor.id == BookContributor.contributor_id)
+        .where(BookContributor.book_id.in_(ids), BookContributor.role == ContributorRole.AUTHOR)
+        .order_by(BookContributor.book_id, BookContributor.position)
+    ):
+        if book_id in books:
+            books[book_id].authors.append(CardPerson(name))
+    return books
+
+
+# -- Kept cards -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -162,20 +307,23 @@ def book_cards(
         else:
             wanted.append((position, key))
     if wanted:
+        from bookstore.catalog import card_html  # it renders with the catalog's helpers
+
+        found: Mapping[int, Book | CardBook]
         if isinstance(books, BookList):
-            found = books.some([key[0] for _, key in wanted])
+            found = books.for_cards([key[0] for _, key in wanted])
         else:
             found = {book.id: book for book in books}
-        render = get_template_attribute("catalog/_macros.html", "book_card")
         for position, key in wanted:
             book = found.get(key[0])
             if book is None:  # gone since its id was read
                 continue
             book_id, card_level, note, lazy = key
-            html: Markup = render(book, card_level, note, lazy=lazy)  # autoescaped: Markup
+            html = card_html.book_card(book, card_level, note, lazy=lazy)
             cards[position] = html
+            editions = frozenset(edition.id for edition in book.editions)
+            page_cache.shows_editions(editions)
             if kept is not None and scope is not None:
-                editions = frozenset(edition.id for edition in book.editions)
                 kept.put((scope[0], key), _Card(html, editions, scope[1], page_cache.page_until()))
     return [card for card in cards if card is not None]
 

@@ -14,7 +14,6 @@ from bookstore.catalog.availability import (
     edition_availability,
     format_date,
 )
-from bookstore.catalog.cards import book_cards
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import LANGUAGES
 from bookstore.catalog.models import Book, Edition
@@ -103,6 +102,9 @@ def author_names(book: Book) -> str:
 
 def register(bp: Blueprint) -> None:
     """Make the helpers available to every template."""
+    from bookstore.catalog import card_html  # its pieces use the helpers above
+    from bookstore.catalog.cards import book_cards
+
     bp.app_template_filter("isbn")(hyphenate_isbn13)
     bp.app_template_filter("long_date")(format_date)
     bp.app_template_filter("language_names")(language_names)
@@ -110,6 +112,7 @@ def register(bp: Blueprint) -> None:
     bp.app_template_global("availability")(availability)
     bp.app_template_global("book_summary")(summary)
     bp.app_template_global("book_cards")(book_cards)
+    bp.record_once(lambda state: state.app.jinja_env.globals.update(catalog_html=card_html))
     bp.app_template_global("cover_url")(cover_url)
     bp.app_template_global("cover_srcset")(cover_srcset)
     bp.app_template_global("email_cover_url")(email_cover_url)
