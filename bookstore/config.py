@@ -88,6 +88,8 @@ def from_environment(instance_path: str) -> dict:
         # Bounds per worker: variants of one page (query strings), and bytes of all pages.
         "PAGE_CACHE_VARIANTS": _int("PAGE_CACHE_VARIANTS", 100),
         "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_MB", 64) * 1024 * 1024,
+        # Rendered book cards each worker keeps for its list pages (bookstore/catalog/cards.py).
+        "CARD_CACHE_ENTRIES": _int("CARD_CACHE_ENTRIES", 10_000),
         # Only for a plain redis:// storage given in RATELIMIT_STORAGE_URI; shop+redis never fails.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -5,8 +5,10 @@ customers, members: see ``audience``; members see member prices) but for a few t
 CSRF token in their forms, the number in the header's cart link and a signed-in visitor's name.
 A cached page is rendered once per audience with placeholders for those (see ``per_visitor``),
 kept as bytes, and filled in for each request: a hit costs a few string replacements instead of
-the ORM and Jinja (and, once a second, one small query for the generation below). Staff always
-get a fresh page.
+the ORM and Jinja (and, once a second, one small query for the generation below). A signed-in
+reader's own parts in HTML (their review, their helpful votes, Save for later) are
+``visitor_part`` placeholders, each kind rendered per request for all its places at once.
+Staff always get a fresh page.
 
 Freshness: the cache key holds the page's URL, the shop's date and a *generation* number kept in
 the database (table ``page_cache_generation``). A transaction that writes to a table the pages
@@ -21,11 +23,14 @@ Writes the engine cannot see (raw SQL, PostgreSQL COPY) call ``note_change(conne
 The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each process's memory.
 """
 
+import base64
 import functools
 import hashlib
 import hmac
+import json
 import math
 import os
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -37,7 +42,7 @@ from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
-from markupsafe import escape
+from markupsafe import Markup, escape
 from prometheus_client import Counter
 from redis.exceptions import RedisError
 from sqlalchemy import BigInteger, Integer, event, select
@@ -106,6 +111,8 @@ UNSEEN_OPTION = "page_cache_unseen"
 _FILLING = "_page_cache_filling"
 _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
+_PARTS = "_page_cache_parts"  # g: the view runs under cached_page, so visitor parts fill in later
+_RENDERED_AT = "_page_cache_rendered_at"
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -226,11 +233,70 @@ def _placeholder(name: str) -> str:
 
 
 def _personalise(body: bytes) -> bytes:
+    body = _fill_parts(body)
     for name, compute in _per_visitor.items():
         placeholder = _placeholder(name).encode()
         if placeholder in body:
             body = body.replace(placeholder, str(escape(compute())).encode())
     return body
+
+
+# -- Per-visitor parts (HTML) -------------------------------------------------------------------
+
+_visitor_parts: dict[str, Callable[[list[tuple]], list[Markup]]] = {}
+
+
+def visitor_part(name: str):
+    """Decorate the function that renders a visitor's own part of cached pages (their review,
+    their vote, a Save for later button) for every place of it on one page at once.
+
+    The function takes one argument tuple per place and returns the places' HTML (``Markup``,
+    as a Jinja macro gives) in that order, reading what it needs for all of them in one go
+    (one query per kind of data, not per place). Templates call the decorated name with one
+    place's arguments: under ``cached_page`` it gives a placeholder that each request fills
+    in for its own visitor (the arguments travel inside the cached page, so they are the
+    page's data, never the visitor's: ids and labels, as JSON), elsewhere the HTML itself.
+    """
+
+    def decorate(render_all: Callable[[list[tuple]], list[Markup]]):
+        _visitor_parts[name] = render_all
+
+        @functools.wraps(render_all)
+        def part(*args) -> Markup:
+            if g.get(_PARTS):
+                code = base64.urlsafe_b64encode(json.dumps(args).encode()).decode()
+                # Letters, digits and "-_=.": nothing in it to escape.
+                return Markup(f"{_part_prefix()}{name}.{code}.")  # noqa: S704
+            return render_all([args])[0]
+
+        return part
+
+    return decorate
+
+
+def _part_prefix() -> str:
+    # Unlike the plain placeholders, ends with a dot; letters, digits, "-_=." survive escaping.
+    return f"pc-{current_app.extensions['page_cache']['mark']}."
+
+
+def _fill_parts(body: bytes) -> bytes:
+    """Replace each visitor-part placeholder with this visitor's HTML, one call per part."""
+    prefix = _part_prefix().encode()
+    if prefix not in body:
+        return body
+    pattern = re.compile(re.escape(prefix) + rb"([a-z-]+)\.([A-Za-z0-9_=-]*)\.")
+    places: dict[bytes, dict[bytes, None]] = {}
+    for found in pattern.finditer(body):
+        places.setdefault(found[1], {})[found[2]] = None
+    html: dict[tuple[bytes, bytes], bytes] = {}
+    for name, codes in places.items():
+        render_all = _visitor_parts.get(name.decode())
+        if render_all is None:  # a part no longer registered renders as nothing
+            continue
+        args = [tuple(json.loads(base64.urlsafe_b64decode(code))) for code in codes]
+        for code, part in zip(codes, render_all(args), strict=True):
+            html[(name, code)] = str(part).encode()
+    return pattern.sub(lambda found: html.get((found[1], found[2]), b""), body)
 
 
 # -- The view decorator -------------------------------------------------------------------------
@@ -243,7 +309,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
     page cannot depend on anything its cache key leaves out), and the key holds only those, in
     a canonical order, so ``?utm_source=...`` or a reordered query is the same page.
     ``signed_in=False`` keeps the page for guests only: a page with parts of a signed-in
-    reader's own (their review, their votes, their wishlist) that are not ``per_visitor`` yet.
+    reader's own that are neither ``per_visitor`` nor ``visitor_part`` yet.
     """
     if view is None:
         return functools.partial(cached_page, params=params, signed_in=signed_in)
@@ -254,8 +320,12 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
         request.args = ImmutableMultiDict(
             [(k, v) for k, v in request.args.items(multi=True) if k in read]
         )
+        g.setdefault(_PARTS, True)
         if not _cacheable() or (not signed_in and audience() != "anonymous"):
-            return view(*args, **kwargs)
+            response = current_app.make_response(view(*args, **kwargs))
+            if not response.direct_passthrough and response.mimetype == "text/html":
+                response.set_data(_fill_parts(response.get_data()))
+            return response
         key = _key()
         hit = _cache_call("get", key)
         if hit is not None and (len(hit) != 3 or not _stock_unchanged(hit[2])):
@@ -269,6 +339,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             response.headers["X-Page-Cache"] = "hit"
             return response
         rendered_at = _stock_state()["seq"]
+        g.setdefault(_RENDERED_AT, rendered_at)
         g.setdefault(_FILLING, True)
         g.setdefault(_DEPS, set())
         try:
@@ -607,3 +678,28 @@ def _before_commit(conn: Connection) -> None:
 def _after_rollback(conn: Connection) -> None:
     conn.info.pop(_CHANGED, None)
     conn.info.pop(_STOCK, None)
+
+
+# -- Parts of pages -----------------------------------------------------------------------------
+
+
+def part_scope() -> tuple | None:
+    """While a cacheable page is being rendered: what a part of it shared between pages (a book
+    card) may be kept under -- the generation, the shop's day and the visitor's audience --
+    and the stock sequence its data was read at; None otherwise (staff, the cache off)."""
+    if not g.get(_FILLING) or _RENDERED_AT not in g:
+        return None
+    from bookstore.catalog.filters import shop_today
+
+    return (_generation(), shop_today(), audience()), g.get(_RENDERED_AT)
+
+
+def stock_current(rendered_at: int, edition_ids) -> bool:
+    """Has no edition among ``edition_ids`` changed its stock since ``rendered_at``?"""
+    return _stock_unchanged((rendered_at, edition_ids, False))
+
+
+def page_until() -> datetime | None:
+    """The moment the page being rendered must be refreshed by, so far (see ``keep_until``)."""
+    until: datetime | None = g.get(_UNTIL)
+    return until

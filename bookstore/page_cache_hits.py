@@ -106,6 +106,8 @@ class GuestHits:
         if hit is None or len(hit) != 3 or not page_cache._stock_unchanged(hit[2], self.app):
             return None
         body, stored_headers, _stock = hit
+        if f"pc-{self.state['mark']}.".encode() in body:
+            return None  # a visitor part (page_cache.visitor_part) is filled in by Flask
         had_token = isinstance(session.get(self.csrf_field), str)
         for mark, guest in self._fillers():
             if mark in body:

@@ -5,14 +5,19 @@ visitor ever sees another's name, cart or price; staff and account pages are nev
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from bookstore.accounts.models import Role
+from bookstore.accounts.models import Role, User
+from bookstore.alerts import services as alert_services
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.members.services import grant_membership
+from bookstore.reviews import services as review_services
+from bookstore.wishlist import services as wishlist_services
 from tests.accounts.helpers import log_in
 from tests.catalog.test_query_counts import counted_queries, grow_catalog
 from tests.factories import make_book, make_user
+from tests.reviews.helpers import published_review
 from tests.test_page_cache import CART_COUNT, cache_state
 
 
@@ -170,12 +175,81 @@ def test_signed_in_pages_issue_constant_queries_from_10_to_1000_books(make_app, 
     assert max(small) <= 14, small
 
 
-def test_a_readers_book_page_is_rendered_for_them_alone(app, shoppers):
-    """The book page shows a reader's own wishlist, alerts and review: never shared."""
-    slug, _, clients = shoppers
-    for _ in range(2):
-        anna = clients["anna"].get(f"/books/{slug}")
-        boris = clients["boris"].get(f"/books/{slug}")
-        assert (cache_state(anna), cache_state(boris)) == (None, None)
-        assert "Anna Pavlova" in anna.get_data(as_text=True)
-        assert "Anna Pavlova" not in boris.get_data(as_text=True)
+@pytest.fixture
+def reader_parts(app, shoppers):
+    """A sold-out book with a published review; Anna saved it, asked for an alert, wrote her
+    own review (waiting for moderation) and found the published one helpful. Boris did none."""
+    _, _, clients = shoppers
+    with app.app_context():
+        book = make_book("The Sold-Out Samovar", on_hand=0)
+        others = published_review(book, name="Nina Reader", body="A fine read.")
+        anna = db.session.scalar(select(User).where(User.email == "anna@example.com"))
+        wishlist_services.save(anna, book.editions[0].id)
+        alert_services.subscribe_user(anna, book.editions[0].id, utcnow())
+        review_services.write_review(anna, book, rating=2, title="Anna's own verdict", body="Hm.")
+        review_services.vote_helpful(anna, others.id)
+        db.session.commit()
+        slug = book.slug
+    return slug, clients
+
+
+ANNAS_PARTS = (
+    "Saved on",
+    "Stop this alert",
+    "Your review",
+    "Anna&#39;s own verdict",
+    "You found this helpful",
+)
+NOBODYS_PARTS = ("Save for later", "Email me when it", "Write a review", ">Helpful<")
+
+
+@pytest.mark.parametrize("first", ["anna", "boris"])
+def test_readers_share_a_cached_book_page_each_with_their_own_parts(reader_parts, first):
+    """Review, helpful votes, wishlist and alert state are each reader's own on a shared page."""
+    slug, clients = reader_parts
+    second = "boris" if first == "anna" else "anna"
+    for round_ in range(2):
+        pages = {}
+        for who in (first, second):
+            response = clients[who].get(f"/books/{slug}")
+            expected = "miss" if (round_, who) == (0, first) else "hit"
+            assert cache_state(response) == expected, (round_, who)
+            pages[who] = response.get_data(as_text=True)
+        for part in ANNAS_PARTS:
+            assert part in pages["anna"], part
+            assert part not in pages["boris"], part
+        for part in NOBODYS_PARTS:
+            assert part in pages["boris"], part
+        assert "Write a review" not in pages["anna"]
+        assert "pc-" not in pages["anna"] + pages["boris"], "a placeholder leaked"
+
+
+def test_a_guest_gets_no_readers_parts_on_the_book_page(app, reader_parts):
+    slug, clients = reader_parts
+    clients["anna"].get(f"/books/{slug}")
+    page = app.test_client().get(f"/books/{slug}").get_data(as_text=True)
+    for part in ANNAS_PARTS:
+        assert part not in page, part
+    assert "Log in to write a review" in page
+
+
+def test_readers_share_the_reviews_page_each_with_their_own_votes(reader_parts):
+    slug, clients = reader_parts
+    boris = clients["boris"].get(f"/books/{slug}/reviews")
+    anna = clients["anna"].get(f"/books/{slug}/reviews")
+    assert (cache_state(boris), cache_state(anna)) == ("miss", "hit")
+    assert ">Helpful<" in boris.get_data(as_text=True)
+    assert "You found this helpful" in anna.get_data(as_text=True)
+    assert "You found this helpful" not in boris.get_data(as_text=True)
+
+
+def test_a_signed_in_hit_of_a_book_page_costs_six_queries(app, reader_parts):
+    """The user with their membership and the cart count, as on any page; then the reader's
+    parts, each read once for the whole page: wishlist, alerts, own review, votes."""
+    slug, clients = reader_parts
+    clients["boris"].get(f"/books/{slug}")
+    with app.app_context():
+        engine = db.engine
+    with counted_queries(engine) as statements:
+        assert cache_state(clients["anna"].get(f"/books/{slug}")) == "hit"
+    assert len(statements) == 6, statements

@@ -80,6 +80,21 @@ def open_alert(user: User, edition_id: int) -> StockAlert | None:
     )
 
 
+def open_alert_ids(user: User, edition_ids: Iterable[int]) -> dict[int, int]:
+    """The user's open alerts among these editions: edition id -> alert id (one query)."""
+    ids = sorted(set(edition_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(StockAlert.edition_id, StockAlert.id).where(
+            StockAlert.user_id == user.id,
+            StockAlert.edition_id.in_(ids),
+            StockAlert.state.in_(OPEN_STATES),
+        )
+    )
+    return {edition_id: alert_id for edition_id, alert_id in rows}  # noqa: C416  (rows, not pairs)
+
+
 def subscribe_user(user: User, edition_id: int, now: datetime) -> StockAlert:
     """A signed-in reader's alert for ``edition_id`` (one click; asking twice is harmless)."""
     edition = _edition(edition_id)

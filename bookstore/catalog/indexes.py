@@ -15,7 +15,9 @@ books_title = Index("ix_books_title_id", Book.title, Book.id)
 books_featured = Index("ix_books_featured_published_on", Book.featured, Book.published_on)
 # A subject's books (the primary key leads with book_id, which serves the other direction).
 book_subjects_subject = Index("ix_book_subjects_subject_id", book_subjects.c.subject_id)
-# Browse by price: editions streamed in price order.
+# Browse by price: books by their cheapest edition, an index-only scan like the others.
+books_cheapest = Index("ix_books_min_price_cents_id", Book.min_price_cents, Book.id)
+# Browse by price within one format: editions streamed in price order.
 editions_price = Index("ix_editions_price_cents_book_id", Edition.price_cents, Edition.book_id)
 # Browse by price within one format (hardcovers are few and dear: they would come last).
 editions_format_price = Index(

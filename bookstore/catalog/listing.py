@@ -8,18 +8,18 @@ count, and one load of those books with their editions and authors (``selectinlo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bookstore import page_cache
+from bookstore.catalog.cards import BookList
 from bookstore.catalog.models import (
     Book,
-    BookContributor,
     Edition,
     Format,
     Series,
@@ -90,7 +90,7 @@ class BrowseFilters:
 class BookPage:
     """One page of a book list."""
 
-    books: list[Book]
+    books: Sequence[Book]
     page: int
     page_size: int
     has_next: bool
@@ -238,23 +238,23 @@ def _page_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> 
 
 
 def _cheapest_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> list[int]:
-    """Lowest price first (a book's cheapest edition on sale), books without a price last.
+    """Lowest price first (a book's cheapest active edition), books without a price last.
 
-    Editions are streamed in (price, book) order from their index and each book is kept at
-    its first, cheapest, appearance: no GROUP BY over every edition of the catalog. Work
-    grows with the page number, which MAX_PAGE bounds.
+    Unfiltered by format, this walks the index on ``books.min_price_cents`` (kept by triggers
+    on editions). Within one format, editions of that format are streamed in (price, book)
+    order from their index and each book is kept at its first, cheapest, appearance: no GROUP
+    BY over every edition of the catalog; work grows with the page number, which MAX_PAGE
+    bounds.
     """
+    if filters.format is None:
+        return _known_first(base, (Book.min_price_cents, Book.id), offset, limit)
     # An alias, so that the filters' own EXISTS over editions still correlate to books only.
     offer = aliased(Edition)
     priced = (
         base.join(offer, offer.book_id == Book.id)
-        .where(offer.active)
+        .where(offer.active, offer.format == filters.format)
         .order_by(offer.price_cents, offer.book_id)
     )
-    on_sale: list[ColumnElement[bool]] = [Edition.active.expression]
-    if filters.format is not None:
-        on_sale.append(Edition.format == filters.format)
-        priced = priced.where(offer.format == filters.format)
     wanted = offset + limit
     seen: dict[int, None] = {}
     result = db.session.execute(priced.execution_options(yield_per=1000))
@@ -269,49 +269,48 @@ def _cheapest_ids(base: Select, filters: BrowseFilters, offset: int, limit: int)
     if len(ids) == limit:
         return ids
     # The stream ran dry, so ``seen`` holds every priced book; unpriced ones follow.
-    unpriced = base.where(~exists().where(Edition.book_id == Book.id, *on_sale))
+    on_sale = exists().where(
+        Edition.book_id == Book.id, Edition.active, Edition.format == filters.format
+    )
     rest = db.session.scalars(
-        unpriced.order_by(Book.id).offset(max(offset - len(seen), 0)).limit(limit - len(ids))
+        base.where(~on_sale)
+        .order_by(Book.id)
+        .offset(max(offset - len(seen), 0))
+        .limit(limit - len(ids))
     )
     return ids + list(rest)
 
 
 def _newest_ids(base: Select, offset: int, limit: int) -> list[int]:
-    """Newest first, undated books last, on SQLite and PostgreSQL alike.
+    """Newest first, undated books last."""
+    return _known_first(base, (Book.published_on.desc(), Book.id.desc()), offset, limit)
 
-    The databases put NULL dates at opposite ends, and ``NULLS LAST`` would defeat the date
-    index on PostgreSQL; so dated books come from the index and undated ones follow.
+
+def _known_first(base: Select, order: tuple, offset: int, limit: int) -> list[int]:
+    """Books in ``order`` (its first column's value, then the id), those without a value last
+    (by id, in the order's direction), on SQLite and PostgreSQL alike.
+
+    The databases put NULLs at opposite ends, and ``NULLS LAST`` would defeat the index on
+    PostgreSQL; so books with a value come from the index and the others follow.
     """
-    dated = base.where(Book.published_on.is_not(None)).order_by(
-        Book.published_on.desc(), Book.id.desc()
-    )
-    ids = list(db.session.scalars(dated.offset(offset).limit(limit)))
+    first, by_id = order
+    column = getattr(first, "element", first)  # the column under a .desc()
+    known = base.where(column.is_not(None)).order_by(first, by_id)
+    ids = list(db.session.scalars(known.offset(offset).limit(limit)))
     if len(ids) == limit:
         return ids
-    dated_total = offset + len(ids)
+    known_total = offset + len(ids)
     if not ids and offset:
-        dated_total = db.session.scalar(select(func.count()).select_from(dated.subquery())) or 0
-    undated = base.where(Book.published_on.is_(None)).order_by(Book.id.desc())
-    rest = db.session.scalars(undated.offset(max(offset - dated_total, 0)).limit(limit - len(ids)))
+        known_total = db.session.scalar(select(func.count()).select_from(known.subquery())) or 0
+    unknown = base.where(column.is_(None)).order_by(by_id)
+    rest = db.session.scalars(unknown.offset(max(offset - known_total, 0)).limit(limit - len(ids)))
     return ids + list(rest)
 
 
-def load_cards(ids: list[int]) -> list[Book]:
-    """Books with what a book card shows (editions, authors), in the order of ``ids``."""
-    if not ids:
-        return []
-    stmt = (
-        select(Book)
-        .where(Book.id.in_(ids))
-        .options(
-            selectinload(Book.editions),
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-        )
-    )
-    books = {book.id: book for book in db.session.scalars(stmt)}
-    for book in books.values():
-        link_editions(book)
-    return [books[i] for i in ids if i in books]
+def load_cards(ids: list[int]) -> BookList:
+    """Books with what a book card shows, in the order of ``ids``: loaded when first read, and
+    only those whose card is not kept already (see ``cards``)."""
+    return BookList(ids)
 
 
 def link_editions(book: Book) -> None:

@@ -162,6 +162,9 @@ class Book(db.Model):
     # bookstore.reviews whenever a review is published or withdrawn, so cards need no query.
     review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The price of the cheapest active edition (None without one), for "price, low to high".
+    # Kept by database triggers on editions (see the migration that added it): never set it.
+    min_price_cents: Mapped[int | None] = mapped_column(Integer)
 
     series: Mapped[Series | None] = relationship(back_populates="books")
     subjects: Mapped[list[Subject]] = relationship(

@@ -30,11 +30,14 @@ MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box 
 MAX_TERMS = 10  # words kept from a query; more adds cost without changing the answer
 MAX_TERM_LENGTH = 40  # longer "words" are noise (no title word is that long)
 PAGE_SIZE = 20
-MAX_RESULTS = 1000  # counted and paged; "1,000+ books match" beyond (never a full COUNT)
+MAX_RESULTS = 500  # counted and paged; "500+ books match" beyond, as lists say (never a full COUNT)
 # PostgreSQL, newest first: how many of the newest books are looked through before the GIN
 # index is asked (a page's worth of a common word is found among them at once).
 NEWEST_WINDOW = 2000
-NEWEST_WINDOW_MAX = 20000
+NEWEST_WINDOW_MAX = 40000
+COUNT_WALK = 3000  # newest books the count looks through before it asks the GIN index
+WALK_PER_FETCH = 6  # books looked through newest first for the cost of one the index found
+EXPAND_AT_MOST = 64  # index words put in place of a prefix (more: the prefix match itself)
 VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
 
 WORD = re.compile(r"[^\W_]+")
@@ -191,16 +194,31 @@ class Matcher:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.ranked_page: tuple[int, list[int]] | None = None  # (offset, ids) found by count
+        # PostgreSQL, broad queries: the share of books matching, per tier, as the count saw.
+        self.density: dict[str, float] = {}
+        self.books = 0
         # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
         # spelling may match, and every term must.
         groups = [query_spellings(t) for t in terms]
+        self.nothing = False  # a word that no book has: no statement needs to run
         if self.postgres:
-            # Letters and digits only (see parse_query): no tsquery operator comes from the user.
-            query = " & ".join(
-                "(" + " | ".join(f"{t}:*" if len(t) > 1 else t for t in group) + ")"
-                for group in groups
-            )
-            self.match = {"all": query, "title": query, "rest": query}
+            # Letters and digits only (see parse_query): no tsquery operator comes from the user,
+            # and the index's words put in their place are letters and digits too.
+            # A capped count streams matches under a LIMIT: on the planner's guess of how many
+            # books match it may walk the table instead of the index, and those guesses run
+            # high (59,000 books read at 1,000,000 for a Cyrillic word's 501 matches). The
+            # search statements all have an index to use: for this transaction, use it (and
+            # spare them the JIT compiler, which a seq scan's cost would start: 50+ ms).
+            session.execute(text(_PG_SETTINGS))
+            known = _index_words(session, [t for group in groups for t in group])
+            alternatives = []
+            for group in groups:
+                plain = {t: [f"{t}:*" if len(t) > 1 else t] for t in group}
+                found = dict.fromkeys(w for t in group for w in known.get(t, plain[t]))
+                self.nothing = self.nothing or not found
+                alternatives.append("(" + " | ".join(found) + ")")
+            query = " & ".join(alternatives)
+            self.match = {"all": query, "title": query}
         else:
             # Quoted FTS5 strings of letters and digits: nothing the user typed is syntax.
             words = " AND ".join(
@@ -208,22 +226,32 @@ class Matcher:
                 for group in groups
             )
             title = f"title : ({words})"
-            self.match = {"all": words, "title": title, "rest": f"({words}) NOT ({title})"}
+            self.match = {"all": words, "title": title}
 
     def count(self, tier: str = "all", *, page: int | None = None) -> int:
         """Matches in ``tier``, counted up to MAX_RESULTS + 1.
 
         With ``page`` (PostgreSQL): the same statement ranks that page of results when no more
         than MAX_RESULTS match, so ``page_ids`` needs no second pass over the index."""
+        if self.nothing:
+            return 0
         params = {"m": self.match[tier], "cap": MAX_RESULTS + 1}
         last_page = -(-MAX_RESULTS // PAGE_SIZE)
         if self.postgres and tier == "all" and page is not None and page <= last_page:
             offset = (page - 1) * PAGE_SIZE
             params |= {"max": MAX_RESULTS, "limit": PAGE_SIZE, "offset": offset}
+            params["walk"] = COUNT_WALK
             rows = self.session.execute(text(_PG_COUNT_AND_RANK), params).all()
-            total = rows[0][0]
+            total, titled, span, books, newest, newest_titled, newest_from = rows[0][:7]
             if total <= MAX_RESULTS:
-                self.ranked_page = (offset, [row[1] for row in rows if row[1] is not None])
+                self.ranked_page = (offset, [row[7] for row in rows if row[7] is not None])
+            elif books:
+                self.books = books
+                self.density = _densities(
+                    (total, titled, span),
+                    (newest, newest_titled, books - newest_from + 1 if newest > MAX_RESULTS
+                     else min(COUNT_WALK, books)),
+                )  # fmt: skip
             return total
         sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
         return self.session.execute(text(sql), params).scalar_one()
@@ -231,34 +259,93 @@ class Matcher:
     def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
         """Book ids of one page: the title tier, then the rest.
 
-        The title tier is asked for the page first; only when it ends before the page does the
-        rest tier need its offset, which the title ids found tell (or, when the title tier
-        ended on an earlier page, its count)."""
+        The title tier is asked for everything up to the page's end; when it ends sooner, it
+        returned all its matches, and the rest are the first books of all matches in the same
+        order less those (every title match is a match): no count of the title tier and no
+        "match but not in the title" query, which costs a query engine far more."""
         if limit <= 0:
             return []
         if ranked and self.ranked_page is not None and self.ranked_page[0] == offset:
             return self.ranked_page[1][:limit]
-        ids = self.tier_ids("title", ranked, limit, offset)
-        if len(ids) == limit:
-            return ids
-        in_title = offset + len(ids) if ids else self.count("title")
-        return ids + self.tier_ids("rest", ranked, limit - len(ids), max(offset - in_title, 0))
+        end = offset + limit
+        title = self.tier_ids("title", ranked, end, 0)
+        if len(title) == end:
+            return title[offset:]
+        in_title = set(title)
+        rest = [i for i in self.tier_ids("all", ranked, end, 0) if i not in in_title]
+        return (title + rest)[offset:end]
 
     def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
-        """Book ids of one tier ("title", "rest" or "all"), by relevance or newest first."""
+        """Book ids of one tier ("title" or "all"), by relevance or newest first."""
+        if self.nothing:
+            return []
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
         if not self.postgres:
             sql = _SQLITE_IDS[tier, ranked]
             return list(self.session.execute(text(sql), params).scalars())
-        if not ranked:
+        if not ranked and (window := self._newest_window(tier, offset + limit)):
             # Newest first: the newest books, when they hold the page's matches, answer it
             # from the primary key alone; a query whose matches are rarer asks the GIN index.
-            window = min(NEWEST_WINDOW_MAX, NEWEST_WINDOW + (offset + limit) * 50)
             sql = _PG_NEWEST[tier]
             ids = list(self.session.execute(text(sql), {**params, "window": window}).scalars())
             if len(ids) == limit:
                 return ids
         return list(self.session.execute(text(_PG_IDS[tier, ranked]), params).scalars())
+
+    def _newest_window(self, tier: str, end: int) -> int:
+        """How many of the newest books to look through for ``end`` matches (0: ask the index).
+
+        Looking through a book costs about a sixth of fetching one the index found, which
+        must be done for every match before the newest can be picked: walk when the matches
+        are dense enough, by the density the count saw (a guess: the index answers anyway)."""
+        density = self.density.get(tier)
+        if density is None:
+            return min(NEWEST_WINDOW_MAX, NEWEST_WINDOW + end * 50)
+        if density <= 0:
+            return 0
+        walk = int(end / density * 1.5) + 100
+        if walk > NEWEST_WINDOW_MAX or walk > WALK_PER_FETCH * density * self.books:
+            return 0
+        return walk
+
+
+def _densities(sample: tuple[int, int, int], newest: tuple[int, int, int]) -> dict[str, float]:
+    """The share of books that match, per tier, for sizing newest-first walks (a guess).
+
+    ``newest``: matches (all, in the title) among the newest books the count looked through,
+    and how many it looked through: the very books a walk reads, so they tell best once a few
+    matched. ``sample``: the matches the index found, read in table order, which follows the
+    ids closely, and the span of ids they came from."""
+    found: dict[str, float] = {}
+    for tier, index in (("all", 0), ("title", 1)):
+        if newest[index] >= 3 or not sample[2]:
+            found[tier] = newest[index] / max(newest[2], 1)
+        else:
+            found[tier] = sample[index] / sample[2]
+    return found
+
+
+def _index_words(session: Session, spellings: list[str]) -> dict[str, list[str]]:
+    """The index's words that each spelling starts (PostgreSQL), for those it can tell.
+
+    A GIN prefix match (``famil:*``) first gathers the postings of every word with that prefix;
+    asking for the words themselves (``family | familiar``) lets the index skip through them.
+    A spelling is left out (and keeps its prefix match) when it is one letter (matched as a
+    whole word), digits only (ISBNs are not in the word list), starts more than
+    EXPAND_AT_MOST words, or when the configuration or the index's words are not plain
+    letters and digits (an e-mail address or a hyphenated word starts with it): the answer is
+    the same either way. An empty list: no book has a word that starts so."""
+    asked = [s for s in dict.fromkeys(spellings) if len(s) > 1 and not s.isdigit()]
+    if not asked:
+        return {}
+    rows = session.execute(text(_PG_INDEX_WORDS), {"words": asked, "most": EXPAND_AT_MOST + 1})
+    found: dict[str, list[str]] = {}
+    for spelling, lexemes, starts in rows:
+        if len(lexemes) != 1 or not WORD.fullmatch(lexemes[0]):
+            continue
+        if len(starts) <= EXPAND_AT_MOST and all(WORD.fullmatch(w) for w in starts):
+            found[spelling] = starts
+    return found
 
 
 def query_spellings(term: str) -> list[str]:
@@ -267,25 +354,54 @@ def query_spellings(term: str) -> list[str]:
     return [s for s in spellings(term) if WORD.fullmatch(s)] or [term]
 
 
+_PG_SETTINGS = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+# Each spelling as the search configuration writes it (unaccented, lower case), and the index's
+# words it starts, in byte order as the GIN prefix match compares them (the column is "C").
+_PG_INDEX_WORDS = """
+SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}')
+FROM unnest(CAST(:words AS text[])) AS a(spelling)
+CROSS JOIN LATERAL (
+  SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) AS n
+LEFT JOIN LATERAL (SELECT array_agg(t.lexeme) AS starts FROM (
+  SELECT lexeme FROM book_search_terms
+  WHERE cardinality(n.lexemes) = 1 AND lexeme >= n.lexemes[1]
+    AND lexeme < n.lexemes[1] || chr(1114111)
+  ORDER BY lexeme LIMIT :most) AS t) AS w ON true
+"""
 # The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
 _PG_WHERE = {
     "all": "s.document @@ q",
     "title": "s.title_document @@ q",
-    "rest": "s.document @@ q AND NOT s.title_document @@ q",
 }
 _PG_FROM = "FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE "
 _PG_COUNT = {
     tier: "SELECT count(*) FROM (SELECT 1 " + _PG_FROM + where + " LIMIT :cap) AS hits"  # noqa: S608
     for tier, where in _PG_WHERE.items()
 }
-# One pass over the index for a query that matches at most MAX_RESULTS books: count them and
-# rank the asked page (title matches first, then by relevance, newest on ties).
+# The count, in one statement. A broad query's cap is reached among the newest books (w) at
+# once; otherwise the GIN index finds the matches (m), and when no more than MAX_RESULTS
+# match, the asked page is ranked from them (title matches first, then by relevance, newest on
+# ties). Also: how densely the matches lie (their count, title ones, and the span of ids they
+# came from) and the newest id, for ``Matcher._newest_window``.
 _PG_COUNT_AND_RANK = """
-WITH m AS MATERIALIZED (
+WITH w AS MATERIALIZED (
+  SELECT s.book_id, s.title_document @@ q AS in_title
+  FROM (SELECT book_id, document, title_document FROM book_search
+        ORDER BY book_id DESC LIMIT :walk) AS s, to_tsquery('bookstore_search', :m) AS q
+  WHERE s.document @@ q LIMIT :cap),
+m AS MATERIALIZED (
   SELECT s.book_id, s.document, s.title_document @@ q AS in_title
-  FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE s.document @@ q LIMIT :cap),
-n AS (SELECT count(*) AS total FROM m)
-SELECT n.total, p.book_id FROM n LEFT JOIN LATERAL (
+  FROM book_search s, to_tsquery('bookstore_search', :m) AS q
+  WHERE s.document @@ q AND (SELECT count(*) FROM w) < :cap LIMIT :cap),
+hits AS (
+  SELECT book_id, in_title FROM w WHERE (SELECT count(*) FROM w) >= :cap
+  UNION ALL SELECT book_id, in_title FROM m),
+n AS (SELECT count(*) AS total, count(*) FILTER (WHERE in_title) AS titled,
+      max(book_id) - min(book_id) + 1 AS span FROM hits)
+SELECT n.total, n.titled, n.span, (SELECT max(book_id) FROM book_search),
+  (SELECT count(*) FROM w), (SELECT count(*) FILTER (WHERE in_title) FROM w),
+  (SELECT min(book_id) FROM w), p.book_id
+FROM n LEFT JOIN LATERAL (
   SELECT m.book_id FROM m, to_tsquery('bookstore_search', :m) AS q WHERE n.total <= :max
   ORDER BY m.in_title DESC, ts_rank(m.document, q) DESC, m.book_id DESC
   LIMIT :limit OFFSET :offset) AS p ON true
@@ -303,11 +419,12 @@ _PG_IDS = {
     for tier, where in _PG_WHERE.items()
     for ranked, order in _PG_ORDER.items()
 }  # fmt: skip
-# Newest first, when more than MAX_RESULTS match: the whole match set is dense enough that
-# walking the newest books finds a page soon -- but a word may be rare in titles alone, and
-# walking every book for the title tier took seconds at 1,000,000 books. "+ 0" keeps that tier
-# off the primary key: the GIN index finds its matches, and only they are sorted.
-_PG_IDS["title", False] = _PG_IDS["title", False].replace("s.book_id DESC", "s.book_id + 0 DESC")
+# Newest first, when more than MAX_RESULTS match and a walk through the newest books would read
+# too many (``Matcher._newest_window``): "+ 0" keeps the planner off the primary key (walking
+# every book took seconds at 1,000,000): the GIN index finds the matches, and only they are
+# sorted.
+for _tier in _PG_WHERE:
+    _PG_IDS[_tier, False] = _PG_IDS[_tier, False].replace("s.book_id DESC", "s.book_id + 0 DESC")
 _SQLITE_FROM = "FROM book_search WHERE book_search MATCH :m"
 _SQLITE_COUNT = dict.fromkeys(
     _PG_WHERE,

@@ -39,6 +39,8 @@ def suggest(session: Session, raw_query: str | None) -> list[Suggestion]:
     if query.is_empty or len(query.text) < MIN_LENGTH or query.isbn:
         return []
     matcher = Matcher(session, query.terms)
+    if matcher.nothing:  # no word of the catalog starts so: no title, person or series either
+        return []
     # Ranking thousands of title matches ("th") costs more than it tells: newest first then.
     ranked = _capped_count(session, matcher) <= RANK_AT_MOST
     title_ids = matcher.tier_ids("title", ranked, TITLES, 0)

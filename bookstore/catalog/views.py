@@ -41,8 +41,8 @@ def browse():
 
 
 @bp.get("/books/<slug>")
-# Signed-in readers see their own review, votes, wishlist and alerts here: rendered for them.
-@cached_page(signed_in=False)
+# A signed-in reader's own review, votes, wishlist and alerts are visitor parts of the page.
+@cached_page
 def book(slug: str):
     try:
         detail = services.book_detail(slug)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,8 +14,8 @@ from bookstore.journal.services import latest_posts
 
 @dataclass
 class HomePage:
-    new_books: list[Book]
-    featured: list[Book]
+    new_books: Sequence[Book]
+    featured: Sequence[Book]
     posts: list[Post]
 
 

@@ -88,6 +88,16 @@ def review_of(user: User, book_id: int) -> Review | None:
     )
 
 
+def reviews_of(user: User, book_ids: list[int]) -> dict[int, Review]:
+    """The reader's own reviews of these books, in whatever state, by book id."""
+    if not book_ids:
+        return {}
+    reviews = db.session.scalars(
+        select(Review).where(Review.user_id == user.id, Review.book_id.in_(book_ids))
+    )
+    return {review.book_id: review for review in reviews}
+
+
 def clean_text(value: str, limit: int, what: str, *, required: bool = False) -> str:
     """Text as typed, trimmed, with one kind of line break; too long or control characters
     raise ``InvalidInput``."""
@@ -273,12 +283,17 @@ class ShownReviews:
 
 
 def shown_reviews(book: Book) -> ShownReviews:
-    """The book page's reviews: two queries, the first time they are asked for in a request."""
+    """The book page's reviews: two queries (one for a book without reviews), the first time
+    they are asked for in a request."""
     memo = g.setdefault("_shown_reviews", {})
     if book.id not in memo:
-        memo[book.id] = ShownReviews(
-            published_reviews(book, sort="helpful"), professional_reviews_of(book.id)
+        # The book's count of published reviews spares most pages the query for none.
+        first_page = (
+            published_reviews(book, sort="helpful")
+            if book.review_count
+            else ReviewPage([], "helpful", 1, False, 0)
         )
+        memo[book.id] = ShownReviews(first_page, professional_reviews_of(book.id))
     return memo[book.id]
 
 

@@ -1,21 +1,33 @@
 """Readers' review pages: write or edit a review, delete it, vote, all reviews of a book, and
 the reader's own reviews. The book page shows its reviews through ``book_reviews``.
 
-Only published words appear on public (cached) pages; a reader's own review in any state shows
-to them alone, on pages that are never cached (signed-in visitors get no cached page).
+Only published words appear on public (cached) pages; a reader's own review in any state and
+their votes show to them alone, through ``visitor_part``s filled in on each request.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import cast
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import register_account_section
@@ -67,32 +79,55 @@ def _reader_key() -> str:
 
 @dataclass
 class BookReviews:
-    """What the book page shows of its reviews."""
+    """What the book page shows of its reviews (the same for every visitor)."""
 
     reviews: list[Review]
     more: bool
     professional: list[ProfessionalReview]
-    mine: Review | None = None
-    voted: set[int] = field(default_factory=set)
 
 
 def book_reviews(book: Book) -> BookReviews:
-    """For templates/reviews/_book_reviews.html: the most helpful reviews and press quotes;
-    for a signed-in reader, also their own review in whatever state."""
+    """For templates/reviews/_book_reviews.html: the most helpful reviews and press quotes."""
     page = services.shown_reviews(book)
     shown = page.first_page.reviews[:BOOK_PAGE_REVIEWS]
-    found = BookReviews(
+    return BookReviews(
         reviews=shown, more=book.review_count > len(shown), professional=page.professional
     )
-    if current_user.is_authenticated:
-        found.mine = services.review_of(current_user, book.id)
-        found.voted = services.voted_on(current_user, [r.id for r in shown])
-    return found
+
+
+@page_cache.visitor_part("reader-review")
+def reader_review(places: list[tuple]) -> list[Markup]:
+    """A signed-in reader's own review (any state) of each (book id, slug) place, or the
+    invitation to write one: one query."""
+    if not current_user.is_authenticated:
+        return [Markup() for _ in places]
+    mine = services.reviews_of(current_user, [book_id for book_id, _slug in places])
+    render = get_template_attribute("reviews/_macros.html", "your_review")
+    return [render(slug, mine.get(book_id)) for book_id, slug in places]
+
+
+@page_cache.visitor_part("review-helpful")
+def review_helpful(places: list[tuple]) -> list[Markup]:
+    """The Helpful button of each (review id, author id, author's name) place for a signed-in
+    reader: nothing under their own review, a note where they voted already. One query."""
+    if not current_user.is_authenticated:
+        return [Markup() for _ in places]
+    voted = services.voted_on(current_user, [review_id for review_id, _author, _name in places])
+    button = get_template_attribute("reviews/_macros.html", "helpful_button")
+    return [
+        Markup() if author_id == current_user.id else button(review_id, name, review_id in voted)
+        for review_id, author_id, name in places
+    ]
 
 
 @bp.app_context_processor
 def _review_helpers() -> dict:
-    return {"book_reviews": book_reviews, "reviewer_name": services.public_name}
+    return {
+        "book_reviews": book_reviews,
+        "reviewer_name": services.public_name,
+        "reader_review": reader_review,
+        "review_helpful": review_helpful,
+    }
 
 
 def _book_or_404(slug: str) -> Book:
@@ -185,7 +220,7 @@ def helpful(review_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/books/<slug>/reviews")
-@cached_page(params=("sort", "page"), signed_in=False)  # the reader's own votes
+@cached_page(params=("sort", "page"))
 def book_reviews_page(slug: str) -> ResponseReturnValue:
     """All of a book's published reviews, most helpful or newest first, a page at a time."""
     book = _book_or_404(slug)
@@ -197,9 +232,7 @@ def book_reviews_page(slug: str) -> ResponseReturnValue:
         page = services.published_reviews(book, sort=sort, page=int(raw_page))
     except NotFound as exc:
         abort(404, description=str(exc))
-    return render_template(
-        "reviews/list.html", book=book, page=page, sorts=services.SORTS, form=EmptyForm()
-    )
+    return render_template("reviews/list.html", book=book, page=page, sorts=services.SORTS)
 
 
 @bp.get("/account/reviews")

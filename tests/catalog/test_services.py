@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from bookstore.catalog import listing, services
 from bookstore.catalog.availability import (
@@ -12,7 +13,7 @@ from bookstore.catalog.availability import (
     sorted_editions,
 )
 from bookstore.catalog.listing import BrowseFilters, list_books, parse_filters
-from bookstore.catalog.models import BookContributor, ContributorRole, Format
+from bookstore.catalog.models import Book, BookContributor, ContributorRole, Edition, Format
 from bookstore.errors import NotFound
 from bookstore.extensions import db
 from tests.factories import get_contributor, make_book
@@ -209,6 +210,30 @@ def test_sort_by_lowest_price_with_unpriced_books_last(app_ctx):
     retired.editions[0].active = False
     make_book("Middle", formats=("hardcover", "ebook"), price_cents=2500)  # ebook at 19.00
     assert titles(browse(sort="price")) == ["Cheap", "Middle", "Dear", "Retired"]
+
+
+def test_price_order_follows_every_change_to_editions(app_ctx):
+    """The cheapest price a price sort reads is kept by the database, whoever writes."""
+    first = make_book("First", price_cents=1000)
+    second = make_book("Second", price_cents=2000)
+    assert titles(browse(sort="price")) == ["First", "Second"]
+    first.editions[0].price_cents = 2500  # a new price
+    db.session.flush()
+    assert titles(browse(sort="price")) == ["Second", "First"]
+    # A cheaper edition written with Core, as bulk writers do.
+    db.session.execute(
+        sa.insert(Edition).values(
+            book_id=first.id, format=Format.EBOOK, isbn13="9780000000017", price_cents=500
+        )
+    )
+    assert titles(browse(sort="price")) == ["First", "Second"]
+    db.session.execute(sa.delete(Edition).where(Edition.isbn13 == "9780000000017"))
+    assert titles(browse(sort="price")) == ["Second", "First"]
+    second.editions[0].active = False  # retired: no price left, so it goes last
+    db.session.flush()
+    assert titles(browse(sort="price")) == ["First", "Second"]
+    cheapest = sa.select(Book.min_price_cents).where(Book.id == second.id)
+    assert db.session.scalar(cheapest) is None
 
 
 def test_price_sort_uses_the_filtered_format(app_ctx):

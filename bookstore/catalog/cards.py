@@ -1,0 +1,335 @@
+"""Book cards, rendered once per book and audience and kept while the catalog stays the same.
+
+List pages (browse, search, subjects, the home page, "you may also like") are mostly cards,
+and a card is the same on every page that shows its book. So while a cacheable page is being
+rendered (``page_cache.part_scope``), each card's HTML is kept in this process's memory under
+the page cache's generation, the shop's day and the visitor's audience (members see member
+prices), and used again while the stock of its editions is unchanged and until a hold or
+a member discount it reflects lapses. A list of books is a ``BookList`` of ids; only the books
+whose card is not kept are loaded from the database.
+
+Staff, and every page while the page cache is off, get cards rendered afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import overload
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bookstore import page_cache
+from bookstore.catalog.models import (
+    Book,
+    BookContributor,
+    Contributor,
+    ContributorRole,
+    Edition,
+    Subject,
+    book_subjects,
+)
+from bookstore.dbtypes import utcnow
+from bookstore.extensions import db
+
+
+class BookList(Sequence[Book]):
+    """Books in the order of ``ids``, loaded with what a card shows (editions, authors) the
+    first time something reads them; ``book_cards`` loads only those it has no card for."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = list(ids)
+        self._books: list[Book] | None = None
+
+    def _loaded(self) -> list[Book]:
+        if self._books is None:
+            found = _load(self.ids)
+            self._books = [found[i] for i in self.ids if i in found]
+        return self._books
+
+    def for_cards(self, ids: list[int]) -> Mapping[int, Book | CardBook]:
+        """What the cards of these books (a subset of the list's) show, by book id."""
+        if self._books is not None:
+            return {book.id: book for book in self._books}
+        return load_for_cards(ids)
+
+    def __len__(self) -> int:
+        return len(self._books) if self._books is not None else len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Book: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Book]: ...
+
+    def __getitem__(self, index):
+        return self._loaded()[index]
+
+    def __iter__(self) -> Iterator[Book]:
+        return iter(self._loaded())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a list of books, like a list
+
+    def __repr__(self) -> str:
+        return f"<BookList {self.ids}>"
+
+
+def _load(ids: list[int]) -> dict[int, Book]:
+    if not ids:
+        return {}
+    stmt = (
+        select(Book)
+        .where(Book.id.in_(ids))
+        .options(
+            selectinload(Book.editions),
+            selectinload(Book.credits).joinedload(BookContributor.contributor),
+        )
+    )
+    books = {book.id: book for book in db.session.scalars(stmt)}
+    for book in books.values():
+        # Point each edition back at its book, sparing a lazy load per edition.
+        for edition in book.editions:
+            set_committed_value(edition, "book", book)
+    return books
+
+
+# -- What a card shows, read with Core rows -------------------------------------------------------
+
+
+class CardEdition:
+    """An edition as a card reads it: the model's own rules (status, copies) on plain values."""
+
+    __slots__ = (
+        "id",
+        "book_id",
+        "book",
+        "format",
+        "price_cents",
+        "published_on",
+        "on_hand",
+        "reserved",
+        "low_stock_threshold",
+        "out_of_print",
+        "active",
+    )
+    status_on = Edition.status_on
+    available = Edition.__dict__["available"]
+    is_physical = Edition.__dict__["is_physical"]
+
+    def __init__(self, book: CardBook, row) -> None:
+        self.book = book
+        (
+            self.id,
+            self.book_id,
+            self.format,
+            self.price_cents,
+            self.published_on,
+            self.on_hand,
+            self.reserved,
+            self.low_stock_threshold,
+            self.out_of_print,
+            self.active,
+        ) = row
+
+
+@dataclass(frozen=True, slots=True)
+class CardPerson:
+    name: str
+
+
+class CardBook:
+    """A book as a card shows it (title, cover, authors, rating, editions)."""
+
+    __slots__ = (
+        "id",
+        "title",
+        "slug",
+        "cover_image",
+        "published_on",
+        "review_count",
+        "rating_total",
+        "authors",
+        "editions",
+    )
+    average_rating = Book.__dict__["average_rating"]
+
+    def __init__(self, row) -> None:
+        (
+            self.id,
+            self.title,
+            self.slug,
+            self.cover_image,
+            self.published_on,
+            self.review_count,
+            self.rating_total,
+        ) = row
+        self.authors: list[CardPerson] = []
+        self.editions: list[CardEdition] = []
+
+    @property
+    def subjects(self) -> list[Subject]:
+        """Read only while a member discount is scoped to subjects (one query a book)."""
+        return list(
+            db.session.scalars(
+                select(Subject)
+                .join(book_subjects, book_subjects.c.subject_id == Subject.id)
+                .where(book_subjects.c.book_id == self.id)
+            )
+        )
+
+
+_EDITION_COLUMNS = (
+    Edition.id,
+    Edition.book_id,
+    Edition.format,
+    Edition.price_cents,
+    Edition.published_on,
+    Edition.on_hand,
+    Edition.reserved,
+    Edition.low_stock_threshold,
+    Edition.out_of_print,
+    Edition.active,
+)
+
+
+def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
+    """What the cards of these books show, in three small queries of plain rows."""
+    if not ids:
+        return {}
+    books = {
+        row[0]: CardBook(row)
+        for row in db.session.execute(
+            select(
+                Book.id,
+                Book.title,
+                Book.slug,
+                Book.cover_image,
+                Book.published_on,
+                Book.review_count,
+                Book.rating_total,
+            ).where(Book.id.in_(ids))
+        )
+    }
+    for row in db.session.execute(
+        select(*_EDITION_COLUMNS).where(Edition.book_id.in_(ids)).order_by(Edition.id)
+    ):
+        book = books.get(row[1])
+        if book is not None:
+            book.editions.append(CardEdition(book, row))
+    for book_id, name in db.session.execute(
+        select(BookContributor.book_id, Contributor.name)
+        .join(Contributor, Contributor.id == BookContributor.contributor_id)
+        .where(BookContributor.book_id.in_(ids), BookContributor.role == ContributorRole.AUTHOR)
+        .order_by(BookContributor.book_id, BookContributor.position)
+    ):
+        if book_id in books:
+            books[book_id].authors.append(CardPerson(name))
+    return books
+
+
+# -- Kept cards -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Card:
+    html: Markup
+    editions: frozenset[int]
+    rendered_at: int  # the stock sequence its data was read at
+    until: datetime | None  # a hold or a member discount it shows lapses then
+
+
+class _Kept:
+    """A bounded map, least recently used first out (one per process, shared by threads)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, _Card] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> _Card | None:
+        with self.lock:
+            card = self.entries.get(key)
+            if card is not None:
+                self.entries.move_to_end(key)
+            return card
+
+    def put(self, key: tuple, card: _Card) -> None:
+        with self.lock:
+            self.entries[key] = card
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def _kept() -> _Kept | None:
+    size = int(current_app.config.get("CARD_CACHE_ENTRIES", 10_000))
+    if size <= 0:
+        return None
+    kept = current_app.extensions.get("book_cards")
+    if kept is None or kept.size != size:
+        kept = current_app.extensions["book_cards"] = _Kept(size)
+    return kept
+
+
+def book_cards(
+    books: Sequence[Book],
+    level: int = 3,
+    notes: Mapping[int, str] | None = None,
+    eager: int = 6,
+) -> list[Markup]:
+    """The cards of ``books`` in order (the first ``eager`` load their cover at once)."""
+    ids = books.ids if isinstance(books, BookList) else [book.id for book in books]
+    scope = page_cache.part_scope()
+    kept = _kept() if scope is not None else None
+    now = utcnow()
+    cards: list[Markup | None] = [None] * len(ids)
+    wanted: list[tuple[int, tuple]] = []
+    for position, book_id in enumerate(ids):
+        key = (book_id, level, notes.get(book_id) if notes else None, position >= eager)
+        card = kept.get((scope[0], key)) if kept is not None and scope is not None else None
+        if card is not None and _still_true(card, now):
+            page_cache.shows_editions(card.editions)
+            if card.until is not None:
+                page_cache.keep_until(card.until)
+            cards[position] = card.html
+        else:
+            wanted.append((position, key))
+    if wanted:
+        from bookstore.catalog import card_html  # it renders with the catalog's helpers
+
+        found: Mapping[int, Book | CardBook]
+        if isinstance(books, BookList):
+            found = books.for_cards([key[0] for _, key in wanted])
+        else:
+            found = {book.id: book for book in books}
+        for position, key in wanted:
+            book = found.get(key[0])
+            if book is None:  # gone since its id was read
+                continue
+            book_id, card_level, note, lazy = key
+            html = card_html.book_card(book, card_level, note, lazy=lazy)
+            cards[position] = html
+            editions = frozenset(edition.id for edition in book.editions)
+            page_cache.shows_editions(editions)
+            if kept is not None and scope is not None:
+                kept.put((scope[0], key), _Card(html, editions, scope[1], page_cache.page_until()))
+    return [card for card in cards if card is not None]
+
+
+def _still_true(card: _Card, now: datetime) -> bool:
+    """No hold or discount it shows has lapsed, and its editions' stock is unchanged."""
+    if card.until is not None and now >= card.until:
+        return False
+    return page_cache.stock_current(card.rendered_at, card.editions)

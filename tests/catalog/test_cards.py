@@ -1,0 +1,100 @@
+"""Book cards are rendered once and kept (bookstore/catalog/cards.py): a kept card is used on
+every list page that shows its book, for its audience only, and never outlives the stock, the
+catalog or the day it was rendered with."""
+
+from bookstore.accounts.models import Role
+from bookstore.catalog.models import Book
+from bookstore.extensions import db
+from bookstore.inventory import ledger
+from tests.catalog.test_query_counts import counted_queries
+from tests.deals.test_member_prices import MEMBER_PRICE, MEMBERS_PAY, shop_with_discount, signed_in
+from tests.factories import make_book, make_user
+from tests.staff.helpers import log_in
+from tests.test_page_cache import cache_state
+
+__all__ = ["shop_with_discount"]  # a fixture used here
+
+LISTS = ("/books", "/books?sort=title", "/books?sort=price", "/search?q=dacha")
+
+
+def book_loads(statements: list[str]) -> int:
+    """Statements that load books with what a card shows (the editions of some books)."""
+    return sum("FROM editions" in s and "editions.book_id IN" in s for s in statements)
+
+
+def test_a_card_rendered_for_one_list_serves_the_next_without_loading_the_book(app):
+    with app.app_context():
+        make_book("Murder at the Dacha", on_hand=8)
+        db.session.commit()
+        engine = db.engine
+    client = app.test_client()
+    with counted_queries(engine) as first:
+        assert "Murder at the Dacha" in client.get("/books").text
+    with counted_queries(engine) as second:
+        page = client.get("/books?sort=title")
+    assert cache_state(page) == "miss"  # a new page...
+    assert "Murder at the Dacha" in page.text
+    assert book_loads(first) == 1
+    assert book_loads(second) == 0  # ...made of the kept card
+
+
+def test_a_sale_reaches_a_kept_card_on_every_page(app):
+    with app.app_context():
+        book = make_book("Murder at the Dacha", on_hand=8)
+        db.session.commit()
+        edition_id = book.editions[0].id
+    client = app.test_client()
+    assert "In stock" in client.get("/books").text
+    with app.app_context():
+        ledger.adjust_stock(edition_id, -6, reason="sold", actor_id=None)
+        db.session.commit()
+    for url in LISTS[1:]:
+        page = client.get(url).text
+        assert "Only 2 left" in page, url
+        assert "In stock" not in page, url
+
+
+def test_a_price_change_reaches_a_kept_card(app):
+    with app.app_context():
+        book = make_book("Murder at the Dacha", price_cents=1600)
+        db.session.commit()
+        book_id = book.id
+    client = app.test_client()
+    assert "$16.00" in client.get("/books").text
+    with app.app_context():
+        db.session.get(Book, book_id).editions[0].price_cents = 1850
+        db.session.commit()
+    page = client.get("/books?sort=price").text
+    assert "$18.50" in page
+    assert "$16.00" not in page
+
+
+def test_members_and_other_visitors_never_share_a_card(app, shop_with_discount):
+    guest = app.test_client()
+    member = signed_in(app, "vera@example.com")
+    customer = signed_in(app, "anna@example.com")
+    for n, url in enumerate(LISTS):
+        # Each audience renders first on some page, then reads kept cards on the next.
+        order = [(guest, member, customer), (member, customer, guest), (customer, guest, member)]
+        for client in order[n % 3]:
+            page = client.get(url).text
+            if client is member:
+                assert MEMBER_PRICE.findall(page) == ["$13.60"], url
+                assert "Members pay" not in page
+            else:
+                assert MEMBERS_PAY.findall(page) == ["$13.60"], url
+                assert "price-member" not in page
+
+
+def test_staff_get_cards_rendered_afresh(app):
+    with app.app_context():
+        make_book("Murder at the Dacha", on_hand=8)
+        staff = make_user("staff@example.com", name="Sam Staff", role=Role.STAFF)
+        db.session.commit()
+        engine = db.engine
+        staff_client = app.test_client()
+        log_in(staff_client, staff)
+    app.test_client().get("/books")  # a guest's visit keeps the card
+    with counted_queries(engine) as statements:
+        assert "Murder at the Dacha" in staff_client.get("/books?sort=title").text
+    assert book_loads(statements) == 1

@@ -1,0 +1,98 @@
+"""Search's shortcuts give the answers of the plain queries.
+
+The index's words in place of a prefix match (PostgreSQL), the count that stops among the newest
+books, newest-first walks sized by a guess, and capped counts. Every test runs on SQLite and on
+PostgreSQL; the shortcuts are PostgreSQL's, so SQLite checks that the answers agree.
+"""
+
+import pytest
+
+from bookstore.catalog import search
+from bookstore.catalog.search import search_books
+from bookstore.catalog.suggest import suggest
+from bookstore.extensions import db
+from tests.factories import make_book
+
+
+def titles(query: str, page: int = 1) -> list[str]:
+    return [book.title for book in search_books(db.session, query, page).books]
+
+
+def test_a_prefix_finds_every_word_it_starts(app_ctx):
+    make_book("Family Matters")
+    make_book("Familiar Strangers")
+    make_book("Famine Years")
+    make_book("Other Stories", description="A famille of exiles.")
+    assert sorted(titles("famil")) == ["Familiar Strangers", "Family Matters", "Other Stories"]
+    assert titles("family") == ["Family Matters"]
+
+
+def test_an_accented_prefix_finds_the_unaccented_words(app_ctx):
+    make_book("Café Pushkin")
+    assert titles("café") == ["Café Pushkin"]
+    assert titles("caf") == ["Café Pushkin"]
+    assert titles("cafe") == ["Café Pushkin"]
+
+
+def test_words_of_a_new_or_renamed_book_are_found_at_once(app_ctx):
+    book = make_book("Zyxwvut Tales")
+    assert titles("zyxw") == ["Zyxwvut Tales"]
+    book.title = "Qwertyuiop Nights"
+    db.session.flush()
+    assert titles("qwert") == ["Qwertyuiop Nights"]
+
+
+def test_a_prefix_of_an_address_or_a_hyphenated_word_still_matches(app_ctx):
+    # PostgreSQL keeps "ivanov@example.com" as one word: the prefix match itself finds it.
+    make_book("Letters", description="Write to ivanov@example.com about the well-known samizdat.")
+    assert titles("ivanov") == ["Letters"]
+    assert titles("well") == ["Letters"]
+    assert titles("known") == ["Letters"]
+
+
+def test_a_prefix_that_starts_many_words_keeps_the_prefix_match(app_ctx, monkeypatch):
+    monkeypatch.setattr(search, "EXPAND_AT_MOST", 1)
+    make_book("Family Matters")
+    make_book("Familiar Strangers")
+    assert sorted(titles("famil")) == ["Familiar Strangers", "Family Matters"]
+
+
+def test_a_word_no_book_starts_finds_nothing_at_once(app_ctx):
+    make_book("Family Matters")
+    results = search_books(db.session, "family qqqzzz", correct=False)
+    assert (results.total, results.books) == (0, [])
+    assert suggest(db.session, "qqqzzz") == []
+    assert [s.label for s in suggest(db.session, "fami")] == ["Family Matters"]
+
+
+@pytest.mark.parametrize("walk", [1, 3, 50])
+def test_a_broad_query_pages_title_matches_then_the_others_newest_first(app_ctx, monkeypatch, walk):
+    """Whether the count stops among the newest books (walk 50) or asks the index (1, 3)."""
+    monkeypatch.setattr(search, "MAX_RESULTS", 5)
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search, "COUNT_WALK", walk)
+    for n in range(6):
+        make_book(f"Tea {n}", description="Brewed in a samovar.")
+        if n in (1, 4):
+            make_book(f"Samovar {n}")
+    pages = [search_books(db.session, "samovar", page) for page in (1, 2, 3)]
+    assert all(p.total_capped and p.total == 5 and p.pages == 3 for p in pages)
+    assert [[b.title for b in p.books] for p in pages] == [
+        ["Samovar 4", "Samovar 1"],
+        ["Tea 5", "Tea 4"],
+        ["Tea 3"],
+    ]
+    assert [b.title for b in search_books(db.session, "samovar", 99).books] == ["Tea 3"]
+
+
+def test_a_capped_count_is_shown_with_a_plus(client, app, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 4)
+    with app.app_context():
+        for n in range(6):
+            make_book(f"Samovar {n}")
+        db.session.commit()
+    page = client.get("/search?q=samovar").get_data(as_text=True)
+    assert "4+ books match" in page
+    assert "Add a word to narrow them down." in page
+    assert "Samovar 5" in page
+    assert "Samovar 1" not in page
