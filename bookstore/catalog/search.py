@@ -14,6 +14,7 @@ PostgreSQL), newest first on ties and for very broad queries (see ``Matcher``).
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import time
 import unicodedata
@@ -36,6 +37,9 @@ MAX_RESULTS = 500  # counted and paged; "500+ books match" beyond, as lists say 
 NEWEST_WINDOW = 2000
 NEWEST_WINDOW_MAX = 40000
 COUNT_WALK = 3000  # newest books the count looks through before it asks the GIN index
+COUNT_WALK_MAX = 25000  # ... at most, for words the statistics call common
+WALK_FROM = 0.03  # the share of books matching from which the count walks
+RANGE_AT_MOST = 100000  # newest ids whose matches the GIN index is asked for before all of them
 WALK_PER_FETCH = 6  # books looked through newest first for the cost of one the index found
 EXPAND_AT_MOST = 64  # index words put in place of a prefix (more: the prefix match itself)
 VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
@@ -197,6 +201,9 @@ class Matcher:
         # PostgreSQL, broad queries: the share of books matching, per tier, as the count saw.
         self.density: dict[str, float] = {}
         self.books = 0
+        # PostgreSQL: the share of books matching (and by title), as ANALYZE's statistics say.
+        self.guess: float | None = None
+        self.guess_title: float | None = None
         # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
         # spelling may match, and every term must.
         groups = [query_spellings(t) for t in terms]
@@ -204,21 +211,24 @@ class Matcher:
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user,
             # and the index's words put in their place are letters and digits too.
-            # A capped count streams matches under a LIMIT: on the planner's guess of how many
-            # books match it may walk the table instead of the index, and those guesses run
-            # high (59,000 books read at 1,000,000 for a Cyrillic word's 501 matches). The
-            # search statements all have an index to use: for this transaction, use it (and
-            # spare them the JIT compiler, which a seq scan's cost would start: 50+ ms).
-            session.execute(text(_PG_SETTINGS))
+            # The statement that looks the words up also turns off, for this transaction,
+            # seq scans: a capped count streams matches under a LIMIT, and on the planner's
+            # guess of how many books match it may walk the table instead of the index, and
+            # those guesses run high (59,000 books read at 1,000,000 for a Cyrillic word's 501
+            # matches); the search statements all have an index to use. And the JIT compiler,
+            # which a seq scan's cost would start (50+ ms).
             known = _index_words(session, [t for group in groups for t in group])
             alternatives = []
             for group in groups:
                 plain = {t: [f"{t}:*" if len(t) > 1 else t] for t in group}
                 found = dict.fromkeys(w for t in group for w in known.get(t, plain[t]))
                 self.nothing = self.nothing or not found
-                alternatives.append("(" + " | ".join(found) + ")")
-            query = " & ".join(alternatives)
+                alternatives.append(list(found))
+            query = " & ".join("(" + " | ".join(group) + ")" for group in alternatives)
             self.match = {"all": query, "title": query}
+            shares = _word_shares(session)
+            self.guess = _guess_density(shares.get("document", {}), alternatives)
+            self.guess_title = _guess_density(shares.get("title_document", {}), alternatives)
         else:
             # Quoted FTS5 strings of letters and digits: nothing the user typed is syntax.
             words = " AND ".join(
@@ -240,7 +250,7 @@ class Matcher:
         if self.postgres and tier == "all" and page is not None and page <= last_page:
             offset = (page - 1) * PAGE_SIZE
             params |= {"max": MAX_RESULTS, "limit": PAGE_SIZE, "offset": offset}
-            params["walk"] = COUNT_WALK
+            params["walk"] = walk = self._count_walk()
             rows = self.session.execute(text(_PG_COUNT_AND_RANK), params).all()
             total, titled, span, books, newest, newest_titled, newest_from = rows[0][:7]
             if total <= MAX_RESULTS:
@@ -250,7 +260,8 @@ class Matcher:
                 self.density = _densities(
                     (total, titled, span),
                     (newest, newest_titled, books - newest_from + 1 if newest > MAX_RESULTS
-                     else min(COUNT_WALK, books)),
+                     else min(walk, books)),
+                    {"all": self.guess, "title": self.guess_title},
                 )  # fmt: skip
             return total
         sql = (_PG_COUNT if self.postgres else _SQLITE_COUNT)[tier]
@@ -290,7 +301,35 @@ class Matcher:
             ids = list(self.session.execute(text(sql), {**params, "window": window}).scalars())
             if len(ids) == limit:
                 return ids
+        if not ranked and (floor := self._newest_floor(tier, offset + limit)):
+            # The index's matches among the newest ids only (the primary key's range and the
+            # GIN index ANDed), sorted: when they fill the page they are the newest of all.
+            sql = _PG_IDS_SINCE[tier]
+            ids = list(self.session.execute(text(sql), {**params, "floor": floor}).scalars())
+            if len(ids) == limit:
+                return ids
         return list(self.session.execute(text(_PG_IDS[tier, ranked]), params).scalars())
+
+    def _newest_floor(self, tier: str, end: int) -> int:
+        """An id above which ``end`` matches likely lie (0: not worth a try), by the density."""
+        density = self.density.get(tier)
+        if not density:
+            return 0
+        span = int(end / density * 2) + 1000
+        return self.books - span if span <= RANGE_AT_MOST else 0
+
+    def _count_walk(self) -> int:
+        """How many of the newest books the count looks through before it asks the GIN index.
+
+        Gathering a word's postings costs about as much per match as looking through a book,
+        so a word in more than one book in WALK_FROM is counted faster by walking until the
+        cap (as far as the statistics' share says it takes); a rarer one goes to the index at
+        once. Without statistics (a new catalog): a short walk."""
+        if self.guess is None:
+            return COUNT_WALK
+        if self.guess < WALK_FROM:
+            return 0
+        return min(COUNT_WALK_MAX, int(1.3 * (MAX_RESULTS + 1) / self.guess) + 100)
 
     def _newest_window(self, tier: str, end: int) -> int:
         """How many of the newest books to look through for ``end`` matches (0: ask the index).
@@ -309,19 +348,68 @@ class Matcher:
         return walk
 
 
-def _densities(sample: tuple[int, int, int], newest: tuple[int, int, int]) -> dict[str, float]:
+_shares_cache: dict[int, tuple[float, dict[str, dict[str, float]]]] = {}
+
+
+def _word_shares(session: Session) -> dict[str, dict[str, float]]:
+    """Per vector (document, title_document): its most common words and the share of books
+    that have each, as ANALYZE found them."""
+    # A cache, not state: any process may rebuild it; a few minutes stale is harmless.
+    key = id(session.get_bind().engine)
+    cached = _shares_cache.get(key)
+    if cached and time.monotonic() - cached[0] < VOCABULARY_SECONDS:
+        return cached[1]
+    shares = {
+        column: dict(zip(words, freqs, strict=False))
+        for column, words, freqs in session.execute(text(_PG_SHARES))
+        if words and freqs
+    }
+    _shares_cache[key] = (time.monotonic(), shares)
+    return shares
+
+
+def _guess_density(shares: dict[str, float], groups: list[list[str]]) -> float | None:
+    """The share of books matching every group of words, by ANALYZE's shares of each.
+
+    None without statistics; a word not among the common ones counts as none (it is rarer
+    than WALK_FROM anyway). A prefix match counts the common words it starts."""
+    if not shares:
+        return None
+    each = []
+    for group in groups:
+        share = 0.0
+        for word in group:
+            if word.endswith(":*"):
+                share += sum(f for w, f in shares.items() if w.startswith(word[:-2]))
+            else:
+                share += shares.get(word, 0.0)
+        each.append(min(share, 1.0))
+    # Between independent words (the product) and words that always come together (the
+    # rarest's share): a catalog's common words keep company.
+    return math.sqrt(math.prod(each) * min(each))
+
+
+def _densities(
+    sample: tuple[int, int, int],
+    newest: tuple[int, int, int],
+    guesses: dict[str, float | None],
+) -> dict[str, float]:
     """The share of books that match, per tier, for sizing newest-first walks (a guess).
 
     ``newest``: matches (all, in the title) among the newest books the count looked through,
     and how many it looked through: the very books a walk reads, so they tell best once a few
     matched. ``sample``: the matches the index found, read in table order, which follows the
-    ids closely, and the span of ids they came from."""
+    ids closely, and the span of ids they came from. ``guesses``: the statistics' (ANALYZE),
+    for a tier with too few matches in either to tell."""
     found: dict[str, float] = {}
     for tier, index in (("all", 0), ("title", 1)):
+        guess = guesses.get(tier)
         if newest[index] >= 3 or not sample[2]:
             found[tier] = newest[index] / max(newest[2], 1)
-        else:
+        elif sample[index] >= 10 or guess is None:
             found[tier] = sample[index] / sample[2]
+        else:
+            found[tier] = guess
     return found
 
 
@@ -336,12 +424,11 @@ def _index_words(session: Session, spellings: list[str]) -> dict[str, list[str]]
     letters and digits (an e-mail address or a hyphenated word starts with it): the answer is
     the same either way. An empty list: no book has a word that starts so."""
     asked = [s for s in dict.fromkeys(spellings) if len(s) > 1 and not s.isdigit()]
-    if not asked:
-        return {}
+    # The same statement sets the search's settings (see Matcher): it always runs.
     rows = session.execute(text(_PG_INDEX_WORDS), {"words": asked, "most": EXPAND_AT_MOST + 1})
     found: dict[str, list[str]] = {}
     for spelling, lexemes, starts in rows:
-        if len(lexemes) != 1 or not WORD.fullmatch(lexemes[0]):
+        if spelling is None or len(lexemes) != 1 or not WORD.fullmatch(lexemes[0]):
             continue
         if len(starts) <= EXPAND_AT_MOST and all(WORD.fullmatch(w) for w in starts):
             found[spelling] = starts
@@ -354,19 +441,28 @@ def query_spellings(term: str) -> list[str]:
     return [s for s in spellings(term) if WORD.fullmatch(s)] or [term]
 
 
-_PG_SETTINGS = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+_PG_SHARES = (
+    "SELECT attname, CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs "
+    "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'book_search' "
+    "AND attname IN ('document', 'title_document')"
+)
 # Each spelling as the search configuration writes it (unaccented, lower case), and the index's
 # words it starts, in byte order as the GIN prefix match compares them (the column is "C").
 _PG_INDEX_WORDS = """
-SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}')
-FROM unnest(CAST(:words AS text[])) AS a(spelling)
-CROSS JOIN LATERAL (
-  SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) AS n
-LEFT JOIN LATERAL (SELECT array_agg(t.lexeme) AS starts FROM (
-  SELECT lexeme FROM book_search_terms
-  WHERE cardinality(n.lexemes) = 1 AND lexeme >= n.lexemes[1]
-    AND lexeme < n.lexemes[1] || chr(1114111)
-  ORDER BY lexeme LIMIT :most) AS t) AS w ON true
+SELECT x.spelling, x.lexemes, x.starts FROM (
+  SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)
+) AS settings(seqscan, jit)
+LEFT JOIN LATERAL (
+  SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}') AS starts
+  FROM unnest(CAST(:words AS text[])) AS a(spelling)
+  CROSS JOIN LATERAL (
+    SELECT tsvector_to_array(to_tsvector('bookstore_search', a.spelling)) AS lexemes) AS n
+  LEFT JOIN LATERAL (SELECT array_agg(t.lexeme) AS starts FROM (
+    SELECT lexeme FROM book_search_terms
+    WHERE cardinality(n.lexemes) = 1 AND lexeme >= n.lexemes[1]
+      AND lexeme < n.lexemes[1] || chr(1114111)
+    ORDER BY lexeme LIMIT :most) AS t) AS w ON true
+) AS x ON true
 """
 # The statements, spelled out from fixed fragments (the user's terms are only ever a parameter).
 _PG_WHERE = {
@@ -425,6 +521,10 @@ _PG_IDS = {
 # sorted.
 for _tier in _PG_WHERE:
     _PG_IDS[_tier, False] = _PG_IDS[_tier, False].replace("s.book_id DESC", "s.book_id + 0 DESC")
+_PG_IDS_SINCE = {
+    tier: _PG_IDS[tier, False].replace(" ORDER BY", " AND s.book_id > :floor ORDER BY")
+    for tier in _PG_WHERE
+}
 _SQLITE_FROM = "FROM book_search WHERE book_search MATCH :m"
 _SQLITE_COUNT = dict.fromkeys(
     _PG_WHERE,

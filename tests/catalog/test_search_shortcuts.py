@@ -96,3 +96,37 @@ def test_a_capped_count_is_shown_with_a_plus(client, app, monkeypatch):
     assert "Add a word to narrow them down." in page
     assert "Samovar 5" in page
     assert "Samovar 1" not in page
+
+
+@pytest.mark.parametrize("floor", ["none", "all", "too_high"])
+def test_newest_first_pages_agree_however_the_index_is_asked(app_ctx, monkeypatch, floor):
+    """PostgreSQL asks the index for the newest ids first when the count's density says the
+    page lies there; a guess too high falls back to all the matches."""
+    monkeypatch.setattr(search, "MAX_RESULTS", 5)
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search.Matcher, "_newest_window", lambda self, tier, end: 0)
+    floors = {"none": lambda m: 0, "all": lambda m: 1, "too_high": lambda m: m.books - 1}
+    monkeypatch.setattr(
+        search.Matcher, "_newest_floor", lambda self, tier, end: floors[floor](self)
+    )
+    for n in range(6):
+        make_book(f"Tea {n}", description="Brewed in a samovar.")
+        if n in (1, 4):
+            make_book(f"Samovar {n}")
+    pages = [[b.title for b in search_books(db.session, "samovar", p).books] for p in (1, 2, 3)]
+    assert pages == [["Samovar 4", "Samovar 1"], ["Tea 5", "Tea 4"], ["Tea 3"]]
+
+
+def test_density_guesses():
+    shares = {"the": 1.0, "finds": 0.2, "changes": 0.05}
+    assert search._guess_density({}, [["the"]]) is None
+    assert search._guess_density(shares, [["the"]]) == 1.0
+    assert search._guess_density(shares, [["rare"]]) == 0.0
+    assert search._guess_density(shares, [["fi:*"]]) == pytest.approx(0.2)
+    # between independent (0.01) and always together (0.05)
+    assert 0.01 < search._guess_density(shares, [["finds"], ["changes"]]) < 0.05
+    # the newest books tell first, then the index's sample, then the statistics
+    guesses = {"all": 0.5, "title": 0.25}
+    assert search._densities((501, 2, 1000), (10, 5, 100), guesses) == {"all": 0.1, "title": 0.05}
+    assert search._densities((501, 2, 1000), (0, 0, 0), guesses) == {"all": 0.501, "title": 0.25}
+    assert search._densities((501, 2, 1000), (0, 0, 0), {}) == {"all": 0.501, "title": 0.002}
