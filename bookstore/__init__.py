@@ -1,5 +1,6 @@
 """The bookstore: ``create_app()`` builds a configured Flask application."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -11,6 +12,28 @@ from bookstore import redis_breaker
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class Shop(Flask):
+    """Flask, asking once per hook or view whether it is a coroutine function (Flask asks
+    ``inspect`` for each of a request's dozen hooks on every request)."""
+
+    SYNC_CHECKS_KEPT = 1000
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_checked: dict = {}
+
+    def ensure_sync(self, func):
+        """As Flask's, remembered for the app's own hooks and views."""
+        try:
+            return self._sync_checked[func]
+        except (KeyError, TypeError):
+            synced = super().ensure_sync(func)
+            if len(self._sync_checked) < self.SYNC_CHECKS_KEPT:  # hooks and views are few
+                with contextlib.suppress(TypeError):  # not hashable
+                    self._sync_checked[func] = synced
+            return synced
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Create the app: settings, extensions, blueprints, error pages, CLI commands."""
     config = dict(config or {})
@@ -19,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         or os.environ.get("INSTANCE_PATH")
         or str(PROJECT_ROOT / "instance")
     )
-    app = Flask(
+    app = Shop(
         __name__,
         instance_path=str(Path(instance_path).resolve()),
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -34,6 +34,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from cachelib import SimpleCache
@@ -57,6 +58,7 @@ from bookstore.page_cache_bounds import PageIndex
 from bookstore.redis_breaker import redis_breaker
 
 cache = Cache()
+T = TypeVar("T")
 # Seen at /metrics (bookstore/ops/metrics.py): hit rate = hits / (hits + misses).
 LOOKUPS = Counter("bookstore_page_cache_lookups", "Page-cache lookups, by result.", ["result"])
 
@@ -703,3 +705,17 @@ def page_until() -> datetime | None:
     """The moment the page being rendered must be refreshed by, so far (see ``keep_until``)."""
     until: datetime | None = g.get(_UNTIL)
     return until
+
+
+def kept_while_unchanged(name: str, compute: Callable[[], T]) -> T:
+    """A value read from watched tables (the subjects of the filter form), kept in this
+    process while the generation stays the same; read afresh each time with the cache off."""
+    if not current_app.config.get("PAGE_CACHE_SECONDS"):
+        return compute()
+    kept = current_app.extensions["page_cache"].setdefault("kept", {})
+    generation = _generation()
+    found = kept.get(name)
+    if found is None or found[0] != generation:
+        found = kept[name] = (generation, compute())
+    value: T = found[1]
+    return value

@@ -72,6 +72,15 @@ class SchemeAwareSessionInterface(SecureCookieSessionInterface):
     after-request hook that runs before the session is saved.
     """
 
+    def get_signing_serializer(self, app):
+        """Flask's, made once per secret (Flask builds it twice a request)."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        made = getattr(self, "_serializer", None)
+        if made is None or made[0] != keys:
+            made = (keys, super().get_signing_serializer(app))
+            self._serializer = made
+        return made[1]
+
     def get_cookie_secure(self, app) -> bool:
         from flask import has_request_context, request
 

@@ -28,12 +28,13 @@ def _money(cents: int) -> str:
 
 
 def _book_link(slug: str, endpoint: str) -> str:
-    """``url_for(endpoint, slug=slug)``, built once per request and endpoint."""
+    """``url_for(endpoint, slug=slug)`` (or ``url_for(endpoint)`` for no slug), built once per
+    request and endpoint."""
     links = g.setdefault("_card_links", {})
     pattern = links.get(endpoint)
     if pattern is None:
-        pattern = links[endpoint] = url_for(endpoint, slug=_SLUG)
-    return pattern.replace(_SLUG, slug)
+        pattern = links[endpoint] = url_for(endpoint, slug=_SLUG) if slug else url_for(endpoint)
+    return pattern.replace(_SLUG, slug) if slug else pattern
 
 
 def availability_badge(availability: Availability | None) -> Markup:
@@ -57,7 +58,7 @@ def priced(cents: int, editions: Sequence, prefix: str = "") -> Markup:
         )
     html = f'<span class="price">{e(prefix)}{e(_money(cents))}</span>'
     if offer is not None:
-        join = e(url_for("members.membership"))
+        join = e(_book_link("", "members.membership"))
         html += f' <a class="members-pay" href="{join}">Members pay {e(_money(offer.cents))}</a>'
     return _html(html)
 

@@ -362,8 +362,14 @@ class Choice:
 
 def _choices(model, chosen, limit: int) -> list[Choice] | None:
     """(slug, name) of every row, or None when there are more than ``limit`` of them."""
-    rows = db.session.execute(select(model.slug, model.name).order_by(model.name).limit(limit + 1))
-    choices = [Choice(slug, name) for slug, name in rows]
+
+    def read() -> list[Choice]:
+        rows = db.session.execute(
+            select(model.slug, model.name).order_by(model.name).limit(limit + 1)
+        )
+        return [Choice(slug, name) for slug, name in rows]
+
+    choices = page_cache.kept_while_unchanged(f"choices:{model.__tablename__}:{limit}", read)
     if len(choices) > limit:
         # A drop-down of thousands helps no one: the filter is then reached by its own pages.
         return [Choice(chosen.slug, chosen.name)] if chosen is not None else None
