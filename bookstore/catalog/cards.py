@@ -75,6 +75,9 @@ class BookList(Sequence[Book]):
     def __iter__(self) -> Iterator[Book]:
         return iter(self._loaded())
 
+    def __add__(self, other: Sequence[Book]) -> list[Book]:
+        return list(self) + list(other)
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):
             return list(self) == list(other)
