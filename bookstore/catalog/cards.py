@@ -17,12 +17,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import overload
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -74,6 +74,9 @@ class BookList(Sequence[Book]):
 
     def __iter__(self) -> Iterator[Book]:
         return iter(self._loaded())
+
+    def __add__(self, other: Sequence[Book]) -> list[Book]:
+        return list(self) + list(other)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):
@@ -142,6 +145,7 @@ class CardEdition:
             self.out_of_print,
             self.active,
         ) = row
+        self.published_on = _date(self.published_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,7 @@ class CardBook:
             self.review_count,
             self.rating_total,
         ) = row
+        self.published_on = _date(self.published_on)
         self.authors: list[CardPerson] = []
         self.editions: list[CardEdition] = []
 
@@ -190,12 +195,22 @@ class CardBook:
         )
 
 
+def _raw_date(column):
+    """A date column read as the database gives it: SQLite's text is parsed by ``_date``, in
+    C, instead of by SQLAlchemy's regular expression (about 10 µs a value)."""
+    return type_coerce(column, String)
+
+
+def _date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 _EDITION_COLUMNS = (
     Edition.id,
     Edition.book_id,
     Edition.format,
     Edition.price_cents,
-    Edition.published_on,
+    _raw_date(Edition.published_on),
     Edition.on_hand,
     Edition.reserved,
     Edition.low_stock_threshold,
@@ -216,7 +231,7 @@ def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
                 Book.title,
                 Book.slug,
                 Book.cover_image,
-                Book.published_on,
+                _raw_date(Book.published_on),
                 Book.review_count,
                 Book.rating_total,
             ).where(Book.id.in_(ids))

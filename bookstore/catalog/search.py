@@ -18,13 +18,15 @@ import math
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
+from bookstore.catalog.cards import BookList
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
-from bookstore.catalog.models import Book, BookContributor, Contributor, Edition, Series, Subject
+from bookstore.catalog.models import Book, Contributor, Edition, Series, Subject
 from bookstore.catalog.transliteration import spellings
 
 MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box allows 200)
@@ -64,7 +66,7 @@ class SearchQuery:
 @dataclass
 class SearchResults:
     query: SearchQuery
-    books: list[Book]
+    books: Sequence[Book]
     total: int
     page: int
     pages: int
@@ -539,21 +541,10 @@ _SQLITE_IDS = {
 }  # fmt: skip
 
 
-def _load_books(session: Session, ids: list[int]) -> list[Book]:
-    """The books with what a result card shows, in the order of ``ids`` (constant queries)."""
-    if not ids:
-        return []
-    books = session.scalars(
-        select(Book)
-        .where(Book.id.in_(ids))
-        .options(
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-            selectinload(Book.editions),
-            joinedload(Book.series),
-        )
-    ).unique()
-    by_id = {book.id: book for book in books}
-    return [by_id[i] for i in ids if i in by_id]
+def _load_books(session: Session, ids: list[int]) -> BookList:
+    """The books of these ids as result cards show them, in order: read only for the cards
+    not kept already (see ``cards``)."""
+    return BookList(ids)
 
 
 def _subjects(session: Session, limit: int = 12) -> list[Subject]:

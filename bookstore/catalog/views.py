@@ -60,7 +60,9 @@ def book(slug: str):
         lapsed=filters.lapsed_holds(),
     )
     add_registered_parts(current_app, detail.book, jsonld)
-    return render_template("catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld)
+    return render_template(
+        "catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld, canonical=url
+    )
 
 
 @bp.get("/authors/<slug>")

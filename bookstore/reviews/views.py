@@ -101,7 +101,7 @@ def reader_review(places: list[tuple]) -> list[Markup]:
     invitation to write one: one query."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    mine = services.reviews_of(current_user, [book_id for book_id, _slug in places])
+    mine = services.review_states_of(current_user, [book_id for book_id, _slug in places])
     render = get_template_attribute("reviews/_macros.html", "your_review")
     return [render(slug, mine.get(book_id)) for book_id, slug in places]
 

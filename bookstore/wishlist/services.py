@@ -42,6 +42,19 @@ def saved_edition_ids(user: User) -> set[int]:
     )
 
 
+def saved_among(user: User, edition_ids: list[int]) -> set[int]:
+    """Which of these editions the user saved (one query, bounded by the page's editions)."""
+    if not edition_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(WishlistItem.edition_id).where(
+                WishlistItem.user_id == user.id, WishlistItem.edition_id.in_(edition_ids)
+            )
+        )
+    )
+
+
 def save(user: User, edition_id: int) -> Edition:
     """Save an edition for later (saving it twice is harmless); returns the edition."""
     edition = db.session.get(Edition, edition_id)

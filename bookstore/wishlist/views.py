@@ -51,7 +51,7 @@ def edition_reader_actions(places: list[tuple]) -> list[Markup]:
     choice, label) place on a page: two queries whatever the number of editions."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    saved = services.saved_edition_ids(current_user)
+    saved = services.saved_among(current_user, [place[0] for place in places])
     alerts = alert_services.open_alert_ids(current_user, [place[0] for place in places if place[1]])
     actions = get_template_attribute("alerts/_edition_reader.html", "reader_actions")
     return [

@@ -2,6 +2,9 @@
 every list page that shows its book, for its audience only, and never outlives the stock, the
 catalog or the day it was rendered with."""
 
+import re
+from datetime import date, timedelta
+
 from bookstore.accounts.models import Role
 from bookstore.catalog.models import Book
 from bookstore.extensions import db
@@ -98,3 +101,16 @@ def test_staff_get_cards_rendered_afresh(app):
     with counted_queries(engine) as statements:
         assert "Murder at the Dacha" in staff_client.get("/books?sort=title").text
     assert book_loads(statements) == 1
+
+
+def test_a_card_read_from_plain_rows_knows_preorders_and_prices(app):
+    """Cards are read with Core rows (dates as the database gives them): the same words as a
+    book page for a book out next year, in stock and with two prices."""
+    with app.app_context():
+        make_book("Coming Soon", published_on=date.today() + timedelta(days=400), on_hand=5)
+        make_book("Two Formats", formats=("paperback", "ebook"), price_cents=1600, on_hand=9)
+        db.session.commit()
+    page = app.test_client().get("/books").text
+    assert re.search(r"Coming Soon.*?badge-preorder\">Preorder: published", page, re.S)
+    assert re.search(r'Two Formats.*?<span class="price">from \$[0-9.]+</span>', page, re.S)
+    assert re.search(r"Two Formats.*?badge-in-stock\">In stock", page, re.S)
