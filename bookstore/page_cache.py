@@ -212,7 +212,14 @@ def _guest_csrf(app: Flask, session: dict) -> str:
     if not isinstance(session.get(field), str):
         session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  (as Flask-WTF)
     secret: str | bytes = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key or ""
-    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(session[field])
+    state = app.extensions["page_cache"]
+    made = state.get("csrf_serializer")
+    if made is None or made[0] != secret:
+        made = state["csrf_serializer"] = (
+            secret,
+            URLSafeTimedSerializer(secret, salt="wtf-csrf-token"),
+        )
+    return made[1].dumps(session[field])
 
 
 _csrf_token = per_visitor("csrf", guest=_guest_csrf)(generate_csrf)

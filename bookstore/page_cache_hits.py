@@ -53,6 +53,7 @@ class GuestHits:
         self.state = app.extensions["page_cache"]
         self.routes: dict = self.state["guest_routes"]
         self.trusted_hosts = config.get("TRUSTED_HOSTS")
+        self.good_hosts: set[tuple] = set()
         self.trust_request_id = bool(config.get("TRUST_PROXY_HEADERS"))
         self.session_cookie = app.session_interface.get_cookie_name(app)
         self.remember_cookie = config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -90,11 +91,8 @@ class GuestHits:
         session = self._guest_session(environ)
         if session is None:
             return None
-        if self.trusted_hosts is not None:
-            try:
-                get_host(environ, self.trusted_hosts)
-            except SecurityError:
-                return None
+        if self.trusted_hosts is not None and not self._trusted_host(environ):
+            return None
         known = self.state.get("generation")
         if known is None or time.monotonic() - known[1] >= page_cache.GENERATION_RECHECK_SECONDS:
             return None  # Flask reads the generation again
@@ -128,6 +126,24 @@ class GuestHits:
         if not had_token and isinstance(session.get(self.csrf_field), str):
             headers.append(("Set-Cookie", self._session_cookie(environ, session)))
         return body, headers
+
+    def _trusted_host(self, environ) -> bool:
+        """Is the host asked one of TRUSTED_HOSTS (as Flask checks it)? Trusted ones are kept."""
+        asked = (
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("wsgi.url_scheme"),
+        )
+        if asked in self.good_hosts:
+            return True
+        try:
+            get_host(environ, self.trusted_hosts)
+        except SecurityError:
+            return False
+        if len(self.good_hosts) < 100:  # a shop has a few names
+            self.good_hosts.add(asked)
+        return True
 
     def _fillers(self) -> list:
         """(placeholder, guest form) of every per-visitor value, as registered by now."""
