@@ -1,6 +1,6 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -63,6 +63,37 @@ def init_app(app: Flask) -> None:
     app.context_processor(template_globals)
     # Absolute links (canonical, feeds, emails) come from SHOP_BASE_URL, never the request.
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
+
+
+URLS_REMEMBERED = 20_000
+
+
+def remembered_url_for(app: Flask):
+    """Templates' ``url_for``, remembering the links it built: a page's header, footer and
+    forms ask for the same few dozen links on every request, and building one costs as much
+    as rendering a book card's price. A link depends only on its endpoint and values and on
+    the path the shop is mounted at (no URL defaults are injected per request), so the
+    plain ones are kept; anchors, external links and the like are built every time."""
+    build = app.url_for
+    known: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if not has_request_context() or any(name.startswith("_") for name in values):
+            return build(endpoint, **values)
+        blueprint = request.blueprint if endpoint.startswith(".") else None
+        try:
+            key = (request.script_root, blueprint, endpoint, *sorted(values.items()))
+            found = known.get(key)
+        except TypeError:  # a list of values: build it
+            return build(endpoint, **values)
+        if found is None:
+            if len(known) >= URLS_REMEMBERED:
+                known.clear()
+            found = known[key] = build(endpoint, **values)
+        return found
+
+    return url_for
 
 
 def add_security_headers(response):

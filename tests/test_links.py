@@ -238,3 +238,16 @@ def test_health_probes_by_ip_address_are_answered(shop_app):
     forwarded = client.get("/healthz", headers={"X-Forwarded-Host": "evil.example"})
     assert forwarded.status_code == 200
     assert client.get("/about", headers={"Host": "10.0.0.5:8000"}).status_code == 400
+
+
+def test_templates_links_are_remembered_but_follow_the_mount_path(app):
+    """Templates' url_for keeps plain links it built; under another mount path, or with an
+    anchor, a link is built for what was asked."""
+    url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/books"):
+        assert url_for("catalog.book", slug="dacha") == "/books/dacha"
+        assert url_for("catalog.book", slug="dacha") == "/books/dacha"
+        assert url_for("catalog.book", slug="calf") == "/books/calf"
+        assert url_for("catalog.book", slug="dacha", _anchor="reviews") == "/books/dacha#reviews"
+    with app.test_request_context("/books", base_url="http://localhost/shop/"):
+        assert url_for("catalog.book", slug="dacha") == "/shop/books/dacha"
