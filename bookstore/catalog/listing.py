@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,6 +44,8 @@ LANGUAGES = {
 }
 # Pages past this are refused: OFFSET stays bounded; filters and search reach the rest.
 MAX_PAGE = 1000
+# A subject with fewer books is listed from its own index rather than by walking the sort's.
+SMALL_SUBJECT = 1000
 # Counts stop here ("500+ books"): never a COUNT over the whole catalog on a page view.
 COUNT_CAP = 500
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,219}$")
@@ -181,13 +183,14 @@ def _by_slug(model, slug: str, what: str):
 
 def _filtered(stmt: Select, filters: BrowseFilters, today: date) -> Select:
     if filters.subject is not None:
-        # EXISTS while walking the sort's index: subjects are broad, so matches come early.
-        stmt = stmt.where(
-            exists().where(
-                book_subjects.c.book_id == Book.id,
-                book_subjects.c.subject_id == filters.subject.id,
-            )
-        )
+        in_subject = book_subjects.c.subject_id == filters.subject.id
+        if _is_small(in_subject):
+            # Its few books, read from the subject's index and sorted: walking the sort's
+            # index would pass every book of the catalog to find them.
+            stmt = stmt.where(Book.id.in_(select(book_subjects.c.book_id).where(in_subject)))
+        else:
+            # EXISTS while walking the sort's index: a broad subject's books come early.
+            stmt = stmt.where(exists().where(book_subjects.c.book_id == Book.id, in_subject))
     if filters.series is not None:
         stmt = stmt.where(Book.series_id == filters.series.id)
     if filters.format is not None:
@@ -222,6 +225,12 @@ def _filtered(stmt: Select, filters: BrowseFilters, today: date) -> Select:
             )
         stmt = stmt.where(exists().where(condition))
     return stmt
+
+
+def _is_small(in_subject: ColumnElement[bool]) -> bool:
+    """Has the subject fewer than SMALL_SUBJECT books? (An index-only count that stops there.)"""
+    some = select(book_subjects.c.book_id).where(in_subject).limit(SMALL_SUBJECT).subquery()
+    return (db.session.scalar(select(func.count()).select_from(some)) or 0) < SMALL_SUBJECT
 
 
 def _page_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> list[int]:

@@ -113,6 +113,27 @@ def test_browse_filters_by_subject(app_ctx):
     assert titles(browse(subject="mystery")) == ["A Mystery"]
 
 
+@pytest.mark.parametrize("small_subject", [0, 1000], ids=["walk the sort", "subject first"])
+@pytest.mark.parametrize("sort", ["newest", "title", "price"])
+def test_a_subject_lists_the_same_books_read_either_way(app_ctx, monkeypatch, small_subject, sort):
+    """Small subjects are read from their own index, broad ones by walking the sort's index:
+    the same pages either way."""
+    monkeypatch.setattr(listing, "SMALL_SUBJECT", small_subject)
+    for n in range(5):
+        make_book(f"Mystery {n}", subjects=("Mystery",), published_on=date(2010 + n, 1, 1),
+                  price_cents=1000 + 100 * (n % 3))  # fmt: skip
+        make_book(f"History {n}", subjects=("History",), published_on=date(2010 + n, 2, 1))
+    expected = {
+        "newest": ["Mystery 4", "Mystery 3", "Mystery 2", "Mystery 1", "Mystery 0"],
+        "title": ["Mystery 0", "Mystery 1", "Mystery 2", "Mystery 3", "Mystery 4"],
+        "price": ["Mystery 0", "Mystery 3", "Mystery 1", "Mystery 4", "Mystery 2"],
+    }[sort]
+    pages = [
+        titles(browse(subject="mystery", sort=sort, page_size=2, page=str(n))) for n in (1, 2, 3)
+    ]
+    assert sum(pages, []) == expected
+
+
 def test_browse_filters_by_format(app_ctx):
     make_book("Print Only", formats=("paperback",))
     make_book("With Ebook", formats=("paperback", "ebook"))
