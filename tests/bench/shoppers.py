@@ -56,7 +56,7 @@ def sign_in(base: str) -> str:
     """Log the member in through the login form; the Cookie header their browser would send."""
     with requests.Session() as browser:
         page = browser.get(f"{base}/account/login", timeout=30)
-        form = {"csrf_token": _csrf(page.text), "email": MEMBER_EMAIL}
+        form = {"csrf_token": _csrf(page), "email": MEMBER_EMAIL}
         answer = browser.post(
             f"{base}/account/login", data={**form, "password": MEMBER_PASSWORD}, timeout=30
         )
@@ -125,7 +125,7 @@ class Buyer(threading.Thread):
         base = self.base
         with requests.Session() as browser:
             page = _ok(browser.get(f"{base}/books/{slug}", timeout=30))
-            token = _csrf(page.text)
+            token = _csrf(page)
             _ok(
                 browser.post(
                     f"{base}/cart/add",
@@ -138,7 +138,7 @@ class Buyer(threading.Thread):
             review = _ok(
                 browser.post(
                     f"{base}/checkout",
-                    data={"csrf_token": _csrf(details.text), "email": email, **ADDRESS},
+                    data={"csrf_token": _csrf(details), "email": email, **ADDRESS},
                     timeout=30,
                 )
             )
@@ -148,7 +148,7 @@ class Buyer(threading.Thread):
             pay_page = _ok(
                 browser.post(
                     f"{base}/checkout/place",
-                    data={"csrf_token": _csrf(review.text), "quote": quote.group(1)},
+                    data={"csrf_token": _csrf(review), "quote": quote.group(1)},
                     timeout=30,
                 )
             )
@@ -177,8 +177,16 @@ def _ok(response: requests.Response) -> requests.Response:
     return response
 
 
-def _csrf(page: str) -> str:
-    found = CSRF.search(page)
+def _csrf(page: requests.Response) -> str:
+    found = CSRF.search(page.text)
     if found is None:
-        raise RuntimeError("no CSRF token on the page")
+        raise RuntimeError(f"no CSRF token on {page.url} ({_gist(page.text)})")
     return found.group(1)
+
+
+def _gist(html: str) -> str:
+    """The page's title and first flashed message, to say why a step went wrong."""
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    flash = re.search(r'class="flash[^"]*">(.*?)<', html, re.S)
+    parts = [m.group(1).strip() for m in (title, flash) if m is not None]
+    return "; ".join(parts)[:160] or "no title"
