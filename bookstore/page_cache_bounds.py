@@ -15,6 +15,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+SWEEP_SECONDS = 1.0
+
 
 @dataclass
 class _Entry:
@@ -24,7 +26,13 @@ class _Entry:
 
 
 class PageIndex:
-    """What this process put in the page cache, oldest first, with the bounds above."""
+    """What this process put in the page cache, oldest first, with the bounds above.
+
+    Adding costs O(1) per entry it touches: each page's variants are in order of their own,
+    and expired entries are dropped from the oldest end (pages are kept for about the same time,
+    so that end expires first), with a look through every entry at most once a second for
+    those kept for less.
+    """
 
     def __init__(self, variants_per_page: int, max_bytes: int, clock=time.monotonic):
         self.variants_per_page = max(1, variants_per_page)
@@ -32,8 +40,9 @@ class PageIndex:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._per_path: dict[str, int] = {}
+        self._per_path: dict[str, OrderedDict[str, None]] = {}
         self.total_bytes = 0
+        self._swept_at = clock()
 
     def admits(self, size: int) -> bool:
         """Is a page of ``size`` bytes small enough to keep?"""
@@ -45,15 +54,14 @@ class PageIndex:
         evicted: list[str] = []
         with self._lock:
             self._drop(key)
-            for old_key, entry in list(self._entries.items()):
-                if entry.expires <= now:
-                    self._drop(old_key)  # gone from the cache by itself
-            if self._per_path.get(path, 0) >= self.variants_per_page:
-                oldest = next(k for k, e in self._entries.items() if e.path == path)
+            self._forget_expired(now)
+            variants = self._per_path.get(path)
+            if variants is not None and len(variants) >= self.variants_per_page:
+                oldest = next(iter(variants))
                 self._drop(oldest)
                 evicted.append(oldest)
             self._entries[key] = _Entry(path, size, now + timeout)
-            self._per_path[path] = self._per_path.get(path, 0) + 1
+            self._per_path.setdefault(path, OrderedDict())[key] = None
             self.total_bytes += size
             while self.total_bytes > self.max_bytes and len(self._entries) > 1:
                 oldest = next(iter(self._entries))
@@ -61,8 +69,20 @@ class PageIndex:
                 evicted.append(oldest)
         return evicted
 
+    def _forget_expired(self, now: float) -> None:
+        """Drop entries gone from the cache by themselves."""
+        while self._entries:
+            oldest, entry = next(iter(self._entries.items()))
+            if entry.expires > now:
+                break
+            self._drop(oldest)
+        if now - self._swept_at >= SWEEP_SECONDS:
+            self._swept_at = now
+            for old_key in [k for k, e in self._entries.items() if e.expires <= now]:
+                self._drop(old_key)
+
     def variants(self, path: str) -> int:
-        return self._per_path.get(path, 0)
+        return len(self._per_path.get(path, ()))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -72,8 +92,7 @@ class PageIndex:
         if entry is None:
             return
         self.total_bytes -= entry.size
-        left = self._per_path[entry.path] - 1
-        if left:
-            self._per_path[entry.path] = left
-        else:
+        variants = self._per_path[entry.path]
+        del variants[key]
+        if not variants:
             del self._per_path[entry.path]
