@@ -126,13 +126,15 @@ class Buyer(threading.Thread):
         with requests.Session() as browser:
             page = _ok(browser.get(f"{base}/books/{slug}", timeout=30))
             token = _csrf(page)
-            _ok(
+            added = _ok(
                 browser.post(
                     f"{base}/cart/add",
                     data={"csrf_token": token, "edition_id": edition_id, "quantity": 1},
                     timeout=30,
                 )
             )
+            if "to your cart" not in added.text:
+                raise RuntimeError(f"adding to the cart led to {added.url} ({_gist(added.text)})")
             email = f"buyer{self.rng.randrange(10**9)}@example.com"
             details = _ok(browser.get(f"{base}/checkout", timeout=30))
             review = _ok(
