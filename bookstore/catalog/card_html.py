@@ -27,14 +27,16 @@ def _money(cents: int) -> str:
     return format_cents(cents, current_app.config.get("CURRENCY", "USD"))
 
 
-def _book_link(slug: str, endpoint: str) -> str:
-    """``url_for(endpoint, slug=slug)`` (or ``url_for(endpoint)`` for no slug), built once per
-    request and endpoint."""
+def _link(endpoint: str, slug: str | None = None) -> str:
+    """``url_for(endpoint)``, or ``url_for(endpoint, slug=slug)``, built once per request and
+    endpoint (a book's link is the endpoint's with its slug put in)."""
     links = g.setdefault("_card_links", {})
     pattern = links.get(endpoint)
     if pattern is None:
-        pattern = links[endpoint] = url_for(endpoint, slug=_SLUG) if slug else url_for(endpoint)
-    return pattern.replace(_SLUG, slug) if slug else pattern
+        pattern = links[endpoint] = (
+            url_for(endpoint) if slug is None else url_for(endpoint, slug=_SLUG)
+        )
+    return pattern if slug is None else pattern.replace(_SLUG, slug)
 
 
 def availability_badge(availability: Availability | None) -> Markup:
@@ -58,7 +60,7 @@ def priced(cents: int, editions: Sequence, prefix: str = "") -> Markup:
         )
     html = f'<span class="price">{e(prefix)}{e(_money(cents))}</span>'
     if offer is not None:
-        join = e(_book_link("", "members.membership"))
+        join = e(_link("members.membership"))
         html += f' <a class="members-pay" href="{join}">Members pay {e(_money(offer.cents))}</a>'
     return _html(html)
 
@@ -91,7 +93,7 @@ def cover_image(
     if book.cover_image:
         src, srcset = cover_url(book, size), cover_srcset(book)
     else:  # the generated SVG: one width, no srcset
-        src, srcset = _book_link(book.slug, "catalog.cover"), ""
+        src, srcset = _link("catalog.cover", book.slug), ""
     widths = f' srcset="{e(srcset)}" sizes="{e(sizes)}"' if srcset else ""
     loading = ' loading="lazy"' if lazy else ' fetchpriority="high"'
     return _html(
@@ -115,7 +117,7 @@ def book_card(book, level: int = 3, note: str | None = None, lazy: bool = True) 
     level = int(level)
     return _html(
         '<article class="book-card">\n'
-        f'  <a class="book-card-link" href="{e(_book_link(book.slug, "catalog.book"))}">\n'
+        f'  <a class="book-card-link" href="{e(_link("catalog.book", book.slug))}">\n'
         f"    {cover_image(book, lazy=lazy)}\n"
         f'    <h{level} class="book-card-title">{e(book.title)}</h{level}>\n'
         f"  </a>{byline}{noted}{rated}\n"

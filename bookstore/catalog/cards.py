@@ -102,10 +102,14 @@ def _load(ids: list[int]) -> dict[int, Book]:
     )
     books = {book.id: book for book in db.session.scalars(stmt)}
     for book in books.values():
-        # Point each edition back at its book, sparing a lazy load per edition.
-        for edition in book.editions:
-            set_committed_value(edition, "book", book)
+        link_editions(book)
     return books
+
+
+def link_editions(book: Book) -> None:
+    """Point each loaded edition back at its book, sparing a lazy load per edition."""
+    for edition in book.editions:
+        set_committed_value(edition, "book", book)
 
 
 # -- What a card shows, read with Core rows -------------------------------------------------------

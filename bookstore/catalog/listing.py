@@ -14,7 +14,6 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bookstore import page_cache
 from bookstore.catalog.cards import BookList
@@ -320,12 +319,6 @@ def load_cards(ids: list[int]) -> BookList:
     """Books with what a book card shows, in the order of ``ids``: loaded when first read, and
     only those whose card is not kept already (see ``cards``)."""
     return BookList(ids)
-
-
-def link_editions(book: Book) -> None:
-    """Point each loaded edition back at its book, sparing a lazy load per edition."""
-    for edition in book.editions:
-        set_committed_value(edition, "book", book)
 
 
 def list_books(

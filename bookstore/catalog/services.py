@@ -15,11 +15,11 @@ from sqlalchemy import Integer, bindparam, exists, literal_column, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from bookstore.catalog.availability import sorted_editions
+from bookstore.catalog.cards import link_editions
 from bookstore.catalog.listing import (
     BookPage,
     BrowseFilters,
     filter_choices,
-    link_editions,
     list_books,
     load_cards,
     parse_filters,
