@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Integer, bindparam, exists, literal_column, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from bookstore.catalog.availability import sorted_editions
-from bookstore.catalog.cards import link_editions
+from bookstore.catalog.book_rows import PageBook, PageEdition, PagePerson, load_page_book
 from bookstore.catalog.listing import (
     BookPage,
     BrowseFilters,
@@ -30,7 +30,6 @@ from bookstore.catalog.models import (
     BookContributor,
     Contributor,
     ContributorRole,
-    Edition,
     Series,
     Subject,
     book_subjects,
@@ -84,16 +83,16 @@ class BookLink:
 class BookDetail:
     """Everything the book page shows."""
 
-    book: Book
-    editions: list[Edition]
+    book: PageBook
+    editions: list[PageEdition]
     previous: BookLink | None
     next: BookLink | None
     also_like: Sequence[Book]
 
     @property
-    def credits_by_role(self) -> list[tuple[ContributorRole, list[Contributor]]]:
+    def credits_by_role(self) -> list[tuple[ContributorRole, list[PagePerson]]]:
         """Contributors grouped by role, authors first, in credit order."""
-        groups: dict[ContributorRole, list[Contributor]] = {}
+        groups: dict[ContributorRole, list[PagePerson]] = {}
         for credit in self.book.credits:
             groups.setdefault(credit.role, []).append(credit.contributor)
         order = list(ContributorRole)
@@ -102,34 +101,16 @@ class BookDetail:
 
 def book_detail(slug: str) -> BookDetail:
     """The book with its editions, contributors, subjects, series neighbours and suggestions."""
-    book = db.session.scalars(_book_query(), {"slug": slug}).unique().first()
+    book = load_page_book(slug)
     if book is None:
         raise NotFound("There is no such book in the catalog.")
-    link_editions(book)
     previous, following, related = _neighbours_and_related(book)
     return BookDetail(
         book=book,
-        editions=sorted_editions(book),
+        editions=sorted_editions(book),  # type: ignore[arg-type]  # a PageBook reads as a Book
         previous=previous,
         next=following,
         also_like=load_cards(related),
-    )
-
-
-# The book page's statements are built once (building one costs more than running it) and
-# run with each book's values bound.
-@functools.cache
-def _book_query():
-    return (
-        select(Book)
-        .where(Book.slug == bindparam("slug"))
-        .options(
-            # A book has a few editions and one series: joined to its row, one query less.
-            joinedload(Book.editions),
-            joinedload(Book.series),
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-            selectinload(Book.subjects),
-        )
     )
 
 
@@ -137,7 +118,7 @@ def _book_query():
 _PREVIOUS, _NEXT, _SAME_SERIES, _SAME_SUBJECT = range(4)
 
 
-def _neighbours_and_related(book: Book) -> tuple[BookLink | None, BookLink | None, list[int]]:
+def _neighbours_and_related(book: PageBook) -> tuple[BookLink | None, BookLink | None, list[int]]:
     """The books just before and after this one in its series (positions may have gaps), and
     the ids of up to RELATED_LIMIT other books: the same series first, then the same subjects.
 
@@ -155,7 +136,9 @@ def _neighbours_and_related(book: Book) -> tuple[BookLink | None, BookLink | Non
         "position": book.series_position,
         "subject_ids": subject_ids,
     }
-    rows = db.session.execute(query, {k: v for k, v in values.items() if v is not None}).all()
+    bound = {k: v for k, v in values.items() if v is not None}
+    # Plain rows on the session's connection: the ORM's session layer would add a third.
+    rows = db.session.connection().execute(query, bound).all()
     found: dict[int, list] = {kind: [] for kind in range(4)}
     for row in rows:
         found[row.kind].append(row)
