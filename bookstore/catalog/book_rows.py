@@ -23,6 +23,7 @@ from bookstore.catalog.models import (
     Contributor,
     ContributorRole,
     Edition,
+    EditionStatus,
     Series,
     Subject,
     book_subjects,
@@ -75,9 +76,12 @@ class PageEdition:
         "out_of_print",
         "active",
     )
-    status_on = Edition.status_on
     available = Edition.__dict__["available"]
     is_physical = Edition.__dict__["is_physical"]
+
+    def status_on(self, today: date) -> EditionStatus:
+        """The model's own rule: available, preorder or out of print."""
+        return Edition.status_on(self, today)  # type: ignore[arg-type]  # reads the same fields
 
     def __init__(self, book: PageBook, row) -> None:
         self.book = book
@@ -262,6 +266,6 @@ def _people_statement():
         .where(book_subjects.c.book_id == bindparam("id"))
     )
     union = union_all(credits, subjects).subquery()
-    return select(
-        union.c.kind, union.c.id, union.c.name, union.c.slug, union.c.role
-    ).order_by(union.c.kind, union.c.place, union.c.name)
+    return select(union.c.kind, union.c.id, union.c.name, union.c.slug, union.c.role).order_by(
+        union.c.kind, union.c.place, union.c.name
+    )
