@@ -126,16 +126,10 @@ def _neighbours_and_related(book: PageBook) -> tuple[BookLink | None, BookLink |
     many books the series or the subjects have.
     """
     in_position = book.series_id is not None and book.series_position is not None
-    subject_ids = [s.id for s in book.subjects]
-    query = _related_query(in_position, book.series_id is not None, bool(subject_ids))
+    query = _related_query(in_position, book.series_id is not None, bool(book.subjects))
     if query is None:
         return None, None, []
-    values = {
-        "book_id": book.id,
-        "series_id": book.series_id,
-        "position": book.series_position,
-        "subject_ids": subject_ids,
-    }
+    values = {"book_id": book.id, "series_id": book.series_id, "position": book.series_position}
     bound = {k: v for k, v in values.items() if v is not None}
     # Plain rows on the session's connection: the ORM's session layer would add a third.
     rows = db.session.connection().execute(query, bound).all()
@@ -169,9 +163,13 @@ def _related_query(in_position: bool, in_series: bool, has_subjects: bool):
         by_position = (Book.series_position.is_(None), Book.series_position, Book.id)
         parts.append(_part(_SAME_SERIES, (series, other), RELATED_LIMIT, *by_position))
     if has_subjects:
+        # The book's subjects as a subquery, not a list of ids: one SQL text for every book
+        # (no IN list expanded per call, and PostgreSQL prepares it once).
+        its_subjects = select(book_subjects.c.subject_id).where(
+            book_subjects.c.book_id == bindparam("book_id")
+        )
         shares_subject = exists().where(
-            book_subjects.c.book_id == Book.id,
-            book_subjects.c.subject_id.in_(bindparam("subject_ids", expanding=True)),
+            book_subjects.c.book_id == Book.id, book_subjects.c.subject_id.in_(its_subjects)
         )
         published = Book.published_on.is_not(None)
         newest = (Book.published_on.desc(), Book.id.desc())

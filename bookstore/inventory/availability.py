@@ -65,14 +65,16 @@ def free_for_cart(
     return free
 
 
+_HOLDS = select(StockHold.edition_id, StockHold.quantity, StockHold.expires_at)
+
+
 def lapsed_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
     """Copies held by holds whose time is up, per edition (free to sell again), and when the
     next running hold lapses; one query over the holds table (small: open checkouts only)."""
     lapsed: dict[int, int] = defaultdict(int)
     next_lapse = None
-    rows = db.session.execute(
-        select(StockHold.edition_id, StockHold.quantity, StockHold.expires_at)
-    )
+    # Every page asks: plain rows on the session's connection, without the ORM session layer.
+    rows = db.session.connection().execute(_HOLDS)
     for edition_id, quantity, until in rows:
         if until <= now:
             lapsed[edition_id] += quantity
