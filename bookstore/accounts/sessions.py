@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, exists, select
 
 from bookstore.accounts.models import User
 from bookstore.database import built_once
-from bookstore.dbtypes import utcnow
+from bookstore.dbtypes import UTCDateTime, utcnow
 from bookstore.extensions import db, login_manager
 
 login_manager.login_view = "accounts.login"
@@ -36,7 +36,7 @@ def _user_and_membership():
     page cache's audience (bookstore/page_cache.py) want both."""
     from bookstore.members.models import Membership  # members builds on accounts
 
-    now = bindparam("now")
+    now = bindparam("now", type_=UTCDateTime())
     member_now = (
         exists()
         .where(Membership.user_id == User.id, Membership.starts_at <= now, Membership.ends_at > now)

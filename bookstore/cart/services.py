@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy import Select, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bookstore.accounts.models import User
@@ -371,7 +371,7 @@ def cart_item_count(user: User | None, token: str | None) -> int:
     return int(db.session.scalar(_user_cart_count(), {"user_id": user.id}) or 0)
 
 
-def _cart_count_query():
+def _cart_count_query() -> Select[tuple[int]]:
     copies = (
         select(func.coalesce(func.sum(CartLine.quantity), 0))
         .where(CartLine.cart_id == Cart.id)
@@ -384,10 +384,10 @@ def _cart_count_query():
 
 # Every page's header shows the count: the queries are built once (see built_once).
 @built_once
-def _user_cart_count():
+def _user_cart_count() -> Select[tuple[int]]:
     return _cart_count_query().where(Cart.user_id == bindparam("user_id"))
 
 
 @built_once
-def _guest_cart_count():
+def _guest_cart_count() -> Select[tuple[int]]:
     return _cart_count_query().where(Cart.token == bindparam("token"), Cart.user_id.is_(None))
