@@ -10,7 +10,6 @@ borrowing the models' own rules (``status_on``, ``available``, ``average_rating`
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +27,7 @@ from bookstore.catalog.models import (
     Subject,
     book_subjects,
 )
+from bookstore.database import built_once
 from bookstore.extensions import db
 
 
@@ -222,8 +222,7 @@ def load_page_book(slug: str) -> PageBook | None:
     return book
 
 
-# Statements are built once (building one costs more than running it).
-@functools.cache
+@built_once
 def _book_statement():
     """The book's row with its series, once per edition (a book has a few)."""
     return (
@@ -238,7 +237,7 @@ def _book_statement():
 _CREDIT, _SUBJECT = 0, 1
 
 
-@functools.cache
+@built_once
 def _people_statement():
     """The book's credits in credit order, then its subjects by name: one UNION."""
     credits = (

@@ -7,7 +7,6 @@ flush but never commit. Nothing a reader writes changes a public page: only appr
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from flask import g
@@ -320,9 +319,8 @@ def professional_reviews_of(book_id: int) -> list[Row]:
     return list(db.session.connection().execute(_press_quotes(), {"book_id": book_id}))
 
 
-@functools.cache
+@built_once  # every book page asks
 def _press_quotes():
-    """professional_reviews_of's statement, built once (building costs more than running)."""
     return (
         select(ProfessionalReview.quote, ProfessionalReview.source, ProfessionalReview.url)
         .where(ProfessionalReview.book_id == bindparam("book_id"))
