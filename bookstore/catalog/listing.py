@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import current_app
-
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
@@ -386,9 +385,7 @@ class _Order:
 _orders_lock = threading.Lock()
 
 
-def _kept_order(
-    filters: BrowseFilters, today: date, needed: int, page_size: int
-) -> _Order | None:
+def _kept_order(filters: BrowseFilters, today: date, needed: int, page_size: int) -> _Order | None:
     """The list's order from its first book to at least the ``needed``-th (or its end), kept
     in this process while the page cache's generation stays the same: a write to the books,
     editions or subjects that could change a list starts a new one. Only while a cacheable
@@ -409,7 +406,8 @@ def _kept_order(
         filters.language,
         filters.sort,
     )
-    kept: OrderedDict[tuple, _Order] = current_app.extensions.setdefault("list_orders", OrderedDict())
+    kept: OrderedDict[tuple, _Order]
+    kept = current_app.extensions.setdefault("list_orders", OrderedDict())
     with _orders_lock:
         order = kept.get(key)
         if order is not None:
