@@ -15,28 +15,59 @@ from flask import current_app, g, url_for
 from markupsafe import Markup
 from markupsafe import escape as e
 
-from bookstore.catalog.availability import Availability
-from bookstore.catalog.filters import author_names, cover_srcset, cover_url, summary
+from bookstore.catalog.availability import Availability, book_summary
+from bookstore.catalog.filters import (
+    author_names,
+    cover_srcset,
+    cover_url,
+    lapsed_holds,
+    low_stock_threshold,
+    shop_today,
+)
 from bookstore.money import format_cents
 
 _SLUG = "0slug0"  # stands for a book's slug in a link made once a request (slugs are URL-safe)
 _EMPTY = Markup("")
 
 
-def _money(cents: int) -> str:
-    return format_cents(cents, current_app.config.get("CURRENCY", "USD"))
+def _currency() -> str:
+    return current_app.config.get("CURRENCY", "USD")
+
+
+class CardContext:
+    """What every card of one list shares, looked up once for the list rather than once a
+    card: the shop's day, the low-stock threshold, lapsed holds, the currency, the links'
+    patterns and the member prices (``member_offers`` of bookstore/deals)."""
+
+    __slots__ = ("today", "threshold", "lapsed", "currency", "member_offer", "book", "cover")
+
+    def __init__(self) -> None:
+        self.today = shop_today()
+        self.threshold = low_stock_threshold()
+        self.lapsed = lapsed_holds()
+        self.currency = _currency()
+        offers: Callable | None = current_app.jinja_env.globals.get("member_offers")  # type: ignore[assignment]
+        self.member_offer: Callable | None = offers() if offers is not None else None
+        self.book = _pattern("catalog.book", with_slug=True)
+        self.cover = _pattern("catalog.cover", with_slug=True)
 
 
 def _link(endpoint: str, slug: str | None = None) -> str:
     """``url_for(endpoint)``, or ``url_for(endpoint, slug=slug)``, built once per request and
     endpoint (a book's link is the endpoint's with its slug put in)."""
-    links = g.setdefault("_card_links", {})
-    pattern = links.get(endpoint)
-    if pattern is None:
-        pattern = links[endpoint] = (
-            url_for(endpoint) if slug is None else url_for(endpoint, slug=_SLUG)
-        )
+    pattern = _pattern(endpoint, slug is not None)
     return pattern if slug is None else pattern.replace(_SLUG, slug)
+
+
+def _pattern(endpoint: str, with_slug: bool) -> str:
+    """The endpoint's link, with ``_SLUG`` standing for the slug when ``with_slug``."""
+    links = g.setdefault("_card_links", {})
+    pattern = links.get((endpoint, with_slug))
+    if pattern is None:
+        pattern = links[endpoint, with_slug] = (
+            url_for(endpoint, slug=_SLUG) if with_slug else url_for(endpoint)
+        )
+    return pattern
 
 
 def availability_badge(availability: Availability | None) -> Markup:
@@ -52,17 +83,23 @@ def priced(cents: int, editions: Sequence, prefix: str = "") -> Markup:
     pay, with a link to join."""
     member_offer: Callable | None = current_app.jinja_env.globals.get("member_offer")  # type: ignore[assignment]
     offer = member_offer(editions) if member_offer is not None else None
+    return _html(_price(cents, offer, e(prefix), _currency()))
+
+
+def _price(cents: int, offer, prefix: str, currency: str) -> str:
+    """``priced``'s HTML, given the member offer (or None); ``prefix`` is HTML already."""
     if offer is not None and offer.for_member:
-        return _html(
-            f'<span class="price price-member">{e(prefix)}{e(_money(offer.cents))}</span> '
-            '<span class="member-price-note">member price, usually '
-            f"<s>{e(_money(cents))}</s></span>"
+        return (
+            f'<span class="price price-member">{prefix}{e(format_cents(offer.cents, currency))}'
+            '</span> <span class="member-price-note">member price, usually '
+            f"<s>{e(format_cents(cents, currency))}</s></span>"
         )
-    html = f'<span class="price">{e(prefix)}{e(_money(cents))}</span>'
+    html = f'<span class="price">{prefix}{e(format_cents(cents, currency))}</span>'
     if offer is not None:
         join = e(_link("members.membership"))
-        html += f' <a class="members-pay" href="{join}">Members pay {e(_money(offer.cents))}</a>'
-    return _html(html)
+        members_pay = e(format_cents(offer.cents, currency))
+        html += f' <a class="members-pay" href="{join}">Members pay {members_pay}</a>'
+    return html
 
 
 def rating_line(book, cls: str = "book-card-rating") -> Markup:
@@ -94,31 +131,50 @@ def cover_image(
         src, srcset = cover_url(book, size), cover_srcset(book)
     else:  # the generated SVG: one width, no srcset
         src, srcset = _link("catalog.cover", book.slug), ""
+    return _html(_img(src, srcset, sizes, alt, width, height, lazy))
+
+
+def _img(src: str, srcset: str, sizes: str, alt: str, width: int, height: int, lazy: bool) -> str:
     widths = f' srcset="{e(srcset)}" sizes="{e(sizes)}"' if srcset else ""
     loading = ' loading="lazy"' if lazy else ' fetchpriority="high"'
-    return _html(
+    return (
         f'<img class="cover" src="{e(src)}"{widths} alt="{e(alt)}" width="{int(width)}" '
         f'height="{int(height)}"{loading} decoding="async">'
     )
 
 
-def book_card(book, level: int = 3, note: str | None = None, lazy: bool = True) -> Markup:
+def book_card(
+    book,
+    level: int = 3,
+    note: str | None = None,
+    lazy: bool = True,
+    context: CardContext | None = None,
+) -> Markup:
     """One card: cover and title linking to the book, authors, a note (a role, a series
-    number), the rating, the lowest price and the most hopeful availability."""
-    found = summary(book)
+    number), the rating, the lowest price and the most hopeful availability. A list passes
+    one ``context`` for all its cards."""
+    c = context if context is not None else CardContext()
+    found = book_summary(book, c.today, c.threshold, c.lapsed)
     price = ""
     if found.min_price_cents is not None:
+        offer = c.member_offer(found.priced) if c.member_offer is not None else None
         prefix = "from " if found.several_prices else ""
-        price = priced(found.min_price_cents, found.priced, prefix)
+        price = _price(found.min_price_cents, offer, prefix, c.currency)
     byline = f'\n  <p class="book-card-byline">{e(author_names(book))}</p>' if book.authors else ""
     noted = f'\n  <p class="book-card-note">{e(note)}</p>' if note else ""
     rating = rating_line(book)
     rated = f"\n  {rating}" if rating else ""
     level = int(level)
+    slug = book.slug
+    cover: str
+    if book.cover_image:
+        cover = cover_image(book, lazy=lazy)
+    else:  # the generated SVG (most books), linked through the list's pattern
+        cover = _img(c.cover.replace(_SLUG, slug), "", "", "", 160, 240, lazy)
     return _html(
         '<article class="book-card">\n'
-        f'  <a class="book-card-link" href="{e(_link("catalog.book", book.slug))}">\n'
-        f"    {cover_image(book, lazy=lazy)}\n"
+        f'  <a class="book-card-link" href="{e(c.book.replace(_SLUG, slug))}">\n'
+        f"    {cover}\n"
         f'    <h{level} class="book-card-title">{e(book.title)}</h{level}>\n'
         f"  </a>{byline}{noted}{rated}\n"
         f'  <p class="book-card-meta">{price} {availability_badge(found.availability)}</p>\n'

@@ -22,7 +22,7 @@ from typing import overload
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import BindParameter, String, bindparam, select, type_coerce
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -137,9 +137,9 @@ class CardEdition:
 
     def __init__(self, book: CardBook, row) -> None:
         self.book = book
+        self.book_id = book.id
         (
             self.id,
-            self.book_id,
             self.format,
             self.price_cents,
             self.published_on,
@@ -209,50 +209,55 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-_EDITION_COLUMNS = (
-    Edition.id,
-    Edition.book_id,
-    Edition.format,
-    Edition.price_cents,
-    _raw_date(Edition.published_on),
-    Edition.on_hand,
-    Edition.reserved,
-    Edition.low_stock_threshold,
-    Edition.out_of_print,
-    Edition.active,
+# Written once: a list page loads its cards with these two statements, and building a
+# select() of a dozen columns costs more than running it.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_BOOKS_WITH_EDITIONS = (
+    select(
+        Book.id,
+        Book.title,
+        Book.slug,
+        Book.cover_image,
+        _raw_date(Book.published_on),
+        Book.review_count,
+        Book.rating_total,
+        Edition.id,
+        Edition.format,
+        Edition.price_cents,
+        _raw_date(Edition.published_on),
+        Edition.on_hand,
+        Edition.reserved,
+        Edition.low_stock_threshold,
+        Edition.out_of_print,
+        Edition.active,
+    )
+    .outerjoin(Edition, Edition.book_id == Book.id)
+    .where(Book.id.in_(_IDS))
+)  # in no order: a card sorts its editions itself (availability.sorted_editions)
+_BOOK_COLUMNS = 7  # the book's columns come first in each row, then its edition's
+_AUTHORS = (
+    select(BookContributor.book_id, Contributor.name)
+    .join(Contributor, Contributor.id == BookContributor.contributor_id)
+    .where(BookContributor.book_id.in_(_IDS), BookContributor.role == ContributorRole.AUTHOR)
+    .order_by(BookContributor.book_id, BookContributor.position)
 )
 
 
 def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
-    """What the cards of these books show, in three small queries of plain rows."""
+    """What the cards of these books show: books with their editions, then their authors."""
     if not ids:
         return {}
-    books = {
-        row[0]: CardBook(row)
-        for row in db.session.execute(
-            select(
-                Book.id,
-                Book.title,
-                Book.slug,
-                Book.cover_image,
-                _raw_date(Book.published_on),
-                Book.review_count,
-                Book.rating_total,
-            ).where(Book.id.in_(ids))
-        )
-    }
-    for row in db.session.execute(
-        select(*_EDITION_COLUMNS).where(Edition.book_id.in_(ids)).order_by(Edition.id)
-    ):
-        book = books.get(row[1])
-        if book is not None:
-            book.editions.append(CardEdition(book, row))
-    for book_id, name in db.session.execute(
-        select(BookContributor.book_id, Contributor.name)
-        .join(Contributor, Contributor.id == BookContributor.contributor_id)
-        .where(BookContributor.book_id.in_(ids), BookContributor.role == ContributorRole.AUTHOR)
-        .order_by(BookContributor.book_id, BookContributor.position)
-    ):
+    session = db.session()
+    session.flush()  # as session.execute would (autoflush): books added but not flushed count
+    connection = session.connection()  # plain Core rows, without the ORM's result machinery
+    books: dict[int, CardBook] = {}
+    for row in connection.execute(_BOOKS_WITH_EDITIONS, {"ids": ids}).all():
+        book = books.get(row[0])
+        if book is None:
+            book = books[row[0]] = CardBook(row[:_BOOK_COLUMNS])
+        if row[_BOOK_COLUMNS] is not None:  # a book without editions has one row of NULLs
+            book.editions.append(CardEdition(book, row[_BOOK_COLUMNS:]))
+    for book_id, name in connection.execute(_AUTHORS, {"ids": ids}).all():
         if book_id in books:
             books[book_id].authors.append(CardPerson(name))
     return books
@@ -333,12 +338,13 @@ def book_cards(
             found = books.for_cards([key[0] for _, key in wanted])
         else:
             found = {book.id: book for book in books}
+        context = card_html.CardContext()
         for position, key in wanted:
             book = found.get(key[0])
             if book is None:  # gone since its id was read
                 continue
             book_id, card_level, note, lazy = key
-            html = card_html.book_card(book, card_level, note, lazy=lazy)
+            html = card_html.book_card(book, card_level, note, lazy=lazy, context=context)
             cards[position] = html
             editions = frozenset(edition.id for edition in book.editions)
             page_cache.shows_editions(editions)

@@ -27,7 +27,8 @@ def shop_today() -> date:
     return utcnow().date()
 
 
-def _threshold() -> int:
+def low_stock_threshold() -> int:
+    """Copies below which a card says "Only N left" (an edition may set its own)."""
     return int(current_app.config.get("LOW_STOCK_THRESHOLD", 3))
 
 
@@ -61,13 +62,13 @@ def _lapsed_snapshot() -> tuple[dict[int, int], datetime | None]:
 def availability(edition: Edition) -> Availability:
     """The edition's availability now."""
     return edition_availability(
-        edition, shop_today(), _threshold(), lapsed_holds().get(edition.id, 0)
+        edition, shop_today(), low_stock_threshold(), lapsed_holds().get(edition.id, 0)
     )
 
 
 def summary(book: Book) -> BookSummary:
     """A book card's lowest price and availability now."""
-    return book_summary(book, shop_today(), _threshold(), lapsed_holds())
+    return book_summary(book, shop_today(), low_stock_threshold(), lapsed_holds())
 
 
 # The widths stored for an uploaded cover (staff/cover_images.SIZES), narrowest first.

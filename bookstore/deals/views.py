@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -152,6 +152,34 @@ def member_offer(editions: Sequence[Edition]) -> MemberOffer | None:
     if lowest >= min(edition.price_cents for edition in editions):
         return None
     return MemberOffer(lowest, visitor_is_member())
+
+
+@bp.app_template_global("member_offers")
+def member_offers() -> Callable[[Sequence[Edition]], MemberOffer | None]:
+    """``member_offer`` for the many cards of one list: the standing discounts and whether the
+    visitor is a member are looked up once, not once a card."""
+    known = _standing_terms()
+    if not known.terms:
+        return _no_offer
+    is_member: list[bool] = []  # worked out at the first offer: most lists have none
+
+    def offer(editions: Sequence[Edition]) -> MemberOffer | None:
+        if not editions:
+            return None
+        if known.until is not None:
+            page_cache.keep_until(known.until)
+        lowest = min(_member_price(known, edition) or edition.price_cents for edition in editions)
+        if lowest >= min(edition.price_cents for edition in editions):
+            return None
+        if not is_member:
+            is_member.append(visitor_is_member())
+        return MemberOffer(lowest, is_member[0])
+
+    return offer
+
+
+def _no_offer(_editions: Sequence[Edition]) -> None:
+    return None
 
 
 def _member_price(known: _Standing, edition: Edition) -> int | None:
