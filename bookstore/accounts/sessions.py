@@ -2,10 +2,11 @@
 
 from flask import g
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from bookstore.accounts.models import User
-from bookstore.dbtypes import utcnow
+from bookstore.database import built_once
+from bookstore.dbtypes import UTCDateTime, utcnow
 from bookstore.extensions import db, login_manager
 
 login_manager.login_view = "accounts.login"
@@ -20,21 +21,28 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, raw_version = user_id.partition(":")
     if not (raw_id.isdigit() and raw_version.isdigit()):
         return None
-    # The user and whether they are a member now, in one query: every page's header and the
-    # page cache's audience (bookstore/page_cache.py) want both.
+    row = db.session.execute(
+        _user_and_membership(), {"user_id": int(raw_id), "now": utcnow()}
+    ).first()
+    if row is None or row[0].session_version != int(raw_version):
+        return None
+    g.visitor_member_now = bool(row[1])
+    return row[0]
+
+
+@built_once
+def _user_and_membership():
+    """The user and whether they are a member now, in one query: every page's header and the
+    page cache's audience (bookstore/page_cache.py) want both."""
     from bookstore.members.models import Membership  # members builds on accounts
 
-    now = utcnow()
+    now = bindparam("now", type_=UTCDateTime())
     member_now = (
         exists()
         .where(Membership.user_id == User.id, Membership.starts_at <= now, Membership.ends_at > now)
         .label("member_now")
     )
-    row = db.session.execute(select(User, member_now).where(User.id == int(raw_id))).first()
-    if row is None or row[0].session_version != int(raw_version):
-        return None
-    g.visitor_member_now = bool(row[1])
-    return row[0]
+    return select(User, member_now).where(User.id == bindparam("user_id"))
 
 
 # A guest's cart and the orders this browser placed (so their pages stay reachable) survive

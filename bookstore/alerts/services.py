@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bookstore.accounts.models import User
 from bookstore.alerts import tokens
 from bookstore.alerts.models import OPEN_STATES, AlertKind, AlertState, StockAlert
 from bookstore.catalog.models import Edition, EditionStatus
-from bookstore.database import rowcount
+from bookstore.database import built_once, rowcount
 from bookstore.digest.services import normalise_email
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -85,14 +85,17 @@ def open_alert_ids(user: User, edition_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(edition_ids))
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(StockAlert.edition_id, StockAlert.id).where(
-            StockAlert.user_id == user.id,
-            StockAlert.edition_id.in_(ids),
-            StockAlert.state.in_(OPEN_STATES),
-        )
-    )
+    rows = db.session.execute(_open_alert_ids(), {"user_id": user.id, "ids": ids})
     return {edition_id: alert_id for edition_id, alert_id in rows}  # noqa: C416  (rows, not pairs)
+
+
+@built_once  # every signed-in book page asks
+def _open_alert_ids():
+    return select(StockAlert.edition_id, StockAlert.id).where(
+        StockAlert.user_id == bindparam("user_id"),
+        StockAlert.edition_id.in_(bindparam("ids", expanding=True)),
+        StockAlert.state.in_(OPEN_STATES),
+    )
 
 
 def subscribe_user(user: User, edition_id: int, now: datetime) -> StockAlert:

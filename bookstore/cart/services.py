@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import Select, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bookstore.accounts.models import User
@@ -30,7 +30,7 @@ from bookstore.cart.pricing import (  # noqa: F401  (re-exported for checkout an
 )
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
 from bookstore.catalog.models import Edition
-from bookstore.database import rowcount
+from bookstore.database import built_once, rowcount
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput, NotFound, OutOfStock
 from bookstore.extensions import db
@@ -367,15 +367,27 @@ def cart_item_count(user: User | None, token: str | None) -> int:
     if user is None:
         if not _valid_token(token):
             return 0
-        owner = and_(Cart.token == token, Cart.user_id.is_(None))
-    else:
-        owner = Cart.user_id == user.id
+        return int(db.session.scalar(_guest_cart_count(), {"token": token}) or 0)
+    return int(db.session.scalar(_user_cart_count(), {"user_id": user.id}) or 0)
+
+
+def _cart_count_query() -> Select[tuple[int]]:
     copies = (
         select(func.coalesce(func.sum(CartLine.quantity), 0))
         .where(CartLine.cart_id == Cart.id)
         .scalar_subquery()
     )
-    query = select(
+    return select(
         copies + case((Cart.membership, 1), else_=0) + case((Cart.gift_email != "", 1), else_=0)
-    ).where(owner)
-    return int(db.session.scalar(query) or 0)
+    )
+
+
+# Every page's header shows the count: the queries are built once (see built_once).
+@built_once
+def _user_cart_count() -> Select[tuple[int]]:
+    return _cart_count_query().where(Cart.user_id == bindparam("user_id"))
+
+
+@built_once
+def _guest_cart_count() -> Select[tuple[int]]:
+    return _cart_count_query().where(Cart.token == bindparam("token"), Cart.user_id.is_(None))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import ColumnElement, Row, exists, func, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -19,6 +19,7 @@ from bookstore.accounts.models import User
 from bookstore.catalog.models import Book, Edition
 from bookstore.checkout.models import Order, OrderLine
 from bookstore.checkout.states import OrderState
+from bookstore.database import built_once
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError, InvalidInput, NotFound, PermissionDenied
 from bookstore.extensions import db
@@ -93,17 +94,22 @@ def review_states_of(user: User, book_ids: list[int]) -> dict[int, Row]:
     ``state``, ``rating``, ``title``, ``rejection_reason`` and ``is_published`` (one query)."""
     if not book_ids:
         return {}
-    rows = db.session.execute(
-        select(
-            Review.book_id,
-            Review.state,
-            Review.rating,
-            Review.title,
-            Review.rejection_reason,
-            Review.published_at.is_not(None).label("is_published"),
-        ).where(Review.user_id == user.id, Review.book_id.in_(book_ids))
-    )
+    rows = db.session.execute(_review_states(), {"user_id": user.id, "ids": book_ids})
     return {row.book_id: row for row in rows}
+
+
+@built_once  # every signed-in book page asks
+def _review_states():
+    return select(
+        Review.book_id,
+        Review.state,
+        Review.rating,
+        Review.title,
+        Review.rejection_reason,
+        Review.published_at.is_not(None).label("is_published"),
+    ).where(
+        Review.user_id == bindparam("user_id"), Review.book_id.in_(bindparam("ids", expanding=True))
+    )
 
 
 def clean_text(value: str, limit: int, what: str, *, required: bool = False) -> str:
@@ -342,10 +348,12 @@ def voted_on(user: User, review_ids: list[int]) -> set[int]:
     """Which of these reviews the reader has already marked helpful."""
     if not review_ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(ReviewVote.review_id).where(
-                ReviewVote.user_id == user.id, ReviewVote.review_id.in_(review_ids)
-            )
-        )
+    return set(db.session.scalars(_votes_among(), {"user_id": user.id, "ids": review_ids}))
+
+
+@built_once  # every signed-in book page with reviews asks
+def _votes_among():
+    return select(ReviewVote.review_id).where(
+        ReviewVote.user_id == bindparam("user_id"),
+        ReviewVote.review_id.in_(bindparam("ids", expanding=True)),
     )

@@ -5,7 +5,7 @@ Services take the user, flush and never commit; the view commits once.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -13,7 +13,7 @@ from bookstore.accounts.models import User
 from bookstore.cart import services as cart_services
 from bookstore.cart.models import CartLine
 from bookstore.catalog.models import Edition
-from bookstore.database import rowcount
+from bookstore.database import built_once, rowcount
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -46,12 +46,14 @@ def saved_among(user: User, edition_ids: list[int]) -> set[int]:
     """Which of these editions the user saved (one query, bounded by the page's editions)."""
     if not edition_ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(WishlistItem.edition_id).where(
-                WishlistItem.user_id == user.id, WishlistItem.edition_id.in_(edition_ids)
-            )
-        )
+    return set(db.session.scalars(_saved_among(), {"user_id": user.id, "ids": edition_ids}))
+
+
+@built_once  # every signed-in book and list page asks
+def _saved_among():
+    return select(WishlistItem.edition_id).where(
+        WishlistItem.user_id == bindparam("user_id"),
+        WishlistItem.edition_id.in_(bindparam("ids", expanding=True)),
     )
 
 
