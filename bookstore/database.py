@@ -11,7 +11,10 @@ T = TypeVar("T")
 
 
 def configure_engine_events(engine: Engine) -> None:
-    """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing."""
+    """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing.
+    PostgreSQL: no parallel workers and no JIT for the shop's short queries."""
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_settings)
     if engine.dialect.name != "sqlite":
         return
 
@@ -24,6 +27,17 @@ def configure_engine_events(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+
+def _postgres_settings(dbapi_connection, _record) -> None:
+    # A page's queries read a few hundred rows while other requests wait for the same cores:
+    # workers started for a parallel plan (the planner picks them for walks of a sort's index)
+    # and JIT compilation cost more CPU than they save. Committed, so a rollback keeps them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET max_parallel_workers_per_gather = 0")
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -425,3 +425,37 @@ def test_a_page_is_cached_no_longer_than_the_next_hold_lasts(make_app, database,
     assert "Out of stock" in page
     [timeout] = timeouts
     assert lapses_in - 5 <= timeout <= lapses_in + 1 < app.config["PAGE_CACHE_SECONDS"]
+
+
+def test_a_hold_taken_since_the_last_page_counts_on_the_next(app):
+    """This process keeps its reading of lapsed holds between pages while the stock stays the
+    same: a hold taken (it reserves copies) is read on the very next page."""
+    from tests.checkout.helpers import make_cart, place
+
+    with app.app_context():
+        other = make_book("The Other Book", on_hand=1)
+        book = make_book("Murder at the Dacha", on_hand=1)
+        db.session.commit()
+        other_slug, slug, edition = other.slug, book.slug, book.editions[0]
+    client = app.test_client()
+    assert "Only 1 left" in client.get(f"/books/{other_slug}").text
+    with app.app_context():
+        place(make_cart((db.session.merge(edition), 1)), now=utcnow() - timedelta(hours=2))
+        db.session.commit()
+    page = client.get(f"/books/{slug}").text
+    assert "Out of stock" not in page, "the lapsed hold's copy is free"
+
+
+def test_a_kept_reading_of_holds_ends_when_the_next_hold_lapses(app, monkeypatch):
+    from tests.checkout.helpers import make_cart, place
+
+    with app.app_context():
+        other = make_book("The Other Book", on_hand=1)
+        book = make_book("Murder at the Dacha", on_hand=1)
+        order = place(make_cart((book.editions[0], 1)))
+        db.session.commit()
+        other_slug, slug, lapses_at = other.slug, book.slug, order.reserved_until
+    client = app.test_client()
+    assert "Only 1 left" in client.get(f"/books/{other_slug}").text  # read while the hold runs
+    monkeypatch.setattr(filters, "utcnow", lambda: lapses_at + timedelta(minutes=1))
+    assert "Out of stock" not in client.get(f"/books/{slug}").text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, current_app, g, url_for
 
@@ -36,10 +36,27 @@ def lapsed_holds() -> dict[int, int]:
     """Copies held by checkouts whose time is up, per edition: free to sell again. Read once
     per request; a page cached with these counts is kept only until the next hold lapses."""
     if "lapsed_holds" not in g:
-        g.lapsed_holds, next_lapse = lapsed_snapshot(utcnow())
+        g.lapsed_holds, next_lapse = _lapsed_snapshot()
         if next_lapse is not None:
             page_cache.keep_until(next_lapse)
     return g.lapsed_holds
+
+
+def _lapsed_snapshot() -> tuple[dict[int, int], datetime | None]:
+    """``lapsed_snapshot`` now; while a cacheable page renders, this process's last one while
+    it still holds: until the stock changes (taking or releasing a hold changes some edition's
+    reserved copies) or its next hold lapses. Do not change the dictionary it gives."""
+    now = utcnow()
+    scope = page_cache.part_scope()
+    if scope is None:
+        return lapsed_snapshot(now)
+    stock_seq = scope[1]
+    kept = current_app.extensions.get("lapsed_holds")
+    if kept is not None and kept[0] == stock_seq and (kept[2] is None or now < kept[2]):
+        return kept[1], kept[2]
+    lapsed, next_lapse = lapsed_snapshot(now)
+    current_app.extensions["lapsed_holds"] = (stock_seq, lapsed, next_lapse)
+    return lapsed, next_lapse
 
 
 def availability(edition: Edition) -> Availability:

@@ -2,16 +2,23 @@
 queries whatever the catalog's size.
 
 A page is one query for the page's book ids (index-backed sort, bounded OFFSET), one capped
-count, and one load of those books with their editions and authors (``selectinload``).
+count, and one load of those books with their editions and authors (``selectinload``). While
+the page cache is on, the order of a catalog list's books is kept in this process's memory
+while the catalog stays the same (``_kept_order``): a page of a list seen before is a slice of
+it, with no query at all.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from array import array
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
@@ -47,6 +54,8 @@ MAX_PAGE = 1000
 SMALL_SUBJECT = 1000
 # Counts stop here ("500+ books"): never a COUNT over the whole catalog on a page view.
 COUNT_CAP = 500
+# Lists whose order one process keeps (each at most MAX_PAGE pages of ids, 4 bytes an id).
+ORDERS_KEPT = 64
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,219}$")
 
 
@@ -333,17 +342,25 @@ def list_books(
     ``base`` narrows the list further (a contributor's books); ``fixed`` names arguments the
     page's own URL already carries.
     """
-    base = _filtered(base if base is not None else select(Book.id), filters, today)
     offset = (filters.page - 1) * page_size
-    ids = _page_ids(base, filters, offset, page_size + 1)
+    # Only the catalog's own lists are kept; which books are in stock decides an availability
+    # list, so it is read afresh.
+    order = None
+    if base is None and not filters.availability:
+        order = _kept_order(filters, today, offset + page_size + 1, page_size)
+    if order is not None:
+        ids = list(order.ids[offset : offset + page_size + 1])
+        # The whole list, or more books than the cap: the count is known.
+        total = len(order.ids) if len(ids) > page_size else offset + len(ids)
+    else:
+        query = _filtered(base if base is not None else select(Book.id), filters, today)
+        ids = _page_ids(query, filters, offset, page_size + 1)
+        total = offset + len(ids)  # on the last page, the total is known without counting
+        if len(ids) > page_size:
+            capped = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+            total = db.session.scalar(select(func.count()).select_from(capped)) or 0
     if not ids and filters.page > 1:
         raise NotFound(f"This list has no page {filters.page}.")
-    if len(ids) > page_size:
-        capped = base.order_by(None).limit(COUNT_CAP + 1).subquery()
-        total = db.session.scalar(select(func.count()).select_from(capped)) or 0
-    else:
-        # The last page: the total is known without counting.
-        total = offset + len(ids)
     return BookPage(
         books=load_cards(ids[:page_size]),
         page=filters.page,
@@ -354,6 +371,62 @@ def list_books(
         filters=filters,
         fixed=fixed,
     )
+
+
+@dataclass(frozen=True)
+class _Order:
+    """The first books of a list in order; ``complete`` when they are all its books."""
+
+    generation: int | None
+    ids: array
+    complete: bool
+
+
+_orders_lock = threading.Lock()
+
+
+def _kept_order(filters: BrowseFilters, today: date, needed: int, page_size: int) -> _Order | None:
+    """The list's order from its first book to at least the ``needed``-th (or its end), kept
+    in this process while the page cache's generation stays the same: a write to the books,
+    editions or subjects that could change a list starts a new one. Only while a cacheable
+    page is being rendered (as book cards are): staff, and every page with the cache off, read
+    the list afresh.
+
+    Read once for page 1 (COUNT_CAP + 1 books, so a kept order also answers the count) and
+    again, twice as far, when a later page goes past it; never past MAX_PAGE.
+    """
+    scope = page_cache.part_scope()
+    if scope is None:
+        return None
+    generation = scope[0][0]
+    key = (
+        filters.subject.id if filters.subject is not None else None,
+        filters.series.id if filters.series is not None else None,
+        filters.format,
+        filters.language,
+        filters.sort,
+    )
+    kept: OrderedDict[tuple, _Order]
+    kept = current_app.extensions.setdefault("list_orders", OrderedDict())
+    with _orders_lock:
+        order = kept.get(key)
+        if order is not None:
+            kept.move_to_end(key)
+    if order is not None and order.generation == generation:
+        if order.complete or len(order.ids) >= needed:
+            return order
+        known = len(order.ids)
+    else:
+        known = 0
+    limit = min(max(needed, 2 * known, COUNT_CAP + 1), MAX_PAGE * page_size + 1)
+    ids = _page_ids(_filtered(select(Book.id), filters, today), filters, 0, limit)
+    order = _Order(generation, array("i", ids), complete=len(ids) < limit)
+    with _orders_lock:
+        kept[key] = order
+        kept.move_to_end(key)
+        while len(kept) > ORDERS_KEPT:
+            kept.popitem(last=False)
+    return order
 
 
 @dataclass(frozen=True)

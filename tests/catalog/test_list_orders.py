@@ -1,0 +1,89 @@
+"""A catalog list's order is kept in memory while the catalog stays the same
+(bookstore/catalog/listing.py ``_kept_order``): its pages are the ones read afresh, and a
+change to the catalog shows on the very next page."""
+
+import re
+from datetime import date
+
+import pytest
+
+from bookstore.catalog import listing
+from bookstore.extensions import db
+from tests.catalog.test_query_counts import counted_queries
+from tests.factories import make_book
+
+LINKS = re.compile(r'href="/books/([a-z0-9-]+)"')
+
+
+def slugs(page) -> list[str]:
+    """The books a list page links to, in order, once each."""
+    return list(dict.fromkeys(LINKS.findall(page.text)))
+
+
+def books_queries(statements: list[str]) -> int:
+    """Statements that read a list's ids (not its cards)."""
+    return sum(s.lstrip().startswith("SELECT books.id \nFROM books") for s in statements)
+
+
+def make_catalog(count: int) -> None:
+    for n in range(count):
+        make_book(
+            f"Book {n:02}",
+            subjects=("Mystery",) if n % 2 else ("History",),
+            formats=("paperback", "ebook") if n % 3 else ("hardcover",),
+            published_on=date(2000 + n % 7, 1 + n % 12, 1) if n % 5 else None,
+            price_cents=1000 + 100 * (n % 4),
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("sort", ["newest", "title", "price"])
+@pytest.mark.parametrize("narrow", ["", "&subject=mystery", "&format=paperback"])
+def test_pages_from_a_kept_order_are_the_pages_read_afresh(make_app, monkeypatch, sort, narrow):
+    # A kept order first holds COUNT_CAP + 1 books, then reads further for later pages.
+    monkeypatch.setattr(listing, "COUNT_CAP", 3)
+    kept = make_app(PAGE_SIZE=4)
+    afresh = make_app(PAGE_SIZE=4, PAGE_CACHE_SECONDS=0)
+    with kept.app_context():
+        make_catalog(30)
+    kept_client, afresh_client = kept.test_client(), afresh.test_client()
+    for page in range(1, 10):
+        url = f"/books?sort={sort}{narrow}&page={page}"
+        from_kept, from_fresh = kept_client.get(url), afresh_client.get(url)
+        assert from_kept.status_code == from_fresh.status_code, url
+        if from_fresh.status_code == 404:
+            break
+        assert slugs(from_kept) == slugs(from_fresh), url
+        # The count ("Showing 5-8 of 15 books", capped) is the same too.
+        assert re.findall(r"\d+\+? books", from_kept.text) == re.findall(
+            r"\d+\+? books", from_fresh.text
+        ), url
+
+
+def test_a_later_page_of_a_kept_list_reads_no_ids(make_app):
+    app = make_app(PAGE_SIZE=4)
+    with app.app_context():
+        make_catalog(12)
+        engine = db.engine
+    client = app.test_client()
+    with counted_queries(engine) as first:
+        client.get("/books?sort=title")
+    with counted_queries(engine) as second:
+        page = client.get("/books?sort=title&page=2")
+    assert page.status_code == 200
+    assert books_queries(first) == 1
+    assert books_queries(second) == 0
+
+
+def test_a_new_book_shows_on_the_next_page_of_a_kept_list(make_app):
+    app = make_app(PAGE_SIZE=4)
+    with app.app_context():
+        make_catalog(6)
+    client = app.test_client()
+    assert slugs(client.get("/books?sort=title"))[0].startswith("book-00")
+    with app.app_context():
+        make_book("Aardvark Days", subjects=("Mystery",))
+        db.session.commit()
+    # Page 2 starts a book later, and the subject's list has the new book first.
+    assert slugs(client.get("/books?sort=title&page=2"))[0].startswith("book-03")
+    assert slugs(client.get("/books?sort=title&subject=mystery"))[0].startswith("aardvark-days")
