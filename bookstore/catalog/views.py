@@ -48,7 +48,7 @@ def book(slug: str):
         detail = services.book_detail(slug)
     except NotFound as exc:
         abort(404, description=str(exc))
-    url = external_url("catalog.book", slug=slug)
+    url = _external_link("catalog.book", slug)
     jsonld = book_jsonld(
         detail,
         today=filters.shop_today(),
@@ -56,13 +56,29 @@ def book(slug: str):
         currency=current_app.config.get("CURRENCY", "USD"),
         url=url,
         image=base_url() + filters.cover_url(detail.book),
-        person_url=lambda s: external_url("catalog.contributor", slug=s),
+        person_url=lambda s: _external_link("catalog.contributor", s),
         lapsed=filters.lapsed_holds(),
     )
     add_registered_parts(current_app, detail.book, jsonld)
     return render_template(
         "catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld, canonical=url
     )
+
+
+_SLUG = "0slug0"  # stands for a slug in a link pattern
+
+
+def _external_link(endpoint: str, slug: str) -> str:
+    """``external_url(endpoint, slug=slug)`` from a pattern this app builds once per endpoint:
+    building an absolute link binds the URL map anew, and a book page makes one for the
+    book and one for each of its contributors."""
+    if not (slug.isascii() and slug.replace("-", "").isalnum()):  # would need quoting
+        return external_url(endpoint, slug=slug)
+    patterns = current_app.extensions.setdefault("catalog_external_links", {})
+    pattern = patterns.get(endpoint)
+    if pattern is None:
+        pattern = patterns[endpoint] = external_url(endpoint, slug=_SLUG)
+    return pattern.replace(_SLUG, slug)
 
 
 @bp.get("/authors/<slug>")
