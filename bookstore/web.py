@@ -3,6 +3,7 @@
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     # Absolute links (canonical, feeds, emails) come from SHOP_BASE_URL, never the request.
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
+    app.jinja_env.globals["same_for_every_page"] = same_for_every_page()
 
 
 URLS_REMEMBERED = 20_000
@@ -94,6 +96,23 @@ def remembered_url_for(app: Flask):
         return found
 
     return url_for
+
+
+def same_for_every_page():
+    """Templates' ``same_for_every_page(template)``: the HTML of a part of the layout that
+    depends only on the shop's code and where it is mounted (the stylesheet and script links,
+    the footer's fixed links), rendered on first use and kept by the process. The layout is
+    rendered on every page the cache does not answer, and these parts were most of its cost."""
+    kept: dict[tuple[str, str], Markup] = {}
+
+    def part(template: str) -> Markup:
+        key = (template, request.script_root)
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = Markup(render_template(template))  # noqa: S704  (our template)
+        return found
+
+    return part
 
 
 def add_security_headers(response):
