@@ -6,8 +6,12 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bookstore.catalog.models import Book, Edition, EditionStatus, Format
+
+if TYPE_CHECKING:
+    from bookstore.catalog.book_rows import PageEdition
 
 # Display order of formats on a book page and in lists.
 FORMAT_ORDER = {Format.PAPERBACK: 0, Format.HARDCOVER: 1, Format.EBOOK: 2}
@@ -47,11 +51,27 @@ class Availability:
     @property
     def can_buy(self) -> bool:
         """True when the edition can go into a cart (in stock, low stock or preorder)."""
-        return self.state in (StockState.IN_STOCK, StockState.LOW_STOCK, StockState.PREORDER)
+        return self.state in _BUYABLE
+
+
+_BUYABLE = frozenset((StockState.IN_STOCK, StockState.LOW_STOCK, StockState.PREORDER))
+# Order of hope, for the one line a book card shows.
+_HOPE = {
+    state: rank
+    for rank, state in enumerate(
+        (
+            StockState.IN_STOCK,
+            StockState.LOW_STOCK,
+            StockState.PREORDER,
+            StockState.OUT_OF_STOCK,
+            StockState.OUT_OF_PRINT,
+        )
+    )
+}
 
 
 def edition_availability(
-    edition: Edition, today: date, low_stock_threshold: int, lapsed: int = 0
+    edition: Edition | PageEdition, today: date, low_stock_threshold: int, lapsed: int = 0
 ) -> Availability:
     """In stock, only N left (below the threshold), out of stock, preorder or out of print.
 
@@ -114,15 +134,7 @@ def book_summary(
     # Print copies say more than "available to download": prefer them when one can be bought.
     shown = [(e, a) for e, a in buyable if e.is_physical] or states
     if shown:
-        # Order of hope: in stock, low stock, preorder, out of stock, out of print.
-        rank = [
-            StockState.IN_STOCK,
-            StockState.LOW_STOCK,
-            StockState.PREORDER,
-            StockState.OUT_OF_STOCK,
-            StockState.OUT_OF_PRINT,
-        ]
-        best = min((a for _, a in shown), key=lambda a: rank.index(a.state))
+        best = min((a for _, a in shown), key=lambda a: _HOPE[a.state])
     return BookSummary(
         min_price_cents=prices[0] if prices else None,
         several_prices=len(prices) > 1,

@@ -22,7 +22,7 @@ from typing import overload
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import BindParameter, String, bindparam, select, type_coerce
+from sqlalchemy import Select, String, bindparam, select, type_coerce
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,6 +36,7 @@ from bookstore.catalog.models import (
     Subject,
     book_subjects,
 )
+from bookstore.database import built_once
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 
@@ -209,38 +210,48 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-# Written once: a list page loads its cards with these two statements, and building a
-# select() of a dozen columns costs more than running it.
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_BOOKS_WITH_EDITIONS = (
-    select(
-        Book.id,
-        Book.title,
-        Book.slug,
-        Book.cover_image,
-        _raw_date(Book.published_on),
-        Book.review_count,
-        Book.rating_total,
-        Edition.id,
-        Edition.format,
-        Edition.price_cents,
-        _raw_date(Edition.published_on),
-        Edition.on_hand,
-        Edition.reserved,
-        Edition.low_stock_threshold,
-        Edition.out_of_print,
-        Edition.active,
-    )
-    .outerjoin(Edition, Edition.book_id == Book.id)
-    .where(Book.id.in_(_IDS))
-)  # in no order: a card sorts its editions itself (availability.sorted_editions)
 _BOOK_COLUMNS = 7  # the book's columns come first in each row, then its edition's
-_AUTHORS = (
-    select(BookContributor.book_id, Contributor.name)
-    .join(Contributor, Contributor.id == BookContributor.contributor_id)
-    .where(BookContributor.book_id.in_(_IDS), BookContributor.role == ContributorRole.AUTHOR)
-    .order_by(BookContributor.book_id, BookContributor.position)
-)
+
+
+@built_once
+def _books_with_editions() -> Select:
+    """The books of ``ids`` with their editions, a row per edition (one of NULLs without)."""
+    return (
+        select(
+            Book.id,
+            Book.title,
+            Book.slug,
+            Book.cover_image,
+            _raw_date(Book.published_on),
+            Book.review_count,
+            Book.rating_total,
+            Edition.id,
+            Edition.format,
+            Edition.price_cents,
+            _raw_date(Edition.published_on),
+            Edition.on_hand,
+            Edition.reserved,
+            Edition.low_stock_threshold,
+            Edition.out_of_print,
+            Edition.active,
+        )
+        .outerjoin(Edition, Edition.book_id == Book.id)
+        .where(Book.id.in_(bindparam("ids", expanding=True)))
+    )  # in no order: a card sorts its editions itself (availability.sorted_editions)
+
+
+@built_once
+def _authors() -> Select:
+    """The authors of the books of ``ids``, in credit order."""
+    return (
+        select(BookContributor.book_id, Contributor.name)
+        .join(Contributor, Contributor.id == BookContributor.contributor_id)
+        .where(
+            BookContributor.book_id.in_(bindparam("ids", expanding=True)),
+            BookContributor.role == ContributorRole.AUTHOR,
+        )
+        .order_by(BookContributor.book_id, BookContributor.position)
+    )
 
 
 def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
@@ -251,13 +262,13 @@ def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
     session.flush()  # as session.execute would (autoflush): books added but not flushed count
     connection = session.connection()  # plain Core rows, without the ORM's result machinery
     books: dict[int, CardBook] = {}
-    for row in connection.execute(_BOOKS_WITH_EDITIONS, {"ids": ids}).all():
+    for row in connection.execute(_books_with_editions(), {"ids": ids}).all():
         book = books.get(row[0])
         if book is None:
             book = books[row[0]] = CardBook(row[:_BOOK_COLUMNS])
         if row[_BOOK_COLUMNS] is not None:  # a book without editions has one row of NULLs
             book.editions.append(CardEdition(book, row[_BOOK_COLUMNS:]))
-    for book_id, name in connection.execute(_AUTHORS, {"ids": ids}).all():
+    for book_id, name in connection.execute(_authors(), {"ids": ids}).all():
         if book_id in books:
             books[book_id].authors.append(CardPerson(name))
     return books

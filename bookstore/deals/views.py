@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,7 +134,7 @@ class _Standing:
         default_factory=dict
     )
 
-    @property
+    @functools.cached_property
     def scopes(self) -> frozenset[str]:
         return frozenset(terms.scope for terms in self.terms)
 
@@ -189,17 +190,19 @@ def _member_price(known: _Standing, edition: Edition) -> int | None:
     subjects = (
         frozenset(s.id for s in edition.book.subjects) if "subjects" in scopes else frozenset()
     )
-    line = PricedLine(
-        key=edition.id,
-        edition_id=edition.id if "editions" in scopes else 0,
-        book_id=edition.book_id if "books" in scopes else 0,
-        subject_ids=subjects,
-        format=edition.format.value,
-        unit_price_cents=edition.price_cents,
-        quantity=1,
-    )
-    memo = (line.edition_id, line.book_id, subjects, line.format, line.unit_price_cents)
+    edition_id = edition.id if "editions" in scopes else 0
+    book_id = edition.book_id if "books" in scopes else 0
+    memo = (edition_id, book_id, subjects, edition.format.value, edition.price_cents)
     if memo not in known.prices:
+        line = PricedLine(
+            key=edition.id,
+            edition_id=edition_id,
+            book_id=book_id,
+            subject_ids=subjects,
+            format=edition.format.value,
+            unit_price_cents=edition.price_cents,
+            quantity=1,
+        )
         # Every deal known is open from loaded_at until ``until``: the price holds till then.
         known.prices[memo] = standing.member_price(line, known.terms, known.loaded_at)
     return known.prices[memo]

@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from bookstore.catalog.models import Edition, Format
+from bookstore.database import built_once
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.inventory.models import StockHold
@@ -70,15 +71,20 @@ def lapsed_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
     next running hold lapses; one query over the holds table (small: open checkouts only)."""
     lapsed: dict[int, int] = defaultdict(int)
     next_lapse = None
-    rows = db.session.execute(
-        select(StockHold.edition_id, StockHold.quantity, StockHold.expires_at)
-    )
+    # Every page asks: plain rows on the session's connection, without the ORM session layer.
+    rows = db.session.connection().execute(_every_hold())
     for edition_id, quantity, until in rows:
         if until <= now:
             lapsed[edition_id] += quantity
         elif next_lapse is None or until < next_lapse:
             next_lapse = until
     return dict(lapsed), next_lapse
+
+
+@built_once
+def _every_hold() -> Select[int, int, datetime]:
+    """Every hold's edition, copies and end: read by every page that shows stock."""
+    return select(StockHold.edition_id, StockHold.quantity, StockHold.expires_at)
 
 
 def free_copies_sql(now: datetime | None = None) -> ColumnElement[int]:
