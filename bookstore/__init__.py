@@ -100,10 +100,11 @@ def register_extensions(app: Flask) -> None:
         txguard,
     )
     from bookstore.accounts import sessions  # noqa: F401  (registers the user loader)
-    from bookstore.database import configure_engine_events
+    from bookstore.database import configure_engine_events, end_read_only_transactions
 
     with app.app_context():
         configure_engine_events(db.engine)
+        end_read_only_transactions(app, db.engine)
     txguard.init_app(app)
     jobs.init_app(app)
     alerts.init_app(app)

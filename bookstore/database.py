@@ -1,11 +1,14 @@
 """Engine set-up shared by every database the shop runs on."""
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 T = TypeVar("T")
 
@@ -38,6 +41,56 @@ def _postgres_settings(dbapi_connection, _record) -> None:
     cursor.execute("SET jit = off")
     cursor.close()
     dbapi_connection.commit()
+
+
+# Statements that only read: a SELECT, or a WITH query none of whose parts writes.
+_READ = re.compile(
+    r"^\s*(SELECT|SHOW)\b|^\s*WITH\b(?!.*\b(INSERT|UPDATE|DELETE|MERGE)\b)", re.I | re.S
+)
+_WROTE = "bookstore.transaction_wrote"
+
+
+def note_write(connection: Connection) -> None:
+    """Say that this connection's transaction wrote through the driver (COPY), unseen by the
+    engine: it must not be ended with COMMIT for having only read."""
+    connection.info[_WROTE] = True
+
+
+def end_read_only_transactions(app: Flask, engine: Engine) -> None:
+    """PostgreSQL: a request's transaction that only read ends with COMMIT instead of ROLLBACK
+    (the same for a transaction that wrote nothing).
+
+    psycopg forgets the statements it has prepared on every ROLLBACK, and every request ended
+    with one: so no statement was ever prepared, and PostgreSQL parsed and planned each query
+    of each page afresh. A transaction that wrote still ends with ROLLBACK unless committed.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    from bookstore.extensions import db
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(conn: Connection, _cursor, statement: str, *_args) -> None:
+        if not _READ.match(statement):
+            note_write(conn)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _clear(conn: Connection) -> None:
+        conn.info.pop(_WROTE, None)
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask runs them
+    # in reverse): the session is still open here.
+    @app.teardown_appcontext
+    def _commit_reads(error: BaseException | None) -> None:
+        session = db.session()
+        if error is not None or not session.in_transaction():
+            return
+        try:
+            connection = session.connection()
+            if not connection.info.get(_WROTE) and connection.in_transaction():
+                connection.commit()
+        except (InvalidRequestError, DBAPIError):
+            pass  # a transaction that failed, or a lost connection: the session rolls back
 
 
 def rowcount(result: Result[Any]) -> int:

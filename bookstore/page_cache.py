@@ -52,6 +52,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 from werkzeug.datastructures import ImmutableMultiDict
 
+from bookstore.database import note_write
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
 from bookstore.page_cache_bounds import PageIndex
@@ -629,6 +630,7 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
 def note_change(connection: Connection) -> None:
     """Say that this connection's transaction changed what pages show, through raw SQL."""
     connection.info[_CHANGED] = True
+    note_write(connection)
 
 
 def watch_engine(engine: Engine) -> None:

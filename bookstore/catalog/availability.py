@@ -6,8 +6,12 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bookstore.catalog.models import Book, Edition, EditionStatus, Format
+
+if TYPE_CHECKING:
+    from bookstore.catalog.book_rows import PageEdition
 
 # Display order of formats on a book page and in lists.
 FORMAT_ORDER = {Format.PAPERBACK: 0, Format.HARDCOVER: 1, Format.EBOOK: 2}
@@ -67,7 +71,7 @@ _HOPE = {
 
 
 def edition_availability(
-    edition: Edition, today: date, low_stock_threshold: int, lapsed: int = 0
+    edition: Edition | PageEdition, today: date, low_stock_threshold: int, lapsed: int = 0
 ) -> Availability:
     """In stock, only N left (below the threshold), out of stock, preorder or out of print.
 

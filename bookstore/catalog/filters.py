@@ -14,6 +14,7 @@ from bookstore.catalog.availability import (
     edition_availability,
     format_date,
 )
+from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import LANGUAGES
 from bookstore.catalog.models import Book, Edition
@@ -75,7 +76,7 @@ def summary(book: Book) -> BookSummary:
 COVER_WIDTHS = {"small": 240, "medium": 400, "large": 600}
 
 
-def cover_url(book: Book, size: str = "large") -> str:
+def cover_url(book: Book | PageBook, size: str = "large") -> str:
     """The uploaded cover when there is one (``small``, ``medium`` or ``large``), else the
     generated SVG."""
     if book.cover_image:

@@ -8,7 +8,8 @@ from datetime import date
 from flask import Flask
 
 from bookstore.catalog.availability import edition_availability
-from bookstore.catalog.models import Book, ContributorRole, Format
+from bookstore.catalog.book_rows import PageBook
+from bookstore.catalog.models import ContributorRole, Format
 from bookstore.catalog.services import BookDetail
 
 _PARTS_KEY = "bookstore.book_jsonld_parts"
@@ -116,12 +117,12 @@ def book_jsonld(
     return data
 
 
-def register_book_jsonld(app: Flask, part: Callable[[Book, dict], None]) -> None:
+def register_book_jsonld(app: Flask, part: Callable[[PageBook, dict], None]) -> None:
     """Let a feature above the catalog add to every book page's JSON-LD (reviews do)."""
     app.extensions.setdefault(_PARTS_KEY, []).append(part)
 
 
-def add_registered_parts(app: Flask, book: Book, data: dict) -> dict:
+def add_registered_parts(app: Flask, book: PageBook, data: dict) -> dict:
     """``data`` with what each registered feature adds for ``book``."""
     for part in app.extensions.get(_PARTS_KEY, []):
         part(book, data)

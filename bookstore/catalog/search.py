@@ -451,10 +451,13 @@ _PG_SHARES = (
 )
 # Each spelling as the search configuration writes it (unaccented, lower case), and the index's
 # words it starts, in byte order as the GIN prefix match compares them (the column is "C").
+# The settings hold for the rest of the search's transaction; psycopg prepares a statement run
+# often, and each search statement after this one is still planned for its own words.
 _PG_INDEX_WORDS = """
 SELECT x.spelling, x.lexemes, x.starts FROM (
-  SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)
-) AS settings(seqscan, jit)
+  SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),
+    set_config('plan_cache_mode', 'force_custom_plan', true)
+) AS settings(seqscan, jit, plans)
 LEFT JOIN LATERAL (
   SELECT a.spelling, n.lexemes, coalesce(w.starts, '{}') AS starts
   FROM unnest(CAST(:words AS text[])) AS a(spelling)

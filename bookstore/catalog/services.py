@@ -1,21 +1,28 @@
 """Catalog queries for the shop's pages: home lists, book detail, contributor, series, subject.
 
 Every function issues a fixed number of SQL queries whatever the catalog's size: related rows
-come with ``selectinload``/``joinedload``, lists are bounded by LIMIT. Nothing here writes.
+come with ``selectinload``/``joinedload`` (the book page reads plain rows: ``book_rows``), lists
+are bounded by LIMIT. Nothing here writes.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Integer, bindparam, exists, literal_column, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from bookstore.catalog.availability import sorted_editions
-from bookstore.catalog.cards import link_editions
+from bookstore.catalog.book_rows import (
+    BookLink,
+    PageBook,
+    PageEdition,
+    PagePerson,
+    load_around,
+    load_page_book,
+)
 from bookstore.catalog.listing import (
     BookPage,
     BrowseFilters,
@@ -30,15 +37,11 @@ from bookstore.catalog.models import (
     BookContributor,
     Contributor,
     ContributorRole,
-    Edition,
     Series,
     Subject,
-    book_subjects,
 )
 from bookstore.errors import NotFound
 from bookstore.extensions import db
-
-RELATED_LIMIT = 6
 
 
 def new_and_upcoming(limit: int = 8) -> Sequence[Book]:
@@ -72,28 +75,20 @@ def browse(args: Mapping[str, str], today: date, page_size: int) -> tuple[BookPa
     return list_books(filters, today, page_size), filter_choices(filters)
 
 
-@dataclass(frozen=True)
-class BookLink:
-    """A book named and linked to (the series neighbours): no ORM object needed."""
-
-    slug: str
-    title: str
-
-
 @dataclass
 class BookDetail:
     """Everything the book page shows."""
 
-    book: Book
-    editions: list[Edition]
+    book: PageBook
+    editions: list[PageEdition]
     previous: BookLink | None
     next: BookLink | None
     also_like: Sequence[Book]
 
     @property
-    def credits_by_role(self) -> list[tuple[ContributorRole, list[Contributor]]]:
+    def credits_by_role(self) -> list[tuple[ContributorRole, list[PagePerson]]]:
         """Contributors grouped by role, authors first, in credit order."""
-        groups: dict[ContributorRole, list[Contributor]] = {}
+        groups: dict[ContributorRole, list[PagePerson]] = {}
         for credit in self.book.credits:
             groups.setdefault(credit.role, []).append(credit.contributor)
         order = list(ContributorRole)
@@ -102,119 +97,17 @@ class BookDetail:
 
 def book_detail(slug: str) -> BookDetail:
     """The book with its editions, contributors, subjects, series neighbours and suggestions."""
-    book = db.session.scalars(_book_query(), {"slug": slug}).unique().first()
+    book = load_page_book(slug)
     if book is None:
         raise NotFound("There is no such book in the catalog.")
-    link_editions(book)
-    previous, following, related = _neighbours_and_related(book)
+    previous, following, related = load_around(book)
     return BookDetail(
         book=book,
-        editions=sorted_editions(book),
+        editions=sorted_editions(book),  # type: ignore[arg-type]  # a PageBook reads as a Book
         previous=previous,
         next=following,
         also_like=load_cards(related),
     )
-
-
-# The book page's statements are built once (building one costs more than running it) and
-# run with each book's values bound.
-@functools.cache
-def _book_query():
-    return (
-        select(Book)
-        .where(Book.slug == bindparam("slug"))
-        .options(
-            # A book has a few editions and one series: joined to its row, one query less.
-            joinedload(Book.editions),
-            joinedload(Book.series),
-            selectinload(Book.credits).joinedload(BookContributor.contributor),
-            selectinload(Book.subjects),
-        )
-    )
-
-
-# Kinds of row in _neighbours_and_related's one query.
-_PREVIOUS, _NEXT, _SAME_SERIES, _SAME_SUBJECT = range(4)
-
-
-def _neighbours_and_related(book: Book) -> tuple[BookLink | None, BookLink | None, list[int]]:
-    """The books just before and after this one in its series (positions may have gaps), and
-    the ids of up to RELATED_LIMIT other books: the same series first, then the same subjects.
-
-    One query (each part bounded by LIMIT), so the page's query count does not depend on how
-    many books the series or the subjects have.
-    """
-    in_position = book.series_id is not None and book.series_position is not None
-    subject_ids = [s.id for s in book.subjects]
-    query = _related_query(in_position, book.series_id is not None, bool(subject_ids))
-    if query is None:
-        return None, None, []
-    values = {
-        "book_id": book.id,
-        "series_id": book.series_id,
-        "position": book.series_position,
-        "subject_ids": subject_ids,
-    }
-    rows = db.session.execute(query, {k: v for k, v in values.items() if v is not None}).all()
-    found: dict[int, list] = {kind: [] for kind in range(4)}
-    for row in rows:
-        found[row.kind].append(row)
-    # A UNION keeps no order: each part's own order again, here.
-    found[_SAME_SERIES].sort(
-        key=lambda r: (r.series_position is None, r.series_position or 0, r.id)
-    )
-    found[_SAME_SUBJECT].sort(key=lambda r: (r.published_on, r.id), reverse=True)
-    previous = next((BookLink(r.slug, r.title) for r in found[_PREVIOUS]), None)
-    following = next((BookLink(r.slug, r.title) for r in found[_NEXT]), None)
-    ids = [r.id for r in found[_SAME_SERIES]] + [r.id for r in found[_SAME_SUBJECT]]
-    return previous, following, list(dict.fromkeys(ids))[:RELATED_LIMIT]
-
-
-@functools.cache
-def _related_query(in_position: bool, in_series: bool, has_subjects: bool):
-    """_neighbours_and_related's UNION for a book of this shape (None: nothing to ask)."""
-    parts = []
-    other = Book.id != bindparam("book_id")
-    series = Book.series_id == bindparam("series_id")
-    position = bindparam("position", type_=Integer)
-    if in_position:
-        before = (series, other, Book.series_position < position)
-        after = (series, other, Book.series_position > position)
-        parts.append(_part(_PREVIOUS, before, 1, Book.series_position.desc(), Book.id))
-        parts.append(_part(_NEXT, after, 1, Book.series_position, Book.id))
-    if in_series:
-        by_position = (Book.series_position.is_(None), Book.series_position, Book.id)
-        parts.append(_part(_SAME_SERIES, (series, other), RELATED_LIMIT, *by_position))
-    if has_subjects:
-        shares_subject = exists().where(
-            book_subjects.c.book_id == Book.id,
-            book_subjects.c.subject_id.in_(bindparam("subject_ids", expanding=True)),
-        )
-        published = Book.published_on.is_not(None)
-        newest = (Book.published_on.desc(), Book.id.desc())
-        parts.append(
-            _part(_SAME_SUBJECT, (shares_subject, other, published), RELATED_LIMIT, *newest)
-        )
-    return union_all(*parts) if parts else None
-
-
-def _part(kind: int, where, limit: int, *order):
-    """One bounded part of _neighbours_and_related's UNION, its kind as a constant column."""
-    rows = (
-        select(
-            literal_column(str(kind), Integer).label("kind"),
-            Book.id,
-            Book.slug,
-            Book.title,
-            Book.series_position,
-            Book.published_on,
-        )
-        .where(*where)
-        .order_by(*order)
-        .limit(limit)
-        .subquery()
-    )
-    return select(rows)
 
 
 @dataclass

@@ -71,7 +71,8 @@ def lapsed_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
     next running hold lapses; one query over the holds table (small: open checkouts only)."""
     lapsed: dict[int, int] = defaultdict(int)
     next_lapse = None
-    rows = db.session.execute(_every_hold())
+    # Every page asks: plain rows on the session's connection, without the ORM session layer.
+    rows = db.session.connection().execute(_every_hold())
     for edition_id, quantity, until in rows:
         if until <= now:
             lapsed[edition_id] += quantity

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.jsonld import register_book_jsonld
-from bookstore.catalog.models import Book
 from bookstore.reviews import services
 
 JSONLD_REVIEWS = 5
 
 
-def review_entries(book: Book) -> list[dict]:
+def review_entries(book: PageBook) -> list[dict]:
     """The most helpful published reviews, then the press quotes, as schema.org ``Review``s."""
     entries: list[dict] = []
     shown = services.shown_reviews(book)
@@ -45,7 +45,7 @@ def review_entries(book: Book) -> list[dict]:
     return entries
 
 
-def _add_reviews(book: Book, data: dict) -> None:
+def _add_reviews(book: PageBook, data: dict) -> None:
     if entries := review_entries(book):
         data["review"] = entries
 

@@ -26,11 +26,13 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import Row
 
 from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import register_account_section
+from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.models import Book
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db, limiter
@@ -38,7 +40,7 @@ from bookstore.page_cache import cached_page
 from bookstore.reviews import services
 from bookstore.reviews.forms import EmptyForm, ReviewForm
 from bookstore.reviews.jsonld import register_jsonld
-from bookstore.reviews.models import ProfessionalReview, Review
+from bookstore.reviews.models import Review
 
 bp = Blueprint("reviews", __name__)
 BOOK_PAGE_REVIEWS = 5
@@ -83,10 +85,10 @@ class BookReviews:
 
     reviews: list[Review]
     more: bool
-    professional: list[ProfessionalReview]
+    professional: list[Row]  # services.professional_reviews_of
 
 
-def book_reviews(book: Book) -> BookReviews:
+def book_reviews(book: Book | PageBook) -> BookReviews:
     """For templates/reviews/_book_reviews.html: the most helpful reviews and press quotes."""
     page = services.shown_reviews(book)
     shown = page.first_page.reviews[:BOOK_PAGE_REVIEWS]

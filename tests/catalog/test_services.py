@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from bookstore.catalog import listing, services
+from bookstore.catalog import book_rows, listing, services
 from bookstore.catalog.availability import (
     StockState,
     book_summary,
@@ -372,10 +372,10 @@ def test_you_might_also_like_puts_the_series_first_then_shared_subjects(app_ctx)
 
 def test_you_might_also_like_is_bounded(app_ctx):
     book = make_book(subjects=("Poetry",))
-    for _ in range(services.RELATED_LIMIT + 3):
+    for _ in range(book_rows.RELATED_LIMIT + 3):
         make_book(subjects=("Poetry",))
     related = services.book_detail(book.slug).also_like
-    assert len(related) == services.RELATED_LIMIT
+    assert len(related) == book_rows.RELATED_LIMIT
     assert book not in related
 
 
