@@ -151,11 +151,15 @@ def init_app(app) -> None:
     }
     # (SCRIPT_NAME, PATH_INFO, QUERY_STRING) of a page served to a guest -> (page, endpoint).
     app.extensions["page_cache"]["guest_routes"] = {}
+    in_redis = "redis" in str(app.config.get("CACHE_TYPE", "")).lower()
     app.extensions["page_cache"]["index"] = PageIndex(
         int(app.config.get("PAGE_CACHE_VARIANTS", 100)),
         int(app.config.get("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+        # In memory, the index evicts before the cache's own bound (CACHE_THRESHOLD) would:
+        # that one drops every third page, popular or not.
+        max_entries=None if in_redis else int(app.config.get("CACHE_THRESHOLD", 1000)),
     )
-    if "redis" in str(app.config.get("CACHE_TYPE", "")).lower():
+    if in_redis:
         # Where pages go while Redis is unavailable (see _cache_call).
         app.extensions["page_cache"]["fallback"] = SimpleCache(
             threshold=int(app.config.get("CACHE_THRESHOLD", 1000))
@@ -344,6 +348,7 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
         if hit is not None:
             _note_guest_route()
         if hit is not None:
+            current_app.extensions["page_cache"]["index"].used(key)
             body, headers, _stock = hit
             response = current_app.response_class(_personalise(body), headers=headers)
             response.headers["X-Page-Cache"] = "hit"
@@ -518,8 +523,9 @@ def _store(key: str, value, size: int, timeout: int) -> None:
     if not index.admits(size):
         return
     _cache_call("set", key, value, timeout=timeout)
-    for old_key in index.add(key, request.path, size, timeout):
-        _cache_call("delete", old_key)
+    gone = index.add(key, request.path, size, timeout)
+    if gone:
+        _cache_call("delete_many", *gone)
 
 
 def _generation() -> int | None:

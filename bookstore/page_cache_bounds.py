@@ -2,10 +2,14 @@
 
 Every junk query string used to become a new cache entry. Keys now hold only the parameters a
 page reads (``cached_page(params=...)``), in a canonical order, and this index of what the
-process stored evicts the least recently stored entry of a page past ``PAGE_CACHE_VARIANTS``
-variants, and the least recently stored entry of any page past ``PAGE_CACHE_MAX_BYTES``. A page
-larger than a tenth of that is not kept at all. With Redis every worker keeps its own index, so
-the bound there is per worker (give Redis a ``maxmemory`` with an LRU policy too).
+process stored evicts the least recently used entry of a page past ``PAGE_CACHE_VARIANTS``
+variants, and the least recently used entry of any page past ``PAGE_CACHE_MAX_BYTES`` (and,
+for the in-memory cache, past ``PAGE_CACHE_ENTRIES``). Used means stored or served: the shop's
+popular pages stay while a flood of pages seen once (a crawler, a busy hour of searches) comes
+and goes; evicting the least recently *stored* threw out the home page and the first browse
+pages every few seconds of such traffic. A page larger than a tenth of the bytes is not kept
+at all. With Redis every worker keeps its own index, so the bound there is per worker (give
+Redis a ``maxmemory`` with an LRU policy too).
 """
 
 from __future__ import annotations
@@ -26,17 +30,26 @@ class _Entry:
 
 
 class PageIndex:
-    """What this process put in the page cache, oldest first, with the bounds above.
+    """What this process put in the page cache, least recently used first, with the bounds
+    above.
 
-    Adding costs O(1) per entry it touches: each page's variants are in order of their own,
-    and expired entries are dropped from the oldest end (pages are kept for about the same time,
-    so that end expires first), with a look through every entry at most once a second for
-    those kept for less.
+    Adding and using cost O(1) per entry they touch: each page's variants are in order of
+    their own, and expired entries are dropped from the least recently used end, with a look
+    through every entry at most once a second for the others. ``add`` returns the keys the
+    cache should delete: those evicted, and those expired (so an in-memory cache, which keeps
+    an expired page until asked for it, frees it).
     """
 
-    def __init__(self, variants_per_page: int, max_bytes: int, clock=time.monotonic):
+    def __init__(
+        self,
+        variants_per_page: int,
+        max_bytes: int,
+        clock=time.monotonic,
+        max_entries: int | None = None,
+    ):
         self.variants_per_page = max(1, variants_per_page)
         self.max_bytes = max(1, max_bytes)
+        self.max_entries = max_entries
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
@@ -51,10 +64,9 @@ class PageIndex:
     def add(self, key: str, path: str, size: int, timeout: float) -> list[str]:
         """Record a stored page; returns the keys to delete from the cache to stay in bounds."""
         now = self._clock()
-        evicted: list[str] = []
         with self._lock:
             self._drop(key)
-            self._forget_expired(now)
+            evicted = self._forget_expired(now)
             variants = self._per_path.get(path)
             if variants is not None and len(variants) >= self.variants_per_page:
                 oldest = next(iter(variants))
@@ -63,23 +75,41 @@ class PageIndex:
             self._entries[key] = _Entry(path, size, now + timeout)
             self._per_path.setdefault(path, OrderedDict())[key] = None
             self.total_bytes += size
-            while self.total_bytes > self.max_bytes and len(self._entries) > 1:
+            while len(self._entries) > 1 and self._over_bounds():
                 oldest = next(iter(self._entries))
                 self._drop(oldest)
                 evicted.append(oldest)
         return evicted
 
-    def _forget_expired(self, now: float) -> None:
-        """Drop entries gone from the cache by themselves."""
+    def used(self, key: str) -> None:
+        """A kept page was served: it becomes the most recently used, of its page and of all
+        (a key another worker stored is not in this index: nothing to do)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self._per_path[entry.path].move_to_end(key)
+
+    def _over_bounds(self) -> bool:
+        return self.total_bytes > self.max_bytes or (
+            self.max_entries is not None and len(self._entries) > self.max_entries
+        )
+
+    def _forget_expired(self, now: float) -> list[str]:
+        """Drop entries whose time is up; returns their keys."""
+        expired = []
         while self._entries:
             oldest, entry = next(iter(self._entries.items()))
             if entry.expires > now:
                 break
             self._drop(oldest)
+            expired.append(oldest)
         if now - self._swept_at >= SWEEP_SECONDS:
             self._swept_at = now
             for old_key in [k for k, e in self._entries.items() if e.expires <= now]:
                 self._drop(old_key)
+                expired.append(old_key)
+        return expired
 
     def variants(self, path: str) -> int:
         return len(self._per_path.get(path, ()))

@@ -125,6 +125,7 @@ class GuestHits:
         headers.append(("Vary", "Cookie"))
         if not had_token and isinstance(session.get(self.csrf_field), str):
             headers.append(("Set-Cookie", self._session_cookie(environ, session)))
+        self.state["index"].used(key)
         return body, headers
 
     def _trusted_host(self, environ) -> bool:

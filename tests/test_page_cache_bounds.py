@@ -76,6 +76,48 @@ def test_index_evicts_the_oldest_variant_and_forgets_expired_entries():
     assert index.add("a3", "/a", 100, 60) == ["a1"]
     assert index.add("b1", "/b", 100, 5) == []
     now[0] = 10.0
-    assert index.add("c1", "/c", 100, 60) == []
-    assert len(index) == 3  # b1 expired by itself
+    # b1 expired by itself: the cache is told to drop it too (memory keeps it until then).
+    assert index.add("c1", "/c", 100, 60) == ["b1"]
+    assert len(index) == 3
     assert not index.admits(1_001)
+
+
+def test_index_evicts_the_least_recently_used_not_the_least_recently_stored():
+    index = PageIndex(variants_per_page=3, max_bytes=10_000, clock=lambda: 0.0, max_entries=4)
+    for key in ["home", "popular", "seen-once-1"]:
+        assert index.add(key, f"/{key}", 100, 60) == []
+    index.used("home")
+    index.used("popular")
+    assert index.add("seen-once-2", "/seen-once-2", 100, 60) == []
+    assert index.add("seen-once-3", "/seen-once-3", 100, 60) == ["seen-once-1"]
+    index.used("home")
+    assert index.add("seen-once-4", "/seen-once-4", 100, 60) == ["popular"]
+    # Variants of one page too: /books?sort=title stays while other pages of /books come.
+    books = PageIndex(variants_per_page=2, max_bytes=10_000, clock=lambda: 0.0)
+    books.add("sort=title", "/books", 100, 60)
+    books.add("page=40", "/books", 100, 60)
+    books.used("sort=title")
+    assert books.add("page=41", "/books", 100, 60) == ["page=40"]
+    books.used("no-such-key")  # another worker's page (Redis): nothing to do
+    assert len(books) == 2
+
+
+def test_popular_pages_stay_cached_through_a_flood_of_pages_seen_once(make_app):
+    app = make_app(PAGE_CACHE_VARIANTS=5)
+    client = app.test_client()
+    assert cache_state(client.get("/search?q=dacha")) == "miss"
+    for n in range(30):  # searches each made once, all variants of the page /search
+        assert cache_state(client.get(f"/search?q=once{n}")) == "miss"
+        assert cache_state(client.get("/search?q=dacha")) == "hit", n
+    assert index_of(app).variants("/search") == 5
+    assert cache_state(client.get("/search?q=once0")) == "miss"  # evicted long ago
+
+
+def test_the_in_memory_cache_is_bounded_by_the_index(make_app):
+    app = make_app(CACHE_THRESHOLD=4)  # PAGE_CACHE_ENTRIES
+    client = app.test_client()
+    assert cache_state(client.get("/search?q=popular")) == "miss"
+    for n in range(20):
+        client.get(f"/search?q=once{n}")
+        assert cache_state(client.get("/search?q=popular")) == "hit", n
+    assert len(index_of(app)) <= 4
