@@ -22,7 +22,7 @@ from typing import overload
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import Select, String, bindparam, select, type_coerce
+from sqlalchemy import Select, String, and_, bindparam, select, type_coerce
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -210,12 +210,14 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-_BOOK_COLUMNS = 7  # the book's columns come first in each row, then its edition's
+# Where each part of a card row starts: the book's columns, its edition's, an author's.
+_BOOK, _EDITION, _AUTHOR = slice(0, 7), slice(7, 16), slice(16, 18)
 
 
 @built_once
-def _books_with_editions() -> Select:
-    """The books of ``ids`` with their editions, a row per edition (one of NULLs without)."""
+def _card_rows() -> Select:
+    """The books of ``ids``, a row for each of their editions and authors (NULLs for a book
+    without either), authors in credit order: what cards show, in one statement."""
     return (
         select(
             Book.id,
@@ -234,43 +236,47 @@ def _books_with_editions() -> Select:
             Edition.low_stock_threshold,
             Edition.out_of_print,
             Edition.active,
+            BookContributor.contributor_id,
+            Contributor.name,
         )
         .outerjoin(Edition, Edition.book_id == Book.id)
-        .where(Book.id.in_(bindparam("ids", expanding=True)))
-    )  # in no order: a card sorts its editions itself (availability.sorted_editions)
-
-
-@built_once
-def _authors() -> Select:
-    """The authors of the books of ``ids``, in credit order."""
-    return (
-        select(BookContributor.book_id, Contributor.name)
-        .join(Contributor, Contributor.id == BookContributor.contributor_id)
-        .where(
-            BookContributor.book_id.in_(bindparam("ids", expanding=True)),
-            BookContributor.role == ContributorRole.AUTHOR,
+        .outerjoin(
+            BookContributor,
+            and_(
+                BookContributor.book_id == Book.id,
+                BookContributor.role == ContributorRole.AUTHOR,
+            ),
         )
-        .order_by(BookContributor.book_id, BookContributor.position)
+        .outerjoin(Contributor, Contributor.id == BookContributor.contributor_id)
+        .where(Book.id.in_(bindparam("ids", expanding=True)))
+        # Editions in no order: a card sorts them itself (availability.sorted_editions).
+        .order_by(BookContributor.position, BookContributor.contributor_id)
     )
 
 
 def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
-    """What the cards of these books show: books with their editions, then their authors."""
+    """What the cards of these books show, read in one statement of plain rows."""
     if not ids:
         return {}
     session = db.session()
     session.flush()  # as session.execute would (autoflush): books added but not flushed count
     connection = session.connection()  # plain Core rows, without the ORM's result machinery
     books: dict[int, CardBook] = {}
-    for row in connection.execute(_books_with_editions(), {"ids": ids}).all():
+    # A book with two editions and two authors has four rows: each edition and author once.
+    seen_editions: set[int] = set()
+    seen_authors: set[tuple[int, int]] = set()
+    for row in connection.execute(_card_rows(), {"ids": ids}).all():
         book = books.get(row[0])
         if book is None:
-            book = books[row[0]] = CardBook(row[:_BOOK_COLUMNS])
-        if row[_BOOK_COLUMNS] is not None:  # a book without editions has one row of NULLs
-            book.editions.append(CardEdition(book, row[_BOOK_COLUMNS:]))
-    for book_id, name in connection.execute(_authors(), {"ids": ids}).all():
-        if book_id in books:
-            books[book_id].authors.append(CardPerson(name))
+            book = books[row[0]] = CardBook(row[_BOOK])
+        edition = row[_EDITION]
+        if edition[0] is not None and edition[0] not in seen_editions:
+            seen_editions.add(edition[0])
+            book.editions.append(CardEdition(book, edition))
+        author_id, name = row[_AUTHOR]
+        if author_id is not None and (book.id, author_id) not in seen_authors:
+            seen_authors.add((book.id, author_id))
+            book.authors.append(CardPerson(name))
     return books
 
 

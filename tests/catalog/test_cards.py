@@ -118,3 +118,23 @@ def test_a_card_read_from_plain_rows_knows_preorders_and_prices(app):
     assert re.search(r"Coming Soon.*?badge-preorder\">Preorder: published", page, re.S)
     assert re.search(r'Two Formats.*?<span class="price">from \$[0-9.]+</span>', page, re.S)
     assert re.search(r"Two Formats.*?badge-in-stock\">In stock", page, re.S)
+
+
+def test_a_card_read_in_one_statement_shows_each_edition_and_author_once(app):
+    """Cards read a book's editions and authors in one statement (a row for each pair): the
+    card names every author once, in credit order, and prices every edition once."""
+    with app.app_context():
+        make_book(
+            "Three Hands",
+            formats=("paperback", "hardcover", "ebook"),
+            price_cents=1600,
+            authors=("Zoya Second", "Anna First", "Boris Third"),
+        )
+        db.session.commit()
+    page = app.test_client().get("/books").text
+    byline = re.search(r'Three Hands.*?book-card-byline">([^<]*)<', page, re.S)
+    assert byline is not None
+    assert byline.group(1) == "Zoya Second, Anna First and Boris Third"
+    assert page.count('class="book-card-title">Three Hands<') == 1
+    # The ebook's $10.00 is the lowest of the three editions' prices.
+    assert re.search(r'Three Hands.*?<span class="price">from \$10\.00</span>', page, re.S)
