@@ -43,11 +43,18 @@ def _postgres_settings(dbapi_connection, _record) -> None:
     dbapi_connection.commit()
 
 
-# Statements that only read: a SELECT, or a WITH query none of whose parts writes.
-_READ = re.compile(
-    r"^\s*(SELECT|SHOW)\b|^\s*WITH\b(?!.*\b(INSERT|UPDATE|DELETE|MERGE)\b)", re.I | re.S
-)
+_READ = re.compile(r"\s*(SELECT|SHOW|WITH)\b", re.I)
+_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.I)
 _WROTE = "bookstore.transaction_wrote"
+
+
+@functools.lru_cache(maxsize=256)  # the same few statement texts over and over
+def _reads_only(statement: str) -> bool:
+    """A SELECT, or a WITH query none of whose parts writes."""
+    found = _READ.match(statement)
+    if found is None:
+        return False
+    return found[1].upper() != "WITH" or _WRITE.search(statement) is None
 
 
 def note_write(connection: Connection) -> None:
@@ -70,7 +77,7 @@ def end_read_only_transactions(app: Flask, engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _note_write(conn: Connection, _cursor, statement: str, *_args) -> None:
-        if not _READ.match(statement):
+        if not _reads_only(statement):
             note_write(conn)
 
     @event.listens_for(engine, "commit")

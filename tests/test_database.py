@@ -2,9 +2,11 @@
 transaction with COMMIT, so the statements psycopg prepares outlive the request; one that
 wrote and did not commit is still rolled back."""
 
+import pytest
 from sqlalchemy import select, text, update
 
 from bookstore.catalog.models import Book
+from bookstore.database import _reads_only
 from bookstore.extensions import db
 from tests.factories import make_book
 
@@ -52,3 +54,17 @@ def test_a_request_that_wrote_and_did_not_commit_is_rolled_back(pg_app):
     assert client.get("/test-copy-no-commit").status_code == 200
     with pg_app.app_context():
         assert db.session.scalar(select(Book.title)) == "Murder at the Dacha"
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads_only"),
+    [
+        ("SELECT books.id FROM books", True),
+        ("\nWITH w AS MATERIALIZED (SELECT 1) SELECT updated_at FROM w", True),
+        ("WITH gone AS (DELETE FROM carts RETURNING id) SELECT count(*) FROM gone", False),
+        ("UPDATE books SET title = 'x'", False),
+        ("SAVEPOINT sa_savepoint_1", False),
+    ],
+)
+def test_a_transaction_counts_as_read_only_only_while_every_statement_reads(statement, reads_only):
+    assert _reads_only(statement) is reads_only
