@@ -24,7 +24,7 @@ from bookstore.database import built_once
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError, InvalidInput, NotFound, PermissionDenied
 from bookstore.extensions import db
-from bookstore.page_cache import note_change
+from bookstore.page_cache import kept_while_unchanged, note_change
 from bookstore.reviews.models import (
     MAX_BODY,
     MAX_TITLE,
@@ -314,9 +314,17 @@ def shown_reviews(book: Book | PageBook) -> ShownReviews:
 
 def professional_reviews_of(book_id: int) -> list[Row]:
     """The press quotes staff added to the book, oldest first: rows of ``quote``, ``source``
-    and ``url``. Every book page asks, and most books have none: plain rows on the session's
-    connection cost a fraction of an ORM load."""
+    and ``url``. Every book page asks, and most books have none: which books have any is kept
+    while the page cache's generation stays the same (a quote added or removed makes a new
+    one), so the others cost no query; plain rows on the session's connection for the rest."""
+    quoted = kept_while_unchanged("books-with-press-quotes", _books_with_press_quotes)
+    if book_id not in quoted:
+        return []
     return list(db.session.connection().execute(_press_quotes(), {"book_id": book_id}))
+
+
+def _books_with_press_quotes() -> frozenset[int]:
+    return frozenset(db.session.scalars(select(ProfessionalReview.book_id).distinct()))
 
 
 @built_once  # every book page asks

@@ -167,3 +167,20 @@ def test_staff_add_edit_and_delete_press_reviews_in_the_audit_log(app, hostile):
             select(AuditEntry.action).where(AuditEntry.entity_type == "press_review")
         ).all()
     assert sorted(actions) == ["press_review.create", "press_review.delete", "press_review.edit"]
+
+
+def test_a_press_quote_shows_on_a_book_page_seen_before_it_had_one(app, hostile):
+    # Which books have press quotes is kept between pages (reviews.services): a quote added
+    # after the page was seen, and removed again, shows on the next visit all the same.
+    slug, isbn, _, staff = hostile
+    reader = app.test_client()
+    assert "Gripping." not in reader.get(f"/books/{slug}").get_data(as_text=True)
+    staff.post(
+        "/staff/press-reviews/new",
+        data={"isbn": isbn, "quote": "Gripping.", "source": "The Paper", "url": ""},
+    )
+    assert "Gripping." in reader.get(f"/books/{slug}").get_data(as_text=True)
+    with app.app_context():
+        quote_id = db.session.scalar(select(ProfessionalReview.id))
+    staff.post(f"/staff/press-reviews/{quote_id}/delete")
+    assert "Gripping." not in reader.get(f"/books/{slug}").get_data(as_text=True)
