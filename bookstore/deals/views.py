@@ -144,15 +144,7 @@ def member_offer(editions: Sequence[Edition]) -> MemberOffer | None:
     """The lowest member price of these editions under the standing member discounts, when it
     is lower than their price; None otherwise. A page showing it is kept no longer than the
     discounts last (``page_cache.keep_until``)."""
-    known = _standing_terms()
-    if not known.terms or not editions:
-        return None
-    if known.until is not None:
-        page_cache.keep_until(known.until)
-    lowest = min(_member_price(known, edition) or edition.price_cents for edition in editions)
-    if lowest >= min(edition.price_cents for edition in editions):
-        return None
-    return MemberOffer(lowest, visitor_is_member())
+    return member_offers()(editions)
 
 
 @bp.app_template_global("member_offers")
