@@ -66,13 +66,19 @@ def sign_in(base: str) -> str:
 
 
 def stocked_editions(limit: int = 5000) -> list[tuple[int, str]]:
-    """(edition id, book slug) of paperbacks with copies to sell (app context)."""
+    """(edition id, book slug) of paperbacks with copies to sell (app context): in print,
+    since the shop rightly refuses to add an out-of-print edition to a cart."""
     from bookstore.catalog.models import Book
 
     rows = db.session.execute(
         select(Edition.id, Book.slug)
         .join(Book, Book.id == Edition.book_id)
-        .where(Edition.format == Format.PAPERBACK, Edition.on_hand >= 5, Edition.active)
+        .where(
+            Edition.format == Format.PAPERBACK,
+            Edition.on_hand >= 5,
+            Edition.active,
+            ~Edition.out_of_print,
+        )
         .order_by(Edition.id)
         .limit(limit)
     ).all()
