@@ -1,15 +1,27 @@
 """Column types shared by the models."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, String, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def raw_date(column):
+    """A date column read as the database gives it, for plain-row reads of many dates (book
+    cards, the book page): SQLite's text is then parsed by ``read_date``, in C, instead of by
+    SQLAlchemy's regular expression (about 10 us a value)."""
+    return type_coerce(column, String)
+
+
+def read_date(value: date | str | None) -> date | None:
+    """A ``raw_date`` value as a date (PostgreSQL gives one already)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class UTCDateTime(TypeDecorator):

@@ -42,6 +42,7 @@ from bookstore.catalog.models import (
     book_subjects,
 )
 from bookstore.database import built_once
+from bookstore.dbtypes import raw_date, read_date
 from bookstore.extensions import db
 
 RELATED_LIMIT = 6
@@ -123,7 +124,7 @@ class PageEdition:
             self.out_of_print,
             self.active,
         ) = row
-        self.published_on = _date(self.published_on)
+        self.published_on = read_date(self.published_on)
 
 
 class PageBook:
@@ -168,7 +169,7 @@ class PageBook:
             self.review_count,
             self.rating_total,
         ) = row[: len(_BOOK)]
-        self.published_on = _date(self.published_on)
+        self.published_on = read_date(self.published_on)
         series_name, series_slug = row[len(_BOOK) : len(_BOOK) + 2]
         self.series = (
             PageSeries(self.series_id, series_name, series_slug)
@@ -183,16 +184,6 @@ class PageBook:
         return f"<PageBook {self.slug}>"
 
 
-def _raw_date(column):
-    """A date column as the database gives it: SQLite's text is parsed by ``_date``, in C,
-    instead of by SQLAlchemy's regular expression (as ``cards`` does)."""
-    return type_coerce(column, String)
-
-
-def _date(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 _BOOK = (
     Book.id,
     Book.title,
@@ -201,7 +192,7 @@ _BOOK = (
     Book.description,
     Book.original_title,
     Book.languages,
-    _raw_date(Book.published_on),
+    raw_date(Book.published_on),
     Book.series_id,
     Book.series_position,
     Book.cover_image,
@@ -215,7 +206,7 @@ _EDITION = (
     Edition.isbn13,
     Edition.price_cents,
     Edition.pages,
-    _raw_date(Edition.published_on),
+    raw_date(Edition.published_on),
     Edition.on_hand,
     Edition.reserved,
     Edition.low_stock_threshold,
@@ -278,7 +269,7 @@ def load_around(book: PageBook) -> tuple[BookLink | None, BookLink | None, list[
     # The query orders its rows by kind, number and name; a part about other books has its
     # own order, given again here.
     found[_SAME_SERIES].sort(key=lambda r: (r.number is None, r.number or 0, r.id))
-    found[_SAME_SUBJECT].sort(key=lambda r: (_date(r.day), r.id), reverse=True)
+    found[_SAME_SUBJECT].sort(key=lambda r: (read_date(r.day), r.id), reverse=True)
     previous = next((BookLink(r.slug, r.name) for r in found[_PREVIOUS]), None)
     following = next((BookLink(r.slug, r.name) for r in found[_NEXT]), None)
     ids = [r.id for r in found[_SAME_SERIES]] + [r.id for r in found[_SAME_SUBJECT]]
@@ -346,7 +337,7 @@ def _around_query(in_position: bool, in_series: bool):
         rows.c.slug,
         rows.c.name,
         rows.c.number,
-        type_coerce(rows.c.day, String).label("day"),  # parsed by _date
+        type_coerce(rows.c.day, String).label("day"),  # parsed by read_date
         type_coerce(rows.c.role, String).label("role"),
     ).order_by(rows.c.kind, rows.c.number, rows.c.name)
 
