@@ -181,5 +181,6 @@ def test_close_writes_what_changed_at_once_and_stops_the_writer(tmp_path):
     store.close()
 
     assert json.loads(path.read_text())["clock_offset"] == 7
-    assert writer is not None and not writer.is_alive()
+    assert writer is not None
+    assert not writer.is_alive()
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
