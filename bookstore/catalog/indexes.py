@@ -5,7 +5,7 @@ Kept beside the models (imported by ``bookstore.models``) so that Alembic sees t
 
 from sqlalchemy import Index
 
-from bookstore.catalog.models import Book, Edition, book_subjects
+from bookstore.catalog.models import Book, BookContributor, Edition, book_subjects
 
 # Browse newest first and by title: the id makes each an index-only scan on PostgreSQL, so a
 # deep page's OFFSET walks a small index instead of the table.
@@ -31,3 +31,25 @@ editions_format_price = Index(
 )
 # The preorder filter: editions dated after today.
 editions_published = Index("ix_editions_published_on", Edition.published_on)
+# A book card's editions and authors, read from these indexes alone (catalog/cards.py): a
+# list page's two dozen books no longer visit the editions' and the credits' rows.
+editions_card = Index(
+    "ix_editions_book_id_card",
+    Edition.book_id,
+    Edition.id,
+    Edition.format,
+    Edition.price_cents,
+    Edition.published_on,
+    Edition.on_hand,
+    Edition.reserved,
+    Edition.low_stock_threshold,
+    Edition.out_of_print,
+    Edition.active,
+)
+book_contributors_card = Index(
+    "ix_book_contributors_book_id_role_position",
+    BookContributor.book_id,
+    BookContributor.role,
+    BookContributor.position,
+    BookContributor.contributor_id,
+)

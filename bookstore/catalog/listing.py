@@ -256,22 +256,29 @@ def _page_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> 
     return _ids(stmt.offset(offset).limit(limit))
 
 
-def _ids(stmt: Select) -> list[int]:
-    """The ids a statement reads, as plain Core rows: the ORM's result machinery costs half as
-    much again as the rows themselves on a list's order (24,000 ids)."""
+def _ids(stmt: Select, params: Mapping[str, object] | None = None) -> list[int]:
+    """The ids a statement reads (its first column), as the driver's cursor gives them.
+
+    A list's order is thousands of ids, which need no conversion: SQLAlchemy's result rows
+    cost more than the database's work on them (24,000 ids: 16 ms through the ORM, 12 ms as
+    Core rows, 7.5 ms from the cursor)."""
     session = db.session()
     session.flush()  # as session.scalars would (autoflush): books added but not flushed count
-    return list(session.connection().execute(stmt).scalars())
+    result = session.connection().execute(stmt, params)
+    try:
+        return [row[0] for row in result.cursor.fetchall()]
+    finally:
+        result.close()
 
 
 def _cheapest_ids(base: Select, filters: BrowseFilters, offset: int, limit: int) -> list[int]:
     """Lowest price first (a book's cheapest active edition), books without a price last.
 
     Unfiltered by format, this walks the index on ``books.min_price_cents`` (kept by triggers
-    on editions). Within one format, editions of that format are streamed in (price, book)
-    order from their index and each book is kept at its first, cheapest, appearance: no GROUP
-    BY over every edition of the catalog; work grows with the page number, which MAX_PAGE
-    bounds.
+    on editions). Within one format, a book has at most one edition of it
+    (``uq_editions_book_id_format``): the editions of that format are read in (price, book)
+    order from their index, each standing for its book; no GROUP BY over every edition of the
+    catalog, and work grows with the page number, which MAX_PAGE bounds.
     """
     if filters.format is None:
         return _known_first(base, (Book.min_price_cents, Book.id), offset, limit)
@@ -282,27 +289,20 @@ def _cheapest_ids(base: Select, filters: BrowseFilters, offset: int, limit: int)
         .where(offer.active, offer.format == filters.format)
         .order_by(offer.price_cents, offer.book_id)
     )
-    wanted = offset + limit
-    seen: dict[int, None] = {}
-    result = db.session.execute(priced.execution_options(yield_per=1000))
-    try:
-        for (book_id,) in result:
-            seen.setdefault(book_id, None)
-            if len(seen) >= wanted:
-                break
-    finally:
-        result.close()
-    ids = list(seen)[offset:wanted]
+    ids = _ids(priced.offset(offset).limit(limit))
     if len(ids) == limit:
         return ids
-    # The stream ran dry, so ``seen`` holds every priced book; unpriced ones follow.
+    priced_total = offset + len(ids)
+    if not ids and offset:
+        priced_total = _count(priced)
+    # Unpriced books (no active edition of the format) follow.
     on_sale = exists().where(
         Edition.book_id == Book.id, Edition.active, Edition.format == filters.format
     )
     rest = _ids(
         base.where(~on_sale)
         .order_by(Book.id)
-        .offset(max(offset - len(seen), 0))
+        .offset(max(offset - priced_total, 0))
         .limit(limit - len(ids))
     )
     return ids + rest
@@ -328,10 +328,15 @@ def _known_first(base: Select, order: tuple, offset: int, limit: int) -> list[in
         return ids
     known_total = offset + len(ids)
     if not ids and offset:
-        known_total = db.session.scalar(select(func.count()).select_from(known.subquery())) or 0
+        known_total = _count(known)
     unknown = base.where(column.is_(None)).order_by(by_id)
     rest = _ids(unknown.offset(max(offset - known_total, 0)).limit(limit - len(ids)))
     return ids + rest
+
+
+def _count(stmt: Select) -> int:
+    """How many rows a statement reads (uncapped: only for a page past a list's end)."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def load_cards(ids: list[int]) -> BookList:
@@ -469,8 +474,7 @@ def _subject_order(
 
 def _subject_members(subject_id: int) -> set[int]:
     """The ids of a subject's books (an index-only read)."""
-    connection = db.session.connection()
-    return set(connection.execute(_subject_book_ids(), {"subject": subject_id}).scalars())
+    return set(_ids(_subject_book_ids(), {"subject": subject_id}))
 
 
 @built_once
