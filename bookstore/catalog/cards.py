@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import overload
+from typing import NamedTuple, overload
 
 from flask import current_app
 from markupsafe import Markup
@@ -290,8 +290,7 @@ def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
 # -- Kept cards -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Card:
+class _Card(NamedTuple):
     html: Markup
     editions: frozenset[int]
     rendered_at: int  # the stock sequence its data was read at
@@ -299,26 +298,31 @@ class _Card:
 
 
 class _Kept:
-    """A bounded map, least recently used first out (one per process, shared by threads)."""
+    """A bounded map, least recently used first out (one per process, shared by threads).
+    A list's cards are looked up, and stored, all at once: one lock each way."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: OrderedDict[tuple, _Card] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> _Card | None:
+    def get_many(self, keys: list[tuple]) -> list[_Card | None]:
+        entries = self.entries
         with self.lock:
-            card = self.entries.get(key)
-            if card is not None:
-                self.entries.move_to_end(key)
-            return card
+            cards = [entries.get(key) for key in keys]
+            for key, card in zip(keys, cards, strict=True):
+                if card is not None:
+                    entries.move_to_end(key)
+        return cards
 
-    def put(self, key: tuple, card: _Card) -> None:
+    def put_many(self, items: list[tuple[tuple, _Card]]) -> None:
+        entries = self.entries
         with self.lock:
-            self.entries[key] = card
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            for key, card in items:
+                entries[key] = card
+                entries.move_to_end(key)
+            while len(entries) > self.size:
+                entries.popitem(last=False)
 
 
 def _kept() -> _Kept | None:
@@ -341,13 +345,18 @@ def book_cards(
     ids = books.ids if isinstance(books, BookList) else [book.id for book in books]
     scope = page_cache.part_scope()
     kept = _kept() if scope is not None else None
+    keys = [
+        (book_id, level, notes.get(book_id) if notes else None, position >= eager)
+        for position, book_id in enumerate(ids)
+    ]
+    known: list[_Card | None] = [None] * len(keys)
+    if kept is not None and scope is not None:
+        known = kept.get_many([(scope[0], key) for key in keys])
     now = utcnow()
     cards: list[Markup | None] = [None] * len(ids)
     wanted: list[tuple[int, tuple]] = []
     shown: set[int] = set()  # the editions whose stock the cards show
-    for position, book_id in enumerate(ids):
-        key = (book_id, level, notes.get(book_id) if notes else None, position >= eager)
-        card = kept.get((scope[0], key)) if kept is not None and scope is not None else None
+    for position, (key, card) in enumerate(zip(keys, known, strict=True)):
         if card is not None and _still_true(card, now):
             shown.update(card.editions)
             if card.until is not None:
@@ -364,6 +373,7 @@ def book_cards(
         else:
             found = {book.id: book for book in books}
         context = card_html.CardContext()
+        rendered: list[tuple[tuple, _Card]] = []
         for position, key in wanted:
             book = found.get(key[0])
             if book is None:  # gone since its id was read
@@ -374,7 +384,10 @@ def book_cards(
             editions = frozenset(edition.id for edition in book.editions)
             shown.update(editions)
             if kept is not None and scope is not None:
-                kept.put((scope[0], key), _Card(html, editions, scope[1], page_cache.page_until()))
+                until = page_cache.page_until()
+                rendered.append(((scope[0], key), _Card(html, editions, scope[1], until)))
+        if kept is not None:
+            kept.put_many(rendered)
     page_cache.shows_editions(shown)
     return [card for card in cards if card is not None]
 
