@@ -6,8 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from bookstore.catalog import listing
+from bookstore.catalog.models import Book, Edition, Format
 from bookstore.extensions import db
 from tests.catalog.test_query_counts import counted_queries
 from tests.factories import make_book
@@ -132,3 +134,35 @@ def test_a_broad_subjects_pages_read_its_books_ids_and_no_list(make_app, monkeyp
     assert books_queries(statements) == 0
     # Mystery is every other book: its second page of four, by title.
     assert [slug[:7] for slug in slugs(page)] == ["book-09", "book-11"]
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 300])
+def test_one_formats_price_order_is_its_editions_price_then_the_book(make_app, cache_seconds):
+    app = make_app(PAGE_SIZE=4, PAGE_CACHE_SECONDS=cache_seconds)
+    with app.app_context():
+        make_catalog(20)
+        # A retired paperback: its book leaves the paperback list.
+        retired = db.session.scalars(
+            select(Edition).where(Edition.format == Format.PAPERBACK).order_by(Edition.id)
+        ).first()
+        retired.active = False
+        db.session.commit()
+        expected = list(
+            db.session.scalars(
+                select(Book.slug)
+                .join(Edition, Edition.book_id == Book.id)
+                .where(Edition.format == Format.PAPERBACK, Edition.active)
+                .order_by(Edition.price_cents, Book.id)
+            )
+        )
+    client = app.test_client()
+    shown: list[str] = []
+    for page in range(1, 10):
+        response = client.get(f"/books?format=paperback&sort=price&page={page}")
+        if response.status_code == 404:
+            break
+        shown += slugs(response)
+    assert shown == expected
+    assert len(expected) == 12  # two books in three have a paperback, less the retired one
+    # Past the last page: a clear "no such page", not an error.
+    assert client.get("/books?format=paperback&sort=price&page=5").status_code == 404
