@@ -2,10 +2,11 @@
 queries whatever the catalog's size.
 
 A page is one query for the page's book ids (index-backed sort, bounded OFFSET), one capped
-count, and one load of those books with their editions and authors (``selectinload``). While
+count, and one load of what their cards show (``cards.load_for_cards``). While
 the page cache is on, the order of a catalog list's books is kept in this process's memory
 while the catalog stays the same (``_kept_order``): a page of a list seen before is a slice of
-it, with no query at all.
+it, with no query at all, and a broad subject's order is picked from the catalog's
+(``_subject_order``).
 """
 
 from __future__ import annotations
