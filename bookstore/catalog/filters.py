@@ -121,7 +121,7 @@ def author_names(book: Book) -> str:
 
 def register(bp: Blueprint) -> None:
     """Make the helpers available to every template."""
-    from bookstore.catalog import card_html  # its pieces use the helpers above
+    from bookstore.catalog import card_html, list_html  # their pieces use the helpers above
     from bookstore.catalog.cards import book_cards
 
     bp.app_template_filter("isbn")(hyphenate_isbn13)
@@ -131,7 +131,8 @@ def register(bp: Blueprint) -> None:
     bp.app_template_global("availability")(availability)
     bp.app_template_global("book_summary")(summary)
     bp.app_template_global("book_cards")(book_cards)
-    bp.record_once(lambda state: state.app.jinja_env.globals.update(catalog_html=card_html))
+    pieces = {"catalog_html": card_html, "list_html": list_html}
+    bp.record_once(lambda state: state.app.jinja_env.globals.update(pieces))
     bp.app_template_global("cover_url")(cover_url)
     bp.app_template_global("cover_srcset")(cover_srcset)
     bp.app_template_global("email_cover_url")(email_cover_url)
