@@ -1,0 +1,177 @@
+"""The HTML around a list's cards (bookstore/catalog/list_html.py): the browse page's filter
+form, the result count and the page links, with every value escaped."""
+
+import re
+
+import pytest
+from flask import url_for
+
+from bookstore.catalog import list_html
+from bookstore.catalog.listing import BookPage, BrowseFilters
+from bookstore.catalog.models import Format, Series, Subject
+
+BOOK = object()  # what a count or a page link needs of a book: that it is there
+
+
+def a_page(number=1, shown=24, total=100, capped=False, has_next=None, **filters) -> BookPage:
+    if has_next is None:
+        has_next = number * 24 < total
+    return BookPage(
+        books=[BOOK] * shown,
+        page=number,
+        page_size=24,
+        has_next=has_next,
+        total=total,
+        total_capped=capped,
+        filters=BrowseFilters(page=number, **filters),
+    )
+
+
+def links(html: str) -> dict[str, str]:
+    """Page links by their text: {'Next': '/books?page=3', ...}."""
+    found = re.findall(r'<a href="([^"]*)"(?: rel="\w+")?>(\w+)', html)
+    return {text: href.replace("&amp;", "&") for href, text in found}
+
+
+def current(html: str) -> str:
+    return re.search(r'<span aria-current="page">([^<]*)</span>', html).group(1)
+
+
+@pytest.fixture
+def browsing(app):
+    with app.test_request_context("/books"):
+        yield
+
+
+def test_a_list_of_one_page_has_no_page_links(browsing):
+    assert list_html.pagination(a_page(1, shown=7, total=7)) == ""
+
+
+def test_the_first_page_links_to_the_next_and_the_last(browsing):
+    html = list_html.pagination(a_page(1, total=100))
+    assert links(html) == {"Next": "/books?page=2", "Last": "/books?page=5"}
+    assert current(html) == "Page 1 of 5"
+    assert 'rel="next"' in html
+
+
+def test_the_second_page_links_back_without_a_separate_first(browsing):
+    html = list_html.pagination(a_page(2, total=100))
+    assert links(html) == {"Previous": "/books", "Next": "/books?page=3", "Last": "/books?page=5"}
+
+
+def test_the_page_before_the_last_has_no_separate_last_link(browsing):
+    assert "Last" not in links(list_html.pagination(a_page(4, total=100)))
+
+
+def test_the_last_page_links_to_the_first_and_previous_only(browsing):
+    html = list_html.pagination(a_page(5, shown=4, total=100))
+    assert links(html) == {"First": "/books", "Previous": "/books?page=4"}
+    assert current(html) == "Page 5 of 5"
+
+
+def test_a_capped_count_shows_no_last_page(browsing):
+    html = list_html.pagination(a_page(3, total=500, capped=True, has_next=True))
+    assert current(html) == "Page 3"
+    assert set(links(html)) == {"First", "Previous", "Next"}
+
+
+def test_page_links_keep_the_filters_and_sort_as_url_for_writes_them(browsing):
+    poetry = Subject(slug="poetry", name="Poetry")
+    page = a_page(2, total=100, subject=poetry, format=Format.EBOOK, language="ru", sort="price")
+    found = links(list_html.pagination(page))
+    args = {"subject": "poetry", "format": "ebook", "language": "ru", "sort": "price"}
+    assert found["Previous"] == url_for("catalog.browse", **args)
+    assert found["Next"] == url_for("catalog.browse", **args, page=3)
+
+
+def test_a_subject_pages_links_keep_the_subject_in_the_path(app):
+    with app.test_request_context("/subjects/poetry?page=2"):
+        page = a_page(2, total=100, subject=Subject(slug="poetry", name="Poetry"))
+        page.fixed = frozenset({"subject"})
+        found = links(list_html.pagination(page))
+        assert found["Next"] == url_for("catalog.subject", slug="poetry", page=3)
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        (a_page(1, shown=0, total=0), "No books match."),
+        (a_page(1, shown=1, total=1), "Showing 1–1 of 1 book"),
+        (a_page(2, shown=24, total=1234), "Showing 25–48 of 1,234 books"),
+        (a_page(3, total=500, capped=True, has_next=True), "Showing 49–72 of 500+ books"),
+    ],
+)
+def test_the_result_count_says_which_books_are_shown(browsing, page, text):
+    html = list_html.result_count(page)
+    assert " ".join(re.sub("<[^>]+>", "", html).split()) == text
+    assert html.startswith('<p class="result-count" role="status">')
+
+
+def test_the_result_count_escapes_its_nouns(browsing):
+    html = list_html.result_count(a_page(1, shown=0, total=0), "<b>", "<i>s")
+    assert "&lt;i&gt;s" in html
+    assert "<i>" not in html
+
+
+def options(html: str, name: str) -> list[tuple[str, str, bool]]:
+    """(value, text, selected) of a drop-down's options."""
+    select = re.search(rf'<select id="f-{name}" name="{name}">(.*?)</select>', html, re.S)
+    return [
+        (value, text, bool(selected))
+        for value, selected, text in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1)
+        )
+    ]
+
+
+def choices(subjects=(), series=None) -> dict:
+    """The filter form's options, as ``filter_choices`` gives them (without the database)."""
+    return {
+        "subjects": list(subjects) if subjects is not None else None,
+        "series": series,
+        "formats": list(Format),
+        "languages": {"en": "English", "ru": "Russian"},
+        "availability": {"available": "Available now", "preorder": "Preorder"},
+        "sorts": {"newest": "Newest first", "title": "Title A–Z"},
+    }
+
+
+def test_the_filter_form_selects_the_current_filters(browsing):
+    poetry, prose = Subject(slug="poetry", name="Poetry"), Subject(slug="prose", name="Prose")
+    page = a_page(1, subject=prose, language="ru", sort="title")
+    html = list_html.browse_filters(page, choices([poetry, prose]))
+    assert options(html, "subject") == [
+        ("", "All subjects", False),
+        ("poetry", "Poetry", False),
+        ("prose", "Prose", True),
+    ]
+    assert ("ru", "Russian", True) in options(html, "language")
+    assert [o for o in options(html, "sort") if o[2]] == [("title", "Title A–Z", True)]
+    assert [o for o in options(html, "format") if o[2]] == []
+    assert "(2 active)" in html  # the subject and the language; a sort is no filter
+    assert f'<a href="{url_for("catalog.browse")}">Clear all</a>' in html
+
+
+def test_an_unfiltered_form_has_nothing_to_clear(browsing):
+    html = list_html.browse_filters(a_page(1), choices())
+    assert "Clear all" not in html
+    assert "active)" not in html
+    assert options(html, "sort")[0] == ("newest", "Newest first", True)
+
+
+def test_a_sort_alone_can_be_cleared(browsing):
+    assert "Clear all" in list_html.browse_filters(a_page(1, sort="title"), choices())
+
+
+def test_drop_downs_too_long_to_list_are_left_out(browsing):
+    html = list_html.browse_filters(a_page(1), choices(subjects=None, series=None))
+    assert 'id="f-subject"' not in html
+    assert 'id="f-series"' not in html
+    assert 'id="f-format"' in html
+
+
+def test_the_filter_form_escapes_names_and_slugs(browsing):
+    odd = Series(slug='a"b', name="<Tolstoy & Co>")
+    html = list_html.browse_filters(a_page(1, series=odd), choices(series=[odd]))
+    assert options(html, "series")[1] == ("a&#34;b", "&lt;Tolstoy &amp; Co&gt;", True)
+    assert "<Tolstoy" not in html
