@@ -17,7 +17,9 @@ from flask import current_app, request
 from markupsafe import Markup
 from markupsafe import escape as e
 
+from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import DEFAULT_SORT, BookPage
+from bookstore.catalog.search import SearchResults
 
 # The characters werkzeug leaves unquoted in a query string: links built here read as
 # url_for's own.
@@ -137,6 +139,48 @@ def pagination(page: BookPage) -> Markup:
             items.append(link(last, "Last"))
     return _html(
         f'<nav class="pagination" aria-label="Pages">\n  <ul>{"".join(items)}\n  </ul>\n</nav>'
+    )
+
+
+def search_status(results: SearchResults) -> Markup:
+    """What a search found: the book with the ISBN asked for, one book, or how many."""
+    if results.isbn_match:
+        found = f"The book with ISBN {e(hyphenate_isbn13(results.query.isbn))}:"
+    elif results.total == 1:
+        found = "One book matches."
+    else:
+        plus = "+" if results.total_capped else ""
+        found = f"{results.total:,}{plus} books match"
+        if results.pages > 1:
+            found += f"; showing {results.first_rank}–{results.first_rank + len(results.books) - 1}"
+        found += "." + (" Add a word to narrow them down." if results.total_capped else "")
+    return _html(f'<p class="search-status" role="status">\n    {found}\n  </p>')
+
+
+def search_pagination(results: SearchResults) -> Markup:
+    """Links to the previous and next pages of a search (nothing for one page), keeping its
+    words and whether they are searched exactly as typed."""
+    if results.pages <= 1:
+        return _html("")
+    path = _url_for("catalog.search")
+    exact = {"exact": 1} if request.args.get("exact") == "1" else {}
+    hidden = '<span class="visually-hidden"> page</span>'
+
+    def link(to: int, text: str, rel: str) -> str:
+        href = e(_with_query(path, {"q": results.query.text, "page": to, **exact}))
+        return f'\n      <li><a href="{href}" rel="{rel}">{text}{hidden}</a></li>'
+
+    items = []
+    if results.page > 1:
+        items.append(link(results.page - 1, "Previous", "prev"))
+    items.append(
+        f'\n      <li><span aria-current="page">Page {results.page} of {results.pages}</span></li>'
+    )
+    if results.page < results.pages:
+        items.append(link(results.page + 1, "Next", "next"))
+    return _html(
+        '<nav class="pagination" aria-label="Result pages">\n    <ul>'
+        f"{''.join(items)}\n    </ul>\n  </nav>"
     )
 
 

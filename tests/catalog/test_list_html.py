@@ -9,6 +9,7 @@ from flask import url_for
 from bookstore.catalog import list_html
 from bookstore.catalog.listing import BookPage, BrowseFilters
 from bookstore.catalog.models import Format, Series, Subject
+from bookstore.catalog.search import SearchResults, parse_query
 
 BOOK = object()  # what a count or a page link needs of a book: that it is there
 
@@ -175,3 +176,70 @@ def test_the_filter_form_escapes_names_and_slugs(browsing):
     html = list_html.browse_filters(a_page(1, series=odd), choices(series=[odd]))
     assert options(html, "series")[1] == ("a&#34;b", "&lt;Tolstoy &amp; Co&gt;", True)
     assert "<Tolstoy" not in html
+
+
+def found(text="war & peace", total=60, page=1, shown=20, capped=False, isbn=False, exact=False):
+    pages = -(-total // 20)
+    return SearchResults(
+        query=parse_query(text),
+        books=[BOOK] * shown,
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=20,
+        isbn_match=isbn,
+        total_capped=capped,
+    )
+
+
+def words(html: str) -> str:
+    return " ".join(re.sub("<[^>]+>", "", html).split())
+
+
+@pytest.mark.parametrize(
+    ("results", "text"),
+    [
+        (found(total=1, shown=1), "One book matches."),
+        (found(total=12, shown=12), "12 books match."),
+        (found(total=1234, page=2), "1,234 books match; showing 21–40."),
+        (
+            found(total=500, page=25, capped=True),
+            "500+ books match; showing 481–500. Add a word to narrow them down.",
+        ),
+        (
+            found("978-1-880100-45-5", total=1, shown=1, isbn=True),
+            "The book with ISBN 978-1-880100-45-5:",
+        ),
+    ],
+)
+def test_the_search_status_says_what_was_found(app, results, text):
+    with app.test_request_context("/search"):
+        assert words(list_html.search_status(results)).startswith(text)
+
+
+def test_a_search_of_one_page_has_no_page_links(app):
+    with app.test_request_context("/search?q=war"):
+        assert list_html.search_pagination(found(total=20)) == ""
+
+
+def test_search_page_links_keep_the_words_quoted_as_url_for_does(app):
+    with app.test_request_context("/search?q=war+%26+peace&page=2"):
+        html = list_html.search_pagination(found("war & peace", total=60, page=2))
+        assert links(html) == {
+            "Previous": url_for("catalog.search", q="war & peace", page=1),
+            "Next": url_for("catalog.search", q="war & peace", page=3),
+        }
+        assert current(html) == "Page 2 of 3"
+
+
+def test_search_page_links_keep_an_exact_search_exact(app):
+    with app.test_request_context("/search?q=tolstoj&page=3&exact=1"):
+        html = list_html.search_pagination(found("tolstoj", total=60, page=3))
+        assert links(html) == {"Previous": url_for("catalog.search", q="tolstoj", page=2, exact=1)}
+
+
+def test_search_page_links_escape_the_words(app):
+    with app.test_request_context("/search"):
+        html = list_html.search_pagination(found('"><script>', total=60))
+        assert "<script>" not in html
+        assert 'href="/search?q=%22%3E%3Cscript%3E&amp;page=2"' in html
