@@ -192,7 +192,7 @@ def cutoff_label(config=None) -> str:
     return moment.strftime("%-I %p %Z")
 
 
-def _page_promises() -> dict[str, DeliveryPromise]:
+def page_promises() -> dict[str, DeliveryPromise]:
     """For templates: the promises, and a cached page kept no longer than they hold."""
     from bookstore import page_cache
 
@@ -224,5 +224,5 @@ def check_settings(config) -> None:
 def init_app(app: Flask) -> None:
     """Check the settings and give templates ``delivery_promises()`` and ``shipping_cutoff``."""
     check_settings(app.config)
-    app.jinja_env.globals["delivery_promises"] = _page_promises
+    app.jinja_env.globals["delivery_promises"] = page_promises
     app.jinja_env.globals["shipping_cutoff"] = cutoff_label

@@ -228,6 +228,8 @@ def _guest_csrf(app: Flask, session: dict) -> str:
 
 
 _csrf_token = per_visitor("csrf", guest=_guest_csrf)(generate_csrf)
+# The same for HTML written in Python (the book page's forms, bookstore/catalog/book_html.py).
+csrf_token = _csrf_token
 
 
 @per_visitor("visitor-name", guest=lambda _app, _session: "")

@@ -52,9 +52,12 @@ class CardContext:
         self.cover = _pattern("catalog.cover", with_slug=True)
 
 
-def _link(endpoint: str, slug: str | None = None) -> str:
+def link(endpoint: str, slug: str | None = None) -> str:
     """``url_for(endpoint)``, or ``url_for(endpoint, slug=slug)``, built once per request and
-    endpoint (a book's link is the endpoint's with its slug put in)."""
+    endpoint (a book's link is the endpoint's with its slug put in). A slug that would need
+    quoting (slugs are made URL-safe, but staff may type one) is built by ``url_for``."""
+    if slug is not None and not (slug.isascii() and slug.replace("-", "").isalnum()):
+        return url_for(endpoint, slug=slug)
     pattern = _pattern(endpoint, slug is not None)
     return pattern if slug is None else pattern.replace(_SLUG, slug)
 
@@ -96,7 +99,7 @@ def _price(cents: int, offer, prefix: str, currency: str) -> str:
         )
     html = f'<span class="price">{prefix}{e(format_cents(cents, currency))}</span>'
     if offer is not None:
-        join = e(_link("members.membership"))
+        join = e(link("members.membership"))
         members_pay = e(format_cents(offer.cents, currency))
         html += f' <a class="members-pay" href="{join}">Members pay {members_pay}</a>'
     return html
@@ -130,7 +133,7 @@ def cover_image(
     if book.cover_image:
         src, srcset = cover_url(book, size), cover_srcset(book)
     else:  # the generated SVG: one width, no srcset
-        src, srcset = _link("catalog.cover", book.slug), ""
+        src, srcset = link("catalog.cover", book.slug), ""
     return _html(_img(src, srcset, sizes, alt, width, height, lazy))
 
 

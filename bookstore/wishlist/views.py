@@ -23,11 +23,19 @@ from bookstore.alerts import services as alert_services
 from bookstore.alerts.forms import ButtonForm, read_edition_id
 from bookstore.cart.forms import safe_next
 from bookstore.cart.rules import edition_label
+from bookstore.catalog.book_html import register_edition_part
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 from bookstore.wishlist import services
+from bookstore.wishlist.edition_actions import edition_actions_part
 
 bp = Blueprint("wishlist", __name__)
+# The book page shows each edition's Save for later and alert buttons after its cart form.
+bp.record_once(
+    lambda state: register_edition_part(
+        state.app, edition_actions_part(edition_reader_actions), order=20
+    )
+)
 
 
 @bp.app_context_processor
@@ -42,7 +50,7 @@ def _wishlist_helpers() -> dict[str, Any]:
             saved["ids"] = services.saved_edition_ids(current_user)
         return edition_id in saved["ids"]
 
-    return {"wishlist_has": is_saved, "edition_reader_actions": edition_reader_actions}
+    return {"wishlist_has": is_saved}
 
 
 @page_cache.visitor_part("edition-actions")

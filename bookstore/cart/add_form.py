@@ -1,0 +1,63 @@
+"""The book page's add-to-cart form for one edition, written in Python as the rest of the page
+is (``bookstore.catalog.book_html``): how many copies may go into the cart, or why none."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from markupsafe import escape as e
+
+from bookstore import page_cache
+from bookstore.cart.rules import Offer, offer_for
+from bookstore.catalog.availability import Availability
+from bookstore.catalog.book_rows import PageEdition
+from bookstore.catalog.card_html import link
+from bookstore.catalog.filters import lapsed_holds
+from bookstore.catalog.models import Edition
+from bookstore.dbtypes import utcnow
+
+
+def edition_offer(edition: Edition | PageEdition) -> Offer:
+    """What the form may offer for ``edition`` now (no query beyond the page's)."""
+    lapsed = lapsed_holds().get(edition.id, 0)
+    return offer_for(
+        edition,  # type: ignore[arg-type]  # a PageEdition reads as an Edition
+        max_per_line=int(current_app.config["CART_MAX_PER_LINE"]),
+        today=utcnow().date(),
+        lapsed=lapsed,
+    )
+
+
+def add_form(edition: PageEdition, availability: Availability) -> str:
+    """The form for an edition that can be bought (nothing for one that cannot: the page's
+    badge says why); a short note instead when no copy may be added just now."""
+    if not availability.can_buy:
+        return ""
+    return add_form_html(edition, edition_offer(edition))
+
+
+def add_form_html(edition: PageEdition, offer: Offer) -> str:
+    """The form's HTML for ``offer``."""
+    if not offer.can_add:
+        return f'<p class="add-to-cart-unavailable">{e(offer.message)}</p>'
+    label = e(edition.format.label)
+    if offer.is_ebook:
+        quantity = '<input type="hidden" name="quantity" value="1">'
+    else:
+        field = f"add-qty-{e(edition.id)}"
+        options = "".join(
+            f'<option value="{n}">{n}</option>' for n in range(1, offer.max_quantity + 1)
+        )
+        quantity = (
+            f'<label for="{field}">Quantity<span class="visually-hidden"> ({label})</span>'
+            f'</label>\n<select id="{field}" name="quantity">\n{options}\n</select>'
+        )
+    action = "Preorder" if offer.is_preorder else "Add to cart"
+    return (
+        f'<form class="add-to-cart" method="post" action="{e(link("cart.add"))}">\n'
+        f'<input type="hidden" name="csrf_token" value="{e(page_cache.csrf_token())}">\n'
+        f'<input type="hidden" name="edition_id" value="{e(edition.id)}">\n'
+        f'<input type="hidden" name="next" value="{e(request.path)}">\n'
+        f"{quantity}\n"
+        f'<button type="submit">{action}<span class="visually-hidden">: '
+        f"{e(edition.book.title)}, {label}</span></button>\n</form>"
+    )
