@@ -3,12 +3,15 @@ is (``bookstore.catalog.book_html``): how many copies may go into the cart, or w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app, request
 from markupsafe import escape as e
 
 from bookstore import page_cache
 from bookstore.cart.rules import Offer, offer_for
 from bookstore.catalog.availability import Availability
+from bookstore.catalog.book_html import EditionPart
 from bookstore.catalog.book_rows import PageEdition
 from bookstore.catalog.card_html import link
 from bookstore.catalog.filters import lapsed_holds
@@ -27,16 +30,39 @@ def edition_offer(edition: Edition | PageEdition) -> Offer:
     )
 
 
-def add_form(edition: PageEdition, availability: Availability) -> str:
-    """The form for an edition that can be bought (nothing for one that cannot: the page's
-    badge says why); a short note instead when no copy may be added just now."""
-    if not availability.can_buy:
-        return ""
-    return add_form_html(edition, edition_offer(edition))
+def add_form_part() -> EditionPart:
+    """The book page's edition part: the form for an edition that can be bought (nothing for
+    one that cannot: the page's badge says why). What every form of the page shares (its
+    action, the CSRF token, the page's path, the cart's limits) is looked up once."""
+    form = _PageForm(e(link("cart.add")), e(page_cache.csrf_token()), e(request.path))
+    max_per_line = int(current_app.config["CART_MAX_PER_LINE"])
+    today, lapsed = utcnow().date(), lapsed_holds()
+
+    def add_form(edition: PageEdition, availability: Availability) -> str:
+        if not availability.can_buy:
+            return ""
+        offer = offer_for(
+            edition,  # type: ignore[arg-type]  # a PageEdition reads as an Edition
+            max_per_line=max_per_line,
+            today=today,
+            lapsed=lapsed.get(edition.id, 0),
+        )
+        return add_form_html(edition, offer, form)
+
+    return add_form
 
 
-def add_form_html(edition: PageEdition, offer: Offer) -> str:
-    """The form's HTML for ``offer``."""
+@dataclass(frozen=True, slots=True)
+class _PageForm:
+    """What every add-to-cart form of a page shares, escaped."""
+
+    action: str
+    csrf_token: str
+    next: str
+
+
+def add_form_html(edition: PageEdition, offer: Offer, form: _PageForm) -> str:
+    """The form's HTML for ``offer``; a short note instead when no copy may be added."""
     if not offer.can_add:
         return f'<p class="add-to-cart-unavailable">{e(offer.message)}</p>'
     label = e(edition.format.label)
@@ -53,10 +79,10 @@ def add_form_html(edition: PageEdition, offer: Offer) -> str:
         )
     action = "Preorder" if offer.is_preorder else "Add to cart"
     return (
-        f'<form class="add-to-cart" method="post" action="{e(link("cart.add"))}">\n'
-        f'<input type="hidden" name="csrf_token" value="{e(page_cache.csrf_token())}">\n'
+        f'<form class="add-to-cart" method="post" action="{form.action}">\n'
+        f'<input type="hidden" name="csrf_token" value="{form.csrf_token}">\n'
         f'<input type="hidden" name="edition_id" value="{e(edition.id)}">\n'
-        f'<input type="hidden" name="next" value="{e(request.path)}">\n'
+        f'<input type="hidden" name="next" value="{form.next}">\n'
         f"{quantity}\n"
         f'<button type="submit">{action}<span class="visually-hidden">: '
         f"{e(edition.book.title)}, {label}</span></button>\n</form>"

@@ -29,7 +29,7 @@ from werkzeug.routing import BuildError
 from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.cart import forms, services
-from bookstore.cart.add_form import add_form, edition_offer
+from bookstore.cart.add_form import add_form_part, edition_offer
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import price_cart
 from bookstore.cart.rules import edition_label
@@ -46,7 +46,7 @@ from bookstore.money import format_cents
 bp = Blueprint("cart", __name__)
 bp.record_once(lambda state: connect_login_merge(cast(Flask, state.app)))
 # The book page shows each edition's add-to-cart form first under its price.
-bp.record_once(lambda state: register_edition_part(state.app, add_form, order=10))
+bp.record_once(lambda state: register_edition_part(state.app, add_form_part, order=10))
 
 
 def _visitor() -> User | None:

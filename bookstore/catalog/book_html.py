@@ -22,9 +22,15 @@ from flask import Flask, current_app
 from markupsafe import Markup
 from markupsafe import escape as e
 
-from bookstore.catalog.availability import Availability, edition_availability, format_date
+from bookstore.catalog.availability import (
+    Availability,
+    StockState,
+    edition_availability,
+    format_date,
+)
 from bookstore.catalog.book_rows import BookLink, PageBook, PageEdition, PagePerson
 from bookstore.catalog.card_html import (
+    CardContext,
     availability_badge,
     cover_image,
     link,
@@ -32,22 +38,19 @@ from bookstore.catalog.card_html import (
     rating_line,
 )
 from bookstore.catalog.cards import book_cards
-from bookstore.catalog.filters import (
-    language_names,
-    lapsed_holds,
-    low_stock_threshold,
-    shop_today,
-)
+from bookstore.catalog.filters import language_names
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.models import ContributorRole
 from bookstore.catalog.services import BookDetail
-from bookstore.delivery import cutoff_label, page_promises
+from bookstore.delivery import page_delivery
 
 _EDITION_PARTS = "bookstore.book_page_edition_parts"
 _SECTIONS = "bookstore.book_page_sections"
 
 # An edition's part: (edition, its availability now) -> HTML.
 EditionPart = Callable[[PageEdition, Availability], str]
+# Makes a page's EditionPart, looking up once what every edition of the page shares.
+EditionPartMaker = Callable[[], EditionPart]
 # A section under the book: (book) -> HTML.
 BookSection = Callable[[PageBook], str]
 
@@ -58,10 +61,11 @@ class _Registered:
     part: Callable
 
 
-def register_edition_part(app: Flask, part: EditionPart, *, order: int) -> None:
-    """Show ``part(edition, availability)`` in each edition of the book page, under its price
-    and before the delivery promise; parts come in ``order``."""
-    _register(app, _EDITION_PARTS, part, order)
+def register_edition_part(app: Flask, make_part: EditionPartMaker, *, order: int) -> None:
+    """Show a part in each edition of the book page, under its price and before the delivery
+    promise; parts come in ``order``. ``make_part()`` is called once a page and gives the
+    function called for each edition, ``part(edition, availability)``."""
+    _register(app, _EDITION_PARTS, make_part, order)
 
 
 def register_book_section(app: Flask, part: BookSection, *, order: int) -> None:
@@ -160,7 +164,7 @@ def editions_section(book: PageBook, editions: Sequence[PageEdition]) -> str:
     """Each edition for sale with its price, availability, the features' parts (add to cart,
     alerts) and its facts; or a note that the book is not for sale."""
     if editions:
-        shown = _EditionsShown(_registered(_EDITION_PARTS))
+        shown = _EditionsShown([make() for make in _registered(_EDITION_PARTS)])
         items = "\n".join(shown.item(book, edition) for edition in editions)
         body = f'<ul class="edition-list">\n{items}\n</ul>'
     else:
@@ -172,29 +176,27 @@ def editions_section(book: PageBook, editions: Sequence[PageEdition]) -> str:
 
 
 class _EditionsShown:
-    """What the editions of one page share: the day, the stock rules, the features' parts
-    and the delivery promise (worked out at the first edition that shows it)."""
+    """What the editions of one page share: the day, the stock rules, the member prices
+    (``CardContext``), the features' parts and the delivery promise (worked out at the first
+    edition that shows it)."""
 
     def __init__(self, parts: list[EditionPart]) -> None:
         self.parts = parts
-        self.today = shop_today()
-        self.threshold = low_stock_threshold()
-        self.lapsed = lapsed_holds()
+        self.context = CardContext()
         self.promise: str | None = None
 
     def item(self, book: PageBook, edition: PageEdition) -> str:
         """One edition's ``<li>``."""
-        av = edition_availability(
-            edition, self.today, self.threshold, self.lapsed.get(edition.id, 0)
-        )
+        c = self.context
+        av = edition_availability(edition, c.today, c.threshold, c.lapsed.get(edition.id, 0))
+        price = priced(edition.price_cents, [edition], context=c)
         lines = [
             '<li class="edition">',
             f'<h3 class="edition-format">{e(edition.format.label)}</h3>',
-            '<p class="edition-price">'
-            f"{priced(edition.price_cents, [edition])} {availability_badge(av)}</p>",
+            f'<p class="edition-price">{price} {availability_badge(av)}</p>',
             *(part(edition, av) for part in self.parts),
         ]
-        if av.can_buy and edition.is_physical and av.state.value != "preorder":
+        if av.can_buy and edition.is_physical and av.state is not StockState.PREORDER:
             if self.promise is None:
                 self.promise = delivery_promise()
             lines.append(self.promise)
@@ -204,15 +206,14 @@ class _EditionsShown:
 
 def delivery_promise() -> str:
     """When a copy ordered now arrives, by standard shipping (and express)."""
-    promise = page_promises()
-    express = ""
-    if promise.get("express"):
-        express = f", or {e(promise['express'].arrives_by_label)} with express"
+    delivery = page_delivery()
+    standard, express = delivery.promises["standard"], delivery.promises.get("express")
+    or_express = f", or {e(express.arrives_by_label)} with express" if express else ""
     return (
         '<p class="delivery-promise">\n'
-        f"<strong>Arrives by {e(promise['standard'].arrives_by_label)}</strong> "
-        f"with standard shipping{express}.\n"
-        f'<span class="muted">Orders before {e(cutoff_label())} on a business day leave the '
+        f"<strong>Arrives by {e(standard.arrives_by_label)}</strong> "
+        f"with standard shipping{or_express}.\n"
+        f'<span class="muted">Orders before {e(delivery.cutoff)} on a business day leave the '
         "same day.</span>\n</p>"
     )
 
@@ -289,7 +290,7 @@ def details(book: PageBook) -> str:
 
 
 def related_books(books: Sequence) -> str:
-    """ "You might also like": the cards of the same series and subjects; nothing without."""
+    """The "You might also like" cards: the same series first, then the same subjects."""
     if not books:
         return ""
     cards = "\n".join(f"<li>{card}</li>" for card in book_cards(books, 3, None, 0))

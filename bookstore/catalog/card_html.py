@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from flask import current_app, g, url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup
 from markupsafe import escape as e
 
@@ -63,13 +63,16 @@ def link(endpoint: str, slug: str | None = None) -> str:
 
 
 def _pattern(endpoint: str, with_slug: bool) -> str:
-    """The endpoint's link, with ``_SLUG`` standing for the slug when ``with_slug``."""
-    links = g.setdefault("_card_links", {})
-    pattern = links.get((endpoint, with_slug))
+    """The endpoint's link, with ``_SLUG`` standing for the slug when ``with_slug``. Kept by
+    the app: a link depends only on its endpoint, its values and the path the shop is
+    mounted at (as ``web.remembered_url_for`` notes), and building one costs as much as a
+    card's price."""
+    # (mounted at, endpoint, with a slug) -> link: a handful of endpoints, so it stays small.
+    patterns = current_app.extensions.setdefault("catalog_link_patterns", {})
+    key = (request.script_root, endpoint, with_slug)
+    pattern = patterns.get(key)
     if pattern is None:
-        pattern = links[endpoint, with_slug] = (
-            url_for(endpoint, slug=_SLUG) if with_slug else url_for(endpoint)
-        )
+        pattern = patterns[key] = url_for(endpoint, slug=_SLUG) if with_slug else url_for(endpoint)
     return pattern
 
 
@@ -80,13 +83,19 @@ def availability_badge(availability: Availability | None) -> Markup:
     return _html(f'<span class="badge badge-{e(state)}">{e(availability.label)}</span>')
 
 
-def priced(cents: int, editions: Sequence, prefix: str = "") -> Markup:
+def priced(
+    cents: int, editions: Sequence, prefix: str = "", context: CardContext | None = None
+) -> Markup:
     """A price with the member price beside it (``member_offer`` of bookstore/deals): members
     see what they pay, with the usual price struck through; other visitors see what members
-    pay, with a link to join."""
-    member_offer: Callable | None = current_app.jinja_env.globals.get("member_offer")  # type: ignore[assignment]
+    pay, with a link to join. A page of several prices passes one ``context``."""
+    if context is None:
+        member_offer: Callable | None = current_app.jinja_env.globals.get("member_offer")  # type: ignore[assignment]
+        currency = _currency()
+    else:
+        member_offer, currency = context.member_offer, context.currency
     offer = member_offer(editions) if member_offer is not None else None
-    return _html(_price(cents, offer, e(prefix), _currency()))
+    return _html(_price(cents, offer, e(prefix), currency))
 
 
 def _price(cents: int, offer, prefix: str, currency: str) -> str:

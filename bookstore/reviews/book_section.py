@@ -17,6 +17,7 @@ from markupsafe import Markup
 from markupsafe import escape as e
 
 from bookstore.catalog.book_rows import PageBook
+from bookstore.catalog.card_html import link
 
 ReaderReview = Callable[[int, str], Markup]
 
@@ -47,7 +48,7 @@ def reviews_section_part(
 
 
 def press_reviews(quotes) -> str:
-    """ "Praise": quotes from the press, linked to their source when it has an address."""
+    """The "Praise" section: quotes from the press, linked to their source when it has one."""
     figures = "\n".join(
         '<figure class="press-review">\n'
         f"<blockquote><p>{e(quote.quote)}</p></blockquote>\n"
@@ -93,7 +94,7 @@ def rating_summary(book: PageBook) -> str:
 
 def login_to_write(slug: str) -> str:
     """A guest's way to write a review: log in first, then the review form."""
-    href = e(url_for("accounts.login", next=url_for("reviews.write", slug=slug)))
+    href = e(url_for("accounts.login", next=link("reviews.write", slug)))
     return f'<p><a href="{href}">Log in to write a review</a></p>'
 
 
