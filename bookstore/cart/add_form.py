@@ -34,7 +34,7 @@ def add_form_part() -> EditionPart:
     """The book page's edition part: the form for an edition that can be bought (nothing for
     one that cannot: the page's badge says why). What every form of the page shares (its
     action, the CSRF token, the page's path, the cart's limits) is looked up once."""
-    form = _PageForm(e(link("cart.add")), e(page_cache.csrf_token()), e(request.path))
+    form = PageForm(e(link("cart.add")), e(page_cache.csrf_token()), e(request.path))
     max_per_line = int(current_app.config["CART_MAX_PER_LINE"])
     today, lapsed = utcnow().date(), lapsed_holds()
 
@@ -53,7 +53,7 @@ def add_form_part() -> EditionPart:
 
 
 @dataclass(frozen=True, slots=True)
-class _PageForm:
+class PageForm:
     """What every add-to-cart form of a page shares, escaped."""
 
     action: str
@@ -61,7 +61,7 @@ class _PageForm:
     next: str
 
 
-def add_form_html(edition: PageEdition, offer: Offer, form: _PageForm) -> str:
+def add_form_html(edition: PageEdition, offer: Offer, form: PageForm) -> str:
     """The form's HTML for ``offer``; a short note instead when no copy may be added."""
     if not offer.can_add:
         return f'<p class="add-to-cart-unavailable">{e(offer.message)}</p>'

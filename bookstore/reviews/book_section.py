@@ -107,14 +107,13 @@ def published_reviews(reviews) -> str:
 
 def more_reviews(book: PageBook, shown: int, more: bool) -> str:
     """Links to all the book's reviews, when there are more than the page shows."""
-    slug = book.slug
-    newest = e(url_for("reviews.book_reviews_page", slug=slug, sort="newest"))
-    if more:
-        every = e(url_for("reviews.book_reviews_page", slug=slug))
-        return (
-            f'<p><a href="{every}">All {e(book.review_count)} reviews</a> · '
-            f'<a href="{newest}">Newest first</a></p>'
-        )
-    if shown > 1:
+    if not more and shown <= 1:
+        return ""
+    newest = e(url_for("reviews.book_reviews_page", slug=book.slug, sort="newest"))
+    if not more:
         return f'<p><a href="{newest}">See the reviews newest first</a></p>'
-    return ""
+    every = e(url_for("reviews.book_reviews_page", slug=book.slug))
+    return (
+        f'<p><a href="{every}">All {e(book.review_count)} reviews</a> · '
+        f'<a href="{newest}">Newest first</a></p>'
+    )
