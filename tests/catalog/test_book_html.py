@@ -195,3 +195,40 @@ def test_features_add_their_edition_parts_in_order_made_once_a_page(app, client)
         ]
         * 2
     )
+
+
+def related_titles(page: str) -> list[str]:
+    related = page.split('<section class="related"', 1)[1]
+    return re.findall(r'<h3 class="book-card-title">(.*?)</h3>', related)
+
+
+def test_you_might_also_like_the_newest_books_of_its_subjects(app, client):
+    with app.app_context():
+        for year in range(2001, 2009):  # eight in one subject, newest first on the page
+            make_book(f"Rare {year}", subjects=("Rare",), published_on=date(year, 1, 1))
+        make_book("Other 2010", subjects=("Other",), published_on=date(2010, 1, 1))
+        make_book("Undated", subjects=("Rare",), published_on=None)
+        book = make_book("Seen", subjects=("Rare", "Other"), published_on=date(2007, 6, 1))
+        db.session.commit()
+        slug = book.slug
+    assert related_titles(book_page(client, slug)) == [
+        "Other 2010",
+        "Rare 2008",
+        "Rare 2007",
+        "Rare 2006",
+        "Rare 2005",
+        "Rare 2004",
+    ]
+
+
+def test_you_might_also_like_shows_a_new_book_of_the_subject_at_once(app, client):
+    with app.app_context():
+        make_book("Older", subjects=("Rare",), published_on=date(1999, 1, 1))
+        book = make_book("Seen", subjects=("Rare",), published_on=date(2000, 1, 1))
+        db.session.commit()
+        slug = book.slug
+    assert related_titles(book_page(client, slug)) == ["Older"]
+    with app.app_context():
+        make_book("Newer", subjects=("Rare",), published_on=date(2020, 1, 1))
+        db.session.commit()
+    assert related_titles(book_page(client, slug)) == ["Newer", "Older"]
