@@ -16,6 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from markupsafe import escape as e
 
+from bookstore.accounts.redirects import login_url
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.card_html import link
 
@@ -94,7 +95,7 @@ def rating_summary(book: PageBook) -> str:
 
 def login_to_write(slug: str) -> str:
     """A guest's way to write a review: log in first, then the review form."""
-    href = e(url_for("accounts.login", next=link("reviews.write", slug)))
+    href = e(login_url(link("reviews.write", slug)))
     return f'<p><a href="{href}">Log in to write a review</a></p>'
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_login import current_user
 from markupsafe import Markup
 from markupsafe import escape as e
 
 from bookstore import page_cache
+from bookstore.accounts.redirects import login_url
 from bookstore.alerts.views import alert_choice
 from bookstore.catalog.availability import Availability
 from bookstore.catalog.book_html import EditionPart, EditionPartMaker
@@ -61,7 +62,7 @@ class _GuestForms:
     def of_page(cls) -> _GuestForms:
         login = None
         if "accounts.login" in current_app.view_functions:
-            login = e(url_for("accounts.login", next=request.path))
+            login = e(login_url(request.path))
         return cls(e(link("alerts.subscribe")), e(page_cache.csrf_token()), login)
 
     def actions(self, edition: PageEdition, choice: str | None, what: str) -> str:
