@@ -46,7 +46,7 @@ from bookstore.money import format_cents
 bp = Blueprint("cart", __name__)
 bp.record_once(lambda state: connect_login_merge(cast(Flask, state.app)))
 # The book page shows each edition's add-to-cart form first under its price.
-bp.record_once(lambda state: register_edition_part(state.app, add_form_part, order=10))
+bp.record_once(lambda state: register_edition_part(cast(Flask, state.app), add_form_part, order=10))
 
 
 def _visitor() -> User | None:

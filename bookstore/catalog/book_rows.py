@@ -301,7 +301,9 @@ def _load_newest_of_subjects(subject_ids: list[int]) -> dict[int, list[tuple[dat
     found: dict[int, list[tuple[date, int]]] = {subject_id: [] for subject_id in subject_ids}
     values = {f"subject_{n}": subject_id for n, subject_id in enumerate(subject_ids)}
     for row in db.session.connection().execute(_newest_query(len(subject_ids)), values):
-        found[row.subject_id].append((read_date(row.day), row.id))
+        day = read_date(row.day)
+        if day is not None:  # always: the query reads dated books only
+            found[row.subject_id].append((day, row.id))
     return found
 
 

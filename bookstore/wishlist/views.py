@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     get_template_attribute,
@@ -33,7 +34,7 @@ bp = Blueprint("wishlist", __name__)
 # The book page shows each edition's Save for later and alert buttons after its cart form.
 bp.record_once(
     lambda state: register_edition_part(
-        state.app, edition_actions_part(edition_reader_actions), order=20
+        cast(Flask, state.app), edition_actions_part(edition_reader_actions), order=20
     )
 )
 
