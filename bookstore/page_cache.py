@@ -380,6 +380,12 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
     return limiter.exempt(wrapper)
 
 
+def serving_cached_page() -> bool:
+    """Is this request a ``cached_page`` view's (a public GET page, which reads the shop and
+    changes nothing of the visitor's own)?"""
+    return bool(g.get(_PARTS))
+
+
 def shows_editions(edition_ids) -> None:
     """The page being rendered shows these editions' stock (loaded ORM editions count by
     themselves): it is refreshed when their stock changes."""

@@ -28,6 +28,7 @@ from werkzeug.routing import BuildError
 
 from bookstore import page_cache
 from bookstore.accounts.models import User
+from bookstore.accounts.sessions import read_with_user, visitor_facts
 from bookstore.cart import forms, services
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import price_cart
@@ -194,11 +195,21 @@ def cart_template_helpers() -> dict[str, Any]:
     }
 
 
+@read_with_user("cart_count")
+def _user_cart_count(user_id, _now):
+    """The signed-in visitor's count for the header, read with the user."""
+    return services.user_cart_count(user_id)
+
+
 # A guest with nothing in their session but a CSRF token has no cart.
 @page_cache.per_visitor("cart-count", guest=lambda _app, _session: 0)
 def _cart_count() -> int:
     if not has_request_context():
         return 0
+    facts = visitor_facts()
+    if facts is not None and page_cache.serving_cached_page():
+        # A public page changes no cart: the count read with the user at the start holds.
+        return int(facts["cart_count"] or 0)
     # One query at most; none for a guest without a cart token.
     try:
         return services.cart_item_count(_visitor(), _token())
