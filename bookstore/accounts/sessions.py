@@ -1,19 +1,21 @@
 """How a request's session cookie becomes a user (Flask-Login's loader)."""
 
 import copy
+import functools
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import g
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
-from sqlalchemy import ColumnElement, Row, Select, bindparam, inspect, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from bookstore import page_cache
 from bookstore.accounts.models import User
-from bookstore.database import built_once
 from bookstore.dbtypes import UTCDateTime, utcnow
 from bookstore.extensions import db, login_manager
 
@@ -25,7 +27,9 @@ login_manager.session_protection = "basic"
 
 # What other features ask about the signed-in visitor on nearly every page (are they a member
 # now, how many copies their cart holds), read in the user's own query: see read_with_user.
-_FACTS: dict[str, Callable[[Any, Any], ColumnElement[Any]]] = {}
+FactBuilder = Callable[[ColumnElement[int], BindParameter[datetime]], ColumnElement[Any]]
+_FACTS: dict[str, FactBuilder] = {}
+_FACTS_KEY = "visitor_facts"  # on g: their values for this request's user
 
 
 def read_with_user(name: str):
@@ -36,9 +40,8 @@ def read_with_user(name: str):
     Every signed-in page wants these; a query of its own costs more than the subquery does.
     """
 
-    def decorate(build):
+    def decorate(build: FactBuilder) -> FactBuilder:
         _FACTS[name] = build
-        _user_query.cache_clear()
         return build
 
     return decorate
@@ -52,7 +55,22 @@ def visitor_facts() -> Mapping[str, Any] | None:
     return facts
 
 
-_FACTS_KEY = "visitor_facts"
+def fact_on_public_page(name: str) -> Any | None:
+    """``visitor_facts()[name]`` while a cached public page is served (``page_cache``): such a
+    page changes nothing of the visitor's, so what was read at the request's start still
+    holds. None elsewhere, where the caller asks the database."""
+    facts = visitor_facts()
+    if facts is None or not page_cache.serving_cached_page():
+        return None
+    return facts[name]
+
+
+def has_none_on_public_page(name: str) -> bool:
+    """Does the fact ``name`` (an EXISTS read with the user) say the visitor has none, on a
+    cached public page? Most readers have saved nothing and reviewed nothing: their pages
+    then need no query for those parts."""
+    value = fact_on_public_page(name)
+    return value is not None and not value
 
 
 @login_manager.user_loader
@@ -61,7 +79,8 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, raw_version = user_id.partition(":")
     if not (raw_id.isdigit() and raw_version.isdigit()):
         return None
-    query, names = _user_query()
+    names = tuple(_FACTS)
+    query = _user_query(names)
     row = db.session.connection().execute(query, {"user_id": int(raw_id), "now": utcnow()}).first()
     if row is None or row.session_version != int(raw_version):
         return None
@@ -73,16 +92,15 @@ def load_user(user_id: str) -> User | None:
 _USER_ATTRIBUTES = tuple(attribute.key for attribute in inspect(User).column_attrs)
 
 
-@built_once
-def _user_query() -> tuple[Select[Any], tuple[str, ...]]:
-    """The user's columns and every fact of ``read_with_user``, as plain columns: the ORM's
+@functools.cache  # built once for the facts registered (see bookstore.database.built_once)
+def _user_query(names: tuple[str, ...]) -> Select[Any]:
+    """The user's columns and these facts of ``read_with_user``, as plain columns: the ORM's
     own load of one user cost twice the query (SQLite, 110 us of 170)."""
     now = bindparam("now", type_=UTCDateTime())
-    user = User.__table__.c
-    facts = [build(user.id, now).label(name) for name, build in _FACTS.items()]
+    user_id = User.__table__.c.id
+    facts = [_FACTS[name](user_id, now).label(name) for name in names]
     columns = [getattr(User, key) for key in _USER_ATTRIBUTES]
-    query = select(*columns, *facts).where(user.id == bindparam("user_id"))
-    return query, tuple(_FACTS)
+    return select(*columns, *facts).where(user_id == bindparam("user_id"))
 
 
 def _as_user(row: Row[Any]) -> User:

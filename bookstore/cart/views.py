@@ -23,12 +23,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from bookstore import page_cache
 from bookstore.accounts.models import User
-from bookstore.accounts.sessions import read_with_user, visitor_facts
+from bookstore.accounts.sessions import fact_on_public_page, read_with_user
 from bookstore.cart import forms, services
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import price_cart
@@ -196,7 +197,7 @@ def cart_template_helpers() -> dict[str, Any]:
 
 
 @read_with_user("cart_count")
-def _user_cart_count(user_id, _now):
+def _user_cart_count(user_id: ColumnElement[int], _now: object) -> ColumnElement[int]:
     """The signed-in visitor's count for the header, read with the user."""
     return services.user_cart_count(user_id)
 
@@ -206,10 +207,9 @@ def _user_cart_count(user_id, _now):
 def _cart_count() -> int:
     if not has_request_context():
         return 0
-    facts = visitor_facts()
-    if facts is not None and page_cache.serving_cached_page():
-        # A public page changes no cart: the count read with the user at the start holds.
-        return int(facts["cart_count"] or 0)
+    known = fact_on_public_page("cart_count")
+    if known is not None:
+        return int(known)
     # One query at most; none for a guest without a cart token.
     try:
         return services.cart_item_count(_visitor(), _token())
