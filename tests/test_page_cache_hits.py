@@ -2,6 +2,7 @@
 headers, cookies and metrics as Flask's own answer, and only for visitors it may serve."""
 
 import re
+import time
 
 import pytest
 
@@ -218,3 +219,27 @@ def test_a_page_with_a_visitor_part_is_served_by_flask(app, dacha):
     assert flask_calls.count == 1
     assert page.headers["X-Page-Cache"] == "hit"
     assert "pc-" not in page.get_data(as_text=True)
+
+
+def test_a_guests_token_is_signed_again_once_a_minute_and_each_form_of_it_works(
+    make_app, database, monkeypatch
+):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        book = make_book("Murder at the Dacha", on_hand=8)
+        db.session.commit()
+        slug, edition_id = book.slug, book.editions[0].id
+    guest = app.test_client()
+    guest.get(f"/books/{slug}")
+    guest.get(f"/books/{slug}")
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    [first] = TOKEN.findall(guest.get(f"/books/{slug}").get_data(as_text=True))
+    monkeypatch.setattr(time, "time", lambda: now + 30)
+    [again] = TOKEN.findall(guest.get(f"/books/{slug}").get_data(as_text=True))
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    [later] = TOKEN.findall(guest.get(f"/books/{slug}").get_data(as_text=True))
+    assert first == again != later
+    for token in (first, later):
+        added = guest.post("/cart/add", data={"edition_id": edition_id, "csrf_token": token})
+        assert added.status_code in (302, 303)

@@ -187,7 +187,8 @@ def test_a_tampered_session_cookie_is_refused_after_the_real_one_was_read(app):
     forged = signed_session_cookie(app, {"_user_id": "2:1"}, at=time.time())
     forged = forged.rpartition(".")[0] + "." + signature
     assert interface.load_cookie(app, forged) is None
-    assert interface.load_cookie(app, payload + ".x" + signature[1:]) is None
+    other = "A" if signature[0] != "A" else "B"
+    assert interface.load_cookie(app, f"{payload}.{other}{signature[1:]}") is None
 
 
 def test_a_request_changing_its_session_in_place_leaves_the_next_request_its_own(app):
