@@ -115,6 +115,7 @@ _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
 _PARTS = "_page_cache_parts"  # g: the view runs under cached_page, so visitor parts fill in later
 _RENDERED_AT = "_page_cache_rendered_at"
+_AUDIENCE = "_page_cache_audience"  # g: (the user it was worked out for, the audience)
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -505,11 +506,18 @@ def audience() -> str | None:
     Pages differ between audiences only (the header, member prices); what differs between two
     visitors of one audience (name, cart count, CSRF token) comes through ``per_visitor``.
     """
-    if not current_user.is_authenticated:
-        return "anonymous"
-    if current_user.is_staff:
-        return None
-    return "member" if _member_test and _member_test[0]() else "customer"
+    user = current_user._get_current_object()
+    known = g.get(_AUDIENCE)
+    if known is not None and known[0] is user:  # asked a few times a page: once per user
+        return known[1]
+    if not user.is_authenticated:
+        found = "anonymous"
+    elif user.is_staff:
+        found = None
+    else:
+        found = "member" if _member_test and _member_test[0]() else "customer"
+    setattr(g, _AUDIENCE, (user, found))
+    return found
 
 
 def _key() -> str:

@@ -106,9 +106,10 @@ def _user_query(names: tuple[str, ...]) -> Select[Any]:
 def _as_user(row: Row[Any]) -> User:
     """The user of a plain row, in the request's session as if the ORM had loaded it."""
     session = db.session()
-    known = session.identity_map.get(identity_key(User, row.id))
-    if isinstance(known, User):
-        return known
+    if session.identity_map:  # usually empty: the user is the request's first load
+        known = session.identity_map.get(identity_key(User, row.id))
+        if isinstance(known, User):
+            return known
     user = User(**dict(zip(_USER_ATTRIBUTES, row[: len(_USER_ATTRIBUTES)], strict=True)))
     make_transient_to_detached(user)  # its values are the row's: nothing to write
     session.add(user)
