@@ -55,6 +55,7 @@ from bookstore.database import note_write
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
 from bookstore.page_cache_bounds import PageIndex
+from bookstore.page_cache_near import NearPages
 from bookstore.redis_breaker import redis_breaker
 
 cache = Cache()
@@ -164,6 +165,7 @@ def init_app(app) -> None:
         app.extensions["page_cache"]["fallback"] = SimpleCache(
             threshold=int(app.config.get("CACHE_THRESHOLD", 1000))
         )
+        app.extensions["page_cache"]["near"] = NearPages()
     with app.app_context():
         watch_engine(db.engine)
     from bookstore.catalog.models import Edition  # the catalog builds on this module
@@ -660,9 +662,19 @@ def _cache_call(name: str, *args, **kwargs):
 def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
     """``_cache_call`` on ``app``'s cache ``backend`` (``app.extensions["cache"][cache]``
     outside an app context)."""
-    fallback = app.extensions["page_cache"].get("fallback")
+    state = app.extensions["page_cache"]
+    fallback = state.get("fallback")
     if fallback is None:  # the cache is this process's memory already
         return getattr(backend, name)(*args, **kwargs)
+    near: NearPages = state["near"]
+    if name == "get":
+        found = near.get(args[0])
+        if found is not None:
+            return found
+    elif name == "set":
+        near.forget(args[:1])
+    elif name == "delete_many":
+        near.forget(args)
     if redis_breaker.allow():
         try:
             result = getattr(backend, name)(*args, **kwargs)
@@ -670,6 +682,8 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
             redis_breaker.failed(error)
         else:
             redis_breaker.succeeded()
+            if name == "get" and result is not None:
+                near.keep(args[0], result)
             return result
     return getattr(fallback, name)(*args, **kwargs)
 

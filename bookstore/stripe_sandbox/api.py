@@ -120,7 +120,7 @@ def endpoint(allowed: set[str] | None = None) -> Callable:
                     body = view(sb, params, req, **url_args)
                 except StripeError as exc:
                     if len(sb.store.collection("events")) != events_before:
-                        sb.store.save()
+                        sb.store.changed()
                     return json_response(exc.status, exc.body(), request_id)
                 text = json.dumps(body, indent=2)
                 if record_id is not None:
@@ -136,7 +136,7 @@ def endpoint(allowed: set[str] | None = None) -> Callable:
                         },
                     )
                 if request.method == "POST" or len(sb.store.collection("events")) != events_before:
-                    sb.store.save()
+                    sb.store.changed()
             headers = {"Idempotency-Key": key} if key else {}
             return json_response(200, text, request_id, headers)
 

@@ -101,13 +101,13 @@ class Sandbox:
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)
             self._sweeper = None
-        self.store.save()
+        self.store.close()
 
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self.sweep_interval):
             with self.lock:
                 if expire_overdue(self):
-                    self.store.save()
+                    self.store.changed()
 
     # -- clock and secrets ------------------------------------------------------------------
     @property
@@ -124,7 +124,7 @@ class Sandbox:
         with self.lock:
             self.store.data["clock_offset"] += int(seconds)
             expire_overdue(self)
-            self.store.save()
+            self.store.changed()
             return self.now()
 
     # -- events -----------------------------------------------------------------------------

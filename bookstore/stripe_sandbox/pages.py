@@ -100,7 +100,7 @@ def pay_page(session_id: str) -> Any:
         if session is None:
             return _render_message("Checkout not found", "This checkout link is not valid.", 404)
         if checkout.expire_if_overdue(sb, session):
-            sb.store.save()
+            sb.store.changed()
         if session["status"] != "open":
             return _closed_page(session)
         return _pay_page(session)
@@ -116,13 +116,13 @@ def pay_submit(session_id: str) -> Any:
             return _render_message("Checkout not found", "This checkout link is not valid.", 404)
         card, errors, values = _read_card(request.form, session, sb.now())
         if checkout.expire_if_overdue(sb, session):
-            sb.store.save()
+            sb.store.changed()
         if session["status"] != "open":
             return _closed_page(session)
         if card is None:
             return _pay_page(session, 422, errors, values)
         outcome = payments.pay(sb, session_id, card)
-        sb.store.save()
+        sb.store.changed()
         if outcome.status == "declined":
             return _pay_page(session, 402, {}, values, outcome.message)
         return redirect(checkout_success_url(session), code=303)
@@ -242,7 +242,7 @@ def replay_event(event_id: str) -> Any:
         if not sb.webhooks.target:
             return _sandbox_error(StripeError("No webhook URL is configured.", status=409))
         sb.webhooks.enqueue(event_id)
-        sb.store.save()
+        sb.store.changed()
     return _done({"replayed": event_id})
 
 
@@ -259,7 +259,7 @@ def settle_session(session_id: str) -> Any:
         except StripeError as exc:
             return _sandbox_error(exc)
         finally:
-            sb.store.save()
+            sb.store.changed()
         return _done(checkout.public(session))
 
 

@@ -210,7 +210,7 @@ class WebhookDispatcher:
             else:
                 delay = min(self.retry_cap, self.retry_base * 2 ** (record["attempts"] - 1))
                 next_at = record["next_at"] = time.time() + delay
-            store.save()
+            store.changed()
         with self._cond:
             if next_at is None:
                 self._pending.pop(event_id, None)

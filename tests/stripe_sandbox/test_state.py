@@ -132,3 +132,55 @@ def test_test_clock_route_advances_time(stripe_sandbox, new_session):
     assert stripe_sandbox.sandbox.store.get("sessions", session.id)["status"] == "expired"
     with pytest.raises(stripe.InvalidRequestError):
         stripe_sandbox.client().v1.checkout.sessions.expire(session.id)
+
+
+def _wait_for(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_changes_reach_the_file_soon_without_a_stop(tmp_path):
+    path = tmp_path / "state.json"
+    store = Sandbox(path, webhook_secret="whsec_fixed").store
+    store.data["clock_offset"] = 42
+
+    store.changed()
+
+    _wait_for(lambda: json.loads(path.read_text())["clock_offset"] == 42)
+    store.close()
+
+
+def test_a_burst_of_changes_is_written_once_not_once_per_change(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    store = Sandbox(path, webhook_secret="whsec_fixed").store
+    writes = []
+    original = store._replace_file
+    monkeypatch.setattr(
+        store, "_replace_file", lambda p, text: (writes.append(text), original(p, text))
+    )
+
+    for n in range(200):
+        store.data["clock_offset"] = n
+        store.changed()
+    _wait_for(lambda: json.loads(path.read_text())["clock_offset"] == 199)
+
+    assert 1 <= len(writes) <= 3
+    store.close()
+
+
+def test_close_writes_what_changed_at_once_and_stops_the_writer(tmp_path):
+    path = tmp_path / "state.json"
+    store = Sandbox(path, webhook_secret="whsec_fixed").store
+    store.changed()
+    writer = store._writer
+    store.data["clock_offset"] = 7
+    store.changed()
+
+    store.close()
+
+    assert json.loads(path.read_text())["clock_offset"] == 7
+    assert writer is not None
+    assert not writer.is_alive()
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
