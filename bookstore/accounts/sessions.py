@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import g
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from itsdangerous import BadSignature
 from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
@@ -29,7 +30,7 @@ login_manager.session_protection = "basic"
 # now, how many copies their cart holds), read in the user's own query: see read_with_user.
 FactBuilder = Callable[[ColumnElement[int], BindParameter[datetime]], ColumnElement[Any]]
 _FACTS: dict[str, FactBuilder] = {}
-_FACTS_KEY = "visitor_facts"  # on g: their values for this request's user
+_FACTS_KEY = "visitor_facts"  # on g: (the user they were read with, their values)
 
 
 def read_with_user(name: str):
@@ -51,7 +52,10 @@ def visitor_facts() -> Mapping[str, Any] | None:
     """The values registered with ``read_with_user``, as read with this request's user at its
     start; None when the user was not loaded from the session (a guest, or the request that
     signed them in)."""
-    facts: Mapping[str, Any] | None = g.get(_FACTS_KEY)
+    found = g.get(_FACTS_KEY)
+    if found is None or found[0] is not current_user._get_current_object():
+        return None  # read for the user this request started with, who is no longer signed in
+    facts: Mapping[str, Any] = found[1]
     return facts
 
 
@@ -84,8 +88,9 @@ def load_user(user_id: str) -> User | None:
     row = db.session.connection().execute(query, {"user_id": int(raw_id), "now": utcnow()}).first()
     if row is None or row.session_version != int(raw_version):
         return None
-    setattr(g, _FACTS_KEY, dict(zip(names, row[len(_USER_ATTRIBUTES) :], strict=True)))
-    return _as_user(row)
+    user = _as_user(row)
+    setattr(g, _FACTS_KEY, (user, dict(zip(names, row[len(_USER_ATTRIBUTES) :], strict=True))))
+    return user
 
 
 # The user's columns, as the ORM's attribute names.
