@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -78,23 +79,37 @@ def edition_availability(
     ``lapsed``: copies held by checkouts whose time is up, free to sell again."""
     status = edition.status_on(today)
     if status is EditionStatus.OUT_OF_PRINT or not edition.active:
-        return Availability(StockState.OUT_OF_PRINT, "Out of print")
+        return _OUT_OF_PRINT
     if status is EditionStatus.PREORDER:
-        release = edition.published_on or edition.book.published_on
-        return Availability(
-            StockState.PREORDER,
-            f"Preorder: published {format_date(release)}",
-            release_date=release,
-        )
+        return _preorder(edition.published_on or edition.book.published_on)
     available = edition.available
     if available is None:
-        return Availability(StockState.IN_STOCK, "Available to download")
+        return _DOWNLOAD
     available += lapsed
     if available <= 0:
-        return Availability(StockState.OUT_OF_STOCK, "Out of stock", available=0)
+        return _OUT_OF_STOCK
     threshold = edition.low_stock_threshold
     if threshold is None:
         threshold = low_stock_threshold
+    return _copies(available, threshold)
+
+
+# An Availability is a value: the same words for the same state are one object, made once
+# (a list page asks for two or three per book).
+_OUT_OF_PRINT = Availability(StockState.OUT_OF_PRINT, "Out of print")
+_DOWNLOAD = Availability(StockState.IN_STOCK, "Available to download")
+_OUT_OF_STOCK = Availability(StockState.OUT_OF_STOCK, "Out of stock", available=0)
+
+
+@functools.lru_cache(maxsize=1024)
+def _preorder(release: date | None) -> Availability:
+    return Availability(
+        StockState.PREORDER, f"Preorder: published {format_date(release)}", release_date=release
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _copies(available: int, threshold: int) -> Availability:
     if available < threshold:
         return Availability(StockState.LOW_STOCK, f"Only {available} left", available=available)
     return Availability(StockState.IN_STOCK, "In stock", available=available)
@@ -121,26 +136,31 @@ def book_summary(
     book: Book, today: date, low_stock_threshold: int, lapsed: Mapping[int, int] | None = None
 ) -> BookSummary:
     """Lowest price over editions still for sale and the most hopeful availability."""
-    editions = sorted_editions(book)
     lapsed = lapsed or {}
     states = [
         (e, edition_availability(e, today, low_stock_threshold, lapsed.get(e.id, 0)))
-        for e in editions
+        for e in sorted_editions(book)
     ]
-    buyable = [(e, a) for e, a in states if a.can_buy]
+    if not states:
+        return _NOTHING_FOR_SALE
+    buyable = [(e, a) for e, a in states if a.state in _BUYABLE]
     priced = buyable or states
-    prices = sorted({e.price_cents for e, _ in priced})
-    best = None
+    prices = {e.price_cents for e, _ in priced}
     # Print copies say more than "available to download": prefer them when one can be bought.
-    shown = [(e, a) for e, a in buyable if e.is_physical] or states
-    if shown:
-        best = min((a for _, a in shown), key=lambda a: _HOPE[a.state])
+    shown = [a for e, a in buyable if e.is_physical] or [a for _, a in states]
     return BookSummary(
-        min_price_cents=prices[0] if prices else None,
+        min_price_cents=min(prices),
         several_prices=len(prices) > 1,
-        availability=best,
+        availability=min(shown, key=_hope),
         priced=tuple(e for e, _ in priced),
     )
+
+
+def _hope(availability: Availability) -> int:
+    return _HOPE[availability.state]
+
+
+_NOTHING_FOR_SALE = BookSummary(min_price_cents=None, several_prices=False, availability=None)
 
 
 def format_date(value: date | None) -> str:

@@ -39,7 +39,16 @@ class CardContext:
     card: the shop's day, the low-stock threshold, lapsed holds, the currency, the links'
     patterns and the member prices (``member_offers`` of bookstore/deals)."""
 
-    __slots__ = ("today", "threshold", "lapsed", "currency", "member_offer", "book", "cover")
+    __slots__ = (
+        "today",
+        "threshold",
+        "lapsed",
+        "currency",
+        "member_offer",
+        "book",
+        "cover",
+        "join",
+    )
 
     def __init__(self) -> None:
         self.today = shop_today()
@@ -50,6 +59,8 @@ class CardContext:
         self.member_offer: Callable | None = offers() if offers is not None else None
         self.book = _pattern("catalog.book", with_slug=True)
         self.cover = _pattern("catalog.cover", with_slug=True)
+        # Where "Members pay ..." links to: only a list with member offers shows it.
+        self.join = _pattern("members.membership", False) if self.member_offer is not None else None
 
 
 def _link(endpoint: str, slug: str | None = None) -> str:
@@ -86,8 +97,9 @@ def priced(cents: int, editions: Sequence, prefix: str = "") -> Markup:
     return _html(_price(cents, offer, e(prefix), _currency()))
 
 
-def _price(cents: int, offer, prefix: str, currency: str) -> str:
-    """``priced``'s HTML, given the member offer (or None); ``prefix`` is HTML already."""
+def _price(cents: int, offer, prefix: str, currency: str, join: str | None = None) -> str:
+    """``priced``'s HTML, given the member offer (or None); ``prefix`` is HTML already;
+    ``join``: the membership page's link, when the caller has it."""
     if offer is not None and offer.for_member:
         return (
             f'<span class="price price-member">{prefix}{e(format_cents(offer.cents, currency))}'
@@ -96,9 +108,9 @@ def _price(cents: int, offer, prefix: str, currency: str) -> str:
         )
     html = f'<span class="price">{prefix}{e(format_cents(cents, currency))}</span>'
     if offer is not None:
-        join = e(_link("members.membership"))
+        link = e(join if join is not None else _link("members.membership"))
         members_pay = e(format_cents(offer.cents, currency))
-        html += f' <a class="members-pay" href="{join}">Members pay {members_pay}</a>'
+        html += f' <a class="members-pay" href="{link}">Members pay {members_pay}</a>'
     return html
 
 
@@ -159,7 +171,7 @@ def book_card(
     if found.min_price_cents is not None:
         offer = c.member_offer(found.priced) if c.member_offer is not None else None
         prefix = "from " if found.several_prices else ""
-        price = _price(found.min_price_cents, offer, prefix, c.currency)
+        price = _price(found.min_price_cents, offer, prefix, c.currency, c.join)
     byline = f'\n  <p class="book-card-byline">{e(author_names(book))}</p>' if book.authors else ""
     noted = f'\n  <p class="book-card-note">{e(note)}</p>' if note else ""
     rating = rating_line(book)

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import overload
+from typing import NamedTuple, overload
 
 from flask import current_app
 from markupsafe import Markup
@@ -33,6 +33,7 @@ from bookstore.catalog.models import (
     Contributor,
     ContributorRole,
     Edition,
+    Format,
     Subject,
     book_subjects,
 )
@@ -137,20 +138,28 @@ class CardEdition:
     is_physical = Edition.__dict__["is_physical"]
 
     def __init__(self, book: CardBook, row) -> None:
+        """``row``: the edition's columns as the driver gives them (see ``_card_rows``)."""
         self.book = book
         self.book_id = book.id
         (
             self.id,
-            self.format,
+            fmt,
             self.price_cents,
-            self.published_on,
+            published_on,
             self.on_hand,
             self.reserved,
             self.low_stock_threshold,
-            self.out_of_print,
-            self.active,
+            out_of_print,
+            active,
         ) = row
-        self.published_on = read_date(self.published_on)
+        self.format = _FORMATS[fmt]
+        self.published_on = read_date(published_on)
+        # SQLite gives 0 and 1: True and False, as the ORM would give.
+        self.out_of_print = bool(out_of_print)
+        self.active = bool(active)
+
+
+_FORMATS = {fmt.value: fmt for fmt in Format}
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +210,8 @@ class CardBook:
 
 
 # Where each part of a card row starts: the book's columns, its edition's, an author's.
-_BOOK, _EDITION, _AUTHOR = slice(0, 7), slice(7, 16), slice(16, 18)
+_BOOK, _EDITION = slice(0, 7), slice(7, 16)
+_EDITION_ID, _AUTHOR_ID = 7, 16
 
 
 @built_once
@@ -255,26 +265,32 @@ def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
     # A book with two editions and two authors has four rows: each edition and author once.
     seen_editions: set[int] = set()
     seen_authors: set[tuple[int, int]] = set()
-    for row in connection.execute(_card_rows(), {"ids": ids}).all():
+    result = connection.execute(_card_rows(), {"ids": ids})
+    try:
+        # The driver's rows: SQLAlchemy's would convert the few values that need it (format,
+        # booleans) at a cost of a third of the load; CardEdition converts them.
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    for row in rows:
         book = books.get(row[0])
         if book is None:
             book = books[row[0]] = CardBook(row[_BOOK])
-        edition = row[_EDITION]
-        if edition[0] is not None and edition[0] not in seen_editions:
-            seen_editions.add(edition[0])
-            book.editions.append(CardEdition(book, edition))
-        author_id, name = row[_AUTHOR]
+        edition_id = row[_EDITION_ID]
+        if edition_id is not None and edition_id not in seen_editions:
+            seen_editions.add(edition_id)
+            book.editions.append(CardEdition(book, row[_EDITION]))
+        author_id = row[_AUTHOR_ID]
         if author_id is not None and (book.id, author_id) not in seen_authors:
             seen_authors.add((book.id, author_id))
-            book.authors.append(CardPerson(name))
+            book.authors.append(CardPerson(row[_AUTHOR_ID + 1]))
     return books
 
 
 # -- Kept cards -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Card:
+class _Card(NamedTuple):
     html: Markup
     editions: frozenset[int]
     rendered_at: int  # the stock sequence its data was read at
@@ -282,26 +298,31 @@ class _Card:
 
 
 class _Kept:
-    """A bounded map, least recently used first out (one per process, shared by threads)."""
+    """A bounded map, least recently used first out (one per process, shared by threads).
+    A list's cards are looked up, and stored, all at once: one lock each way."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: OrderedDict[tuple, _Card] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> _Card | None:
+    def get_many(self, keys: list[tuple]) -> list[_Card | None]:
+        entries = self.entries
         with self.lock:
-            card = self.entries.get(key)
-            if card is not None:
-                self.entries.move_to_end(key)
-            return card
+            cards = [entries.get(key) for key in keys]
+            for key, card in zip(keys, cards, strict=True):
+                if card is not None:
+                    entries.move_to_end(key)
+        return cards
 
-    def put(self, key: tuple, card: _Card) -> None:
+    def put_many(self, items: list[tuple[tuple, _Card]]) -> None:
+        entries = self.entries
         with self.lock:
-            self.entries[key] = card
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            for key, card in items:
+                entries[key] = card
+                entries.move_to_end(key)
+            while len(entries) > self.size:
+                entries.popitem(last=False)
 
 
 def _kept() -> _Kept | None:
@@ -324,14 +345,20 @@ def book_cards(
     ids = books.ids if isinstance(books, BookList) else [book.id for book in books]
     scope = page_cache.part_scope()
     kept = _kept() if scope is not None else None
+    keys = [
+        (book_id, level, notes.get(book_id) if notes else None, position >= eager)
+        for position, book_id in enumerate(ids)
+    ]
+    known: list[_Card | None] = [None] * len(keys)
+    if kept is not None and scope is not None:
+        known = kept.get_many([(scope[0], key) for key in keys])
     now = utcnow()
     cards: list[Markup | None] = [None] * len(ids)
     wanted: list[tuple[int, tuple]] = []
-    for position, book_id in enumerate(ids):
-        key = (book_id, level, notes.get(book_id) if notes else None, position >= eager)
-        card = kept.get((scope[0], key)) if kept is not None and scope is not None else None
+    shown: set[int] = set()  # the editions whose stock the cards show
+    for position, (key, card) in enumerate(zip(keys, known, strict=True)):
         if card is not None and _still_true(card, now):
-            page_cache.shows_editions(card.editions)
+            shown.update(card.editions)
             if card.until is not None:
                 page_cache.keep_until(card.until)
             cards[position] = card.html
@@ -346,6 +373,7 @@ def book_cards(
         else:
             found = {book.id: book for book in books}
         context = card_html.CardContext()
+        rendered: list[tuple[tuple, _Card]] = []
         for position, key in wanted:
             book = found.get(key[0])
             if book is None:  # gone since its id was read
@@ -354,9 +382,13 @@ def book_cards(
             html = card_html.book_card(book, card_level, note, lazy=lazy, context=context)
             cards[position] = html
             editions = frozenset(edition.id for edition in book.editions)
-            page_cache.shows_editions(editions)
+            shown.update(editions)
             if kept is not None and scope is not None:
-                kept.put((scope[0], key), _Card(html, editions, scope[1], page_cache.page_until()))
+                until = page_cache.page_until()
+                rendered.append(((scope[0], key), _Card(html, editions, scope[1], until)))
+        if kept is not None:
+            kept.put_many(rendered)
+    page_cache.shows_editions(shown)
     return [card for card in cards if card is not None]
 
 

@@ -212,7 +212,8 @@ class Edition(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    # Indexed with what a book card reads (catalog/indexes.py).
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id", ondelete="CASCADE"))
     format: Mapped[Format] = mapped_column(str_enum(Format, "edition_format"))
     isbn13: Mapped[str] = mapped_column(String(13), unique=True)
     price_cents: Mapped[int] = mapped_column(Integer)

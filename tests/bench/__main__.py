@@ -30,7 +30,7 @@ from pathlib import Path
 from bookstore.extensions import db
 from tests.bench import catalog, import_bench, mixes, report, search_bench, shoppers
 from tests.bench.load import fetch, run_load, wrk_available
-from tests.bench.servers import free_port, gunicorn
+from tests.bench.servers import free_port, gunicorn, postgres_cpu_seconds
 
 URLS_PER_MIX = 40_000  # more than any run gets through: nearly every URL is new
 
@@ -146,16 +146,17 @@ def bench_backend(figures, args, chosen: list[str], redis_url: str) -> None:
                     gunicorn("wsgi:app", env, args.workers, work, port=port) as shop,
                 ):
                     for n, mix in enumerate(chosen):
-                        figures.mixes[mix] = _run_mix(mix, n, hello.url, shop.url, sample,
-                                                      editions, args)  # fmt: skip
+                        figures.mixes[mix] = _run_mix(mix, n, hello.url, shop, sample,
+                                                      editions, args, backend)  # fmt: skip
                     figures.rss_mb = shop.worker_rss_mb()
                     print(f"  worker RSS: {', '.join(f'{mb:.0f}' for mb in figures.rss_mb)} MB")
             finally:
                 standin.stop()
 
 
-def _run_mix(mix, n, hello_url, shop_url, sample, editions, args) -> report.MixFigures:
+def _run_mix(mix, n, hello_url, server, sample, editions, args, backend) -> report.MixFigures:
     hello = run_load(hello_url, ["/"], seconds=args.hello_seconds, connections=args.connections)
+    shop_url = server.url
     seed = 100 + n
     cookie = ""
     if mix == "hot":
@@ -170,10 +171,17 @@ def _run_mix(mix, n, hello_url, shop_url, sample, editions, args) -> report.MixF
     if mix == "sales":
         buyer = shoppers.Buyer(shop_url, editions)
         buyer.start()
+    on_postgres = backend == "postgres"
+    workers_before = server.workers_cpu_seconds()
+    postgres_before = postgres_cpu_seconds() if on_postgres else 0.0
     shop = run_load(
         shop_url, paths, seconds=args.seconds, connections=args.connections, cookie=cookie
     )
     found = report.MixFigures(mix, hello, shop)
+    answered = max(shop.requests, 1)
+    found.worker_cpu_ms = (server.workers_cpu_seconds() - workers_before) * 1000 / answered
+    if on_postgres:
+        found.postgres_cpu_ms = (postgres_cpu_seconds() - postgres_before) * 1000 / answered
     if buyer is not None:
         stats = buyer.stop()
         found.orders_per_second, found.order_failures = stats.per_second, stats.failed
@@ -183,7 +191,9 @@ def _run_mix(mix, n, hello_url, shop_url, sample, editions, args) -> report.MixF
     orders = "" if buyer is None else f", {found.orders_per_second:.1f} orders/s"
     print(
         f"  {mix:<7} {shop.rps:7.1f} req/s = {found.ratio:.2f} of hello ({hello.rps:.0f}/s); "
-        f"p50/p95/p99 {shop.p50:.0f}/{shop.p95:.0f}/{shop.p99:.0f} ms{hits}{orders}"
+        f"p50/p95/p99 {shop.p50:.0f}/{shop.p95:.0f}/{shop.p99:.0f} ms{hits}{orders}; "
+        f"CPU per request: workers {found.worker_cpu_ms:.2f} ms"
+        + ("" if found.postgres_cpu_ms is None else f", PostgreSQL {found.postgres_cpu_ms:.2f} ms")
         + (f", {shop.errors} errors" if shop.errors else ""),
         flush=True,
     )

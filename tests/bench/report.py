@@ -38,6 +38,8 @@ class MixFigures:
     shop: LoadResult
     orders_per_second: float | None = None
     order_failures: int = 0
+    worker_cpu_ms: float | None = None  # the shop's workers' CPU per request answered
+    postgres_cpu_ms: float | None = None  # PostgreSQL's CPU per request answered
 
     @property
     def ratio(self) -> float:
@@ -122,8 +124,17 @@ def print_mix_details(figures: BackendFigures) -> None:
     """Requests/s and latencies of each mix and of hello beside it."""
     print(f"\n  {NAMES[figures.backend]} (page cache: {figures.cache})")
     print(
-        "  {:<8}{:>10}{:>10}{:>8}{:>8}{:>8}{:>8}{:>7}".format(
-            "mix", "hello r/s", "shop r/s", "share", "p50", "p95", "p99", "hits"
+        "  {:<8}{:>10}{:>10}{:>8}{:>8}{:>8}{:>8}{:>7}{:>12}{:>10}".format(
+            "mix",
+            "hello r/s",
+            "shop r/s",
+            "share",
+            "p50",
+            "p95",
+            "p99",
+            "hits",
+            "worker CPU",
+            "PG CPU",
         )
     )
     for mix, found in figures.mixes.items():
@@ -132,4 +143,10 @@ def print_mix_details(figures: BackendFigures) -> None:
         print(
             f"  {mix:<8}{found.hello.rps:>10.0f}{shop.rps:>10.1f}{found.ratio:>8.2f}"
             f"{shop.p50:>8.1f}{shop.p95:>8.1f}{shop.p99:>8.1f}{hits:>7}"
+            f"{_ms(found.worker_cpu_ms):>12}{_ms(found.postgres_cpu_ms):>10}"
         )
+    print("  (CPU: milliseconds per request answered, orders included in the sales mix)")
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f} ms"

@@ -40,6 +40,34 @@ class Server:
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
 
+    def workers_cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far."""
+        return sum(cpu_seconds(pid) for pid in _children(self.pid))
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL server process on this machine (its backends included)."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                total += cpu_seconds(int(comm.parent.name))
+        except OSError:
+            continue
+    return total
+
 
 def _children(pid: int) -> list[int]:
     found = []

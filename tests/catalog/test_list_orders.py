@@ -6,8 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from bookstore.catalog import listing
+from bookstore.catalog.models import Book, Edition, Format
 from bookstore.extensions import db
 from tests.catalog.test_query_counts import counted_queries
 from tests.factories import make_book
@@ -38,10 +40,21 @@ def make_catalog(count: int) -> None:
 
 
 @pytest.mark.parametrize("sort", ["newest", "title", "price"])
-@pytest.mark.parametrize("narrow", ["", "&subject=mystery", "&format=paperback"])
-def test_pages_from_a_kept_order_are_the_pages_read_afresh(make_app, monkeypatch, sort, narrow):
+@pytest.mark.parametrize(
+    ("narrow", "small_subject"),
+    [
+        ("", 1000),
+        ("&format=paperback", 1000),
+        ("&subject=mystery", 1000),  # a small subject: read from its own index
+        ("&subject=mystery", 2),  # a broad one: picked from the catalog's kept order
+    ],
+)
+def test_pages_from_a_kept_order_are_the_pages_read_afresh(
+    make_app, monkeypatch, sort, narrow, small_subject
+):
     # A kept order first holds COUNT_CAP + 1 books, then reads further for later pages.
     monkeypatch.setattr(listing, "COUNT_CAP", 3)
+    monkeypatch.setattr(listing, "SMALL_SUBJECT", small_subject)
     kept = make_app(PAGE_SIZE=4)
     afresh = make_app(PAGE_SIZE=4, PAGE_CACHE_SECONDS=0)
     with kept.app_context():
@@ -87,3 +100,69 @@ def test_a_new_book_shows_on_the_next_page_of_a_kept_list(make_app):
     # Page 2 starts a book later, and the subject's list has the new book first.
     assert slugs(client.get("/books?sort=title&page=2"))[0].startswith("book-03")
     assert slugs(client.get("/books?sort=title&subject=mystery"))[0].startswith("aardvark-days")
+
+
+@pytest.mark.parametrize("sort", ["newest", "title", "price"])
+def test_a_broad_subject_past_the_catalogs_kept_order_is_read_from_the_database(
+    make_app, monkeypatch, sort
+):
+    # The catalog's kept order stops at MAX_PAGE pages: a subject's later books are not in it.
+    monkeypatch.setattr(listing, "SMALL_SUBJECT", 2)
+    monkeypatch.setattr(listing, "MAX_PAGE", 3)
+    kept = make_app(PAGE_SIZE=2)
+    afresh = make_app(PAGE_SIZE=2, PAGE_CACHE_SECONDS=0)
+    with kept.app_context():
+        make_catalog(30)
+    kept_client, afresh_client = kept.test_client(), afresh.test_client()
+    for page in (1, 2, 3):
+        url = f"/books?sort={sort}&subject=history&page={page}"
+        assert slugs(kept_client.get(url)) == slugs(afresh_client.get(url)), url
+    assert kept_client.get(f"/books?sort={sort}&subject=history&page=4").status_code == 404
+
+
+def test_a_broad_subjects_pages_read_its_books_ids_and_no_list(make_app, monkeypatch):
+    monkeypatch.setattr(listing, "SMALL_SUBJECT", 2)
+    app = make_app(PAGE_SIZE=4)
+    with app.app_context():
+        make_catalog(12)
+        engine = db.engine
+    client = app.test_client()
+    client.get("/books?sort=title")  # the catalog's order, kept
+    with counted_queries(engine) as statements:
+        page = client.get("/books?sort=title&subject=mystery&page=2")
+    assert page.status_code == 200
+    assert books_queries(statements) == 0
+    # Mystery is every other book: its second page of four, by title.
+    assert [slug[:7] for slug in slugs(page)] == ["book-09", "book-11"]
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 300])
+def test_one_formats_price_order_is_its_editions_price_then_the_book(make_app, cache_seconds):
+    app = make_app(PAGE_SIZE=4, PAGE_CACHE_SECONDS=cache_seconds)
+    with app.app_context():
+        make_catalog(20)
+        # A retired paperback: its book leaves the paperback list.
+        retired = db.session.scalars(
+            select(Edition).where(Edition.format == Format.PAPERBACK).order_by(Edition.id)
+        ).first()
+        retired.active = False
+        db.session.commit()
+        expected = list(
+            db.session.scalars(
+                select(Book.slug)
+                .join(Edition, Edition.book_id == Book.id)
+                .where(Edition.format == Format.PAPERBACK, Edition.active)
+                .order_by(Edition.price_cents, Book.id)
+            )
+        )
+    client = app.test_client()
+    shown: list[str] = []
+    for page in range(1, 10):
+        response = client.get(f"/books?format=paperback&sort=price&page={page}")
+        if response.status_code == 404:
+            break
+        shown += slugs(response)
+    assert shown == expected
+    assert len(expected) == 12  # two books in three have a paperback, less the retired one
+    # Past the last page: a clear "no such page", not an error.
+    assert client.get("/books?format=paperback&sort=price&page=5").status_code == 404
