@@ -23,11 +23,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from bookstore import page_cache
 from bookstore.accounts.models import User
+from bookstore.accounts.sessions import fact_on_public_page, read_with_user
 from bookstore.cart import forms, services
 from bookstore.cart.add_form import add_form_part, edition_offer
 from bookstore.cart.models import Cart
@@ -198,11 +200,20 @@ def cart_template_helpers() -> dict[str, Any]:
     }
 
 
+@read_with_user("cart_count")
+def _user_cart_count(user_id: ColumnElement[int], _now: object) -> ColumnElement[int]:
+    """The signed-in visitor's count for the header, read with the user."""
+    return services.user_cart_count(user_id)
+
+
 # A guest with nothing in their session but a CSRF token has no cart.
 @page_cache.per_visitor("cart-count", guest=lambda _app, _session: 0)
 def _cart_count() -> int:
     if not has_request_context():
         return 0
+    known = fact_on_public_page("cart_count")
+    if known is not None:
+        return int(known)
     # One query at most; none for a guest without a cart token.
     try:
         return services.cart_item_count(_visitor(), _token())

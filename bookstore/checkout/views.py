@@ -156,14 +156,16 @@ def success():
     # order, paid in another tab -- by what Stripe knows of the session.
     order = services.order_by_session(session_id)
     confirming = False
-    try:
-        order = payments.confirm_session(session_id, now=utcnow(), actor="customer").order
-    except PaymentServiceUnavailable:
-        db.session.rollback()
-        confirming = True
-    except NotFound:
-        db.session.rollback()
-        abort(404)
+    if order is None or order.stripe_payment_intent is None:
+        try:
+            order = payments.confirm_session(session_id, now=utcnow(), actor="customer").order
+        except PaymentServiceUnavailable:
+            db.session.rollback()
+            confirming = True
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+    # Otherwise its webhook came first and settled the order: Stripe has nothing to add.
     if order is None or not _owns(order):
         abort(404)
     db.session.refresh(order)

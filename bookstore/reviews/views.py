@@ -33,6 +33,7 @@ from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import register_account_section
+from bookstore.accounts.sessions import has_none_on_public_page, read_with_user
 from bookstore.catalog.book_html import register_book_section
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.models import Book
@@ -101,13 +102,29 @@ def book_reviews(book: Book | PageBook) -> BookReviews:
     )
 
 
+@read_with_user("has_reviews")
+def _has_reviews(user_id, _now):
+    """Whether the reader wrote any review, read with them (see reader_review)."""
+    return services.reviewed_any(user_id)
+
+
+@read_with_user("has_votes")
+def _has_votes(user_id, _now):
+    """Whether the reader found any review helpful, read with them (see review_helpful)."""
+    return services.voted_any(user_id)
+
+
 @page_cache.visitor_part("reader-review")
 def reader_review(places: list[tuple]) -> list[Markup]:
     """A signed-in reader's own review (any state) of each (book id, slug) place, or the
     invitation to write one: one query."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    mine = services.review_states_of(current_user, [book_id for book_id, _slug in places])
+    mine = (
+        {}
+        if has_none_on_public_page("has_reviews")
+        else services.review_states_of(current_user, [book_id for book_id, _slug in places])
+    )
     render = get_template_attribute("reviews/_macros.html", "your_review")
     return [render(slug, mine.get(book_id)) for book_id, slug in places]
 
@@ -118,7 +135,11 @@ def review_helpful(places: list[tuple]) -> list[Markup]:
     reader: nothing under their own review, a note where they voted already. One query."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    voted = services.voted_on(current_user, [review_id for review_id, _author, _name in places])
+    voted = (
+        set()
+        if has_none_on_public_page("has_votes")
+        else services.voted_on(current_user, [review_id for review_id, _author, _name in places])
+    )
     button = get_template_attribute("reviews/_macros.html", "helpful_button")
     return [
         Markup() if author_id == current_user.id else button(review_id, name, review_id in voted)

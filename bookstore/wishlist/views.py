@@ -20,6 +20,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from bookstore import page_cache
+from bookstore.accounts.sessions import has_none_on_public_page, read_with_user
 from bookstore.alerts import services as alert_services
 from bookstore.alerts.forms import ButtonForm, read_edition_id
 from bookstore.cart.forms import safe_next
@@ -54,13 +55,23 @@ def _wishlist_helpers() -> dict[str, Any]:
     return {"wishlist_has": is_saved}
 
 
+@read_with_user("has_saved")
+def _has_saved(user_id, _now):
+    """Whether the reader saved anything, read with them (see edition_reader_actions)."""
+    return services.saved_any(user_id)
+
+
 @page_cache.visitor_part("edition-actions")
 def edition_reader_actions(places: list[tuple]) -> list[Markup]:
     """A signed-in reader's Save for later and alert state for each (edition id, alert
     choice, label) place on a page: two queries whatever the number of editions."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    saved = services.saved_among(current_user, [place[0] for place in places])
+    saved = (
+        set()
+        if has_none_on_public_page("has_saved")
+        else services.saved_among(current_user, [place[0] for place in places])
+    )
     alerts = alert_services.open_alert_ids(current_user, [place[0] for place in places if place[1]])
     actions = get_template_attribute("alerts/_edition_reader.html", "reader_actions")
     return [

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bookstore.cart.models import CartLine
 from bookstore.catalog.models import Edition, StockMovement
+from bookstore.checkout import gateway
 from bookstore.checkout import views as checkout_views
 from bookstore.checkout.models import DownloadLink, Order
 from bookstore.checkout.states import OrderState
@@ -122,6 +123,22 @@ def test_the_success_page_fulfils_when_it_comes_before_the_webhook(
     assert _sales(shop) == [(edition, -1, "sale")]
     assert len(outbox.to("buyer@example.com")) == 1
     assert buyer.follow(paid.location).status_code == 200
+
+
+def test_the_success_page_after_the_webhook_asks_stripe_nothing(
+    shop, buyer, stripe_sandbox, monkeypatch
+):
+    checkout = buyer.checkout(_book(shop))
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()  # the webhook settled the order first
+    asked = []
+    monkeypatch.setattr(gateway, "retrieve_session", lambda session_id: asked.append(session_id))
+
+    page = buyer.follow(paid.location)
+
+    assert "your order is confirmed" in page.get_data(as_text=True)
+    assert asked == []
+    assert order_state(shop, checkout.reference).state is OrderState.PAID
 
 
 def test_paying_empties_only_what_was_bought_from_the_cart(shop, buyer, stripe_sandbox):
