@@ -64,7 +64,9 @@ def from_environment(instance_path: str) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = env("REDIS_URL") or None
-    engine_options: dict = {"pool_pre_ping": True}
+    # Pooled connections are checked after they sat idle (database.ping_idle_connections), not
+    # on every checkout as pool_pre_ping would.
+    engine_options: dict = {}
     if database_url.startswith("postgresql"):
         # A database that stops answering fails fast (health checks, requests) instead of hanging.
         engine_options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}

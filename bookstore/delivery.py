@@ -192,16 +192,32 @@ def cutoff_label(config=None) -> str:
     return moment.strftime("%-I %p %Z")
 
 
-def _page_promises() -> dict[str, DeliveryPromise]:
-    """For templates: the promises, and a cached page kept no longer than they hold."""
+@dataclass(frozen=True)
+class PageDelivery:
+    """What a page says about delivery: each method's promise and the cut-off's wording,
+    worked out at ``since`` and true until ``until`` (the next cut-off or midnight)."""
+
+    promises: dict[str, DeliveryPromise]
+    cutoff: str
+    since: datetime
+    until: datetime
+
+
+def page_delivery() -> PageDelivery:
+    """The promises and the cut-off for a page. They change only at the cut-off and at
+    midnight, and working them out walks the holiday calendar, so the app keeps them until
+    then; a cached page showing them is kept no longer."""
     from bookstore import page_cache
 
     now = datetime.now(UTC)
-    settings = _settings(current_app.config)
-    page_cache.keep_until(
-        promise_changes_at(now, zone=settings["zone"], cutoff_hour=settings["cutoff_hour"])
-    )
-    return delivery_promises(now)
+    kept: PageDelivery | None = current_app.extensions.get("page_delivery")
+    if kept is None or not kept.since <= now < kept.until:
+        settings = _settings(current_app.config)
+        until = promise_changes_at(now, zone=settings["zone"], cutoff_hour=settings["cutoff_hour"])
+        kept = PageDelivery(delivery_promises(now), cutoff_label(), now, until)
+        current_app.extensions["page_delivery"] = kept
+    page_cache.keep_until(kept.until)
+    return kept
 
 
 def check_settings(config) -> None:
@@ -222,7 +238,5 @@ def check_settings(config) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Check the settings and give templates ``delivery_promises()`` and ``shipping_cutoff``."""
+    """Check the settings (pages ask ``page_delivery``; checkout, ``delivery_promises``)."""
     check_settings(app.config)
-    app.jinja_env.globals["delivery_promises"] = _page_promises
-    app.jinja_env.globals["shipping_cutoff"] = cutoff_label

@@ -32,16 +32,15 @@ import math
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from cachelib import SimpleCache
 from flask import Flask, current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from prometheus_client import Counter
@@ -117,6 +116,7 @@ _FLASHED = "_page_cache_flashed"
 _UNTIL = "_page_cache_until"
 _PARTS = "_page_cache_parts"  # g: the view runs under cached_page, so visitor parts fill in later
 _RENDERED_AT = "_page_cache_rendered_at"
+_AUDIENCE = "_page_cache_audience"  # g: (the user it was worked out for, the audience)
 GENERATION_RECHECK_SECONDS = 1.0
 
 
@@ -213,11 +213,22 @@ def per_visitor(name: str, *, guest: Callable[[Flask, dict], object] | None = No
     return decorate
 
 
-def _guest_csrf(app: Flask, session: dict) -> str:
-    """What ``generate_csrf`` gives in a request with this session (adding a raw token to it)."""
+# A raw CSRF token's signed form, handed out again for a minute (see _signed_csrf).
+CSRF_SIGNED_KEPT = 5000
+CSRF_RESIGN_SECONDS = 60
+
+
+def _signed_csrf(app: Flask, session: MutableMapping[str, Any]) -> str:
+    """What ``generate_csrf`` gives in a request with this session (adding a raw token to it).
+
+    Signing (JSON, zlib, base64, HMAC) cost as much as the rest of a guest's page hit: a raw
+    token's signed form is kept and handed out again while it is under a minute old (or a
+    sixtieth of ``WTF_CSRF_TIME_LIMIT``), so a form expires at most that much sooner.
+    """
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if not isinstance(session.get(field), str):
         session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324  (as Flask-WTF)
+    raw = session[field]
     secret: str | bytes = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key or ""
     state = app.extensions["page_cache"]
     made = state.get("csrf_serializer")
@@ -225,11 +236,33 @@ def _guest_csrf(app: Flask, session: dict) -> str:
         made = state["csrf_serializer"] = (
             secret,
             URLSafeTimedSerializer(secret, salt="wtf-csrf-token"),
+            {},  # raw token -> (when signed, signed token)
         )
-    return made[1].dumps(session[field])
+    limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    keep = CSRF_RESIGN_SECONDS if limit is None else min(CSRF_RESIGN_SECONDS, int(limit) // 60)
+    now = int(time.time())
+    signed: dict[str, tuple[int, str]] = made[2]
+    found = signed.get(raw)
+    if found is None or now - found[0] >= keep:
+        if len(signed) >= CSRF_SIGNED_KEPT:
+            signed.clear()
+        found = signed[raw] = (now, made[1].dumps(raw))
+    return found[1]
 
 
-_csrf_token = per_visitor("csrf", guest=_guest_csrf)(generate_csrf)
+def _visitor_csrf() -> str:
+    """Templates' ``csrf_token()``: Flask-WTF's ``generate_csrf`` (one token a request, kept
+    in ``g`` where Flask-WTF keeps it), signed by ``_signed_csrf``."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field not in g:
+        setattr(g, field, _signed_csrf(current_app, session))
+    token: str = g.get(field)
+    return token
+
+
+_csrf_token = per_visitor("csrf", guest=_signed_csrf)(_visitor_csrf)
+# The same for HTML written in Python (the book page's forms, bookstore/catalog/book_html.py).
+csrf_token = _csrf_token
 
 
 @per_visitor("visitor-name", guest=lambda _app, _session: "")
@@ -382,6 +415,12 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
     return limiter.exempt(wrapper)
 
 
+def serving_cached_page() -> bool:
+    """Is this request a ``cached_page`` view's (a public GET page, which reads the shop and
+    changes nothing of the visitor's own)?"""
+    return bool(g.get(_PARTS))
+
+
 def shows_editions(edition_ids) -> None:
     """The page being rendered shows these editions' stock (loaded ORM editions count by
     themselves): it is refreshed when their stock changes."""
@@ -471,11 +510,18 @@ def audience() -> str | None:
     Pages differ between audiences only (the header, member prices); what differs between two
     visitors of one audience (name, cart count, CSRF token) comes through ``per_visitor``.
     """
-    if not current_user.is_authenticated:
-        return "anonymous"
-    if current_user.is_staff:
-        return None
-    return "member" if _member_test and _member_test[0]() else "customer"
+    user = current_user._get_current_object()
+    known = g.get(_AUDIENCE)
+    if known is not None and known[0] is user:  # asked a few times a page: once per user
+        return known[1]
+    if not user.is_authenticated:
+        found = "anonymous"
+    elif user.is_staff:
+        found = None
+    else:
+        found = "member" if _member_test and _member_test[0]() else "customer"
+    setattr(g, _AUDIENCE, (user, found))
+    return found
 
 
 def _key() -> str:

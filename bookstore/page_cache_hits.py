@@ -22,7 +22,6 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from itsdangerous import BadSignature
 from markupsafe import escape
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import dump_cookie, parse_cookie
@@ -171,18 +170,14 @@ class GuestHits:
         value = cookies.get(self.session_cookie)
         if not value:
             return {}
-        serializer = self._serializer()
-        if serializer is None:
+        if self._serializer() is None:
             return None
-        try:
-            data = serializer.loads(
-                value, max_age=int(self.app.permanent_session_lifetime.total_seconds())
-            )
-        except BadSignature:
+        # Checked as Flask's session interface checks it (and remembered there for Flask).
+        data = self.app.session_interface.load_cookie(self.app, value)  # type: ignore[attr-defined]
+        if data is None:
             return None  # Flask starts a new session
         if (
-            not isinstance(data, dict)
-            or not data.keys() <= _GUEST_SESSION_KEYS
+            not data.keys() <= _GUEST_SESSION_KEYS
             or data.get("_fresh", False) is not False
             or (data and "_fresh" not in data)
             or not isinstance(data.get(self.csrf_field, ""), str)

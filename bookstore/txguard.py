@@ -13,6 +13,7 @@ marks the connection until its transaction commits or rolls back.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 MODES = ("off", "log", "raise")
 _WROTE = "bookstore.wrote"
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE)\b|\bFOR\s+UPDATE\b", re.I)
+
+
+@functools.lru_cache(maxsize=1024)
+def _writes(statement: str) -> bool:
+    """Whether the statement writes. Pages run the same few statements again and again, and
+    searching a long one (the book page's UNION) cost a tenth of a millisecond each time."""
+    return _WRITE.search(statement) is not None
 
 
 class NetworkInTransaction(RuntimeError):
@@ -47,7 +55,7 @@ def watch_engine(engine: Engine) -> None:
         _context: object,
         _executemany: bool,
     ) -> None:
-        if _WRITE.search(statement):
+        if _writes(statement):
             conn.info[_WROTE] = True
 
     @event.listens_for(engine, "commit")

@@ -1,14 +1,17 @@
 """Engine set-up (bookstore/database.py): on PostgreSQL a request that only read ends its
 transaction with COMMIT, so the statements psycopg prepares outlive the request; one that
-wrote and did not commit is still rolled back."""
+wrote and did not commit is still rolled back. A pooled connection the database closed while
+it sat idle is replaced before a request uses it."""
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import create_engine, select, text, update
 
+from bookstore import create_app, database
 from bookstore.catalog.models import Book
 from bookstore.database import _reads_only
 from bookstore.extensions import db
 from tests.factories import make_book
+from tests.fixtures.database import app_config
 
 
 def test_statements_a_page_repeats_stay_prepared_across_requests(pg_app):
@@ -68,3 +71,31 @@ def test_a_request_that_wrote_and_did_not_commit_is_rolled_back(pg_app):
 )
 def test_a_transaction_counts_as_read_only_only_while_every_statement_reads(statement, reads_only):
     assert _reads_only(statement) is reads_only
+
+
+def test_a_connection_the_database_closed_while_idle_is_replaced_before_a_request(
+    postgres_database, tmp_path, monkeypatch
+):
+    url, options = postgres_database
+    config = app_config(url, options, tmp_path / "instance")
+    config["SQLALCHEMY_ENGINE_OPTIONS"].pop("pool_pre_ping")  # as the shop ships
+    app = create_app(config)
+
+    @app.get("/test-backend")
+    def backend():
+        return str(db.session.scalar(text("SELECT pg_backend_pid()")))
+
+    client = app.test_client()
+    first = client.get("/test-backend").text
+    other = create_engine(url, **options)
+    try:
+        with other.connect() as connection:  # as a restart of the database would
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": int(first)})
+        monkeypatch.setattr(database, "IDLE_BEFORE_PING_SECONDS", 0.0)
+        second = client.get("/test-backend")
+        assert second.status_code == 200
+        assert second.text != first
+    finally:
+        other.dispose()
+        with app.app_context():
+            db.engine.dispose()

@@ -2,6 +2,7 @@
 headers, cookies and metrics as Flask's own answer, and only for visitors it may serve."""
 
 import re
+import time
 
 import pytest
 
@@ -99,12 +100,17 @@ def test_a_hit_before_flask_has_the_headers_of_flasks_hit_and_miss(make_app, pat
     assert TOKEN.sub("", body) == TOKEN.sub("", miss.get_data(as_text=True))
 
 
-def test_a_token_on_a_page_served_before_flask_is_its_visitors_own(make_app, database):
+def csrf_shop(make_app):
+    """A shop with CSRF on and one book in stock: the app, the book's slug and edition id."""
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         book = make_book("Murder at the Dacha", on_hand=8)
         db.session.commit()
-        slug, edition_id = book.slug, book.editions[0].id
+        return app, book.slug, book.editions[0].id
+
+
+def test_a_token_on_a_page_served_before_flask_is_its_visitors_own(make_app, database):
+    app, slug, edition_id = csrf_shop(make_app)
     anna, boris = app.test_client(), app.test_client()
     anna.get(f"/books/{slug}")
     flask_calls = FlaskCalls(app)
@@ -119,11 +125,7 @@ def test_a_token_on_a_page_served_before_flask_is_its_visitors_own(make_app, dat
 
 
 def test_a_returning_guest_keeps_their_session_and_token(make_app, database):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        book = make_book("Murder at the Dacha", on_hand=8)
-        db.session.commit()
-        slug, edition_id = book.slug, book.editions[0].id
+    app, slug, edition_id = csrf_shop(make_app)
     guest = app.test_client()
     guest.get(f"/books/{slug}")  # the token's first page
     guest.get(f"/books/{slug}")  # Flask-Login marks the session not fresh, once
@@ -218,3 +220,23 @@ def test_a_page_with_a_visitor_part_is_served_by_flask(app, dacha):
     assert flask_calls.count == 1
     assert page.headers["X-Page-Cache"] == "hit"
     assert "pc-" not in page.get_data(as_text=True)
+
+
+def test_a_guests_token_is_signed_again_once_a_minute_and_each_form_of_it_works(
+    make_app, database, monkeypatch
+):
+    app, slug, edition_id = csrf_shop(make_app)
+    guest = app.test_client()
+    guest.get(f"/books/{slug}")
+    guest.get(f"/books/{slug}")
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    [first] = TOKEN.findall(guest.get(f"/books/{slug}").get_data(as_text=True))
+    monkeypatch.setattr(time, "time", lambda: now + 30)
+    [again] = TOKEN.findall(guest.get(f"/books/{slug}").get_data(as_text=True))
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    [later] = TOKEN.findall(guest.get(f"/books/{slug}").get_data(as_text=True))
+    assert first == again != later
+    for token in (first, later):
+        added = guest.post("/cart/add", data={"edition_id": edition_id, "csrf_token": token})
+        assert added.status_code in (302, 303)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
+
+from flask import current_app, request, url_for
 
 # Browsers treat a backslash as a slash, and ignore tabs and newlines inside URLs.
 _FORBIDDEN = ("\\", "\t", "\n", "\r")
@@ -22,3 +24,18 @@ def safe_next(target: str | None) -> str | None:
         if parts.scheme or parts.netloc:
             return None
     return target
+
+
+# The characters werkzeug leaves as they are in a query value (werkzeug.urls._urlencode).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def login_url(next_path: str) -> str:
+    """``url_for("accounts.login", next=next_path)``: the way to log in and come back. The
+    login page's own link is built once by the app; a book page asks for this on every view,
+    and building a link with a query costs as much as the rest of its part."""
+    links = current_app.extensions.setdefault("login_links", {})
+    login = links.get(request.script_root)
+    if login is None:
+        login = links[request.script_root] = url_for("accounts.login")
+    return f"{login}?{urlencode({'next': next_path}, safe=_QUERY_SAFE)}"

@@ -85,7 +85,7 @@ def open_alert_ids(user: User, edition_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(edition_ids))
     if not ids:
         return {}
-    rows = db.session.execute(_open_alert_ids(), {"user_id": user.id, "ids": ids})
+    rows = db.session.connection().execute(_open_alert_ids(), {"user_id": user.id, "ids": ids})
     return {edition_id: alert_id for edition_id, alert_id in rows}  # noqa: C416  (rows, not pairs)
 
 

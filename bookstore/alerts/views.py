@@ -13,7 +13,8 @@ from bookstore.alerts.forms import AlertForm, ButtonForm, GuestAlertForm, read_e
 from bookstore.alerts.models import AlertKind
 from bookstore.alerts.release import release_ready
 from bookstore.cart.forms import safe_next
-from bookstore.catalog.availability import StockState
+from bookstore.catalog.availability import Availability, StockState
+from bookstore.catalog.book_rows import PageEdition
 from bookstore.catalog.filters import availability
 from bookstore.catalog.models import Edition
 from bookstore.dbtypes import utcnow
@@ -28,11 +29,13 @@ SUBSCRIBE_LIMIT = "5/minute;30/hour"
 LIMIT_MESSAGE = "Too many alert requests from your network. Wait a minute, then try again."
 
 
-def alert_choice(edition: Edition) -> str | None:
-    """What the book page offers to wait for on this edition (no query beyond the page's)."""
+def alert_choice(edition: Edition | PageEdition, av: Availability | None = None) -> str | None:
+    """What the book page offers to wait for on this edition (no query beyond the page's),
+    given its availability now when known."""
     if not edition.active or edition.out_of_print:
         return None
-    av = availability(edition)
+    if av is None:
+        av = availability(edition)  # type: ignore[arg-type]  # a PageEdition reads as one
     if av.state is StockState.OUT_OF_STOCK:
         return AlertKind.BACK_IN_STOCK.value
     if av.state is StockState.PREORDER:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, delete, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bookstore.accounts.models import User
@@ -380,6 +380,13 @@ def _cart_count_query() -> Select[tuple[int]]:
     return select(
         copies + case((Cart.membership, 1), else_=0) + case((Cart.gift_email != "", 1), else_=0)
     )
+
+
+def user_cart_count(user_id: Any) -> ColumnElement[int]:
+    """The copies (and a membership) in the cart of the user whose id is ``user_id`` (a
+    column), as a subquery read with the signed-in user (``accounts.sessions``)."""
+    count = _cart_count_query().where(Cart.user_id == user_id).scalar_subquery()
+    return func.coalesce(count, 0)  # no cart yet
 
 
 # Every page's header shows the count: the queries are built once (see built_once).

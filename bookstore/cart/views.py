@@ -23,19 +23,23 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from bookstore import page_cache
 from bookstore.accounts.models import User
+from bookstore.accounts.sessions import fact_on_public_page, read_with_user
 from bookstore.cart import forms, services
+from bookstore.cart.add_form import add_form_part, edition_offer
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import price_cart
-from bookstore.cart.rules import edition_label, offer_for
+from bookstore.cart.rules import edition_label
 from bookstore.cart.services import SESSION_KEY
 from bookstore.cart.signals import connect_login_merge
-from bookstore.catalog.filters import cover_url, lapsed_holds
-from bookstore.catalog.models import Book, Edition
+from bookstore.catalog.book_html import register_edition_part
+from bookstore.catalog.filters import cover_url
+from bookstore.catalog.models import Book
 from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
@@ -43,6 +47,8 @@ from bookstore.money import format_cents
 
 bp = Blueprint("cart", __name__)
 bp.record_once(lambda state: connect_login_merge(cast(Flask, state.app)))
+# The book page shows each edition's add-to-cart form first under its price.
+bp.record_once(lambda state: register_edition_part(cast(Flask, state.app), add_form_part, order=10))
 
 
 def _visitor() -> User | None:
@@ -189,9 +195,15 @@ def cart_template_helpers() -> dict[str, Any]:
     ``cart_book_url(book)`` (``None`` until the catalog's book page exists)."""
     return {
         "cart_count": _cart_count(),
-        "cart_offer": _offer,
+        "cart_offer": edition_offer,
         "cart_book_url": _book_url,
     }
+
+
+@read_with_user("cart_count")
+def _user_cart_count(user_id: ColumnElement[int], _now: object) -> ColumnElement[int]:
+    """The signed-in visitor's count for the header, read with the user."""
+    return services.user_cart_count(user_id)
 
 
 # A guest with nothing in their session but a CSRF token has no cart.
@@ -199,6 +211,9 @@ def cart_template_helpers() -> dict[str, Any]:
 def _cart_count() -> int:
     if not has_request_context():
         return 0
+    known = fact_on_public_page("cart_count")
+    if known is not None:
+        return int(known)
     # One query at most; none for a guest without a cart token.
     try:
         return services.cart_item_count(_visitor(), _token())
@@ -207,11 +222,6 @@ def _cart_count() -> int:
         db.session.rollback()
         current_app.logger.warning("Cart count unavailable", exc_info=True)
         return 0
-
-
-def _offer(edition: Edition) -> Any:
-    lapsed = lapsed_holds().get(edition.id, 0)
-    return offer_for(edition, max_per_line=_max_per_line(), today=utcnow().date(), lapsed=lapsed)
 
 
 def _book_url(book: Book) -> str | None:

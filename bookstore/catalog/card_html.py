@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from flask import current_app, g, url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup
 from markupsafe import escape as e
 
@@ -63,21 +63,27 @@ class CardContext:
         self.join = _pattern("members.membership", False) if self.member_offer is not None else None
 
 
-def _link(endpoint: str, slug: str | None = None) -> str:
+def link(endpoint: str, slug: str | None = None) -> str:
     """``url_for(endpoint)``, or ``url_for(endpoint, slug=slug)``, built once per request and
-    endpoint (a book's link is the endpoint's with its slug put in)."""
+    endpoint (a book's link is the endpoint's with its slug put in). A slug that would need
+    quoting (slugs are made URL-safe, but staff may type one) is built by ``url_for``."""
+    if slug is not None and not (slug.isascii() and slug.replace("-", "").isalnum()):
+        return url_for(endpoint, slug=slug)
     pattern = _pattern(endpoint, slug is not None)
     return pattern if slug is None else pattern.replace(_SLUG, slug)
 
 
 def _pattern(endpoint: str, with_slug: bool) -> str:
-    """The endpoint's link, with ``_SLUG`` standing for the slug when ``with_slug``."""
-    links = g.setdefault("_card_links", {})
-    pattern = links.get((endpoint, with_slug))
+    """The endpoint's link, with ``_SLUG`` standing for the slug when ``with_slug``. Kept by
+    the app: a link depends only on its endpoint, its values and the path the shop is
+    mounted at (as ``web.remembered_url_for`` notes), and building one costs as much as a
+    card's price."""
+    # (mounted at, endpoint, with a slug) -> link: a handful of endpoints, so it stays small.
+    patterns = current_app.extensions.setdefault("catalog_link_patterns", {})
+    key = (request.script_root, endpoint, with_slug)
+    pattern = patterns.get(key)
     if pattern is None:
-        pattern = links[endpoint, with_slug] = (
-            url_for(endpoint, slug=_SLUG) if with_slug else url_for(endpoint)
-        )
+        pattern = patterns[key] = url_for(endpoint, slug=_SLUG) if with_slug else url_for(endpoint)
     return pattern
 
 
@@ -88,13 +94,20 @@ def availability_badge(availability: Availability | None) -> Markup:
     return _html(f'<span class="badge badge-{e(state)}">{e(availability.label)}</span>')
 
 
-def priced(cents: int, editions: Sequence, prefix: str = "") -> Markup:
+def priced(
+    cents: int, editions: Sequence, prefix: str = "", context: CardContext | None = None
+) -> Markup:
     """A price with the member price beside it (``member_offer`` of bookstore/deals): members
     see what they pay, with the usual price struck through; other visitors see what members
-    pay, with a link to join."""
-    member_offer: Callable | None = current_app.jinja_env.globals.get("member_offer")  # type: ignore[assignment]
+    pay, with a link to join. A page of several prices passes one ``context``."""
+    if context is None:
+        member_offer: Callable | None = current_app.jinja_env.globals.get("member_offer")  # type: ignore[assignment]
+        currency = _currency()
+    else:
+        member_offer, currency = context.member_offer, context.currency
     offer = member_offer(editions) if member_offer is not None else None
-    return _html(_price(cents, offer, e(prefix), _currency()))
+    join = context.join if context is not None else None
+    return _html(_price(cents, offer, e(prefix), currency, join))
 
 
 def _price(cents: int, offer, prefix: str, currency: str, join: str | None = None) -> str:
@@ -108,9 +121,9 @@ def _price(cents: int, offer, prefix: str, currency: str, join: str | None = Non
         )
     html = f'<span class="price">{prefix}{e(format_cents(cents, currency))}</span>'
     if offer is not None:
-        link = e(join if join is not None else _link("members.membership"))
+        href = e(join if join is not None else link("members.membership"))
         members_pay = e(format_cents(offer.cents, currency))
-        html += f' <a class="members-pay" href="{link}">Members pay {members_pay}</a>'
+        html += f' <a class="members-pay" href="{href}">Members pay {members_pay}</a>'
     return html
 
 
@@ -142,7 +155,7 @@ def cover_image(
     if book.cover_image:
         src, srcset = cover_url(book, size), cover_srcset(book)
     else:  # the generated SVG: one width, no srcset
-        src, srcset = _link("catalog.cover", book.slug), ""
+        src, srcset = link("catalog.cover", book.slug), ""
     return _html(_img(src, srcset, sizes, alt, width, height, lazy))
 
 

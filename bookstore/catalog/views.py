@@ -12,7 +12,7 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from bookstore.catalog import filters, listing, services
+from bookstore.catalog import book_html, filters, listing, services
 from bookstore.catalog.covers import cover_etag, cover_svg
 from bookstore.catalog.jsonld import add_registered_parts, book_jsonld
 from bookstore.errors import NotFound
@@ -61,7 +61,11 @@ def book(slug: str):
     )
     add_registered_parts(current_app, detail.book, jsonld)
     return render_template(
-        "catalog/book.html", detail=detail, book=detail.book, jsonld=jsonld, canonical=url
+        "catalog/book.html",
+        book=detail.book,
+        content=book_html.book_content(detail),
+        jsonld=jsonld,
+        canonical=url,
     )
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask_login import current_user
+from sqlalchemy import ColumnElement, exists
 
 from bookstore import page_cache
+from bookstore.accounts.sessions import read_with_user, visitor_facts
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import open_cart, set_membership
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.members.forms import JoinForm
+from bookstore.members.models import Membership
 from bookstore.members.purchase import membership_of_order
 from bookstore.members.services import MembershipStatus, membership_status
 
@@ -26,15 +29,23 @@ def current_membership() -> MembershipStatus:
     return status
 
 
+@read_with_user("member_now")
+def _member_now(user_id, now) -> ColumnElement[bool]:
+    """Is the user a member at ``now``: asked with the user, for every page's audience."""
+    return exists().where(
+        Membership.user_id == user_id, Membership.starts_at <= now, Membership.ends_at > now
+    )
+
+
 @page_cache.member_test
 def visitor_is_member() -> bool:
     """Is the signed-in visitor a member now? Read with the user (``accounts.sessions``), so it
     costs no query of its own."""
     if not getattr(current_user, "is_authenticated", False):
         return False
-    known = g.get("visitor_member_now")
-    if known is not None:
-        return bool(known)
+    facts = visitor_facts()
+    if facts is not None:
+        return bool(facts["member_now"])
     return current_membership().is_member
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import ColumnElement, Row, bindparam, exists, func, select, update
+from sqlalchemy import ColumnElement, Exists, Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -95,8 +95,19 @@ def review_states_of(user: User, book_ids: list[int]) -> dict[int, Row]:
     ``state``, ``rating``, ``title``, ``rejection_reason`` and ``is_published`` (one query)."""
     if not book_ids:
         return {}
-    rows = db.session.execute(_review_states(), {"user_id": user.id, "ids": book_ids})
+    bound = {"user_id": user.id, "ids": book_ids}
+    rows = db.session.connection().execute(_review_states(), bound)
     return {row.book_id: row for row in rows}
+
+
+def reviewed_any(user_id: ColumnElement[int]) -> Exists:
+    """Has the user whose id is ``user_id`` (a column) written any review?"""
+    return exists().where(Review.user_id == user_id)
+
+
+def voted_any(user_id: ColumnElement[int]) -> Exists:
+    """Has the user whose id is ``user_id`` (a column) found any review helpful?"""
+    return exists().where(ReviewVote.user_id == user_id)
 
 
 @built_once  # every signed-in book page asks
@@ -362,7 +373,8 @@ def voted_on(user: User, review_ids: list[int]) -> set[int]:
     """Which of these reviews the reader has already marked helpful."""
     if not review_ids:
         return set()
-    return set(db.session.scalars(_votes_among(), {"user_id": user.id, "ids": review_ids}))
+    bound = {"user_id": user.id, "ids": review_ids}
+    return set(db.session.connection().execute(_votes_among(), bound).scalars())
 
 
 @built_once  # every signed-in book page with reviews asks

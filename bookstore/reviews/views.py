@@ -1,5 +1,6 @@
 """Readers' review pages: write or edit a review, delete it, vote, all reviews of a book, and
-the reader's own reviews. The book page shows its reviews through ``book_reviews``.
+the reader's own reviews. The book page shows its reviews through ``book_reviews`` (its section
+is written in ``book_section``).
 
 Only published words appear on public (cached) pages; a reader's own review in any state and
 their votes show to them alone, through ``visitor_part``s filled in on each request.
@@ -32,12 +33,15 @@ from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import register_account_section
+from bookstore.accounts.sessions import has_none_on_public_page, read_with_user
+from bookstore.catalog.book_html import register_book_section
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.models import Book
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db, limiter
 from bookstore.page_cache import cached_page
 from bookstore.reviews import services
+from bookstore.reviews.book_section import reviews_section_part
 from bookstore.reviews.forms import EmptyForm, ReviewForm
 from bookstore.reviews.jsonld import register_jsonld
 from bookstore.reviews.models import Review
@@ -50,6 +54,7 @@ LIMIT_MESSAGE = "You have sent many reviews or votes in a short time. Wait a whi
 @bp.record_once
 def _wire(state) -> None:
     register_jsonld(state.app)
+    register_book_section(state.app, reviews_section_part(book_reviews, reader_review), order=10)
     register_account_section(
         state.app,
         "reviews/_account_reviews.html",
@@ -89,12 +94,24 @@ class BookReviews:
 
 
 def book_reviews(book: Book | PageBook) -> BookReviews:
-    """For templates/reviews/_book_reviews.html: the most helpful reviews and press quotes."""
+    """For the book page's section: the most helpful reviews and press quotes."""
     page = services.shown_reviews(book)
     shown = page.first_page.reviews[:BOOK_PAGE_REVIEWS]
     return BookReviews(
         reviews=shown, more=book.review_count > len(shown), professional=page.professional
     )
+
+
+@read_with_user("has_reviews")
+def _has_reviews(user_id, _now):
+    """Whether the reader wrote any review, read with them (see reader_review)."""
+    return services.reviewed_any(user_id)
+
+
+@read_with_user("has_votes")
+def _has_votes(user_id, _now):
+    """Whether the reader found any review helpful, read with them (see review_helpful)."""
+    return services.voted_any(user_id)
 
 
 @page_cache.visitor_part("reader-review")
@@ -103,7 +120,11 @@ def reader_review(places: list[tuple]) -> list[Markup]:
     invitation to write one: one query."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    mine = services.review_states_of(current_user, [book_id for book_id, _slug in places])
+    mine = (
+        {}
+        if has_none_on_public_page("has_reviews")
+        else services.review_states_of(current_user, [book_id for book_id, _slug in places])
+    )
     render = get_template_attribute("reviews/_macros.html", "your_review")
     return [render(slug, mine.get(book_id)) for book_id, slug in places]
 
@@ -114,7 +135,11 @@ def review_helpful(places: list[tuple]) -> list[Markup]:
     reader: nothing under their own review, a note where they voted already. One query."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    voted = services.voted_on(current_user, [review_id for review_id, _author, _name in places])
+    voted = (
+        set()
+        if has_none_on_public_page("has_votes")
+        else services.voted_on(current_user, [review_id for review_id, _author, _name in places])
+    )
     button = get_template_attribute("reviews/_macros.html", "helpful_button")
     return [
         Markup() if author_id == current_user.id else button(review_id, name, review_id in voted)
@@ -125,7 +150,6 @@ def review_helpful(places: list[tuple]) -> list[Markup]:
 @bp.app_context_processor
 def _review_helpers() -> dict:
     return {
-        "book_reviews": book_reviews,
         "reviewer_name": services.public_name,
         "reader_review": reader_review,
         "review_helpful": review_helpful,

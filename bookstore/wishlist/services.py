@@ -5,7 +5,7 @@ Services take the user, flush and never commit; the view commits once.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import ColumnElement, Exists, bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -46,7 +46,13 @@ def saved_among(user: User, edition_ids: list[int]) -> set[int]:
     """Which of these editions the user saved (one query, bounded by the page's editions)."""
     if not edition_ids:
         return set()
-    return set(db.session.scalars(_saved_among(), {"user_id": user.id, "ids": edition_ids}))
+    bound = {"user_id": user.id, "ids": edition_ids}
+    return set(db.session.connection().execute(_saved_among(), bound).scalars())
+
+
+def saved_any(user_id: ColumnElement[int]) -> Exists:
+    """Has the user whose id is ``user_id`` (a column) saved anything at all?"""
+    return exists().where(WishlistItem.user_id == user_id)
 
 
 @built_once  # every signed-in book and list page asks

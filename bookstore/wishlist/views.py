@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     get_template_attribute,
@@ -19,15 +20,24 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from bookstore import page_cache
+from bookstore.accounts.sessions import has_none_on_public_page, read_with_user
 from bookstore.alerts import services as alert_services
 from bookstore.alerts.forms import ButtonForm, read_edition_id
 from bookstore.cart.forms import safe_next
 from bookstore.cart.rules import edition_label
+from bookstore.catalog.book_html import register_edition_part
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 from bookstore.wishlist import services
+from bookstore.wishlist.edition_actions import edition_actions_part
 
 bp = Blueprint("wishlist", __name__)
+# The book page shows each edition's Save for later and alert buttons after its cart form.
+bp.record_once(
+    lambda state: register_edition_part(
+        cast(Flask, state.app), edition_actions_part(edition_reader_actions), order=20
+    )
+)
 
 
 @bp.app_context_processor
@@ -42,7 +52,13 @@ def _wishlist_helpers() -> dict[str, Any]:
             saved["ids"] = services.saved_edition_ids(current_user)
         return edition_id in saved["ids"]
 
-    return {"wishlist_has": is_saved, "edition_reader_actions": edition_reader_actions}
+    return {"wishlist_has": is_saved}
+
+
+@read_with_user("has_saved")
+def _has_saved(user_id, _now):
+    """Whether the reader saved anything, read with them (see edition_reader_actions)."""
+    return services.saved_any(user_id)
 
 
 @page_cache.visitor_part("edition-actions")
@@ -51,7 +67,11 @@ def edition_reader_actions(places: list[tuple]) -> list[Markup]:
     choice, label) place on a page: two queries whatever the number of editions."""
     if not current_user.is_authenticated:
         return [Markup() for _ in places]
-    saved = services.saved_among(current_user, [place[0] for place in places])
+    saved = (
+        set()
+        if has_none_on_public_page("has_saved")
+        else services.saved_among(current_user, [place[0] for place in places])
+    )
     alerts = alert_services.open_alert_ids(current_user, [place[0] for place in places if place[1]])
     actions = get_template_attribute("alerts/_edition_reader.html", "reader_actions")
     return [

@@ -1,8 +1,9 @@
 """``next=`` after login goes only to paths on this site."""
 
 import pytest
+from flask import url_for
 
-from bookstore.accounts.redirects import safe_next
+from bookstore.accounts.redirects import login_url, safe_next
 from bookstore.extensions import db
 from tests.accounts.helpers import log_in
 from tests.factories import make_user
@@ -79,3 +80,14 @@ def test_sign_up_with_an_off_site_next_goes_to_the_account_page(client):
         },
     )
     assert response.location == "/account/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/books/murder-at-the-dacha", "/books/x/review", "/books?q=a b&c=d#e", "/книги/ё", "/a+b%2F"],
+)
+@pytest.mark.parametrize("mounted_at", ["", "/shop"])
+def test_login_url_is_the_login_link_url_for_builds(app, path, mounted_at):
+    with app.test_request_context("/", base_url=f"http://localhost{mounted_at}"):
+        assert login_url(path) == url_for("accounts.login", next=path)
+        assert login_url(path).startswith(f"{mounted_at}/account/login?next=")

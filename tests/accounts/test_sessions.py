@@ -1,5 +1,8 @@
 """Sessions end everywhere on logout and password change; cookies are HttpOnly, Lax, Secure."""
 
+import time
+from datetime import timedelta
+
 from bookstore.extensions import db
 from tests.accounts.helpers import STRONG_PASSWORD, is_logged_in, log_in
 from tests.factories import TEST_PASSWORD, make_user
@@ -156,3 +159,41 @@ def test_session_cookie_secure_setting_forces_secure_even_over_http(make_app):
     cookies = set_cookie_headers(response)
     assert cookies
     assert all("Secure" in cookie for cookie in cookies)
+
+
+def signed_session_cookie(app, data: dict, *, at: float) -> str:
+    """A session cookie as Flask signs it, dated ``at`` (seconds since the epoch)."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    signer = serializer.make_signer()
+    signer.get_timestamp = lambda: int(at)
+    return signer.sign(serializer.dump_payload(data)).decode()
+
+
+def test_a_remembered_session_cookie_still_expires(app, monkeypatch):
+    app.permanent_session_lifetime = timedelta(hours=1)
+    interface = app.session_interface
+    now = time.time()
+    cookie = signed_session_cookie(app, {"cart_token": "abc"}, at=now - 3000)
+    assert interface.load_cookie(app, cookie) == {"cart_token": "abc"}
+    monkeypatch.setattr(time, "time", lambda: now + 601)  # 3601 seconds after signing
+    assert interface.load_cookie(app, cookie) is None
+
+
+def test_a_tampered_session_cookie_is_refused_after_the_real_one_was_read(app):
+    interface = app.session_interface
+    cookie = signed_session_cookie(app, {"_user_id": "1:1"}, at=time.time())
+    assert interface.load_cookie(app, cookie) == {"_user_id": "1:1"}
+    payload, _, signature = cookie.rpartition(".")
+    forged = signed_session_cookie(app, {"_user_id": "2:1"}, at=time.time())
+    forged = forged.rpartition(".")[0] + "." + signature
+    assert interface.load_cookie(app, forged) is None
+    other = "A" if signature[0] != "A" else "B"
+    assert interface.load_cookie(app, f"{payload}.{other}{signature[1:]}") is None
+
+
+def test_a_request_changing_its_session_in_place_leaves_the_next_request_its_own(app):
+    interface = app.session_interface
+    cookie = signed_session_cookie(app, {"checkout_orders": [1]}, at=time.time())
+    first = interface.load_cookie(app, cookie)
+    first["checkout_orders"].append(2)
+    assert interface.load_cookie(app, cookie) == {"checkout_orders": [1]}

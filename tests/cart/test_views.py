@@ -5,14 +5,15 @@ import re
 from datetime import date
 
 import pytest
-from flask import render_template
 from flask_login import login_user
 from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from bookstore.cart import services
+from bookstore.cart.add_form import PageForm, add_form_html, add_form_part, edition_offer
 from bookstore.cart.models import Cart
 from bookstore.cart.views import cart_template_helpers
+from bookstore.catalog.filters import availability
 from bookstore.extensions import db
 from tests.accounts.helpers import log_in as log_in_through_form
 from tests.cart.helpers import log_in, new_user, snapshot
@@ -355,8 +356,16 @@ def test_cart_count_costs_one_query_for_a_guest_with_a_cart(app, edition):
 
 
 def render_add_form(app, edition):
+    """The book page's add-to-cart part for ``edition``, as text."""
     with app.test_request_context("/books/x"):
-        return html.unescape(render_template("cart/_add_form.html", edition=edition))
+        return html.unescape(add_form_part()(edition, availability(edition)))
+
+
+def render_offer(app, edition):
+    """The form's HTML for what the cart may offer for ``edition``, whatever its state."""
+    with app.test_request_context("/books/x"):
+        form = PageForm(action="/cart/add", csrf_token="token", next="/books/x")
+        return html.unescape(add_form_html(edition, edition_offer(edition), form))
 
 
 def test_add_form_offers_quantities_up_to_stock(app, make_edition):
@@ -387,9 +396,24 @@ def test_add_form_for_a_preorder_says_preorder(app, make_edition):
     [({"on_hand": 0}, "Out of stock"), ({"out_of_print": True}, "Out of print")],
 )
 def test_add_form_shows_no_button_when_it_cannot_be_bought(app, make_edition, fields, message):
-    text = render_add_form(app, make_edition(**fields))
+    text = render_offer(app, make_edition(**fields))
     assert "<button" not in text
     assert message in text
+
+
+@pytest.mark.parametrize("fields", [{"on_hand": 0}, {"out_of_print": True}, {"active": False}])
+def test_the_book_page_shows_no_add_form_for_an_edition_it_cannot_sell(app, make_edition, fields):
+    # The edition's badge already says why (out of stock, out of print).
+    assert render_add_form(app, make_edition(**fields)) == ""
+
+
+def test_add_form_escapes_a_hostile_title(app, make_edition):
+    edition = make_edition(on_hand=2)
+    edition.book.title = '<script>alert("x")</script> & co'
+    with app.test_request_context("/books/x"):
+        raw = add_form_part()(edition, availability(edition))
+    assert "<script>" not in raw
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co, Paperback" in raw
 
 
 def test_cart_page_has_one_heading_labels_and_the_script(client, edition):
