@@ -144,8 +144,9 @@ def pagination(page: BookPage) -> Markup:
 
 def search_status(results: SearchResults) -> Markup:
     """What a search found: the book with the ISBN asked for, one book, or how many."""
-    if results.isbn_match:
-        found = f"The book with ISBN {e(hyphenate_isbn13(results.query.isbn))}:"
+    isbn = results.query.isbn
+    if results.isbn_match and isbn:
+        found = f"The book with ISBN {e(hyphenate_isbn13(isbn))}:"
     elif results.total == 1:
         found = "One book matches."
     else:
