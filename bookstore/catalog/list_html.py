@@ -117,11 +117,14 @@ def pagination(page: BookPage) -> Markup:
     number = page.page
     if number <= 1 and not page.has_next:
         return _html("")
-    # This list's own address (a subject page's subject in its path), the page in its query.
+    # This list's own address (a subject page's subject in its path) with its filters: the
+    # first page's link; the others add their number, last as BrowseFilters.to_args puts it.
     path = _url_for(request.endpoint or "catalog.browse", **(request.view_args or {}))
+    first = _with_query(path, page.url_args(page=1))
+    numbered = f"{first}{'&' if '?' in first else '?'}page="
 
     def link(to: int, text: str, rel: str = "") -> str:
-        href = e(_with_query(path, page.url_args(page=to)))
+        href = e(first if to == 1 else f"{numbered}{to}")
         return f'\n    <li><a href="{href}"{rel}>{text}</a></li>'
 
     hidden = '<span class="visually-hidden"> page</span>'
