@@ -10,13 +10,14 @@ templates/catalog/_macros.html call them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from flask import current_app, request
 from markupsafe import Markup
 from markupsafe import escape as e
 
+from bookstore.catalog.cards import book_cards
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import DEFAULT_SORT, BookPage
 from bookstore.catalog.search import SearchResults
@@ -55,6 +56,15 @@ def _select(name: str, label: str, blank: str | None, options: str) -> str:
         "\n      </select>"
         "\n    </p>"
     )
+
+
+def book_grid(
+    books: Sequence, level: int = 3, notes: Mapping[int, str] | None = None, eager: int = 6
+) -> Markup:
+    """The list's cards (bookstore/catalog/cards.py keeps each one rendered); ``eager``: how
+    many cards load their cover at once (the first row), the rest loading lazily."""
+    cards = "".join(f"\n  <li>{card}</li>" for card in book_cards(books, level, notes, eager))
+    return _html(f'<ul class="book-grid">{cards}\n</ul>')
 
 
 def browse_filters(page: BookPage, choices: Mapping) -> Markup:
