@@ -1,11 +1,12 @@
-"""The HTML around the cards of a book list: the browse page's filter form, the result count
-and the page links of every list, and the status line and page links of a search.
+"""The HTML around the cards of a book list: the grid, the result count and the page links
+of every list, the browse page's filter form, and the status line and page links of a search.
 
-These pieces are rendered on every list page the cache does not answer, and as Jinja (a
-loop over a hundred subjects, a macro and a ``url_for`` for each page link) they cost about
-a millisecond a page. Written here as f-strings over ``e`` (markupsafe's escape), as the
-cards are in card_html, they cost a tenth of that; the macros of the same names in
-templates/catalog/_macros.html call them.
+These pieces are rendered on every list page the cache does not answer. As Jinja (the
+catalog macros imported anew for each render, a loop over the subjects and formats, a macro
+and a ``url_for`` for each page link) they were about a third of the browse page's template
+time outside the cards. They are written here as f-strings over ``e`` (markupsafe's escape),
+as the cards are in card_html; the browse and search templates call them directly, and the
+macros of the same names (templates/catalog/_macros.html) serve the other lists.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from bookstore.catalog import list_html
 from bookstore.catalog.listing import BookPage, BrowseFilters
 from bookstore.catalog.models import Format, Series, Subject
 from bookstore.catalog.search import SearchResults, parse_query
+from bookstore.extensions import db
+from tests.factories import make_book
 
 BOOK = object()  # what a count or a page link needs of a book: that it is there
 
@@ -243,3 +245,18 @@ def test_search_page_links_escape_the_words(app):
         html = list_html.search_pagination(found('"><script>', total=60))
         assert "<script>" not in html
         assert 'href="/search?q=%22%3E%3Cscript%3E&amp;page=2"' in html
+
+
+def test_the_grid_lists_each_card_and_loads_only_the_first_covers_at_once(app):
+    with app.test_request_context("/books"):
+        books = [make_book("Murder at the Dacha"), make_book("The Golden Calf")]
+        db.session.commit()
+        html = list_html.book_grid(books, eager=1)
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert html.startswith('<ul class="book-grid">')
+    assert [re.search(r'book-card-title">([^<]*)<', item).group(1) for item in items] == [
+        "Murder at the Dacha",
+        "The Golden Calf",
+    ]
+    assert 'fetchpriority="high"' in items[0]
+    assert 'loading="lazy"' in items[1]
