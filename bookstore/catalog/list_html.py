@@ -22,6 +22,7 @@ from bookstore.catalog.cards import book_cards
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.listing import DEFAULT_SORT, BookPage
 from bookstore.catalog.search import SearchResults
+from bookstore.links import external_url
 
 # The characters werkzeug leaves unquoted in a query string: links built here read as
 # url_for's own.
@@ -36,6 +37,17 @@ def _url_for(endpoint: str, **values) -> str:
 def _with_query(path: str, args: Mapping[str, str | int]) -> str:
     """``path`` with ``args`` as its query string, quoted as werkzeug's ``url_for`` does."""
     return f"{path}?{urlencode(args, safe=_QUERY_SAFE)}" if args else path
+
+
+def browse_canonical(page: BookPage) -> str:
+    """The browse page's absolute address with its filters and page (its canonical link):
+    the shop's address for /books is kept by the app, as building an absolute link binds the
+    URL map anew."""
+    kept = current_app.extensions.setdefault("browse_external_url", {})
+    path = kept.get("path")
+    if path is None:
+        path = kept["path"] = external_url("catalog.browse")
+    return _with_query(path, page.url_args())
 
 
 def _options(choices: Iterable[tuple[str, str]], chosen: str | None) -> str:

@@ -11,6 +11,7 @@ from bookstore.catalog.listing import BookPage, BrowseFilters
 from bookstore.catalog.models import Format, Series, Subject
 from bookstore.catalog.search import SearchResults, parse_query
 from bookstore.extensions import db
+from bookstore.links import external_url
 from tests.factories import make_book
 
 BOOK = object()  # what a count or a page link needs of a book: that it is there
@@ -260,3 +261,11 @@ def test_the_grid_lists_each_card_and_loads_only_the_first_covers_at_once(app):
     ]
     assert 'fetchpriority="high"' in items[0]
     assert 'loading="lazy"' in items[1]
+
+
+def test_the_browse_canonical_link_is_the_shops_address_with_the_filters(browsing):
+    poetry = Subject(slug="poetry", name="Poetry")
+    for page in (a_page(1), a_page(3, subject=poetry, language="ru", sort="title")):
+        args = page.url_args()
+        assert list_html.browse_canonical(page) == external_url("catalog.browse", **args)
+    assert list_html.browse_canonical(a_page(2)).endswith("/books?page=2")
