@@ -41,12 +41,13 @@ def _with_query(path: str, args: Mapping[str, str | int]) -> str:
 
 def browse_canonical(page: BookPage) -> str:
     """The browse page's absolute address with its filters and page (its canonical link):
-    the shop's address for /books is kept by the app, as building an absolute link binds the
-    URL map anew."""
+    the address of /books on the shop's address is kept by the app, as building an absolute
+    link binds the URL map anew."""
     kept = current_app.extensions.setdefault("browse_external_url", {})
-    path = kept.get("path")
+    shop = current_app.config["SHOP_BASE_URL"]
+    path = kept.get(shop)
     if path is None:
-        path = kept["path"] = external_url("catalog.browse")
+        path = kept[shop] = external_url("catalog.browse")
     return _with_query(path, page.url_args())
 
 

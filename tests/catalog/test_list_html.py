@@ -269,3 +269,10 @@ def test_the_browse_canonical_link_is_the_shops_address_with_the_filters(browsin
         args = page.url_args()
         assert list_html.browse_canonical(page) == external_url("catalog.browse", **args)
     assert list_html.browse_canonical(a_page(2)).endswith("/books?page=2")
+
+
+def test_the_browse_canonical_link_follows_a_new_shop_address(app):
+    with app.test_request_context("/books"):
+        list_html.browse_canonical(a_page(2))
+        app.config["SHOP_BASE_URL"] = "https://books.example.org"
+        assert list_html.browse_canonical(a_page(2)) == "https://books.example.org/books?page=2"
