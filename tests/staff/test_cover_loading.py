@@ -42,21 +42,24 @@ class CoverService(BaseHTTPRequestHandler):
         isbn = self.path.split("/")[-1].split("-")[0]
         if isbn == SLOW:
             time.sleep(2)
-        if isbn in self.images:
-            body, kind = self.images[isbn], "image/jpeg"
-        elif isbn == NOT_IMAGE:
-            body, kind = b"<html>not a cover</html>", "image/jpeg"
-        else:
-            self.send_error(404)
-            return
+        # The client may have given up (the timeout case). Its broken pipe must not reach
+        # socketserver's handler, whose printed traceback calls ast.parse in this thread, which
+        # on CPython 3.11.7 can break the main thread's ast.parse (gh-106905) mid create_app.
         try:
+            if isbn in self.images:
+                body, kind = self.images[isbn], "image/jpeg"
+            elif isbn == NOT_IMAGE:
+                body, kind = b"<html>not a cover</html>", "image/jpeg"
+            else:
+                self.send_error(404)
+                return
             self.send_response(200)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (the timeout case)
+            pass
 
     def log_message(self, *args):
         pass
