@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from bookstore.cart.models import Cart, CartLine
 from bookstore.cart.rules import edition_label, line_limit, unavailable_reason
 from bookstore.catalog.models import Book, BookContributor, Edition, EditionStatus
+from bookstore.database import built_once
 from bookstore.extensions import db
 from bookstore.inventory import availability
 from bookstore.money import format_cents
@@ -101,34 +102,44 @@ def shipping_for(subtotal_cents: int, has_physical: bool, config: Mapping[str, A
     return int(config["SHIPPING_FLAT_CENTS"])
 
 
-def cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with their editions and books, in one query (plus the credits)."""
-    query = (
-        select(CartLine)
-        .where(CartLine.cart_id == cart.id)
-        .options(
-            joinedload(CartLine.edition)
-            .joinedload(Edition.book)
-            .selectinload(Book.credits)
-            .joinedload(BookContributor.contributor),
-        )
-        .order_by(CartLine.id)
-    )
-    return list(db.session.scalars(query).unique())
+def cart_lines(cart: Cart, *, authors: bool = True) -> list[CartLine]:
+    """The cart's lines with their editions and books, in one query (plus the credits, for
+    pages that name the authors)."""
+    query = _lines_with_authors() if authors else _lines()
+    return list(db.session.scalars(query, {"cart_id": cart.id}).unique())
 
 
-def price_cart(cart: Cart | None, *, today: date, config: Mapping[str, Any]) -> CartPricing:
+@built_once  # every page of the cart and the checkout asks
+def _lines() -> Select[tuple[CartLine]]:
+    return _lines_query(joinedload(CartLine.edition).joinedload(Edition.book))
+
+
+@built_once
+def _lines_with_authors() -> Select[tuple[CartLine]]:
+    book = joinedload(CartLine.edition).joinedload(Edition.book)
+    return _lines_query(book.selectinload(Book.credits).joinedload(BookContributor.contributor))
+
+
+def _lines_query(load: Any) -> Select[tuple[CartLine]]:
+    query = select(CartLine).where(CartLine.cart_id == bindparam("cart_id")).options(load)
+    return query.order_by(CartLine.id)
+
+
+def price_cart(
+    cart: Cart | None, *, today: date, config: Mapping[str, Any], authors: bool = True
+) -> CartPricing:
     """Price ``cart`` from current database prices and stock, without changing anything.
 
     Lines that can no longer be sold count for nothing; quantities above what is available
     count only what is available. Each such difference, and each price change since the line
-    was added, is described in the line's ``warnings``.
+    was added, is described in the line's ``warnings``. ``authors=False`` leaves the books'
+    credits unread (checkout's summary does not name the authors).
     """
     if cart is None or cart.id is None:
         return CartPricing((), 0, 0, 0, False, 0)
     max_per_line = int(config["CART_MAX_PER_LINE"])
     currency = config.get("CURRENCY", "USD")
-    lines = cart_lines(cart)
+    lines = cart_lines(cart, authors=authors)
     free = availability.free_for_cart(cart.id, [line.edition_id for line in lines])
     priced = tuple(
         _price_line(

@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart, CartLine
@@ -40,6 +42,7 @@ SESSION_KEY = "cart_token"
 TOKEN_BYTES = 32
 # A guest cart that is looked at but not changed still counts as in use, at most once a day.
 KEEP_ALIVE_EVERY = timedelta(days=1)
+_WITH_BOOK = joinedload(Edition.book)
 
 
 def new_token() -> str:
@@ -57,11 +60,20 @@ def find_cart(user: User | None, token: str | None) -> Cart | None:
     A token never finds a cart that belongs to a user, so a stale cookie cannot reach it.
     """
     if user is not None:
-        return db.session.scalars(select(Cart).where(Cart.user_id == user.id)).one_or_none()
+        return db.session.scalars(_user_cart(), {"user_id": user.id}).one_or_none()
     if not _valid_token(token):
         return None
-    query = select(Cart).where(Cart.token == token, Cart.user_id.is_(None))
-    return db.session.scalars(query).one_or_none()
+    return db.session.scalars(_guest_cart(), {"token": token}).one_or_none()
+
+
+@built_once  # every cart and checkout page asks
+def _guest_cart() -> Select[tuple[Cart]]:
+    return select(Cart).where(Cart.token == bindparam("token"), Cart.user_id.is_(None))
+
+
+@built_once
+def _user_cart() -> Select[tuple[Cart]]:
+    return select(Cart).where(Cart.user_id == bindparam("user_id"))
 
 
 def visitor_cart(user: User | None, token: str | None) -> Cart:
@@ -74,18 +86,23 @@ def visitor_cart(user: User | None, token: str | None) -> Cart:
 
 def open_cart(user: User | None, token: str | None = None) -> Cart:
     """The visitor's cart, created when there is none (a new guest cart gets a new token)."""
+    return _open_cart(user, token)[0]
+
+
+def _open_cart(user: User | None, token: str | None) -> tuple[Cart, bool]:
+    """``open_cart``, and whether it is a guest cart this call created (no lines yet)."""
     cart = find_cart(user, token)
     if cart is not None:
-        return cart
+        return cart, False
     if user is None:
         cart = Cart(token=new_token())
         db.session.add(cart)
         db.session.flush()
-        return cart
+        return cart, True
     # Two first requests of one user may race: the unique user_id decides, nobody fails.
     stmt = _insert(Cart).values(token=new_token(), user_id=user.id, created_at=utcnow())
     db.session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id"]))
-    return db.session.scalars(select(Cart).where(Cart.user_id == user.id)).one()
+    return db.session.scalars(select(Cart).where(Cart.user_id == user.id)).one(), False
 
 
 def _insert(model: type[Cart] | type[CartLine]) -> Any:
@@ -114,7 +131,9 @@ def _free_to_cart(cart: Cart, edition: Edition) -> int | None:
 
 def _sellable_edition(cart: Cart, edition_id: int) -> tuple[Edition, int | None]:
     """The edition and the copies the cart may count on; refused when it cannot be sold."""
-    edition = db.session.get(Edition, edition_id) if isinstance(edition_id, int) else None
+    # With its book: the caller names it ("Added ... to your cart").
+    found = isinstance(edition_id, int)
+    edition = db.session.get(Edition, edition_id, options=[_WITH_BOOK]) if found else None
     if edition is None:
         raise NotFound("That book could not be found.")
     available = _free_to_cart(cart, edition)
@@ -154,16 +173,19 @@ def touch(cart: Cart) -> None:
     cart.updated_at = utcnow()
 
 
-def add_item(cart: Cart, edition_id: int, quantity: int, *, max_per_line: int) -> CartLine:
+def add_item(
+    cart: Cart, edition_id: int, quantity: int, *, max_per_line: int, new_cart: bool = False
+) -> CartLine:
     """Add ``quantity`` copies of an edition, on top of any already in the cart.
 
     Refused (nothing changes) when the edition is unknown, retired, out of print or out of
     stock, or when the line would hold more than may be ordered. The price is the database's.
+    ``new_cart``: the cart was created in this transaction, so it has no line to look for.
     """
     _check_quantity(quantity, max_per_line)
     edition, available = _sellable_edition(cart, edition_id)
     limit = line_limit(edition, max_per_line=max_per_line, available=available)
-    existing = _line(cart, edition.id)
+    existing = None if new_cart else _line(cart, edition.id)
     have = existing.quantity if existing is not None else 0
     if have + quantity > limit:
         raise _too_many(edition, have + quantity, have, max_per_line)
@@ -190,12 +212,15 @@ def add_item(cart: Cart, edition_id: int, quantity: int, *, max_per_line: int) -
         current = _line(cart, edition.id, refresh=True)
         have = current.quantity if current is not None else 0
         raise _too_many(edition, have + quantity, have, max_per_line)
-    touch(cart)
+    if not new_cart:  # a new cart's time is its creation's
+        touch(cart)
     db.session.expire(cart, ["lines"])
     line = _line(cart, edition.id, refresh=True)
     db.session.flush()
     if line is None:  # the upsert above made or kept it
         raise LookupError(f"cart line of edition {edition.id} vanished")
+    # The line keeps the edition (and its book) read above, for the caller's message.
+    set_committed_value(line, "edition", edition)
     return line
 
 
@@ -204,8 +229,9 @@ def add_to_visitor_cart(
 ) -> tuple[Cart, CartLine]:
     """Add to the visitor's cart, opening one first if needed (a refusal opens none once the
     caller rolls back). Returns the cart, whose token a new guest must keep, and the line."""
-    cart = open_cart(user, token)
-    return cart, add_item(cart, edition_id, quantity, max_per_line=max_per_line)
+    cart, created = _open_cart(user, token)
+    line = add_item(cart, edition_id, quantity, max_per_line=max_per_line, new_cart=created)
+    return cart, line
 
 
 def set_quantity(cart: Cart, edition_id: int, quantity: int, *, max_per_line: int) -> CartLine:

@@ -120,15 +120,17 @@ def show() -> ResponseReturnValue:
     user, token = _visitor(), _token()
     cart = services.find_cart(user, token)
     pricing = services.review_cart(cart, today=utcnow().date(), config=current_app.config)
-    db.session.commit()
-    if cart is None and token:
-        session.pop(SESSION_KEY, None)  # purged or merged: stop asking for it
-    return render_template(
+    # Rendered before the commit, from the rows just read (a commit would expire them all).
+    page = render_template(
         "cart/show.html",
         pricing=pricing,
         cart=cart,
         free_shipping_from=current_app.config.get("FREE_SHIPPING_OVER_CENTS"),
     )
+    db.session.commit()
+    if cart is None and token:
+        session.pop(SESSION_KEY, None)  # purged or merged: stop asking for it
+    return page
 
 
 @bp.post("/add")
@@ -145,9 +147,10 @@ def add() -> ResponseReturnValue:
     added = {"title": line.edition.book.title, "format": line.edition.format.label}
     if _wants_json():
         added["cover_url"] = cover_url(line.edition.book, "small")
+    guest_token = cart.token if cart.user_id is None else None  # read before the commit
     db.session.commit()
-    if cart.user_id is None:
-        session[SESSION_KEY] = cart.token
+    if guest_token is not None:
+        session[SESSION_KEY] = guest_token
     return _done(message, cart, edition_id, added=added)
 
 

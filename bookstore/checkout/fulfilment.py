@@ -58,7 +58,7 @@ def settle_session(
         return Settlement(order, False, f"no change ({order.state})")
     if order.state is OrderState.PENDING_PAYMENT:
         if _take_payment(order, session, now=now, actor=actor):
-            db.session.refresh(order)
+            # The move expired the order: its state reads as this transaction wrote it.
             paid = OrderState(order.state) is OrderState.PAID
             return Settlement(order, paid, str(order.state))
         # Someone else moved the order first: look again at what it is now.

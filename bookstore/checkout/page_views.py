@@ -328,7 +328,7 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
     try:
         # Earlier unpaid checkouts of this cart are closed at Stripe and cancelled first
         # (which also gives back a code's use they held).
-        payments.supersede_pending(cart, now=now, actor=_shopper())
+        replaced = payments.supersede_pending(cart, now=now, actor=_shopper())
         order = services.place_order(
             cart,
             user=_shopper(),
@@ -339,6 +339,9 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
             config=current_app.config,
             gift=gift,
             code=code,
+            # Nothing was committed since the quote was made unless earlier checkouts were
+            # replaced: then what they gave back is priced anew.
+            quote=None if replaced else quote,
         )
     except OutOfStock as error:
         db.session.rollback()

@@ -14,7 +14,7 @@ is settled instead.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,22 +52,26 @@ def open_payment(
     (a retry opens a fresh attempt), InvalidTransition when the order is no longer waiting
     for payment, OutOfStock when its lapsed hold cannot be taken again.
     """
-    db.session.commit()
+    # What the order holds stays loaded through this commit: its amounts and lines never
+    # change once placed, and every move below is guarded by the order's state and attempt
+    # in the database, not by what was read.
+    with _keeping_loaded():
+        db.session.commit()
     previous = close_payable_session(order, now=now)
     if previous in ("paid", "processing"):
         return PaymentStep(previous)
     attempt = services.next_attempt(order, now=now, config=config)
+    codes = promo_orders.line_discounts(order.id) if order.promo_discount_cents else {}
     request = gateway.session_request(
         order,
         attempt,
-        line_items=deal_orders.payment_line_items(
-            order, code_discounts=promo_orders.line_discounts(order.id)
-        )
+        line_items=deal_orders.payment_line_items(order, code_discounts=codes)
         + gift_services.gift_line_items(order),
         success_url=success_url,
         cancel_url=cancel_url,
     )
-    db.session.commit()
+    with _keeping_loaded():
+        db.session.commit()
     session = gateway.create_checkout_session(request)
     stored = services.record_session(order, attempt, session.id)
     db.session.commit()
@@ -78,6 +82,17 @@ def open_payment(
             gateway.expire_session(session.id)
         raise InvalidTransition("This order changed meanwhile; reload and try again.")
     return PaymentStep("stripe", session.url)
+
+
+@contextlib.contextmanager
+def _keeping_loaded() -> Iterator[None]:
+    """Commit without expiring what the session has loaded (no re-read after the commit)."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def close_payable_session(order: Order, *, now: datetime) -> str:
@@ -160,12 +175,13 @@ def cancel_checkout(
     return "cancelled" if moved else "unchanged"
 
 
-def supersede_pending(cart: Cart | None, *, now: datetime, actor: User | None) -> None:
+def supersede_pending(cart: Cart | None, *, now: datetime, actor: User | None) -> bool:
     """Cancel the cart's earlier unpaid checkouts before a new one (the shopper came back
     from Stripe with the Back button and pays again), so they hold no copies and can no
-    longer be paid. One that was paid meanwhile is settled and kept."""
+    longer be paid. One that was paid meanwhile is settled and kept. True when there were
+    any (copies, claims or a code's use may have come back: price the cart again)."""
     if cart is None or cart.id is None:
-        return
+        return False
     pending = db.session.scalars(
         select(Order)
         .where(Order.cart_id == cart.id, Order.state == OrderState.PENDING_PAYMENT)
@@ -173,3 +189,4 @@ def supersede_pending(cart: Cart | None, *, now: datetime, actor: User | None) -
     ).all()
     for order in pending:
         cancel_checkout(order, now=now, actor=actor, note="Replaced by a new checkout.")
+    return bool(pending)

@@ -151,7 +151,7 @@ def quote_cart(
     Quantities are not capped here: an edition that is short is refused by name when the
     order is placed (OutOfStock), rather than quietly sold in a smaller quantity.
     """
-    pricing = price_cart(cart, today=now.date(), config=config)
+    pricing = price_cart(cart, today=now.date(), config=config, authors=False)
     lines = [p for p in pricing.lines if sellable(p.edition)]
     subtotal = sum(p.unit_price_cents * p.requested_quantity for p in lines)
     has_physical = any(p.edition.is_physical for p in lines)
@@ -162,9 +162,9 @@ def quote_cart(
     discount = min(deals.discount_cents, subtotal)
     deal_lines = deals.pricing.line_discounts if deals.pricing else {}
     shopper = promo_orders.Shopper(cart.user_id if cart is not None else None, email)
-    promo = promo_orders.quote_code(
-        code, deal_orders.priced_lines(lines), deal_lines, shopper=shopper, now=now
-    )
+    # Without a code the books' subjects (which codes may be limited to) are not read.
+    plain = deal_orders.priced_lines(lines) if code else []
+    promo = promo_orders.quote_code(code, plain, deal_lines, shopper=shopper, now=now)
     membership = pricing.membership_cents
     given = pricing.gift_membership_cents
     wrap = gift_services.wrap_cents_for(gift, has_physical)
@@ -200,25 +200,31 @@ def place_order(
     config: Mapping[str, Any],
     gift: GiftChoice | None = None,
     code: str = "",
+    quote: Quote | None = None,
 ) -> Order:
     """Create an order ``pending_payment`` from the cart and hold its printed copies; a
     promotion ``code`` takes one of its uses for the order (PromoCodeRefused says why not).
 
     Everything is re-checked against the database: editions still sold, today's prices,
-    stock (OutOfStock names the title). Prices never come from the shopper.
+    stock (OutOfStock names the title). Prices never come from the shopper. ``quote`` is
+    the cart's quote for these same arguments made earlier in this transaction (the
+    checkout view's), so the cart is priced once; without it the cart is priced here.
     """
-    if cart is None or (not cart.lines and not cart.membership and not cart.gift_email):
+    if cart is None:
         raise InvalidInput("Your cart is empty.")
     email = (email or "").strip().lower()
-    quote = quote_cart(
-        cart,
-        shipping_method=shipping_method,
-        now=now,
-        config=config,
-        gift=gift,
-        code=code,
-        email=email,
-    )
+    if quote is None:
+        quote = quote_cart(
+            cart,
+            shipping_method=shipping_method,
+            now=now,
+            config=config,
+            gift=gift,
+            code=code,
+            email=email,
+        )
+    if not quote.pricing.lines and not cart.membership and not cart.gift_email:
+        raise InvalidInput("Your cart is empty.")
     if quote.code.problem:
         raise PromoCodeRefused(quote.code.problem)
     for priced in quote.pricing.lines:
@@ -251,6 +257,7 @@ def place_order(
         total_cents=quote.total_cents,
         currency=quote.currency,
         state=OrderState.PENDING_PAYMENT,
+        reserved_until=hold_until(now, config),
     )
     if address is not None and quote.shipping_method != "none":
         for field, value in asdict(address).items():
@@ -296,12 +303,18 @@ def hold_minutes(config: Mapping[str, Any]) -> int:
     return max(minutes, 1)
 
 
+def hold_until(now: datetime, config: Mapping[str, Any]) -> datetime:
+    """When a checkout's hold started ``now`` ends."""
+    return now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
+
+
 def hold(order: Order, *, now: datetime, config: Mapping[str, Any]) -> None:
     """Hold the order's printed copies (anew) until ``now`` plus the reservation time."""
-    until = now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
+    until = hold_until(now, config)
     holds.hold_copies(
         order.id, physical_quantities(order), until=until, now=now, cart_id=order.cart_id
     )
+    # A new order was written with this time already: no UPDATE then.
     order.reserved_until = until
     db.session.flush()
 
@@ -325,7 +338,8 @@ def next_attempt(order: Order, *, now: datetime, config: Mapping[str, Any]) -> i
         .values(payment_attempts=attempt),
         execution_options={"synchronize_session": False},
     )
-    db.session.expire(order)
+    # Only what the UPDATE wrote: the session request reads the rest as loaded.
+    db.session.expire(order, ["payment_attempts", "updated_at"])
     if rowcount(result) != 1:
         raise InvalidTransition("This order changed meanwhile; reload and try again.")
     return attempt

@@ -168,7 +168,7 @@ def success():
     # Otherwise its webhook came first and settled the order: Stripe has nothing to add.
     if order is None or not _owns(order):
         abort(404)
-    db.session.refresh(order)
+    # Read in this request (after any commit or rollback, which expire it): no refresh.
     if order.state is not OrderState.PENDING_PAYMENT:
         session.pop(DETAILS_KEY, None)
         session.pop(CODE_KEY, None)

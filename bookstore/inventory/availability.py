@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from bookstore.catalog.models import Edition, Format
 from bookstore.database import built_once
@@ -47,23 +47,33 @@ def free_for_cart(
     cart_id: int, edition_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, int]:
     """Copies a cart may order now: the free copies, plus those its own unpaid checkout holds
-    (its next checkout replaces that one)."""
-    now = now or utcnow()
-    free = free_copies(edition_ids, now)
-    if not free:
-        return free
-    own = db.session.execute(
-        select(StockHold.edition_id, func.sum(StockHold.quantity))
-        .where(
-            StockHold.cart_id == cart_id,
-            StockHold.expires_at > now,
-            StockHold.edition_id.in_(list(free)),
-        )
-        .group_by(StockHold.edition_id)
+    (its next checkout replaces that one). One statement: every price of a cart asks."""
+    ids = list(set(edition_ids))
+    if not ids:
+        return {}
+    values = {"ids": ids, "cart_id": cart_id, "now": now or utcnow()}
+    rows = db.session.execute(_free_for_cart(), values)
+    return {eid: max(free, 0) + int(held) for eid, free, held in rows}
+
+
+@built_once
+def _free_for_cart() -> Select[int, int, int]:
+    now = bindparam("now")
+    lapsed = _held(StockHold.expires_at <= now)
+    own = _held(StockHold.cart_id == bindparam("cart_id"), StockHold.expires_at > now)
+    return select(Edition.id, Edition.on_hand - Edition.reserved + lapsed, own).where(
+        Edition.id.in_(bindparam("ids", expanding=True)), Edition.format != Format.EBOOK
     )
-    for edition_id, quantity in own:
-        free[edition_id] += int(quantity)
-    return free
+
+
+def _held(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
+    """Copies held on the edition of the row by the holds that meet ``conditions``."""
+    return (
+        select(func.coalesce(func.sum(StockHold.quantity), 0))
+        .where(StockHold.edition_id == Edition.id, *conditions)
+        .correlate(Edition)
+        .scalar_subquery()
+    )
 
 
 def lapsed_snapshot(now: datetime) -> tuple[dict[int, int], datetime | None]:
@@ -90,10 +100,4 @@ def _every_hold() -> Select[int, int, datetime]:
 def free_copies_sql(now: datetime | None = None) -> ColumnElement[int]:
     """An edition's free copies as SQL (``on_hand - reserved`` plus its lapsed holds), for
     lists that filter or sort by it (staff screens)."""
-    lapsed = (
-        select(func.coalesce(func.sum(StockHold.quantity), 0))
-        .where(StockHold.edition_id == Edition.id, StockHold.expires_at <= (now or utcnow()))
-        .correlate(Edition)
-        .scalar_subquery()
-    )
-    return Edition.on_hand - Edition.reserved + lapsed
+    return Edition.on_hand - Edition.reserved + _held(StockHold.expires_at <= (now or utcnow()))
