@@ -95,12 +95,12 @@ def empty_cart(move: Move) -> None:
         delete(CartLine).where(CartLine.cart_id == order.cart_id, CartLine.edition_id.in_(bought)),
         execution_options=_NO_SYNC,
     )
-    if membership_purchase.membership_of_order(order.id) is not None:
+    if move.parts.membership is not None:
         db.session.execute(
             update(Cart).where(Cart.id == order.cart_id).values(membership=False),
             execution_options=_NO_SYNC,
         )
-    if gift_memberships.of_order(order.id) is not None:
+    if move.parts.gift_membership is not None:
         db.session.execute(
             update(Cart)
             .where(Cart.id == order.cart_id)
@@ -121,7 +121,7 @@ def create_download_links(move: Move) -> None:
 
 def queue_confirmation(move: Move) -> None:
     """The confirmation email, with the ebook links."""
-    emails.queue_confirmation(move.order)
+    emails.queue_confirmation(move.order, move.parts)
 
 
 # -- cancelled, expired ----------------------------------------------------------------------

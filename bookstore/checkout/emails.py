@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bookstore.checkout.downloads import DOWNLOAD_DAYS, download_links_of, order_link_token
 from bookstore.checkout.models import Order, Shipment
+from bookstore.checkout.order_parts import OrderParts
 from bookstore.links import external_url
 from bookstore.mail import send_after_commit
 
@@ -17,8 +18,8 @@ def order_url(order: Order) -> str:
     return external_url("checkout.guest_order", token=order_link_token(order))
 
 
-def queue_confirmation(order: Order) -> None:
-    """The order confirmation, with links to its ebooks."""
+def queue_confirmation(order: Order, parts: OrderParts | None = None) -> None:
+    """The order confirmation, with links to its ebooks (``parts``: the order's, if read)."""
     downloads = [
         (line, external_url("checkout.download", token=token))
         for line, _link, token in download_links_of(order)
@@ -31,6 +32,8 @@ def queue_confirmation(order: Order) -> None:
         order_url=order_url(order),
         downloads=downloads,
         download_days=DOWNLOAD_DAYS,
+        # Its text and HTML parts both ask what the order adds: read once.
+        **(parts or OrderParts.read(order)).template_helpers(),
     )
 
 

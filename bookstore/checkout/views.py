@@ -31,6 +31,7 @@ from bookstore.checkout.forms import (
     ActionForm,
 )
 from bookstore.checkout.models import Order
+from bookstore.checkout.order_parts import OrderParts
 from bookstore.checkout.states import OrderState
 from bookstore.dbtypes import utcnow
 from bookstore.errors import (
@@ -177,6 +178,7 @@ def success():
         order=order,
         confirming=confirming,
         downloads=download_links_of(order) if order.state.is_paid_like else [],
+        **OrderParts.read(order).template_helpers(),
     )
 
 
@@ -225,6 +227,7 @@ def _order_page(found: Order):
         retry_form=ActionForm(),
         shipment=shipments.shipment_of(found),
         country_name=COUNTRY_NAMES.get(found.ship_country, found.ship_country),
+        **OrderParts.read(found).template_helpers(),
     )
 
 

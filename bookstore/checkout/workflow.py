@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import update
 
 from bookstore.checkout import effects
 from bookstore.checkout.models import Order, OrderEvent
+from bookstore.checkout.order_parts import OrderParts
 from bookstore.checkout.states import OrderState, check_move
 from bookstore.database import rowcount
 from bookstore.dbtypes import utcnow
@@ -42,6 +44,11 @@ class Move:
     # Move-specific details: ``restock`` (edition id -> copies) and ``refund_cents`` for
     # refunds, ``shipment`` for shipping.
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def parts(self) -> OrderParts:
+        """What other features add to the order, read once for all the effects that ask."""
+        return OrderParts.read(self.order)
 
 
 Effect = Callable[[Move], None]
