@@ -82,6 +82,8 @@ def redeem_promo_code(move: Move) -> None:
 
 def start_membership(move: Move) -> None:
     """A year of membership bought by the order starts (or extends the current one)."""
+    if move.order.user_id is None:
+        return  # a guest cannot buy a membership (it belongs to an account)
     membership_purchase.order_paid(move.order.id, now=move.now)
 
 

@@ -6,9 +6,14 @@ out after the commit, through the job queue, and never for a change that is roll
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from bookstore.catalog.models import Edition
 from bookstore.checkout.downloads import DOWNLOAD_DAYS, download_links_of, order_link_token
 from bookstore.checkout.models import Order, Shipment
 from bookstore.checkout.order_parts import OrderParts
+from bookstore.extensions import db
 from bookstore.links import external_url
 from bookstore.mail import send_after_commit
 
@@ -20,6 +25,9 @@ def order_url(order: Order) -> str:
 
 def queue_confirmation(order: Order, parts: OrderParts | None = None) -> None:
     """The order confirmation, with links to its ebooks (``parts``: the order's, if read)."""
+    # Each line shows its book's cover: the editions and books in one query, held while the
+    # email renders (the session keeps only what something refers to).
+    editions = _editions_with_books(order)
     downloads = [
         (line, external_url("checkout.download", token=token))
         for line, _link, token in download_links_of(order)
@@ -35,6 +43,15 @@ def queue_confirmation(order: Order, parts: OrderParts | None = None) -> None:
         # Its text and HTML parts both ask what the order adds: read once.
         **(parts or OrderParts.read(order)).template_helpers(),
     )
+    del editions
+
+
+def _editions_with_books(order: Order) -> list[Edition]:
+    ids = {line.edition_id for line in order.lines if line.edition_id is not None}
+    if not ids:
+        return []
+    query = select(Edition).where(Edition.id.in_(ids)).options(joinedload(Edition.book))
+    return list(db.session.scalars(query).unique())
 
 
 def queue_shipped(order: Order, shipment: Shipment) -> None:

@@ -28,10 +28,11 @@ class OrderParts:
 
     @classmethod
     def read(cls, order: Order) -> OrderParts:
-        """One query for each part."""
+        """One query for each part; none for the membership of a guest's order (a year of
+        membership belongs to an account: a guest cannot buy one)."""
         return cls(
             order,
-            membership_of_order(order.id),
+            membership_of_order(order.id) if order.user_id is not None else None,
             gift_memberships.of_order(order.id),
             gift_services.gift_of(order),
         )

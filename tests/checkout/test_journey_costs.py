@@ -1,0 +1,105 @@
+"""What each step of a guest's order costs in SQL statements and cart pricings, pinned.
+
+The benchmark's buyer (``tests/bench/shoppers.py``) takes these steps one order after another
+while the catalog is browsed: each statement here is paid on every order. A change that adds
+one (pricing the cart twice, reading again what the request holds) should be a choice, made
+by changing the figure below, never an accident.
+"""
+
+from collections import Counter, defaultdict
+
+import pytest
+from flask import has_request_context, request
+from sqlalchemy import event
+
+from bookstore.cart import pricing
+from bookstore.checkout.states import OrderState
+from bookstore.extensions import db
+from tests.checkout.shoppers import order_state
+from tests.factories import make_book
+
+# (method, path) -> statements, for a guest buying one paperback with standard shipping.
+STATEMENTS = {
+    ("POST", "/cart/add"): 5,  # new cart, edition with book, copies free, line upsert, line
+    ("GET", "/cart"): 5,  # cart, lines, authors, copies free, header count
+    ("GET", "/checkout"): 5,  # cart, lines, copies free, wrap offer, header count
+    ("POST", "/checkout"): 5,  # cart, lines, copies free, wrap offer, reminder consent's cart
+    ("GET", "/checkout/review"): 4,  # cart, lines, copies free, header count
+    # The quote (3), earlier checkouts (1), the order, its line and history (3), the hold (4),
+    # the attempt (1), what the order adds for Stripe's line items (3), the session (1).
+    ("POST", "/checkout/place"): 16,
+    # The event (2), the order, paid, the order again after the move, its lines (4), the
+    # sale (5), the checkout window, claims, code (3), the gift membership (1), the cart (1),
+    # what the order adds (2), the email's editions and links (2), its job and the history
+    # line (2); and here, where jobs run inline after the commit, the email's job (2).
+    ("POST", "/stripe/webhook"): 23,
+    # After the webhook: the order, its links, what it adds (2), header count, lines.
+    ("GET", "/checkout/success"): 6,
+}
+# The steps that show amounts price the cart once each; adding to it prices nothing.
+PRICINGS = {
+    ("GET", "/cart"): 1,
+    ("GET", "/checkout"): 1,
+    ("POST", "/checkout"): 1,
+    ("GET", "/checkout/review"): 1,
+    ("POST", "/checkout/place"): 1,
+}
+
+
+@pytest.fixture
+def journey_costs(shop, monkeypatch):
+    """Statements and cart pricings of each request, by (method, path), as they happen."""
+    statements: dict[tuple[str, str], list[str]] = defaultdict(list)
+    pricings: Counter[tuple[str, str]] = Counter()
+
+    def step() -> tuple[str, str] | None:
+        return (request.method, request.path) if has_request_context() else None
+
+    def note_statement(conn, cursor, statement, *args):
+        if (key := step()) is not None:
+            statements[key].append(statement)
+
+    price_cart = pricing.price_cart
+
+    def counted_price_cart(*args, **kwargs):
+        if (key := step()) is not None:
+            pricings[key] += 1
+        return price_cart(*args, **kwargs)
+
+    monkeypatch.setattr("bookstore.cart.services.price_cart", counted_price_cart)
+    monkeypatch.setattr("bookstore.cart.views.price_cart", counted_price_cart)
+    monkeypatch.setattr("bookstore.checkout.services.price_cart", counted_price_cart)
+    with shop.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note_statement)
+    yield statements, pricings
+    event.remove(engine, "before_cursor_execute", note_statement)
+
+
+def test_each_step_of_a_guest_order_costs_what_it_did(shop, buyer, stripe_sandbox, journey_costs):
+    with shop.app_context():
+        edition_id = make_book("Murder at the Dacha", on_hand=5).editions[0].id
+        db.session.commit()
+    statements, pricings = journey_costs
+    # The layout's fixed parts are rendered once per process (``web.same_for_every_page``).
+    assert buyer.client.get("/").status_code == 200
+
+    buyer.add(edition_id)
+    assert buyer.client.get("/cart").status_code == 200
+    assert buyer.client.get("/checkout").status_code == 200
+    checkout = buyer.checkout()
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    page = buyer.follow(paid.location)
+
+    assert "your order is confirmed" in page.get_data(as_text=True)
+    assert order_state(shop, checkout.reference).state is OrderState.PAID
+    counts = {key: len(statements[key]) for key in STATEMENTS}
+    assert counts == STATEMENTS, "\n\n".join(
+        f"{key}: {len(statements[key])}\n  " + "\n  ".join(s[:100] for s in statements[key])
+        for key in STATEMENTS
+        if len(statements[key]) != STATEMENTS[key]
+    )
+    assert {key: pricings[key] for key in STATEMENTS} == {
+        key: PRICINGS.get(key, 0) for key in STATEMENTS
+    }
