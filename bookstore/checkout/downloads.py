@@ -71,6 +71,8 @@ def create_download_links(order: Order, *, now: datetime) -> None:
 
 def download_links_of(order: Order) -> list[tuple[OrderLine, DownloadLink, str]]:
     """Each ebook line of a paid order with its link and token (order page, emails)."""
+    if all(line.format.is_physical for line in order.lines):
+        return []  # links are made for ebooks only: no query for printed books
     return [(link.line, link, download_token(link)) for link in order.download_links]
 
 

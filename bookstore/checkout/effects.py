@@ -72,11 +72,15 @@ def sell_held_copies(move: Move) -> None:
 
 def redeem_deal_claims(move: Move) -> None:
     """The member deals applied to the order are used up."""
+    if move.order.user_id is None:
+        return  # deals are claimed by members: a guest's order has none
     deal_orders.redeem_claims(move.order.id, now=move.now)
 
 
 def redeem_promo_code(move: Move) -> None:
     """The promotion code's use reserved for the order counts for good."""
+    if not move.order.promo_discount_cents:
+        return  # a use is reserved only for an order the code takes something off
     promo_orders.redeem_use(move.order.id, now=move.now)
 
 
@@ -137,11 +141,15 @@ def release_held_copies(move: Move) -> None:
 
 def release_deal_claims(move: Move) -> None:
     """Member deals applied to the order can be used again."""
+    if move.order.user_id is None:
+        return
     deal_orders.release_claims(move.order.id, now=move.now)
 
 
 def release_promo_code(move: Move) -> None:
     """The code's use goes back to the code, and the shopper may use it again."""
+    if not move.order.promo_discount_cents:
+        return
     promo_orders.release_use(move.order.id, now=move.now)
 
 

@@ -291,7 +291,7 @@ def place_order(
         order, gift if quote.shipping_method != "none" else None, wrap_cents=quote.gift_wrap_cents
     )
     workflow.record_creation(order, actor=actor_label(user), user_id=actor_id(user))
-    hold(order, now=now, config=config)
+    hold(order, now=now, config=config, new_order=True)
     return order
 
 
@@ -308,11 +308,18 @@ def hold_until(now: datetime, config: Mapping[str, Any]) -> datetime:
     return now + timedelta(minutes=hold_minutes(config)) + SESSION_MARGIN
 
 
-def hold(order: Order, *, now: datetime, config: Mapping[str, Any]) -> None:
+def hold(
+    order: Order, *, now: datetime, config: Mapping[str, Any], new_order: bool = False
+) -> None:
     """Hold the order's printed copies (anew) until ``now`` plus the reservation time."""
     until = hold_until(now, config)
     holds.hold_copies(
-        order.id, physical_quantities(order), until=until, now=now, cart_id=order.cart_id
+        order.id,
+        physical_quantities(order),
+        until=until,
+        now=now,
+        cart_id=order.cart_id,
+        new_checkout=new_order,
     )
     # A new order was written with this time already: no UPDATE then.
     order.reserved_until = until

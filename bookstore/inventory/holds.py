@@ -37,13 +37,16 @@ def hold_copies(
     until: datetime,
     now: datetime,
     cart_id: int | None = None,
+    new_checkout: bool = False,
 ) -> None:
     """Hold copies of physical editions (edition id -> quantity) for a checkout, all or nothing.
 
-    Any hold the checkout already had is given back first. Raises OutOfStock naming the first
-    title that is short; the caller rolls back.
+    Any hold the checkout already had is given back first (a ``new_checkout``, made in this
+    transaction, has none). Raises OutOfStock naming the first title that is short; the
+    caller rolls back.
     """
-    release_hold(order_id)
+    if not new_checkout:
+        release_hold(order_id)
     wanted = {eid: n for eid, n in quantities.items() if n > 0}
     if not wanted:
         return

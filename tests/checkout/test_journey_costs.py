@@ -25,16 +25,17 @@ STATEMENTS = {
     ("GET", "/checkout"): 5,  # cart, lines, copies free, wrap offer, header count
     ("POST", "/checkout"): 5,  # cart, lines, copies free, wrap offer, reminder consent's cart
     ("GET", "/checkout/review"): 4,  # cart, lines, copies free, header count
-    # The quote (3), earlier checkouts (1), the order, its line and history (3), the hold (4),
+    # The quote (3), earlier checkouts (1), the order, its line and history (3), the hold (3),
     # the attempt (1), what the order adds for Stripe's line items (3), the session (1).
-    ("POST", "/checkout/place"): 16,
+    ("POST", "/checkout/place"): 15,
     # The event (2), the order, paid, the order again after the move, its lines (4), the
-    # sale (5), the checkout window, claims, code (3), the gift membership (1), the cart (1),
-    # what the order adds (2), the email's editions and links (2), its job and the history
-    # line (2); and here, where jobs run inline after the commit, the email's job (2).
-    ("POST", "/stripe/webhook"): 23,
-    # After the webhook: the order, its links, what it adds (2), header count, lines.
-    ("GET", "/checkout/success"): 6,
+    # sale (5), the checkout window (1), the gift membership (1), the cart (1), what the
+    # order adds (2), the email's editions (1), its job and the history line (2); and here,
+    # where jobs run inline after the commit, the email's job (2). A guest's order has no
+    # membership or deal claims, and an order without a code no code's use.
+    ("POST", "/stripe/webhook"): 20,
+    # After the webhook: the order, what it adds (2), header count, lines (no ebook: no links).
+    ("GET", "/checkout/success"): 5,
 }
 # The steps that show amounts price the cart once each; adding to it prices nothing.
 PRICINGS = {
