@@ -78,6 +78,16 @@ class CartPricing:
         )
 
     @property
+    def stored_count(self) -> int:
+        """What the stored cart holds, as the header counts it: every copy asked for (sold
+        now or not) and the membership and gift membership."""
+        return (
+            sum(line.requested_quantity for line in self.lines)
+            + (self.membership_cents is not None)
+            + (self.gift_membership_cents is not None)
+        )
+
+    @property
     def warnings(self) -> list[str]:
         """Every line's warnings, in line order."""
         return [w for line in self.lines for w in line.warnings]

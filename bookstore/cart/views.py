@@ -13,6 +13,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     has_request_context,
     jsonify,
     redirect,
@@ -120,6 +121,7 @@ def show() -> ResponseReturnValue:
     user, token = _visitor(), _token()
     cart = services.find_cart(user, token)
     pricing = services.review_cart(cart, today=utcnow().date(), config=current_app.config)
+    note_cart_count(pricing.item_count)  # as settled: quantities now what can be bought
     # Rendered before the commit, from the rows just read (a commit would expire them all).
     page = render_template(
         "cart/show.html",
@@ -209,12 +211,20 @@ def _user_cart_count(user_id: ColumnElement[int], _now: object) -> ColumnElement
     return services.user_cart_count(user_id)
 
 
+def note_cart_count(count: int) -> None:
+    """The visitor's cart count as this request read it with the cart's lines (a GET that
+    changes the cart no further): the header shows it without asking again."""
+    g.cart_count_read = count
+
+
 # A guest with nothing in their session but a CSRF token has no cart.
 @page_cache.per_visitor("cart-count", guest=lambda _app, _session: 0)
 def _cart_count() -> int:
     if not has_request_context():
         return 0
     known = fact_on_public_page("cart_count")
+    if known is None:
+        known = g.get("cart_count_read")
     if known is not None:
         return int(known)
     # One query at most; none for a guest without a cart token.

@@ -24,6 +24,7 @@ from bookstore.accounts.ratelimits import (
 )
 from bookstore.accounts.sessions import start_session
 from bookstore.alerts.reminders import note_checkout_consent
+from bookstore.cart.views import note_cart_count
 from bookstore.checkout import addresses as checkout_addresses
 from bookstore.checkout import payments, services
 from bookstore.checkout.forms import (
@@ -127,6 +128,8 @@ def start():
     if request.form.get("shipping_method") in services.SHIPPING_METHODS:
         method = request.form["shipping_method"]
     quote = _page_quote(method, GiftChoice.from_details(session.get(DETAILS_KEY) or {}))
+    if request.method == "GET":
+        note_cart_count(quote.pricing.stored_count)
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
@@ -267,6 +270,7 @@ def review():
     except InvalidInput as error:
         flash(str(error), "error")
         return redirect(url_for("checkout.start"))
+    note_cart_count(quote.pricing.stored_count)
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))

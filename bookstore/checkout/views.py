@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -74,7 +75,13 @@ def _shopper():
 
 
 def _cart():
-    return find_cart(_shopper(), session.get(CART_SESSION_KEY))
+    """The visitor's cart, found once per request (again if they log in meanwhile)."""
+    shopper, token = _shopper(), session.get(CART_SESSION_KEY)
+    visitor = (shopper.id if shopper is not None else None, token)
+    kept = g.get("checkout_cart")
+    if kept is None or kept[0] != visitor:
+        kept = g.checkout_cart = (visitor, find_cart(shopper, token))
+    return kept[1]
 
 
 def _remember(order: Order) -> None:
