@@ -276,8 +276,9 @@ def payment_line_items(
                     },
                 }
             )
-    # A membership order has no book lines: its one item is the year of membership.
-    return items + membership_line_items(order)
+    # A membership order has no book lines: its one item is the year of membership (bought
+    # with an account only: a guest's order has none to read).
+    return items + (membership_line_items(order) if order.user_id is not None else [])
 
 
 def redeem_claims(order_id: int, *, now: datetime) -> None:

@@ -28,8 +28,8 @@ STATEMENTS = {
     ("POST", "/checkout"): 4,  # cart, lines, copies free, wrap offer
     ("GET", "/checkout/review"): 3,  # cart, lines, copies free
     # The quote (3), earlier checkouts (1), the order, its line and history (3), the hold (3),
-    # the attempt (1), what the order adds for Stripe's line items (3), the session (1).
-    ("POST", "/checkout/place"): 15,
+    # the attempt (1), gift wrap and gift membership for Stripe's line items (2), the session.
+    ("POST", "/checkout/place"): 14,
     # The event (2), the order, paid, the order again after the move, its lines (4), the
     # sale (5), the checkout window (1), the gift membership (1), the cart (1), what the
     # order adds (2), the email's editions (1), its job and the history line (2); and here,
