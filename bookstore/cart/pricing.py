@@ -120,17 +120,17 @@ def cart_lines(cart: Cart, *, authors: bool = True) -> list[CartLine]:
 
 
 @built_once  # every page of the cart and the checkout asks
-def _lines() -> Select[tuple[CartLine]]:
+def _lines() -> Select[CartLine]:
     return _lines_query(joinedload(CartLine.edition).joinedload(Edition.book))
 
 
 @built_once
-def _lines_with_authors() -> Select[tuple[CartLine]]:
+def _lines_with_authors() -> Select[CartLine]:
     book = joinedload(CartLine.edition).joinedload(Edition.book)
     return _lines_query(book.selectinload(Book.credits).joinedload(BookContributor.contributor))
 
 
-def _lines_query(load: Any) -> Select[tuple[CartLine]]:
+def _lines_query(load: Any) -> Select[CartLine]:
     query = select(CartLine).where(CartLine.cart_id == bindparam("cart_id")).options(load)
     return query.order_by(CartLine.id)
 

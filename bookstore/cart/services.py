@@ -67,12 +67,12 @@ def find_cart(user: User | None, token: str | None) -> Cart | None:
 
 
 @built_once  # every cart and checkout page asks
-def _guest_cart() -> Select[tuple[Cart]]:
+def _guest_cart() -> Select[Cart]:
     return select(Cart).where(Cart.token == bindparam("token"), Cart.user_id.is_(None))
 
 
 @built_once
-def _user_cart() -> Select[tuple[Cart]]:
+def _user_cart() -> Select[Cart]:
     return select(Cart).where(Cart.user_id == bindparam("user_id"))
 
 

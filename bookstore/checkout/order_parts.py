@@ -37,7 +37,7 @@ class OrderParts:
             gift_services.gift_of(order),
         )
 
-    def template_helpers(self) -> dict[str, Callable[[Any], Any]]:
+    def template_helpers(self) -> dict[str, Any]:
         """``order_membership``, ``order_gift_membership`` and ``order_gift`` (the template
         helpers of ``members`` and ``gifts``) answering for this order from what was read;
         another order is asked as usual. Pass them to ``render_template``."""

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 
 from bookstore.catalog.models import Edition, Format
 from bookstore.database import built_once
@@ -58,7 +58,7 @@ def free_for_cart(
 
 @built_once
 def _free_for_cart() -> Select[int, int, int]:
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     lapsed = _held(StockHold.expires_at <= now)
     own = _held(StockHold.cart_id == bindparam("cart_id"), StockHold.expires_at > now)
     return select(Edition.id, Edition.on_hand - Edition.reserved + lapsed, own).where(
