@@ -572,9 +572,10 @@ def _store(key: str, value, size: int, timeout: int) -> None:
     if not index.admits(size):
         return
     _cache_call("set", key, value, timeout=timeout)
-    gone = index.add(key, request.path, size, timeout)
-    if gone:
-        _cache_call("delete_many", *gone)
+    # One DEL a page evicted (mostly none or one a page stored): cachelib's Redis
+    # ``delete_many`` follows its DEL with an EXISTS round trip for every key.
+    for gone in index.add(key, request.path, size, timeout):
+        _cache_call("delete", gone)
 
 
 def _generation() -> int | None:
@@ -676,7 +677,7 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
             return found
     elif name == "set":
         near.forget(args[:1])
-    elif name == "delete_many":
+    elif name == "delete":
         near.forget(args)
     if redis_breaker.allow():
         try:
