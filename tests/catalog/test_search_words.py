@@ -42,8 +42,7 @@ def test_an_open_write_transaction_finds_its_own_new_words(app_ctx):
 def test_the_index_words_give_the_answers_of_the_prefix_query(app_ctx, monkeypatch, query):
     for n in range(30):
         make_book(
-            ("Murder at the Dacha", "The Samovar", "Samovarnaya", "Ночь", "Nochi")[n % 5]
-            + f" {n}",
+            ("Murder at the Dacha", "The Samovar", "Samovarnaya", "Ночь", "Nochi")[n % 5] + f" {n}",
             authors=(("Ivan Petrov", "Petrova", "Samovarov")[n % 3],),
         )
     db.session.commit()
