@@ -41,7 +41,6 @@ from cachelib import SimpleCache
 from flask import Flask, current_app, g, has_app_context, message_flashed, request, session
 from flask_caching import Cache
 from flask_login import current_user
-from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -57,6 +56,7 @@ from bookstore.extensions import db, limiter
 from bookstore.page_cache_bounds import PageIndex
 from bookstore.page_cache_near import NearPages
 from bookstore.redis_breaker import redis_breaker
+from bookstore.signing import SignedValues
 
 cache = Cache()
 T = TypeVar("T")
@@ -221,9 +221,10 @@ CSRF_RESIGN_SECONDS = 60
 def _signed_csrf(app: Flask, session: MutableMapping[str, Any]) -> str:
     """What ``generate_csrf`` gives in a request with this session (adding a raw token to it).
 
-    Signing (JSON, zlib, base64, HMAC) cost as much as the rest of a guest's page hit: a raw
-    token's signed form is kept and handed out again while it is under a minute old (or a
-    sixtieth of ``WTF_CSRF_TIME_LIMIT``), so a form expires at most that much sooner.
+    Signing (JSON, base64, HMAC: ``bookstore.signing``) cost as much as the rest of a guest's
+    page hit: a raw token's signed form is kept and handed out again while it is under a
+    minute old (or a sixtieth of ``WTF_CSRF_TIME_LIMIT``), so a form expires at most that much
+    sooner.
     """
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if not isinstance(session.get(field), str):
@@ -235,7 +236,7 @@ def _signed_csrf(app: Flask, session: MutableMapping[str, Any]) -> str:
     if made is None or made[0] != secret:
         made = state["csrf_serializer"] = (
             secret,
-            URLSafeTimedSerializer(secret, salt="wtf-csrf-token"),
+            SignedValues(secret, salt="wtf-csrf-token"),
             {},  # raw token -> (when signed, signed token)
         )
     limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
@@ -571,9 +572,10 @@ def _store(key: str, value, size: int, timeout: int) -> None:
     if not index.admits(size):
         return
     _cache_call("set", key, value, timeout=timeout)
-    gone = index.add(key, request.path, size, timeout)
-    if gone:
-        _cache_call("delete_many", *gone)
+    # One DEL a page evicted (mostly none or one a page stored): cachelib's Redis
+    # ``delete_many`` follows its DEL with an EXISTS round trip for every key.
+    for gone in index.add(key, request.path, size, timeout):
+        _cache_call("delete", gone)
 
 
 def _generation() -> int | None:
@@ -675,7 +677,7 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
             return found
     elif name == "set":
         near.forget(args[:1])
-    elif name == "delete_many":
+    elif name == "delete":
         near.forget(args)
     if redis_breaker.allow():
         try:
