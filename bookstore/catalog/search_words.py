@@ -77,30 +77,28 @@ def index_words(connection: Connection, spellings: list[str]) -> IndexWords | No
     driver = connection.connection.driver_connection
     if driver is None or getattr(driver, "in_transaction", True):
         return None
-    kept = _kept.get(connection.engine)
-    if kept is None:
-        kept = _kept.setdefault(connection.engine, IndexWords())
+    # Each engine's words are replaced whole, never emptied in place: a thread that holds
+    # them sees words and structure record that belong together.
+    kept = _kept.get(connection.engine) or IndexWords()
     missing = [s for s in dict.fromkeys(spellings) if worth_expanding(s) and s not in kept.starts]
     if missing:
         if not connection.info.get(_VOCABULARY):  # a temporary table, one per connection
             connection.exec_driver_sql(_VOCABULARY)
             connection.info[_VOCABULARY] = True
-        if len(kept.starts) + len(missing) > KEPT_AT_MOST:
-            kept.starts.clear()
         rows = connection.execute(
             _LOOKUP, {"spellings": json.dumps(missing), "most": EXPAND_AT_MOST}
         ).all()
-        if rows[0][0] != kept.structure:
-            # The index changed: what was kept may miss its new words.
-            kept.starts.clear()
-            kept.structure = rows[0][0]
+        if rows[0][0] != kept.structure or len(kept.starts) + len(missing) > KEPT_AT_MOST:
+            # The index changed (what was kept may miss its new words), or the list is full.
+            kept = IndexWords(rows[0][0])
         words: dict[str, list[str]] = {s: [] for s in missing}
         for _structure, spelling, term in rows:
             if term is not None:
                 words[spelling].append(term)
         for spelling, starts in words.items():
             kept.starts[spelling] = tuple(starts) if len(starts) <= EXPAND_AT_MOST else None
-    wanted = {s: kept.starts[s] for s in spellings if s in kept.starts}
+        _kept[connection.engine] = kept
+    wanted = {s: kept.starts[s] for s in dict.fromkeys(spellings) if s in kept.starts}
     return IndexWords(kept.structure, wanted)
 
 
@@ -108,8 +106,7 @@ def forget(connection: Connection, structure: bytes | None) -> None:
     """Drop the words kept for this engine unless they were read under ``structure``."""
     kept = _kept.get(connection.engine)
     if kept is not None and kept.structure != structure:
-        kept.starts.clear()
-        kept.structure = structure
+        _kept[connection.engine] = IndexWords(structure)
 
 
 def structure(connection: Connection) -> bytes | None:
