@@ -38,7 +38,16 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from cachelib import SimpleCache
-from flask import Flask, current_app, g, has_app_context, message_flashed, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    message_flashed,
+    render_template,
+    request,
+    session,
+)
 from flask_caching import Cache
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -176,6 +185,7 @@ def init_app(app) -> None:
     # placeholder while a page is cached.
     app.jinja_env.globals["csrf_token"] = _csrf_token
     app.jinja_env.globals["visitor_name"] = visitor_name
+    app.jinja_env.globals["same_for_audience"] = same_for_audience
     app.context_processor(lambda: {"csrf_token": _csrf_token})
 
 
@@ -289,6 +299,43 @@ def _personalise(body: bytes) -> bytes:
         if placeholder in body:
             body = body.replace(placeholder, str(escape(compute())).encode())
     return body
+
+
+# -- Layout parts kept per audience ---------------------------------------------------------------
+
+LAYOUT_PARTS_KEPT = 200  # (part, audience, page) variants: a few dozen in a shop
+
+
+def same_for_audience(template: str, search: str = "") -> Markup:
+    """Templates' ``same_for_audience(template, search)``: a part of the layout (the site
+    header) that, while a cached page is rendered, depends only on the audience, the page's
+    endpoint, where the shop is mounted and its settings, and on ``search`` (the search box's
+    text, passed to the template as ``site_search``). Its per-visitor values (name, cart
+    count, CSRF token) are placeholders then, so it is rendered once per audience and page
+    and kept by the process; every other page (staff, the cache off) renders it each time.
+
+    Rendering the header was most of what the layout cost a page the cache does not answer.
+    """
+    if not g.get(_FILLING):
+        return Markup(render_template(template, site_search=search))  # noqa: S704 (our template)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions["page_cache"]
+    kept: dict[tuple, str] = state.setdefault("layout_parts", {})
+    key = (
+        template,
+        audience(),
+        request.endpoint,
+        request.script_root,
+        app.config.get("SHOP_NAME"),
+        bool(app.config.get("STRIPE_SECRET_KEY")),
+    )
+    mark = f"pc-{state['mark']}-layout-search"  # letters, digits, dashes: escaping keeps it
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= LAYOUT_PARTS_KEPT:
+            kept.clear()
+        found = kept[key] = render_template(template, site_search=mark)
+    return Markup(found.replace(mark, str(escape(search))))  # noqa: S704 (our template)
 
 
 # -- Per-visitor parts (HTML) -------------------------------------------------------------------
