@@ -214,7 +214,12 @@ def _user_cart_count(user_id: ColumnElement[int], _now: object) -> ColumnElement
 def note_cart_count(count: int) -> None:
     """The visitor's cart count as this request read it with the cart's lines (a GET that
     changes the cart no further): the header shows it without asking again."""
-    g.cart_count_read = count
+    g.cart_count_read = (_count_key(), count)
+
+
+def _count_key() -> tuple[int | None, str | None]:
+    user = _visitor()
+    return (user.id, None) if user is not None else (None, _token())
 
 
 # A guest with nothing in their session but a CSRF token has no cart.
@@ -223,18 +228,23 @@ def _cart_count() -> int:
     if not has_request_context():
         return 0
     known = fact_on_public_page("cart_count")
-    if known is None:
-        known = g.get("cart_count_read")
     if known is not None:
         return int(known)
+    # Once per request and visitor (the layout's parts, a page and its emails all ask).
+    key = _count_key()
+    kept = g.get("cart_count_read")
+    if kept is not None and kept[0] == key:
+        return int(kept[1])
     # One query at most; none for a guest without a cart token.
     try:
-        return services.cart_item_count(_visitor(), _token())
+        count = services.cart_item_count(_visitor(), _token())
     except SQLAlchemyError:
         # The header count must never stop a page (an error page above all) from rendering.
         db.session.rollback()
         current_app.logger.warning("Cart count unavailable", exc_info=True)
         return 0
+    g.cart_count_read = (key, count)
+    return count
 
 
 def _book_url(book: Book) -> str | None:
