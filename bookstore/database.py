@@ -80,7 +80,7 @@ def skip_known_descriptions(engine: Engine) -> None:
             if (
                 getattr(compiled, "_cached_metadata", None) is not None
                 and not (self.is_crud or self.is_text or self.isddl or self._is_server_side)
-                and self.cursor_fetch_strategy is _cursor._DEFAULT_FETCH
+                and self.cursor_fetch_strategy is _cursor._DEFAULT_FETCH  # type: ignore[has-type]
                 and not self.root_connection._echo
                 and not self.execution_options.get("stream_results", False)
                 and not self.execution_options.get("driver_column_names", False)
@@ -92,7 +92,8 @@ def skip_known_descriptions(engine: Engine) -> None:
 
 def configure_engine_events(engine: Engine) -> None:
     """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing.
-    PostgreSQL: no parallel workers and no JIT for the shop's short queries. Both: pooled
+    PostgreSQL: no parallel workers and no JIT for the shop's short queries, and no cursor
+    description read for a statement whose columns are known (``skip_known_descriptions``). Both: pooled
     connections checked before use after they sat idle (``ping_idle_connections``)."""
     ping_idle_connections(engine)
     if engine.dialect.name == "postgresql":
