@@ -93,8 +93,9 @@ def skip_known_descriptions(engine: Engine) -> None:
 def configure_engine_events(engine: Engine) -> None:
     """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing.
     PostgreSQL: no parallel workers and no JIT for the shop's short queries, and no cursor
-    description read for a statement whose columns are known (``skip_known_descriptions``). Both: pooled
-    connections checked before use after they sat idle (``ping_idle_connections``)."""
+    description read for a statement whose columns are known (``skip_known_descriptions``).
+    Both: pooled connections checked before use after they sat idle
+    (``ping_idle_connections``)."""
     ping_idle_connections(engine)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_settings)
