@@ -38,10 +38,18 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from cachelib import SimpleCache
-from flask import Flask, current_app, g, has_app_context, message_flashed, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    message_flashed,
+    render_template,
+    request,
+    session,
+)
 from flask_caching import Cache
 from flask_login import current_user
-from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -57,6 +65,7 @@ from bookstore.extensions import db, limiter
 from bookstore.page_cache_bounds import PageIndex
 from bookstore.page_cache_near import NearPages
 from bookstore.redis_breaker import redis_breaker
+from bookstore.signing import SignedValues
 
 cache = Cache()
 T = TypeVar("T")
@@ -176,6 +185,7 @@ def init_app(app) -> None:
     # placeholder while a page is cached.
     app.jinja_env.globals["csrf_token"] = _csrf_token
     app.jinja_env.globals["visitor_name"] = visitor_name
+    app.jinja_env.globals["same_for_audience"] = same_for_audience
     app.context_processor(lambda: {"csrf_token": _csrf_token})
 
 
@@ -221,9 +231,10 @@ CSRF_RESIGN_SECONDS = 60
 def _signed_csrf(app: Flask, session: MutableMapping[str, Any]) -> str:
     """What ``generate_csrf`` gives in a request with this session (adding a raw token to it).
 
-    Signing (JSON, zlib, base64, HMAC) cost as much as the rest of a guest's page hit: a raw
-    token's signed form is kept and handed out again while it is under a minute old (or a
-    sixtieth of ``WTF_CSRF_TIME_LIMIT``), so a form expires at most that much sooner.
+    Signing (JSON, base64, HMAC: ``bookstore.signing``) cost as much as the rest of a guest's
+    page hit: a raw token's signed form is kept and handed out again while it is under a
+    minute old (or a sixtieth of ``WTF_CSRF_TIME_LIMIT``), so a form expires at most that much
+    sooner.
     """
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if not isinstance(session.get(field), str):
@@ -235,7 +246,7 @@ def _signed_csrf(app: Flask, session: MutableMapping[str, Any]) -> str:
     if made is None or made[0] != secret:
         made = state["csrf_serializer"] = (
             secret,
-            URLSafeTimedSerializer(secret, salt="wtf-csrf-token"),
+            SignedValues(secret, salt="wtf-csrf-token"),
             {},  # raw token -> (when signed, signed token)
         )
     limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
@@ -288,6 +299,43 @@ def _personalise(body: bytes) -> bytes:
         if placeholder in body:
             body = body.replace(placeholder, str(escape(compute())).encode())
     return body
+
+
+# -- Layout parts kept per audience ---------------------------------------------------------------
+
+LAYOUT_PARTS_KEPT = 200  # (part, audience, page) variants: a few dozen in a shop
+
+
+def same_for_audience(template: str, search: str = "") -> Markup:
+    """Templates' ``same_for_audience(template, search)``: a part of the layout (the site
+    header) that, while a cached page is rendered, depends only on the audience, the page's
+    endpoint, where the shop is mounted and its settings, and on ``search`` (the search box's
+    text, passed to the template as ``site_search``). Its per-visitor values (name, cart
+    count, CSRF token) are placeholders then, so it is rendered once per audience and page
+    and kept by the process; every other page (staff, the cache off) renders it each time.
+
+    Rendering the header was most of what the layout cost a page the cache does not answer.
+    """
+    if not g.get(_FILLING):
+        return Markup(render_template(template, site_search=search))  # noqa: S704 (our template)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions["page_cache"]
+    kept: dict[tuple, str] = state.setdefault("layout_parts", {})
+    key = (
+        template,
+        audience(),
+        request.endpoint,
+        request.script_root,
+        app.config.get("SHOP_NAME"),
+        bool(app.config.get("STRIPE_SECRET_KEY")),
+    )
+    mark = f"pc-{state['mark']}-layout-search"  # letters, digits, dashes: escaping keeps it
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= LAYOUT_PARTS_KEPT:
+            kept.clear()
+        found = kept[key] = render_template(template, site_search=mark)
+    return Markup(found.replace(mark, str(escape(search))))  # noqa: S704 (our template)
 
 
 # -- Per-visitor parts (HTML) -------------------------------------------------------------------
@@ -571,9 +619,10 @@ def _store(key: str, value, size: int, timeout: int) -> None:
     if not index.admits(size):
         return
     _cache_call("set", key, value, timeout=timeout)
-    gone = index.add(key, request.path, size, timeout)
-    if gone:
-        _cache_call("delete_many", *gone)
+    # One DEL a page evicted (mostly none or one a page stored): cachelib's Redis
+    # ``delete_many`` follows its DEL with an EXISTS round trip for every key.
+    for gone in index.add(key, request.path, size, timeout):
+        _cache_call("delete", gone)
 
 
 def _generation() -> int | None:
@@ -675,7 +724,7 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
             return found
     elif name == "set":
         near.forget(args[:1])
-    elif name == "delete_many":
+    elif name == "delete":
         near.forget(args)
     if redis_breaker.allow():
         try:

@@ -2,6 +2,7 @@
 members), with each visitor's own name, cart count and CSRF token filled in per request. No
 visitor ever sees another's name, cart or price; staff and account pages are never cached."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -257,3 +258,51 @@ def test_a_signed_in_hit_of_a_book_page_costs_five_queries(app, reader_parts):
     with counted_queries(engine) as statements:
         assert cache_state(clients["anna"].get(f"/books/{slug}")) == "hit"
     assert len(statements) == 5, statements
+
+
+def _header(html: str) -> str:
+    """The site header, each visitor's own CSRF token (signed anew each session) left out."""
+    header = html[html.index('<a class="skip-link"') : html.index('<main id="main"')]
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', header)
+
+
+def test_the_kept_site_header_is_the_one_each_page_and_visitor_would_get(make_app, shoppers):
+    """The header is rendered once per audience and page while pages are cached
+    (``page_cache.same_for_audience``): every header served from it is the one a fresh
+    rendering gives, with this page's current link, this visitor's name and the search box
+    holding this search's words."""
+    slug, _, clients = shoppers
+    fresh = make_app(PAGE_CACHE_SECONDS=0)  # the same database, every page rendered in full
+    fresh_clients = {}
+    for who in ("anna", "vera"):
+        fresh_clients[who] = fresh.test_client()
+        log_in(fresh_clients[who], f"{who}@example.com")
+        fresh_clients[who].get("/account/")
+    fresh_clients["guest"] = fresh.test_client()
+    clients = {**clients, "guest": clients["anna"].application.test_client()}
+    urls = [
+        "/",
+        "/books",
+        "/books?sort=title",
+        f"/books/{slug}",
+        "/search?q=dacha",
+        "/search?q=%3Cb%3E%22war%22+%26+peace%3C%2Fb%3E",  # <b>"war" & peace</b>
+        "/search?q=murder",
+    ]
+    for who in ("guest", "anna", "vera"):
+        for url in urls:
+            kept = clients[who].get(url).get_data(as_text=True)
+            assert _header(kept) == _header(fresh_clients[who].get(url).get_data(as_text=True))
+    page = clients["guest"].get("/search?q=%3Cb%3E%22war%22+%26+peace%3C%2Fb%3E")
+    assert 'value="&lt;b&gt;&#34;war&#34; &amp; peace&lt;/b&gt;"' in page.get_data(as_text=True)
+    assert 'value="murder"' in clients["guest"].get("/search?q=murder").get_data(as_text=True)
+    books = _header(clients["vera"].get("/books?page=1").get_data(as_text=True))
+    assert 'href="/books" aria-current="page"' in books
+    assert "Vera Figner" in books
+    assert "member-badge" in books
+    gleb = _header(clients["gleb"].get("/books?page=1").get_data(as_text=True))
+    assert "Gleb Uspensky" in gleb
+    assert "Vera Figner" not in gleb
+    home = _header(clients["anna"].get("/").get_data(as_text=True))
+    assert 'href="/" aria-current="page"' in home
+    assert "member-badge" not in home

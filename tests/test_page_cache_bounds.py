@@ -2,6 +2,7 @@
 page reads, in a canonical order; variants per page and bytes in all are capped; error pages
 are never kept."""
 
+from bookstore import page_cache
 from bookstore.extensions import db
 from bookstore.page_cache_bounds import PageIndex
 from tests.factories import make_book
@@ -121,3 +122,24 @@ def test_the_in_memory_cache_is_bounded_by_the_index(make_app):
         client.get(f"/search?q=once{n}")
         assert cache_state(client.get("/search?q=popular")) == "hit", n
     assert len(index_of(app)) <= 4
+
+
+def test_evicting_from_redis_costs_one_del_a_page_and_no_exists(
+    make_app, database, monkeypatch, redis_url
+):
+    app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url, PAGE_CACHE_VARIANTS=3)
+    client = app.test_client()
+    redis = app.extensions["cache"][page_cache.cache]._write_client
+    sent: list[str] = []
+    send = redis.execute_command
+    monkeypatch.setattr(
+        redis, "execute_command", lambda *args, **kw: sent.append(args[0]) or send(*args, **kw)
+    )
+    for n in range(8):  # five past the bound: five evictions
+        assert cache_state(client.get(f"/search?q=word{n}")) == "miss"
+    assert sent.count("DEL") == 5
+    assert "EXISTS" not in sent
+    assert index_of(app).variants("/search") == 3
+    # The evicted pages are gone from Redis (a miss), the kept ones are still there.
+    assert cache_state(client.get("/search?q=word0")) == "miss"
+    assert cache_state(client.get("/search?q=word7")) == "hit"

@@ -19,6 +19,7 @@ from bookstore import page_cache
 from bookstore.accounts.models import User
 from bookstore.dbtypes import UTCDateTime, utcnow
 from bookstore.extensions import db, login_manager
+from bookstore.signing import SignedValues
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please log in to see that page."
@@ -160,11 +161,23 @@ class SchemeAwareSessionInterface(SecureCookieSessionInterface):
     COOKIES_KEPT = 5000
 
     def get_signing_serializer(self, app):
-        """Flask's, made once per secret (Flask builds it twice a request)."""
+        """Flask's, made once per secret (Flask builds it twice a request), leaving a small
+        session uncompressed (``bookstore.signing``)."""
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         made = getattr(self, "_serializer", None)
         if made is None or made[0] != keys:
-            made = (keys, super().get_signing_serializer(app))
+            serializer = None
+            if app.secret_key:
+                serializer = SignedValues(
+                    [*keys[1], app.secret_key],  # as Flask's: the current key last
+                    salt=self.salt,
+                    serializer=self.serializer,
+                    signer_kwargs={
+                        "key_derivation": self.key_derivation,
+                        "digest_method": self.digest_method,
+                    },
+                )
+            made = (keys, serializer)
             self._serializer = made
             self._verified: dict[str, tuple[int, dict]] = {}
         return made[1]

@@ -42,7 +42,7 @@ def suggest(session: Session, raw_query: str | None) -> list[Suggestion]:
     if matcher.nothing:  # no word of the catalog starts so: no title, person or series either
         return []
     # Ranking thousands of title matches ("th") costs more than it tells: newest first then.
-    ranked = _capped_count(session, matcher) <= RANK_AT_MOST
+    ranked = matcher.count("title", cap=RANK_AT_MOST) <= RANK_AT_MOST
     title_ids = matcher.tier_ids("title", ranked, TITLES, 0)
     groups = [query_spellings(t) for t in query.terms]
     people_ids = _people_or_series_book_ids(session, groups)
@@ -72,18 +72,6 @@ def _matches(groups: list[list[str]], *names: str) -> bool:
     """Every group has a spelling that starts a word of ``names``."""
     words = WORD.findall(plain_letters(fold_yo(" ".join(names).lower())))
     return all(any(w.startswith(s) for s in group for w in words) for group in groups)
-
-
-def _capped_count(session: Session, matcher: Matcher) -> int:
-    sql = (
-        "SELECT count(*) FROM (SELECT 1 FROM book_search s, to_tsquery('bookstore_search', :m) "
-        "AS q WHERE s.title_document @@ q LIMIT :cap) AS hits"
-        if matcher.postgres
-        else "SELECT count(*) FROM (SELECT 1 FROM book_search WHERE book_search MATCH :m "
-        "LIMIT :cap) AS hits"
-    )
-    params = {"m": matcher.match["title"], "cap": RANK_AT_MOST + 1}
-    return session.execute(text(sql), params).scalar_one()
 
 
 def _people_or_series_book_ids(session: Session, groups: list[list[str]]) -> list[int]:
