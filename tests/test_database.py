@@ -99,3 +99,51 @@ def test_a_connection_the_database_closed_while_idle_is_replaced_before_a_reques
         other.dispose()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_select_run_before_reads_its_rows_without_the_cursor_description(pg_app, monkeypatch):
+    """psycopg builds a cursor's description afresh on each read: a SELECT whose result
+    columns SQLAlchemy knows from an earlier run is read without it, with the same rows, by
+    name and by position, through Core and the ORM; streamed results still stream."""
+    import psycopg
+
+    with pg_app.app_context():
+        ids = [make_book(title).id for title in ("Murder at the Dacha", "The Thaw")]
+        db.session.commit()
+        reads = []
+        described = psycopg.Cursor.description
+
+        def counted(cursor):
+            reads.append(cursor)
+            return described.__get__(cursor)
+
+        monkeypatch.setattr(psycopg.Cursor, "description", property(counted))
+        titles = select(Book.id, Book.title).where(Book.id.in_(ids)).order_by(Book.id)
+        connection = db.session.connection()
+        first = connection.execute(titles).all()
+        assert len(reads) == 1  # the first run learns the columns
+        for _ in range(3):
+            rows = connection.execute(titles).all()
+            assert rows == first
+            assert [row.title for row in rows] == ["Murder at the Dacha", "The Thaw"]
+            assert [row._mapping[Book.__table__.c.title] for row in rows] == [r[1] for r in first]
+            assert [row._mapping[Book.__table__.c.title] for row in first] == [r[1] for r in first]
+        assert len(reads) == 1
+        books = select(Book).where(Book.id.in_(ids)).order_by(Book.id)
+        for _ in range(3):
+            assert [book.title for book in db.session.scalars(books)] == [
+                "Murder at the Dacha",
+                "The Thaw",
+            ]
+        streamed = {"stream_results": True, "max_row_buffer": 1}
+        for _ in range(2):
+            assert [
+                row.title for row in connection.execute(titles, execution_options=streamed)
+            ] == [
+                "Murder at the Dacha",
+                "The Thaw",
+            ]
+        # Statements that return no rows, and text, still learn that from the cursor.
+        assert connection.execute(update(Book).where(Book.id == -1).values(title="x")).rowcount == 0
+        assert connection.execute(text("SELECT 1 AS one")).one().one == 1
+        db.session.rollback()

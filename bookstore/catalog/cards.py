@@ -13,6 +13,7 @@ Staff, and every page while the page cache is off, get cards rendered afresh.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,7 +23,7 @@ from typing import NamedTuple, overload
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,7 +38,6 @@ from bookstore.catalog.models import (
     Subject,
     book_subjects,
 )
-from bookstore.database import built_once
 from bookstore.dbtypes import raw_date, read_date, utcnow
 from bookstore.extensions import db
 
@@ -214,10 +214,20 @@ _BOOK, _EDITION = slice(0, 7), slice(7, 16)
 _EDITION_ID, _AUTHOR_ID = 7, 16
 
 
-@built_once
-def _card_rows() -> Select:
+@functools.cache
+def _card_rows(dialect: str) -> Select:
     """The books of ``ids``, a row for each of their editions and authors (NULLs for a book
-    without either), authors in credit order: what cards show, in one statement."""
+    without either), authors in credit order: what cards show, in one statement.
+
+    On PostgreSQL the ids are one array (``books.id = ANY(:ids)``): the statement's text is
+    the same whatever their number, so the driver prepares it and PostgreSQL plans it once
+    per connection (``IN`` with a parameter per id was a new text, parsed and planned afresh,
+    for each number of cards: planning was half of the statement's server time).
+    """
+    if dialect == "postgresql":
+        in_ids = Book.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    else:
+        in_ids = Book.id.in_(bindparam("ids", expanding=True))
     return (
         select(
             Book.id,
@@ -248,7 +258,7 @@ def _card_rows() -> Select:
             ),
         )
         .outerjoin(Contributor, Contributor.id == BookContributor.contributor_id)
-        .where(Book.id.in_(bindparam("ids", expanding=True)))
+        .where(in_ids)
         # Editions in no order: a card sorts them itself (availability.sorted_editions).
         .order_by(BookContributor.position, BookContributor.contributor_id)
     )
@@ -265,7 +275,7 @@ def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
     # A book with two editions and two authors has four rows: each edition and author once.
     seen_editions: set[int] = set()
     seen_authors: set[tuple[int, int]] = set()
-    result = connection.execute(_card_rows(), {"ids": ids})
+    result = connection.execute(_card_rows(connection.dialect.name), {"ids": ids})
     try:
         # The driver's rows: SQLAlchemy's would convert the few values that need it (format,
         # booleans) at a cost of a third of the load; CardEdition converts them.

@@ -11,6 +11,7 @@ it, with no query at all, and a broad subject's order is picked from the catalog
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from array import array
@@ -184,12 +185,15 @@ def parse_filters(args: Mapping[str, str], *, allowed: tuple[str, ...] | None = 
 
 
 def _by_slug(model, slug: str, what: str):
-    found = (
-        db.session.scalar(select(model).where(model.slug == slug)) if _SLUG.match(slug) else None
-    )
+    found = db.session.scalar(_slug_query(model), {"slug": slug}) if _SLUG.match(slug) else None
     if found is None:
         raise NotFound(f"There is no {what} {slug[:40]!r}.")
     return found
+
+
+@functools.cache  # built once per model (see database.built_once)
+def _slug_query(model) -> Select:
+    return select(model).where(model.slug == bindparam("slug"))
 
 
 def _filtered(stmt: Select, filters: BrowseFilters, today: date) -> Select:

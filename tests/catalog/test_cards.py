@@ -5,7 +5,10 @@ catalog or the day it was rendered with."""
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import text
+
 from bookstore.accounts.models import Role
+from bookstore.catalog import cards
 from bookstore.catalog.models import Book
 from bookstore.extensions import db
 from bookstore.inventory import ledger
@@ -24,7 +27,8 @@ def book_loads(statements: list[str]) -> int:
     """Statements that load books with what a card shows (the editions of some books)."""
     return sum(
         ("FROM editions" in s and "editions.book_id IN" in s)  # the ORM's selectinload
-        or ("JOIN editions" in s and "books.id IN" in s)  # cards.load_for_cards
+        # cards.load_for_cards (an array of ids on PostgreSQL)
+        or ("JOIN editions" in s and ("books.id IN" in s or "books.id = ANY" in s))
         for s in statements
     )
 
@@ -138,3 +142,28 @@ def test_a_card_read_in_one_statement_shows_each_edition_and_author_once(app):
     assert page.count('class="book-card-title">Three Hands<') == 1
     # The ebook's $10.00 is the lowest of the three editions' prices.
     assert re.search(r'Three Hands.*?<span class="price">from \$10\.00</span>', page, re.S)
+
+
+def test_cards_of_any_number_of_books_are_one_statement_text_prepared_on_postgresql(app):
+    """The statement that loads cards has the same text for 1 book and for 7: on PostgreSQL
+    the ids are one array (``= ANY``), so the driver prepares it and the server plans it once
+    per connection, instead of parsing and planning a new ``IN`` list per number of cards."""
+    with app.app_context():
+        ids = [make_book(f"Book {n}", authors=(f"Author {n}",)).id for n in range(7)]
+        db.session.commit()
+        engine = db.engine
+        postgres = engine.dialect.name == "postgresql"
+        with counted_queries(engine) as statements:
+            for count in (1, 7, 3, 7, 2, 5, 7):
+                found = cards.load_for_cards(ids[:count])
+                assert sorted(found) == sorted(ids[:count])
+                assert [a.name for a in found[ids[0]].authors] == ["Author 0"]
+        assert book_loads(statements) == 7
+        if postgres:
+            assert len(set(statements)) == 1
+            assert "books.id = ANY" in statements[0]
+            prepared = db.session.scalars(
+                text("SELECT statement FROM pg_prepared_statements")
+            ).all()
+            assert any("books.id = ANY" in statement for statement in prepared)
+        db.session.rollback()
