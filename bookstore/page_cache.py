@@ -44,12 +44,13 @@ from flask import (
     g,
     has_app_context,
     message_flashed,
-    render_template,
     request,
     session,
 )
 from flask_caching import Cache
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -306,18 +307,21 @@ def _personalise(body: bytes) -> bytes:
 LAYOUT_PARTS_KEPT = 200  # (part, audience, page) variants: a few dozen in a shop
 
 
-def same_for_audience(template: str, search: str = "") -> Markup:
+@pass_context
+def same_for_audience(context: Context, template: str, search: str = "") -> Markup:
     """Templates' ``same_for_audience(template, search)``: a part of the layout (the site
     header) that, while a cached page is rendered, depends only on the audience, the page's
     endpoint, where the shop is mounted and its settings, and on ``search`` (the search box's
     text, passed to the template as ``site_search``). Its per-visitor values (name, cart
     count, CSRF token) are placeholders then, so it is rendered once per audience and page
     and kept by the process; every other page (staff, the cache off) renders it each time.
+    Either way it is rendered with the page's own context, as an include would be.
 
     Rendering the header was most of what the layout cost a page the cache does not answer.
     """
+    part = context.environment.get_template(template)
     if not g.get(_FILLING):
-        return Markup(render_template(template, site_search=search))  # noqa: S704 (our template)
+        return Markup(part.render({**context.get_all(), "site_search": search}))  # noqa: S704
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     state = app.extensions["page_cache"]
     kept: dict[tuple, str] = state.setdefault("layout_parts", {})
@@ -334,7 +338,7 @@ def same_for_audience(template: str, search: str = "") -> Markup:
     if found is None:
         if len(kept) >= LAYOUT_PARTS_KEPT:
             kept.clear()
-        found = kept[key] = render_template(template, site_search=mark)
+        found = kept[key] = part.render({**context.get_all(), "site_search": mark})
     return Markup(found.replace(mark, str(escape(search))))  # noqa: S704 (our template)
 
 
