@@ -2,7 +2,6 @@
 
 from typing import TYPE_CHECKING
 
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -10,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from bookstore.rate_limiter import ShopLimiter
 
 # Stable constraint names, so that migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -35,4 +36,4 @@ else:
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = ShopLimiter(key_func=get_remote_address)
