@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -44,14 +42,16 @@ def alert_choice(edition: Edition | PageEdition, av: Availability | None = None)
     return None
 
 
-@bp.app_context_processor
-def _alert_helpers() -> dict[str, Any]:
-    def my_alert(edition: Edition):
-        if not current_user.is_authenticated:
-            return None
-        return services.open_alert(current_user, edition.id)
+def _my_alert(edition: Edition):
+    if not current_user.is_authenticated:
+        return None
+    return services.open_alert(current_user, edition.id)
 
-    return {"alert_choice": alert_choice, "my_alert": my_alert, "alert_form": AlertForm}
+
+# For every template: Jinja globals, not a context processor run for each template rendered.
+bp.add_app_template_global(alert_choice, "alert_choice")
+bp.add_app_template_global(_my_alert, "my_alert")
+bp.add_app_template_global(AlertForm, "alert_form")
 
 
 def _back(edition: Edition | None = None) -> str:

@@ -196,13 +196,9 @@ def empty() -> ResponseReturnValue:
 
 @bp.app_context_processor
 def cart_template_helpers() -> dict[str, Any]:
-    """``cart_count`` for the header, ``cart_offer(edition)`` for the add form, and
-    ``cart_book_url(book)`` (``None`` until the catalog's book page exists)."""
-    return {
-        "cart_count": _cart_count(),
-        "cart_offer": edition_offer,
-        "cart_book_url": _book_url,
-    }
+    """``cart_count`` for the header. The same functions for every page are Jinja globals
+    (below), not worked out for each template rendered."""
+    return {"cart_count": _cart_count()}
 
 
 @read_with_user("cart_count")
@@ -252,3 +248,9 @@ def _book_url(book: Book) -> str | None:
         return url_for("catalog.book", slug=book.slug)
     except BuildError:
         return None
+
+
+# ``cart_offer(edition)`` for the add form, and ``cart_book_url(book)`` (``None`` until the
+# catalog's book page exists).
+bp.add_app_template_global(edition_offer, "cart_offer")
+bp.add_app_template_global(_book_url, "cart_book_url")

@@ -6,7 +6,6 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -228,11 +227,6 @@ def _load_standing(generation: int | None, now: datetime) -> _Standing:
     return _Standing(generation, [deal.terms() for deal in deals], until, now)
 
 
-@bp.app_context_processor
-def _cart_deals_helper() -> dict[str, Any]:
-    return {"member_cart_deals": member_cart_deals}
-
-
 def member_cart_deals(pricing: CartPricing) -> CartDeals | None:
     """For templates/deals/_cart_deals.html: the member's deals priced against the cart."""
     if not current_user.is_authenticated:
@@ -241,3 +235,7 @@ def member_cart_deals(pricing: CartPricing) -> CartDeals | None:
     if not lines:
         return None
     return orders.cart_deal_pricing(lines[0].line.cart, lines, now=utcnow())
+
+
+# For every template: a Jinja global, not a context processor run for each template rendered.
+bp.add_app_template_global(member_cart_deals)

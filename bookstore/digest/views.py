@@ -19,10 +19,9 @@ SUBSCRIBE_LIMIT = "5/minute;30/hour"
 LIMIT_MESSAGE = "Too many sign-ups from your network. Wait a minute, then try again."
 
 
-@bp.app_context_processor
-def _digest_globals() -> dict:
-    # templates/digest/_account_digest.html (included by the account page) asks for this.
-    return {"digest_subscription_of": services.subscription_of}
+# templates/digest/_account_digest.html (included by the account page) asks for this: a Jinja
+# global, not a context processor run for each template rendered.
+bp.add_app_template_global(services.subscription_of, "digest_subscription_of")
 
 
 @bp.get("/")

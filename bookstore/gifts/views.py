@@ -33,14 +33,15 @@ from bookstore.gifts.forms import ClaimForm, ClaimWithNewAccountForm, GiftMember
 bp = Blueprint("gifts", __name__)
 
 
-@bp.app_context_processor
-def _gift_globals() -> dict:
-    return {
-        "order_gift": services.gift_of,
-        "order_gift_membership": lambda order: memberships.of_order(order.id),
-        "gift_receipt_token": services.gift_receipt_token,
-        "gift_now": utcnow,
-    }
+def _order_gift_membership(order):
+    return memberships.of_order(order.id)
+
+
+# For every template: Jinja globals, not a context processor run for each template rendered.
+bp.add_app_template_global(services.gift_of, "order_gift")
+bp.add_app_template_global(_order_gift_membership, "order_gift_membership")
+bp.add_app_template_global(services.gift_receipt_token, "gift_receipt_token")
+bp.add_app_template_global(utcnow, "gift_now")
 
 
 def _shopper() -> User | None:

@@ -49,18 +49,8 @@ def visitor_is_member() -> bool:
     return current_membership().is_member
 
 
-@bp.app_context_processor
-def _membership_globals() -> dict:
-    # Lazy: pages that never ask (and anonymous visitors) cost no query.
-    return {
-        "is_member": _LazyFlag(visitor_is_member),
-        "current_membership": current_membership,
-        "order_membership": lambda order: membership_of_order(order.id),
-    }
-
-
 class _LazyFlag:
-    """A boolean worked out on first use in a template."""
+    """A boolean worked out each time a template asks."""
 
     def __init__(self, compute):
         self._compute = compute
@@ -73,6 +63,17 @@ class _LazyFlag:
 
     def __hash__(self) -> int:
         return hash(bool(self))
+
+
+def _order_membership(order):
+    return membership_of_order(order.id)
+
+
+# For every template: Jinja globals, not a context processor run for each template rendered.
+# ``is_member`` is lazy: pages that never ask (and anonymous visitors) cost no query.
+bp.add_app_template_global(_LazyFlag(visitor_is_member), "is_member")  # type: ignore[arg-type]
+bp.add_app_template_global(current_membership, "current_membership")
+bp.add_app_template_global(_order_membership, "order_membership")
 
 
 @bp.get("/membership")

@@ -24,13 +24,19 @@ def contact_limit() -> str:
     return current_app.config.get("CONTACT_RATELIMIT") or "5/hour"
 
 
+# The footer's links to the policy pages: the same on every page, so a Jinja global rather
+# than a context processor run for each template rendered.
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        policy_links=[(kind.slug, kind.title) for kind in services.POLICIES.values()]
+    )
+)
+
+
 @bp.app_context_processor
-def policy_links() -> dict:
-    """The footer's links to the policy pages, and the customer-service address."""
-    return {
-        "policy_links": [(kind.slug, kind.title) for kind in services.POLICIES.values()],
-        "customer_service_email": current_app.config.get("CUSTOMER_SERVICE_EMAIL"),
-    }
+def customer_service_address() -> dict:
+    """The footer's customer-service address (a setting)."""
+    return {"customer_service_email": current_app.config.get("CUSTOMER_SERVICE_EMAIL")}
 
 
 @bp.get("/policies/<slug>")

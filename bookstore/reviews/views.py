@@ -147,13 +147,10 @@ def review_helpful(places: list[tuple]) -> list[Markup]:
     ]
 
 
-@bp.app_context_processor
-def _review_helpers() -> dict:
-    return {
-        "reviewer_name": services.public_name,
-        "reader_review": reader_review,
-        "review_helpful": review_helpful,
-    }
+# For every template: Jinja globals, not a context processor run for each template rendered.
+bp.add_app_template_global(services.public_name, "reviewer_name")
+bp.add_app_template_global(reader_review, "reader_review")
+bp.add_app_template_global(review_helpful, "review_helpful")
 
 
 def _book_or_404(slug: str) -> Book:
