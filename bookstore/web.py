@@ -7,7 +7,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bookstore.extensions import db
+from bookstore.extensions import csrf, db
 from bookstore.links import ProbesAnswerAnyHost, external_url
 from bookstore.money import format_cents
 
@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
         cents, app.config.get("CURRENCY", "USD")
     )
     app.context_processor(template_globals)
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
     # Absolute links (canonical, feeds, emails) come from SHOP_BASE_URL, never the request.
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
@@ -113,6 +114,14 @@ def same_for_every_page():
         return found
 
     return part
+
+
+def check_csrf_on_writes() -> None:
+    """Flask-WTF's check of a request's CSRF token, for the methods it checks (POST, PUT,
+    PATCH, DELETE) and views not exempt from it (``bookstore.register_csrf_check``)."""
+    config = current_app.config
+    if config["WTF_CSRF_ENABLED"] and request.method in config["WTF_CSRF_METHODS"]:
+        csrf.protect(apply_exemptions=True)
 
 
 def add_security_headers(response):
@@ -207,9 +216,18 @@ MAIN_NAV = [
 
 
 def template_globals() -> dict:
+    """What the layout shows from the settings and the features registered, for each
+    template rendered (the settings may change while the app runs; tests change them)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    views = app.view_functions
     return {
-        "shop_name": current_app.config["SHOP_NAME"],
-        "payments_use_standin": not current_app.config.get("STRIPE_SECRET_KEY"),
-        "main_nav": [(e, label) for e, label in MAIN_NAV if e in current_app.view_functions],
-        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+        "shop_name": config["SHOP_NAME"],
+        "payments_use_standin": not config.get("STRIPE_SECRET_KEY"),
+        "main_nav": [(e, label) for e, label in MAIN_NAV if e in views],
     }
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Templates' ``has_endpoint(name)``: is that feature's page registered?"""
+    return endpoint in current_app.view_functions

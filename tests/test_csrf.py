@@ -175,3 +175,28 @@ def log_in_with_token_value(client, token):
         data={"email": "anna@example.com", "password": TEST_PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302
+
+
+def test_reads_are_never_checked_and_exempt_views_keep_their_exemption(csrf_app, monkeypatch):
+    from bookstore.extensions import csrf
+
+    checked = []
+    monkeypatch.setattr(csrf, "protect", lambda **kwargs: checked.append(kwargs))
+    client = csrf_app.test_client()
+    assert client.get("/account/login").status_code == 200
+    assert client.head("/account/login").status_code == 200
+    assert checked == []
+    client.post("/account/login", data={})
+    assert checked == [{"apply_exemptions": True}]  # Flask-WTF works out the exemptions
+
+
+def test_a_stripe_webhook_needs_no_token(csrf_app):
+    """An exempt view (the webhook is signed by Stripe, not by a form) is not refused."""
+    response = csrf_app.test_client().post("/stripe/webhook", data=b"{}")
+    assert response.status_code != 400 or b"security token" not in response.data
+
+
+def test_a_shop_that_turns_the_default_check_off_gets_none(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True, WTF_CSRF_CHECK_DEFAULT=False)
+    response = app.test_client().post("/account/login", data={"email": "anna@example.com"})
+    assert b"security token" not in response.data
