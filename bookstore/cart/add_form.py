@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, request
-from markupsafe import escape as e
 
 from bookstore import page_cache
 from bookstore.cart.rules import Offer, offer_for
@@ -15,6 +14,7 @@ from bookstore.catalog.book_html import EditionPart
 from bookstore.catalog.book_rows import PageEdition
 from bookstore.catalog.card_html import link
 from bookstore.catalog.filters import lapsed_holds
+from bookstore.catalog.html_text import text as e
 from bookstore.catalog.models import Edition
 from bookstore.dbtypes import utcnow
 

@@ -4,8 +4,9 @@ details, the sections other features add (reviews) and the related books.
 A book page is mostly a first visit, so it is rendered on nearly every view. Rendered by
 Jinja it cost more than the rest of the request together (macro calls, includes per edition,
 ``url_for`` and escaping through context lookups); written here once, in Python, with
-f-strings over ``e`` (markupsafe's escape, in C), as the book cards are (``card_html``), it
-costs a fraction of that with the same HTML. Each part of the page is one small function.
+f-strings over ``e`` (``html_text.text``: markupsafe's escaping, giving a plain ``str``), as
+the book cards are (``card_html``), it costs a fraction of that with the same HTML. Each part
+of the page is one small function.
 
 Features above the catalog add their parts without the catalog importing them: an edition's
 add-to-cart form and its Save for later and alert buttons (``register_edition_part``) and
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from markupsafe import Markup
-from markupsafe import escape as e
 
 from bookstore.catalog.availability import (
     Availability,
@@ -39,6 +39,7 @@ from bookstore.catalog.card_html import (
 )
 from bookstore.catalog.cards import book_cards
 from bookstore.catalog.filters import language_names
+from bookstore.catalog.html_text import text as e
 from bookstore.catalog.isbn import hyphenate_isbn13
 from bookstore.catalog.models import ContributorRole
 from bookstore.catalog.services import BookDetail
@@ -302,5 +303,5 @@ def related_books(books: Sequence) -> str:
 
 
 def _html(text: str) -> Markup:
-    """HTML put together above: every value in it went through ``e`` (markupsafe.escape)."""
+    """HTML put together above: every value in it went through ``e`` (markupsafe's escaping)."""
     return Markup(text)  # noqa: S704
