@@ -187,9 +187,7 @@ def test_a_chosen_subject_selects_its_own_option_alone(browsing):
     sea, seas = Subject(slug="sea", name="Sea"), Subject(slug="sea-stories", name="Sea stories")
     for chosen in (seas, sea, None, seas):
         html = list_html.browse_filters(a_page(1, subject=chosen), choices([sea, seas]))
-        assert [o[0] for o in options(html, "subject") if o[2]] == (
-            [chosen.slug] if chosen else []
-        )
+        assert [o[0] for o in options(html, "subject") if o[2]] == ([chosen.slug] if chosen else [])
 
 
 def found(text="war & peace", total=60, page=1, shown=20, capped=False, isbn=False, exact=False):
