@@ -9,13 +9,14 @@ several times more.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 from flask import current_app, request, url_for
 from markupsafe import Markup
 from markupsafe import escape as e
 
-from bookstore.catalog.availability import Availability, book_summary
+from bookstore.catalog.availability import Availability, StockState, book_summary
 from bookstore.catalog.filters import (
     author_names,
     cover_srcset,
@@ -36,8 +37,10 @@ def _currency() -> str:
 
 class CardContext:
     """What every card of one list shares, looked up once for the list rather than once a
-    card: the shop's day, the low-stock threshold, lapsed holds, the currency, the links'
-    patterns and the member prices (``member_offers`` of bookstore/deals)."""
+    card: the shop's day, the low-stock threshold, lapsed holds, the currency, the member
+    prices (``member_offers`` of bookstore/deals) and the links' patterns, escaped: escaping
+    goes character by character, so a pattern's escape with the slug's escape put in is the
+    escaped link (``_SLUG`` has nothing to escape)."""
 
     __slots__ = (
         "today",
@@ -57,10 +60,14 @@ class CardContext:
         self.currency = _currency()
         offers: Callable | None = current_app.jinja_env.globals.get("member_offers")  # type: ignore[assignment]
         self.member_offer: Callable | None = offers() if offers is not None else None
-        self.book = _pattern("catalog.book", with_slug=True)
-        self.cover = _pattern("catalog.cover", with_slug=True)
+        self.book = str(e(_pattern("catalog.book", with_slug=True)))
+        # A generated cover's <img>, lazy and eager, for the slug to be put in.
+        cover = _pattern("catalog.cover", with_slug=True)
+        self.cover = {lazy: _img(cover, "", "", "", 160, 240, lazy) for lazy in (True, False)}
         # Where "Members pay ..." links to: only a list with member offers shows it.
-        self.join = _pattern("members.membership", False) if self.member_offer is not None else None
+        self.join = (
+            str(e(_pattern("members.membership", False))) if self.member_offer is not None else None
+        )
 
 
 def link(endpoint: str, slug: str | None = None) -> str:
@@ -90,8 +97,21 @@ def _pattern(endpoint: str, with_slug: bool) -> str:
 def availability_badge(availability: Availability | None) -> Markup:
     if availability is None:
         return _EMPTY
-    state = availability.state.value.replace("_", "-")
-    return _html(f'<span class="badge badge-{e(state)}">{e(availability.label)}</span>')
+    return _html(_badge(availability.state, availability.label))
+
+
+@functools.lru_cache(maxsize=1024)
+def _badge(state: StockState, label: str) -> str:
+    """A badge's HTML: a few states and labels ("Only 2 left", "Preorder: published ..."),
+    each written once rather than once a card."""
+    return f'<span class="badge badge-{e(state.value.replace("_", "-"))}">{e(label)}</span>'
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: True is refused, not taken for 1 cent
+def _money(cents: int, currency: str) -> str:
+    """An amount's escaped text: a few hundred prices, each written once rather than once a
+    card."""
+    return str(e(format_cents(cents, currency)))
 
 
 def priced(
@@ -112,17 +132,17 @@ def priced(
 
 def _price(cents: int, offer, prefix: str, currency: str, join: str | None = None) -> str:
     """``priced``'s HTML, given the member offer (or None); ``prefix`` is HTML already;
-    ``join``: the membership page's link, when the caller has it."""
+    ``join``: the membership page's link, escaped, when the caller has it."""
     if offer is not None and offer.for_member:
         return (
-            f'<span class="price price-member">{prefix}{e(format_cents(offer.cents, currency))}'
+            f'<span class="price price-member">{prefix}{_money(offer.cents, currency)}'
             '</span> <span class="member-price-note">member price, usually '
-            f"<s>{e(format_cents(cents, currency))}</s></span>"
+            f"<s>{_money(cents, currency)}</s></span>"
         )
-    html = f'<span class="price">{prefix}{e(format_cents(cents, currency))}</span>'
+    html = f'<span class="price">{prefix}{_money(cents, currency)}</span>'
     if offer is not None:
-        href = e(join if join is not None else link("members.membership"))
-        members_pay = e(format_cents(offer.cents, currency))
+        href = join if join is not None else e(link("members.membership"))
+        members_pay = _money(offer.cents, currency)
         html += f' <a class="members-pay" href="{href}">Members pay {members_pay}</a>'
     return html
 
@@ -187,22 +207,23 @@ def book_card(
         price = _price(found.min_price_cents, offer, prefix, c.currency, c.join)
     byline = f'\n  <p class="book-card-byline">{e(author_names(book))}</p>' if book.authors else ""
     noted = f'\n  <p class="book-card-note">{e(note)}</p>' if note else ""
-    rating = rating_line(book)
-    rated = f"\n  {rating}" if rating else ""
+    rated = f"\n  {rating_line(book)}" if book.review_count else ""
     level = int(level)
-    slug = book.slug
+    slug = e(book.slug)
     cover: str
     if book.cover_image:
         cover = cover_image(book, lazy=lazy)
     else:  # the generated SVG (most books), linked through the list's pattern
-        cover = _img(c.cover.replace(_SLUG, slug), "", "", "", 160, 240, lazy)
+        cover = c.cover[bool(lazy)].replace(_SLUG, slug)
+    availability = found.availability
+    badge = _badge(availability.state, availability.label) if availability is not None else ""
     return _html(
         '<article class="book-card">\n'
-        f'  <a class="book-card-link" href="{e(c.book.replace(_SLUG, slug))}">\n'
+        f'  <a class="book-card-link" href="{c.book.replace(_SLUG, slug)}">\n'
         f"    {cover}\n"
         f'    <h{level} class="book-card-title">{e(book.title)}</h{level}>\n'
         f"  </a>{byline}{noted}{rated}\n"
-        f'  <p class="book-card-meta">{price} {availability_badge(found.availability)}</p>\n'
+        f'  <p class="book-card-meta">{price} {badge}</p>\n'
         "</article>"
     )
 

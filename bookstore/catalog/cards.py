@@ -132,10 +132,10 @@ class CardEdition:
         "low_stock_threshold",
         "out_of_print",
         "active",
+        "is_physical",
     )
     status_on = Edition.status_on
     available = Edition.__dict__["available"]
-    is_physical = Edition.__dict__["is_physical"]
 
     def __init__(self, book: CardBook, row) -> None:
         """``row``: the edition's columns as the driver gives them (see ``_card_rows``)."""
@@ -153,6 +153,8 @@ class CardEdition:
             active,
         ) = row
         self.format = _FORMATS[fmt]
+        # Asked twice a card (its copies, its badge): the format's own rule, read once.
+        self.is_physical = self.format.is_physical
         self.published_on = read_date(published_on)
         # SQLite gives 0 and 1: True and False, as the ORM would give.
         self.out_of_print = bool(out_of_print)

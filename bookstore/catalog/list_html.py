@@ -11,6 +11,7 @@ macros of the same names (templates/catalog/_macros.html) serve the other lists.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
@@ -53,10 +54,19 @@ def browse_canonical(page: BookPage) -> str:
 
 def _options(choices: Iterable[tuple[str, str]], chosen: str | None) -> str:
     """``<option>``s of (value, name) pairs, the one whose value is ``chosen`` selected."""
-    return "".join(
-        f'<option value="{e(value)}"{" selected" if value == chosen else ""}>{e(name)}</option>'
-        for value, name in choices
-    )
+    html = _unselected(tuple(choices))
+    if chosen is None:
+        return html
+    # Escaping is one to one: the chosen value's escape is found only in its own option.
+    value = e(chosen)
+    return html.replace(f'<option value="{value}">', f'<option value="{value}" selected>')
+
+
+@functools.lru_cache(maxsize=64)
+def _unselected(choices: tuple[tuple[str, str], ...]) -> str:
+    """The ``<option>``s of (value, name) pairs, none selected: the same few lists (subjects,
+    formats, languages, sorts) on every list page, each escaped once rather than once a page."""
+    return "".join(f'<option value="{e(value)}">{e(name)}</option>' for value, name in choices)
 
 
 def _select(name: str, label: str, blank: str | None, options: str) -> str:

@@ -181,6 +181,15 @@ def test_the_filter_form_escapes_names_and_slugs(browsing):
     assert "<Tolstoy" not in html
 
 
+def test_a_chosen_subject_selects_its_own_option_alone(browsing):
+    """The options are written once and the chosen one marked after: a slug that begins
+    another's, or a choice that changes from page to page, selects only its own option."""
+    sea, seas = Subject(slug="sea", name="Sea"), Subject(slug="sea-stories", name="Sea stories")
+    for chosen in (seas, sea, None, seas):
+        html = list_html.browse_filters(a_page(1, subject=chosen), choices([sea, seas]))
+        assert [o[0] for o in options(html, "subject") if o[2]] == ([chosen.slug] if chosen else [])
+
+
 def found(text="war & peace", total=60, page=1, shown=20, capped=False, isbn=False, exact=False):
     pages = -(-total // 20)
     return SearchResults(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bookstore.catalog import listing
-from bookstore.catalog.models import Book, Edition, Format
+from bookstore.catalog.models import Book, Edition, Format, Subject
 from bookstore.extensions import db
 from tests.catalog.test_query_counts import counted_queries
 from tests.factories import make_book
@@ -166,3 +166,47 @@ def test_one_formats_price_order_is_its_editions_price_then_the_book(make_app, c
     assert len(expected) == 12  # two books in three have a paperback, less the retired one
     # Past the last page: a clear "no such page", not an error.
     assert client.get("/books?format=paperback&sort=price&page=5").status_code == 404
+
+
+def subject_reads(statements: list[str]) -> int:
+    """Statements that read subjects (by slug, or all of them)."""
+    return sum("FROM subjects" in s for s in statements)
+
+
+def test_a_subject_filter_reads_the_subjects_once_while_the_catalog_stays_the_same(make_app):
+    app = make_app(PAGE_SIZE=4)
+    with app.app_context():
+        make_catalog(8)
+        engine = db.engine
+    client = app.test_client()
+    with counted_queries(engine) as first:
+        assert client.get("/books?subject=mystery").status_code == 200
+    with counted_queries(engine) as later:
+        assert client.get("/books?subject=history&sort=title").status_code == 200
+        assert client.get("/books?subject=no-such-subject").status_code == 404
+    assert subject_reads(first) > 0  # the subjects by slug, and the filter form's
+    assert subject_reads(later) == 0
+
+
+def test_a_renamed_subject_shows_its_new_name_on_the_next_page(make_app):
+    app = make_app(PAGE_SIZE=4)
+    with app.app_context():
+        make_catalog(8)
+    client = app.test_client()
+    assert "<title>Mystery · Books" in client.get("/books?subject=mystery").text
+    with app.app_context():
+        subject = db.session.scalars(select(Subject).where(Subject.slug == "mystery")).one()
+        subject.name = "Crime"
+        db.session.commit()
+    assert "<title>Crime · Books" in client.get("/books?subject=mystery&sort=title").text
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 300])
+def test_a_subject_filter_lists_the_subjects_books(make_app, cache_seconds):
+    app = make_app(PAGE_SIZE=4, PAGE_CACHE_SECONDS=cache_seconds)
+    with app.app_context():
+        make_catalog(8)
+    client = app.test_client()
+    page = client.get("/books?subject=mystery&sort=title")
+    assert [slug[:7] for slug in slugs(page)] == ["book-01", "book-03", "book-05", "book-07"]
+    assert client.get("/books?subject=no-such-subject").status_code == 404
