@@ -173,12 +173,19 @@ def subject_reads(statements: list[str]) -> int:
     return sum("FROM subjects" in s for s in statements)
 
 
-def test_a_subject_filter_reads_the_subjects_once_while_the_catalog_stays_the_same(make_app):
-    app = make_app(PAGE_SIZE=4)
+def catalog_app(make_app, **config):
+    """A shop of eight books, half of them mysteries, four to a page."""
+    app = make_app(PAGE_SIZE=4, **config)
     with app.app_context():
         make_catalog(8)
-        engine = db.engine
+    return app
+
+
+def test_a_subject_filter_reads_the_subjects_once_while_the_catalog_stays_the_same(make_app):
+    app = catalog_app(make_app)
     client = app.test_client()
+    with app.app_context():
+        engine = db.engine
     with counted_queries(engine) as first:
         assert client.get("/books?subject=mystery").status_code == 200
     with counted_queries(engine) as later:
@@ -189,9 +196,7 @@ def test_a_subject_filter_reads_the_subjects_once_while_the_catalog_stays_the_sa
 
 
 def test_a_renamed_subject_shows_its_new_name_on_the_next_page(make_app):
-    app = make_app(PAGE_SIZE=4)
-    with app.app_context():
-        make_catalog(8)
+    app = catalog_app(make_app)
     client = app.test_client()
     assert "<title>Mystery · Books" in client.get("/books?subject=mystery").text
     with app.app_context():
@@ -203,10 +208,7 @@ def test_a_renamed_subject_shows_its_new_name_on_the_next_page(make_app):
 
 @pytest.mark.parametrize("cache_seconds", [0, 300])
 def test_a_subject_filter_lists_the_subjects_books(make_app, cache_seconds):
-    app = make_app(PAGE_SIZE=4, PAGE_CACHE_SECONDS=cache_seconds)
-    with app.app_context():
-        make_catalog(8)
-    client = app.test_client()
+    client = catalog_app(make_app, PAGE_CACHE_SECONDS=cache_seconds).test_client()
     page = client.get("/books?subject=mystery&sort=title")
     assert [slug[:7] for slug in slugs(page)] == ["book-01", "book-03", "book-05", "book-07"]
     assert client.get("/books?subject=no-such-subject").status_code == 404
