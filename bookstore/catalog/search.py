@@ -28,6 +28,7 @@ from bookstore.catalog import search_words
 from bookstore.catalog.cards import BookList
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
 from bookstore.catalog.models import Book, Contributor, Edition, Series, Subject
+from bookstore.catalog.search_statements import Statements
 from bookstore.catalog.transliteration import spellings
 
 MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box allows 200)
@@ -200,7 +201,8 @@ class Matcher:
 
     def __init__(self, session: Session, terms: tuple[str, ...]):
         self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.statements = Statements(session)
+        self.postgres = self.statements.postgres
         self.ranked_page: tuple[int, list[int]] | None = None  # (offset, ids) found by count
         # PostgreSQL, broad queries: the share of books matching, per tier, as the count saw.
         self.density: dict[str, float] = {}
@@ -223,7 +225,7 @@ class Matcher:
             # those guesses run high (59,000 books read at 1,000,000 for a Cyrillic word's 501
             # matches); the search statements all have an index to use. And the JIT compiler,
             # which a seq scan's cost would start (50+ ms).
-            known = _index_words(session, [t for group in groups for t in group])
+            known = _index_words(self.statements, [t for group in groups for t in group])
             alternatives = []
             for group in groups:
                 plain = {t: [f"{t}:*" if len(t) > 1 else t] for t in group}
@@ -237,7 +239,8 @@ class Matcher:
             self.guess_title = _guess_density(shares.get("title_document", {}), alternatives)
         else:
             self.groups = groups
-            self._sqlite_match(search_words.index_words(session.connection(), _flat(groups)))
+            connection = self.statements.connection()
+            self._sqlite_match(search_words.index_words(connection, _flat(groups)))
 
     def _sqlite_match(self, found: search_words.IndexWords | None) -> None:
         """The FTS5 queries: quoted strings of letters and digits (nothing typed is syntax).
@@ -276,7 +279,7 @@ class Matcher:
         not, the match is built again from words read afresh (or from the prefixes)."""
         if self.words is None or self.words.structure == structure:
             return True
-        connection = self.session.connection()
+        connection = self.statements.connection()
         search_words.forget(connection, structure)
         again = search_words.index_words(connection, _flat(self.groups))
         self._sqlite_match(again if again and again.structure == structure else None)
@@ -293,7 +296,7 @@ class Matcher:
         if not self.postgres:
             # The index's structure comes with the count, from the same snapshot.
             while True:
-                structure, total = self.session.execute(text(_SQLITE_COUNT), params).one()
+                structure, total = self.statements.rows(_SQLITE_COUNT, params)[0]
                 if self._sqlite_checked(structure):
                     self.checked = True
                     return total
@@ -303,7 +306,7 @@ class Matcher:
             offset = (page - 1) * PAGE_SIZE
             params |= {"max": MAX_RESULTS, "limit": PAGE_SIZE, "offset": offset}
             params["walk"] = walk = self._count_walk()
-            rows = self.session.execute(text(_PG_COUNT_AND_RANK), params).all()
+            rows = self.statements.rows(_PG_COUNT_AND_RANK, params)
             total, titled, span, books, newest, newest_titled, newest_from = rows[0][:7]
             if total <= MAX_RESULTS:
                 self.ranked_page = (offset, [row[7] for row in rows if row[7] is not None])
@@ -316,7 +319,7 @@ class Matcher:
                     {"all": self.guess, "title": self.guess_title},
                 )  # fmt: skip
             return total
-        return self.session.execute(text(_PG_COUNT[tier]), params).scalar_one()
+        return self.statements.ids(_PG_COUNT[tier], params)[0]
 
     def page_ids(self, *, offset: int, limit: int, ranked: bool) -> list[int]:
         """Book ids of one page: the title tier, then the rest.
@@ -344,27 +347,29 @@ class Matcher:
         params = {"m": self.match[tier], "limit": limit, "offset": offset}
         if not self.postgres:
             if not self.checked:  # no count came first to check the index's words
-                while not self._sqlite_checked(search_words.structure(self.session.connection())):
+                connection = self.statements.connection()
+                while not self._sqlite_checked(search_words.structure(connection)):
                     pass
                 self.checked = True
             params["m"] = (self.rank_match if ranked else self.match)[tier]
             sql = _SQLITE_IDS[tier, ranked]
-            return list(self.session.execute(text(sql), params).scalars())
+            return self.statements.ids(sql, params)
+        # Unprepared: planned for these words (see _PLANS_BACK).
         if not ranked and (window := self._newest_window(tier, offset + limit)):
             # Newest first: the newest books, when they hold the page's matches, answer it
             # from the primary key alone; a query whose matches are rarer asks the GIN index.
             sql = _PG_NEWEST[tier]
-            ids = list(self.session.execute(text(sql), {**params, "window": window}).scalars())
+            ids = self.statements.ids(sql, {**params, "window": window}, prepared=False)
             if len(ids) == limit:
                 return ids
         if not ranked and (floor := self._newest_floor(tier, offset + limit)):
             # The index's matches among the newest ids only (the primary key's range and the
             # GIN index ANDed), sorted: when they fill the page they are the newest of all.
             sql = _PG_IDS_SINCE[tier]
-            ids = list(self.session.execute(text(sql), {**params, "floor": floor}).scalars())
+            ids = self.statements.ids(sql, {**params, "floor": floor}, prepared=False)
             if len(ids) == limit:
                 return ids
-        return list(self.session.execute(text(_PG_IDS[tier, ranked]), params).scalars())
+        return self.statements.ids(_PG_IDS[tier, ranked], params, prepared=False)
 
     def _newest_floor(self, tier: str, end: int) -> int:
         """An id above which ``end`` matches likely lie (0: not worth a try), by the density."""
@@ -474,7 +479,7 @@ def _densities(
     return found
 
 
-def _index_words(session: Session, spellings: list[str]) -> dict[str, list[str]]:
+def _index_words(statements: Statements, spellings: list[str]) -> dict[str, list[str]]:
     """The index's words that each spelling starts (PostgreSQL), for those it can tell.
 
     A GIN prefix match (``famil:*``) first gathers the postings of every word with that prefix;
@@ -486,7 +491,7 @@ def _index_words(session: Session, spellings: list[str]) -> dict[str, list[str]]
     the same either way. An empty list: no book has a word that starts so."""
     asked = [s for s in dict.fromkeys(spellings) if len(s) > 1 and not s.isdigit()]
     # The same statement sets the search's settings (see Matcher): it always runs.
-    rows = session.execute(text(_PG_INDEX_WORDS), {"words": asked, "most": EXPAND_AT_MOST + 1})
+    rows = statements.rows(_PG_INDEX_WORDS, {"words": asked, "most": EXPAND_AT_MOST + 1})
     found: dict[str, list[str]] = {}
     for spelling, lexemes, starts in rows:
         if spelling is None or len(lexemes) != 1 or not WORD.fullmatch(lexemes[0]):
@@ -520,8 +525,8 @@ _PG_SHARES = (
 )
 # Each spelling as the search configuration writes it (unaccented, lower case), and the index's
 # words it starts, in byte order as the GIN prefix match compares them (the column is "C").
-# The settings hold for the rest of the search's transaction; psycopg prepares a statement run
-# often, and each search statement after this one is still planned for its own words.
+# The settings hold for the rest of the search's transaction (plan_cache_mode: until the count
+# has been planned, see _PLANS_BACK).
 _PG_INDEX_WORDS = """
 SELECT x.spelling, x.lexemes, x.starts FROM (
   SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),
@@ -545,8 +550,15 @@ _PG_WHERE = {
     "title": "s.title_document @@ q",
 }
 _PG_FROM = "FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE "
+# psycopg prepares a statement it has run a few times, and PostgreSQL would then settle on one
+# plan for every query's words: the count (prepared, as parsing it costs) is planned for its
+# own words under the index-words statement's force_custom_plan, and puts the setting back as
+# it runs, so that the page's other prepared statements (its cards) keep their plans; the
+# statements after it are sent unprepared (``Statements.rows(..., prepared=False)``), planned
+# for their own words all the same. The shop leaves plan_cache_mode at its default.
+_PLANS_BACK = "(SELECT set_config('plan_cache_mode', 'auto', true)) AS plans_back(mode)"
 _PG_COUNT = {
-    tier: "SELECT count(*) FROM (SELECT 1 " + _PG_FROM + where + " LIMIT :cap) AS hits"  # noqa: S608
+    tier: f"SELECT count(*) FROM (SELECT 1 {_PG_FROM}{where} LIMIT :cap) AS hits, {_PLANS_BACK}"  # noqa: S608
     for tier, where in _PG_WHERE.items()
 }
 # The count, in one statement. A broad query's cap is reached among the newest books (w) at
@@ -554,7 +566,7 @@ _PG_COUNT = {
 # match, the asked page is ranked from them (title matches first, then by relevance, newest on
 # ties). Also: how densely the matches lie (their count, title ones, and the span of ids they
 # came from) and the newest id, for ``Matcher._newest_window``.
-_PG_COUNT_AND_RANK = """
+_PG_COUNT_AND_RANK = f"""
 WITH w AS MATERIALIZED (
   SELECT s.book_id, s.title_document @@ q AS in_title
   FROM (SELECT book_id, document, title_document FROM book_search
@@ -572,11 +584,11 @@ n AS (SELECT count(*) AS total, count(*) FILTER (WHERE in_title) AS titled,
 SELECT n.total, n.titled, n.span, (SELECT max(book_id) FROM book_search),
   (SELECT count(*) FROM w), (SELECT count(*) FILTER (WHERE in_title) FROM w),
   (SELECT min(book_id) FROM w), p.book_id
-FROM n LEFT JOIN LATERAL (
+FROM n CROSS JOIN {_PLANS_BACK} LEFT JOIN LATERAL (
   SELECT m.book_id FROM m, to_tsquery('bookstore_search', :m) AS q WHERE n.total <= :max
   ORDER BY m.in_title DESC, ts_rank(m.document, q) DESC, m.book_id DESC
   LIMIT :limit OFFSET :offset) AS p ON true
-"""
+"""  # noqa: S608 (fixed fragments)
 _PG_ORDER = {True: "ts_rank(s.document, q) DESC, s.book_id DESC", False: "s.book_id DESC"}
 _PG_NEWEST = {
     tier: "SELECT s.book_id FROM (SELECT book_id, document, title_document FROM book_search "  # noqa: S608

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 PREFIX_INDEXED = 3  # prefixes up to this many characters have an FTS5 prefix index
@@ -36,8 +36,7 @@ _VOCABULARY = (
 # (its first posting is read, never all of them as the 'row' vocabulary does to count them),
 # with the structure record, so both come from one snapshot. Terms never hold a NUL, so the
 # first word after ``w`` is the first at or after ``w || char(1)``.
-_LOOKUP = text(
-    f"""
+_LOOKUP = f"""
 WITH RECURSIVE asked(spelling, below) AS (
   SELECT value, value || char(1114111) FROM json_each(:spellings)),
 found(spelling, below, term, n) AS (
@@ -49,8 +48,6 @@ found(spelling, below, term, n) AS (
   FROM found WHERE term IS NOT NULL AND n <= :most)
 SELECT ({STRUCTURE}), spelling, term FROM found
 """  # noqa: S608 (constants)
-)
-_STRUCTURE = text(STRUCTURE)
 
 
 @dataclass
@@ -85,9 +82,10 @@ def index_words(connection: Connection, spellings: list[str]) -> IndexWords | No
         if not connection.info.get(_VOCABULARY):  # a temporary table, one per connection
             connection.exec_driver_sql(_VOCABULARY)
             connection.info[_VOCABULARY] = True
-        rows = connection.execute(
+        # On the driver's connection, as search's other statements (see search_statements).
+        rows = driver.execute(
             _LOOKUP, {"spellings": json.dumps(missing), "most": EXPAND_AT_MOST}
-        ).all()
+        ).fetchall()
         if rows[0][0] != kept.structure or len(kept.starts) + len(missing) > KEPT_AT_MOST:
             # The index changed (what was kept may miss its new words), or the list is full.
             kept = IndexWords(rows[0][0])
@@ -111,4 +109,6 @@ def forget(connection: Connection, structure: bytes | None) -> None:
 
 def structure(connection: Connection) -> bytes | None:
     """The index's structure record now (it changes with every write that reaches the index)."""
-    return connection.execute(_STRUCTURE).scalar()
+    driver: Any = connection.connection.driver_connection
+    rows = driver.execute(STRUCTURE).fetchall()
+    return rows[0][0] if rows else None
