@@ -72,6 +72,7 @@ cache = Cache()
 T = TypeVar("T")
 # Seen at /metrics (bookstore/ops/metrics.py): hit rate = hits / (hits + misses).
 LOOKUPS = Counter("bookstore_page_cache_lookups", "Page-cache lookups, by result.", ["result"])
+_HITS, _MISSES = LOOKUPS.labels("hit"), LOOKUPS.labels("miss")
 
 # Tables whose rows appear on cached pages; a committed write to any of them bumps the generation.
 WATCHED_TABLES = frozenset(
@@ -193,12 +194,16 @@ def init_app(app) -> None:
 # -- Per-visitor values -------------------------------------------------------------------------
 
 _per_visitor: dict[str, Callable[[], object]] = {}
+# The same names as bytes, longest first (so a name that begins another never takes its place).
+_value_names: list[bytes] = []
 # The value for a guest (no account, nothing in their session but a CSRF token), computed from
 # the session alone: ``page_cache_hits`` serves such a guest's hits without Flask's request.
-_guest_values: dict[str, Callable[[Flask, dict], object]] = {}
+_guest_values: dict[str, Callable[[Flask, MutableMapping[str, Any]], object]] = {}
 
 
-def per_visitor(name: str, *, guest: Callable[[Flask, dict], object] | None = None):
+def per_visitor(
+    name: str, *, guest: Callable[[Flask, MutableMapping[str, Any]], object] | None = None
+):
     """Decorate a function whose value differs between anonymous visitors of a cached page.
 
     While a page is being cached the function gives a placeholder; each request that serves
@@ -210,6 +215,7 @@ def per_visitor(name: str, *, guest: Callable[[Flask, dict], object] | None = No
 
     def decorate(compute):
         _per_visitor[name] = compute
+        _value_names[:] = sorted((key.encode() for key in _per_visitor), key=len, reverse=True)
         if guest is not None:
             _guest_values[name] = guest
 
@@ -283,7 +289,7 @@ def visitor_name() -> str:
     return current_user.name if current_user.is_authenticated else ""
 
 
-def guest_fillers() -> dict[str, Callable[[Flask, dict], object] | None]:
+def guest_fillers() -> dict[str, Callable[[Flask, MutableMapping[str, Any]], object] | None]:
     """Each per-visitor value's ``guest`` form (None where it has none)."""
     return {name: _guest_values.get(name) for name in _per_visitor}
 
@@ -293,13 +299,87 @@ def _placeholder(name: str) -> str:
     return f"pc-{current_app.extensions['page_cache']['mark']}-{name}"
 
 
-def _personalise(body: bytes) -> bytes:
-    body = _fill_parts(body)
-    for name, compute in _per_visitor.items():
-        placeholder = _placeholder(name).encode()
-        if placeholder in body:
-            body = body.replace(placeholder, str(escape(compute())).encode())
-    return body
+# What a guest's session may hold for the ``guest=`` forms to give their values (flask-login
+# marks a non-empty anonymous session "_fresh": False on its first request).
+GUEST_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
+
+
+def is_plain_guest_session(session: MutableMapping[str, Any], csrf_field: str) -> bool:
+    """Does this guest's session hold nothing but a CSRF token (what ``guest=`` forms assume)?"""
+    return (
+        session.keys() <= GUEST_SESSION_KEYS
+        and session.get("_fresh", False) is False
+        and (not session or "_fresh" in session)
+        and isinstance(session.get(csrf_field, ""), str)
+    )
+
+
+def _personalise(body: bytes, guest: bool = False) -> bytes:
+    """This visitor's page: its per-visitor values and visitor parts filled in, in one pass.
+
+    ``guest``: the visitor is a guest whose session holds only a CSRF token, so each value
+    comes from its ``guest=`` form (no user, cart or session lookups through Flask's proxies).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    values: dict[bytes, bytes] = {}
+
+    def value(name: bytes) -> bytes:
+        found = values.get(name)
+        if found is None:
+            key = name.decode()
+            form = _guest_values.get(key) if guest else None
+            computed = form(app, session) if form is not None else _per_visitor[key]()
+            found = values[name] = str(escape(computed)).encode()
+        return found
+
+    filled = fill_placeholders(body, app.extensions["page_cache"]["mark"], value, _render_parts)
+    assert filled is not None  # noqa: S101  (both fillers always answer)
+    return filled
+
+
+_PART_PLACE = re.compile(rb"\.([a-z-]+)\.([A-Za-z0-9_=-]*)\.")
+
+
+def fill_placeholders(
+    body: bytes,
+    mark: str,
+    value: Callable[[bytes], bytes | None] | None,
+    parts: Callable[[dict[bytes, dict[bytes, None]]], dict[tuple[bytes, bytes], bytes]] | None,
+) -> bytes | None:
+    """``body`` with each placeholder filled, in one pass over the page (a page holds a few
+    placeholders; a scan and a copy of the page for each cost more than the rest of a hit).
+
+    ``value(name)`` gives a per-visitor value (``pc-<mark>-<name>``), already escaped (without
+    it those stay as they are); ``parts(places)`` gives the HTML of every visitor-part place
+    (``pc-<mark>.<name>.<args>.``) by (name, args). ``value`` answering None, or a part with
+    no ``parts``, means this filler cannot give the page: the result is None.
+    """
+    prefix = f"pc-{mark}".encode()
+    pieces = body.split(prefix)
+    if len(pieces) == 1:
+        return body
+    filled: list[bytes | tuple[bytes, bytes]] = [pieces[0]]
+    places: dict[bytes, dict[bytes, None]] = {}
+    for piece in pieces[1:]:
+        if piece[:1] == b"-" and value is not None:
+            name = next((name for name in _value_names if piece.startswith(name, 1)), None)
+            if name is not None:
+                found = value(name)
+                if found is None:
+                    return None
+                filled += [found, piece[len(name) + 1 :]]
+                continue
+        elif piece[:1] == b".":
+            place = _PART_PLACE.match(piece)
+            if place is not None:
+                if parts is None:
+                    return None
+                places.setdefault(place[1], {})[place[2]] = None
+                filled += [(place[1], place[2]), piece[place.end() :]]
+                continue
+        filled += [prefix, piece]  # not a placeholder of this shop's: as it was
+    html = parts(places) if places and parts is not None else {}
+    return b"".join(item if isinstance(item, bytes) else html.get(item, b"") for item in filled)
 
 
 # -- Layout parts kept per audience ---------------------------------------------------------------
@@ -366,8 +446,9 @@ def visitor_part(name: str):
         def part(*args) -> Markup:
             if g.get(_PARTS):
                 code = base64.urlsafe_b64encode(json.dumps(args).encode()).decode()
+                mark = current_app.extensions["page_cache"]["mark"]
                 # Letters, digits and "-_=.": nothing in it to escape.
-                return Markup(f"{_part_prefix()}{name}.{code}.")  # noqa: S704
+                return Markup(f"pc-{mark}.{name}.{code}.")  # noqa: S704
             return render_all([args])[0]
 
         return part
@@ -375,29 +456,28 @@ def visitor_part(name: str):
     return decorate
 
 
-def _part_prefix() -> str:
-    # Unlike the plain placeholders, ends with a dot; letters, digits, "-_=." survive escaping.
-    return f"pc-{current_app.extensions['page_cache']['mark']}."
-
-
-def _fill_parts(body: bytes) -> bytes:
-    """Replace each visitor-part placeholder with this visitor's HTML, one call per part."""
-    prefix = _part_prefix().encode()
-    if prefix not in body:
-        return body
-    pattern = re.compile(re.escape(prefix) + rb"([a-z-]+)\.([A-Za-z0-9_=-]*)\.")
-    places: dict[bytes, dict[bytes, None]] = {}
-    for found in pattern.finditer(body):
-        places.setdefault(found[1], {})[found[2]] = None
+def _render_parts(
+    places: dict[bytes, dict[bytes, None]],
+) -> dict[tuple[bytes, bytes], bytes]:
+    """This visitor's HTML for each visitor-part place, one call per part: (name, args) ->
+    HTML. A part no longer registered renders as nothing."""
     html: dict[tuple[bytes, bytes], bytes] = {}
     for name, codes in places.items():
         render_all = _visitor_parts.get(name.decode())
-        if render_all is None:  # a part no longer registered renders as nothing
+        if render_all is None:
             continue
         args = [tuple(json.loads(base64.urlsafe_b64decode(code))) for code in codes]
         for code, part in zip(codes, render_all(args), strict=True):
             html[(name, code)] = str(part).encode()
-    return pattern.sub(lambda found: html.get((found[1], found[2]), b""), body)
+    return html
+
+
+def _fill_parts(body: bytes) -> bytes:
+    """Replace each visitor-part placeholder with this visitor's HTML (a page not cached)."""
+    mark = current_app.extensions["page_cache"]["mark"]
+    filled = fill_placeholders(body, mark, None, _render_parts)
+    assert filled is not None  # noqa: S101  (parts are always filled here)
+    return filled
 
 
 # -- The view decorator -------------------------------------------------------------------------
@@ -422,30 +502,35 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             [(k, v) for k, v in request.args.items(multi=True) if k in read]
         )
         g.setdefault(_PARTS, True)
-        if not _cacheable() or (not signed_in and audience() != "anonymous"):
-            response = current_app.make_response(view(*args, **kwargs))
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        who = _cacheable_audience(app)
+        if who is None or (not signed_in and who != "anonymous"):
+            response = app.make_response(view(*args, **kwargs))
             if not response.direct_passthrough and response.mimetype == "text/html":
                 response.set_data(_fill_parts(response.get_data()))
             return response
-        key = _key()
-        hit = _cache_call("get", key)
-        if hit is not None and (len(hit) != 3 or not _stock_unchanged(hit[2])):
+        state = app.extensions["page_cache"]
+        page = _page()
+        key = page_key(app, _generation(), who, page)
+        hit = _cache_call_on(app, cache, "get", key)
+        if hit is not None and (len(hit) != 3 or not _stock_unchanged(hit[2], app)):
             hit = None  # an edition it shows was sold or restocked since
-        LOOKUPS.labels("miss" if hit is None else "hit").inc()
         if hit is not None:
-            _note_guest_route()
-        if hit is not None:
-            current_app.extensions["page_cache"]["index"].used(key)
+            _HITS.inc()
+            _note_guest_route(state, who, page)
+            state["index"].used(key)
             body, headers, _stock = hit
-            response = current_app.response_class(_personalise(body), headers=headers)
+            body = _personalise(body, _plain_guest(app, who))
+            response = app.response_class(body, headers=headers)
             response.headers["X-Page-Cache"] = "hit"
             return response
-        rendered_at = _stock_state()["seq"]
+        _MISSES.inc()
+        rendered_at = _stock_state(app)["seq"]
         g.setdefault(_RENDERED_AT, rendered_at)
         g.setdefault(_FILLING, True)
         g.setdefault(_DEPS, set())
         try:
-            response = current_app.make_response(view(*args, **kwargs))
+            response = app.make_response(view(*args, **kwargs))
         finally:
             g.pop(_FILLING, None)
         body = response.get_data()
@@ -456,10 +541,10 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
             stock = (rendered_at, frozenset(g.get(_DEPS, ())), bool(g.get(_ANY_STOCK)))
-            _store(key, (body, headers, stock), len(body), _timeout())
-            _note_guest_route()
+            _store(app, key, (body, headers, stock), len(body), _timeout(), request.path)
+            _note_guest_route(state, who, page)
             response.headers["X-Page-Cache"] = "miss"
-        response.set_data(_personalise(body))
+        response.set_data(_personalise(body, _plain_guest(app, who)))
         return response
 
     # Rate limits guard the shop's forms; a public page has none to check (and the check is a
@@ -534,13 +619,22 @@ def _note_flash(_app, **_extra) -> None:
     g.setdefault(_FLASHED, True)
 
 
-def _cacheable() -> bool:
-    return (
-        current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
+def _cacheable_audience(app: Flask) -> str | None:
+    """The audience whose cached page this request may have (``audience``), or None: the
+    cache is off, the request is not a GET, or a flashed message waits to be shown."""
+    if (
+        app.config.get("PAGE_CACHE_SECONDS", 0) > 0
         and request.method in ("GET", "HEAD")
         and "_flashes" not in session
-        and audience() is not None
-    )
+    ):
+        return audience()
+    return None
+
+
+def _plain_guest(app: Flask, who: str | None) -> bool:
+    """Is this visitor a guest whose session holds only a CSRF token (``guest=`` forms hold)?"""
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return who == "anonymous" and is_plain_guest_session(session, field)
 
 
 # -- Audiences ----------------------------------------------------------------------------------
@@ -576,10 +670,9 @@ def audience() -> str | None:
     return found
 
 
-def _key() -> str:
-    # The host is left out: pages link to SHOP_BASE_URL whatever host was asked (TRUSTED_HOSTS).
-    query = urlencode(sorted(request.args.items(multi=True)))
-    return page_key(current_app, _generation(), audience(), f"{request.path}?{query}")
+def _page() -> str:
+    """The page asked for: its path and canonical query (the parameters it reads, sorted)."""
+    return f"{request.path}?{urlencode(sorted(request.args.items(multi=True)))}"
 
 
 def page_key(app: Flask, generation: int | None, audience: str | None, page: str) -> str:
@@ -589,15 +682,16 @@ def page_key(app: Flask, generation: int | None, audience: str | None, page: str
     database = app.extensions["page_cache"]["database"]
     day = shop_today().isoformat()
     identity = f"{database}|{generation}|{day}|{audience}|{page}"
+    # The host is left out: pages link to SHOP_BASE_URL whatever host was asked (TRUSTED_HOSTS).
     return "page:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 GUEST_ROUTES_KEPT = 10_000
 
 
-def _note_guest_route() -> None:
+def _note_guest_route(state: dict, who: str, page: str) -> None:
     """Remember which page this guest's raw URL is, for ``page_cache_hits``'s next request."""
-    if request.method != "GET" or audience() != "anonymous":
+    if request.method != "GET" or who != "anonymous":
         return
     environ = request.environ
     raw = (
@@ -605,8 +699,7 @@ def _note_guest_route() -> None:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
     )
-    query = urlencode(sorted(request.args.items(multi=True)))
-    routes: dict = current_app.extensions["page_cache"]["guest_routes"]
+    routes: dict = state["guest_routes"]
     if raw not in routes:
         while len(routes) >= GUEST_ROUTES_KEPT:
             try:
@@ -614,19 +707,23 @@ def _note_guest_route() -> None:
             except (StopIteration, RuntimeError):  # another thread is changing it
                 break
         endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
-        routes[raw] = (f"{request.path}?{query}", endpoint)
+        routes[raw] = (page, endpoint)
 
 
-def _store(key: str, value, size: int, timeout: int) -> None:
+def _store(app: Flask, key: str, value, size: int, timeout: int, path: str) -> None:
     """Keep a page, within the bounds of ``page_cache_bounds`` (evicting to stay in them)."""
-    index: PageIndex = current_app.extensions["page_cache"]["index"]
+    state = app.extensions["page_cache"]
+    index: PageIndex = state["index"]
     if not index.admits(size):
         return
-    _cache_call("set", key, value, timeout=timeout)
-    # One DEL a page evicted (mostly none or one a page stored): cachelib's Redis
-    # ``delete_many`` follows its DEL with an EXISTS round trip for every key.
-    for gone in index.add(key, request.path, size, timeout):
-        _cache_call("delete", gone)
+    if "fallback" not in state:  # this process's memory, which keeps expired pages until asked
+        _cache_call_on(app, cache, "set", key, value, timeout=timeout)
+        for gone in index.add(key, path, size, timeout):
+            _cache_call_on(app, cache, "delete", gone)
+        return
+    # Redis drops expired pages by itself; those evicted go in the same round trip as the SET.
+    evicted = index.add(key, path, size, timeout, report_expired=False)
+    _cache_call_on(app, cache, "set", key, value, timeout=timeout, evicting=evicted)
 
 
 def _generation() -> int | None:
@@ -704,19 +801,16 @@ def _forget_generation(*_args) -> None:
         current_app.extensions.get("page_cache", {}).pop("generation", None)
 
 
-def _cache_call(name: str, *args, **kwargs):
-    """A cache read or write; a Redis outage costs neither the page nor its speed.
+def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs):
+    """A cache read or write on ``app``'s cache ``backend`` (``cache``, or
+    ``app.extensions["cache"][cache]`` outside an app context); a Redis outage costs neither
+    the page nor its speed. A ``set`` to Redis ``evicting`` keys deletes them in the same
+    round trip.
 
     Behind the circuit breaker: after a failure no request asks Redis for a while and pages
     are kept in this process's memory instead (``PAGE_CACHE_ENTRIES`` at most); the log gets
     one warning a minute rather than a traceback each time.
     """
-    return _cache_call_on(current_app, cache, name, *args, **kwargs)
-
-
-def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
-    """``_cache_call`` on ``app``'s cache ``backend`` (``app.extensions["cache"][cache]``
-    outside an app context)."""
     state = app.extensions["page_cache"]
     fallback = state.get("fallback")
     if fallback is None:  # the cache is this process's memory already
@@ -727,12 +821,15 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
         if found is not None:
             return found
     elif name == "set":
-        near.forget(args[:1])
+        near.forget([args[0], *evicting])
     elif name == "delete":
         near.forget(args)
     if redis_breaker.allow():
         try:
-            result = getattr(backend, name)(*args, **kwargs)
+            if evicting:
+                result = _set_evicting(app, args[0], args[1], kwargs["timeout"], evicting)
+            else:
+                result = getattr(backend, name)(*args, **kwargs)
         except (RedisError, OSError) as error:
             redis_breaker.failed(error)
         else:
@@ -740,7 +837,28 @@ def _cache_call_on(app: Flask, backend, name: str, *args, **kwargs):
             if name == "get" and result is not None:
                 near.keep(args[0], result)
             return result
+    for gone in evicting:
+        fallback.delete(gone)
     return getattr(fallback, name)(*args, **kwargs)
+
+
+def _set_evicting(app: Flask, key: str, value, timeout: int, evicting) -> bool:
+    """SET a page in Redis and DEL the pages it evicts, pipelined: one round trip.
+
+    Through the Redis client and key prefix of cachelib's ``RedisCache`` (it has no such
+    call of its own); a backend without them gets a SET and a DEL per key.
+    """
+    backend = app.extensions["cache"][cache]
+    client = getattr(backend, "_write_client", None)
+    prefix = getattr(backend, "_get_prefix", None)
+    if client is None or prefix is None:
+        for gone in evicting:
+            backend.delete(gone)
+        return bool(backend.set(key, value, timeout=timeout))
+    pipe = client.pipeline(transaction=False)
+    pipe.set(prefix() + key, backend.serializer.dumps(value), ex=timeout)
+    pipe.delete(*[prefix() + gone for gone in evicting])
+    return bool(pipe.execute()[0])
 
 
 # -- Invalidation -------------------------------------------------------------------------------

@@ -61,12 +61,16 @@ class PageIndex:
         """Is a page of ``size`` bytes small enough to keep?"""
         return size <= self.max_bytes // 10
 
-    def add(self, key: str, path: str, size: int, timeout: float) -> list[str]:
-        """Record a stored page; returns the keys to delete from the cache to stay in bounds."""
+    def add(
+        self, key: str, path: str, size: int, timeout: float, report_expired: bool = True
+    ) -> list[str]:
+        """Record a stored page; returns the keys to delete from the cache to stay in bounds
+        (without those that expired if ``report_expired`` is false: Redis drops them itself)."""
         now = self._clock()
         with self._lock:
             self._drop(key)
-            evicted = self._forget_expired(now)
+            expired = self._forget_expired(now)
+            evicted = expired if report_expired else []
             variants = self._per_path.get(path)
             if variants is not None and len(variants) >= self.variants_per_page:
                 oldest = next(iter(variants))

@@ -36,10 +36,6 @@ from bookstore.web import HSTS, SECURITY_HEADERS
 if TYPE_CHECKING:
     from flask import Flask
 
-# What a guest's session may hold for its hits to be served here (flask-login marks a
-# non-empty anonymous session "_fresh": False on its first request; Flask does that once).
-_GUEST_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
-
 
 class GuestHits:
     """WSGI middleware in front of Flask's ``wsgi_app`` (inside ProxyFix, which has already
@@ -57,7 +53,6 @@ class GuestHits:
         self.session_cookie = app.session_interface.get_cookie_name(app)
         self.remember_cookie = config.get("REMEMBER_COOKIE_NAME", "remember_token")
         self.csrf_field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        self.fillers: list[tuple[bytes, object]] = []
         self.hits = page_cache.LOOKUPS.labels("hit")
         self.serializer = None
         self.cache = app.extensions["cache"][page_cache.cache]
@@ -103,14 +98,22 @@ class GuestHits:
         if hit is None or len(hit) != 3 or not page_cache._stock_unchanged(hit[2], self.app):
             return None
         body, stored_headers, _stock = hit
-        if f"pc-{self.state['mark']}.".encode() in body:
-            return None  # a visitor part (page_cache.visitor_part) is filled in by Flask
         had_token = isinstance(session.get(self.csrf_field), str)
-        for mark, guest in self._fillers():
-            if mark in body:
-                if guest is None:
-                    return None
-                body = body.replace(mark, str(escape(guest(self.app, session))).encode())
+        values: dict[bytes, bytes | None] = {}
+
+        def guest_value(name: bytes) -> bytes | None:
+            if name not in values:
+                guest = page_cache.guest_fillers().get(name.decode())
+                values[name] = (
+                    None if guest is None else str(escape(guest(self.app, session))).encode()
+                )
+            return values[name]
+
+        # Visitor parts (page_cache.visitor_part), and values without a guest form, are
+        # Flask's to fill in.
+        body = page_cache.fill_placeholders(body, self.state["mark"], guest_value, None)
+        if body is None:
+            return None
         named = {name.lower() for name, _value in stored_headers}
         if "vary" in named or "set-cookie" in named:
             return None  # Flask would merge into these: let it
@@ -145,14 +148,6 @@ class GuestHits:
             self.good_hosts.add(asked)
         return True
 
-    def _fillers(self) -> list:
-        """(placeholder, guest form) of every per-visitor value, as registered by now."""
-        fillers = page_cache.guest_fillers()
-        if len(self.fillers) != len(fillers):
-            mark = self.state["mark"]
-            self.fillers = [(f"pc-{mark}-{name}".encode(), g) for name, g in fillers.items()]
-        return self.fillers
-
     def _serializer(self):
         if self.serializer is None:
             interface = self.app.session_interface
@@ -176,14 +171,7 @@ class GuestHits:
         data = self.app.session_interface.load_cookie(self.app, value)  # type: ignore[attr-defined]
         if data is None:
             return None  # Flask starts a new session
-        if (
-            not data.keys() <= _GUEST_SESSION_KEYS
-            or data.get("_fresh", False) is not False
-            or (data and "_fresh" not in data)
-            or not isinstance(data.get(self.csrf_field, ""), str)
-        ):
-            return None
-        return data
+        return data if page_cache.is_plain_guest_session(data, self.csrf_field) else None
 
     def _request_id(self, environ) -> str:
         incoming = environ.get("HTTP_X_REQUEST_ID", "") if self.trust_request_id else ""

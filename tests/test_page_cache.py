@@ -130,6 +130,56 @@ def test_the_cart_count_is_the_visitors_own(app, dacha):
     assert CART_COUNT.findall(theirs.get_data(as_text=True)) == ["0"]
 
 
+def test_a_guest_with_only_a_token_gets_the_guest_values_without_asking_for_them(
+    make_app, database, monkeypatch
+):
+    app = make_app(PAGE_CACHE_GUEST_HITS=False)  # Flask serves the hits too
+    with app.app_context():
+        slug = make_book("Murder at the Dacha", on_hand=8).slug
+        db.session.commit()
+
+    def no_lookup():
+        raise AssertionError("a plain guest's cart count is 0 without asking")
+
+    monkeypatch.setitem(page_cache._per_visitor, "cart-count", no_lookup)
+    guest = app.test_client()
+    for state in ("miss", "hit"):
+        page = guest.get(f"/books/{slug}")
+        assert cache_state(page) == state
+        assert CART_COUNT.findall(page.get_data(as_text=True)) == ["0"]
+
+
+def test_placeholders_are_filled_in_one_pass_and_others_left_as_they_are():
+    mark = "0123456789abcdef"
+    body = (
+        f"<p>pc-{mark}-visitor-name pc-{mark}-csrf pc-{mark}-csrf</p>"
+        f"<i>pc-{mark}-no-such-value pc-other-csrf pc-{mark}.edition-actions.W10=.</i>"
+    ).encode()
+    asked: list[bytes] = []
+
+    def value(name: bytes) -> bytes:
+        asked.append(name)
+        return b"<" + name + b">"
+
+    def parts(places):
+        return {
+            (name, code): b"[" + name + b"]" for name, codes in places.items() for code in codes
+        }
+
+    filled = page_cache.fill_placeholders(body, mark, value, parts)
+    assert (
+        filled
+        == (
+            f"<p><visitor-name> <csrf> <csrf></p>"
+            f"<i>pc-{mark}-no-such-value pc-other-csrf [edition-actions]</i>"
+        ).encode()
+    )
+    assert asked == [b"visitor-name", b"csrf", b"csrf"]  # the caller keeps what it computed
+    assert page_cache.fill_placeholders(body, mark, value, None) is None  # parts wanted
+    assert page_cache.fill_placeholders(body, mark, lambda name: None, parts) is None
+    assert page_cache.fill_placeholders(b"<p>plain</p>", mark, value, parts) == b"<p>plain</p>"
+
+
 def test_staff_always_get_a_fresh_page(app, dacha):
     slug, _ = dacha
     with app.app_context():

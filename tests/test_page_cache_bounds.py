@@ -83,6 +83,17 @@ def test_index_evicts_the_oldest_variant_and_forgets_expired_entries():
     assert not index.admits(1_001)
 
 
+def test_redis_is_not_told_of_expired_entries_it_drops_by_itself():
+    now = [0.0]
+    index = PageIndex(variants_per_page=2, max_bytes=10_000, clock=lambda: now[0])
+    index.add("a1", "/a", 100, 60, report_expired=False)
+    index.add("b1", "/b", 100, 5, report_expired=False)
+    now[0] = 10.0
+    assert index.add("a2", "/a", 100, 60, report_expired=False) == []  # b1 expired: forgotten
+    assert index.add("a3", "/a", 100, 60, report_expired=False) == ["a1"]  # evicted: told
+    assert len(index) == 2
+
+
 def test_index_evicts_the_least_recently_used_not_the_least_recently_stored():
     index = PageIndex(variants_per_page=3, max_bytes=10_000, clock=lambda: 0.0, max_entries=4)
     for key in ["home", "popular", "seen-once-1"]:
@@ -124,20 +135,37 @@ def test_the_in_memory_cache_is_bounded_by_the_index(make_app):
     assert len(index_of(app)) <= 4
 
 
-def test_evicting_from_redis_costs_one_del_a_page_and_no_exists(
+def test_evicting_from_redis_rides_with_the_set_in_one_round_trip(
     make_app, database, monkeypatch, redis_url
 ):
     app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url, PAGE_CACHE_VARIANTS=3)
     client = app.test_client()
     redis = app.extensions["cache"][page_cache.cache]._write_client
-    sent: list[str] = []
-    send = redis.execute_command
+    sent: list[str] = []  # commands sent one at a time
+    pipelined: list[list[str]] = []  # commands sent together
+    send, make_pipeline = redis.execute_command, redis.pipeline
     monkeypatch.setattr(
         redis, "execute_command", lambda *args, **kw: sent.append(args[0]) or send(*args, **kw)
     )
+
+    def pipeline(*args, **kwargs):
+        pipe = make_pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        def spied(*args, **kwargs):
+            pipelined.append([command[0][0] for command in pipe.command_stack])
+            return execute(*args, **kwargs)
+
+        pipe.execute = spied
+        return pipe
+
+    monkeypatch.setattr(redis, "pipeline", pipeline)
     for n in range(8):  # five past the bound: five evictions
         assert cache_state(client.get(f"/search?q=word{n}")) == "miss"
-    assert sent.count("DEL") == 5
+    assert sent.count("GET") == 8
+    assert sent.count("SET") == 3  # the pages that evicted nothing
+    assert pipelined == [["SET", "DEL"]] * 5
+    assert "DEL" not in sent
     assert "EXISTS" not in sent
     assert index_of(app).variants("/search") == 3
     # The evicted pages are gone from Redis (a miss), the kept ones are still there.
