@@ -555,7 +555,8 @@ _PG_FROM = "FROM book_search s, to_tsquery('bookstore_search', :m) AS q WHERE "
 # own words under the index-words statement's force_custom_plan, and puts the setting back as
 # it runs, so that the page's other prepared statements (its cards) keep their plans; the
 # statements after it are sent unprepared (``Statements.rows(..., prepared=False)``), planned
-# for their own words all the same. The shop leaves plan_cache_mode at its default.
+# for their own words all the same. The shop leaves plan_cache_mode at its default. (A query
+# with a word that no book has runs no count: its page has no cards.)
 _PLANS_BACK = "(SELECT set_config('plan_cache_mode', 'auto', true)) AS plans_back(mode)"
 _PG_COUNT = {
     tier: f"SELECT count(*) FROM (SELECT 1 {_PG_FROM}{where} LIMIT :cap) AS hits, {_PLANS_BACK}"  # noqa: S608

@@ -13,6 +13,7 @@ from tests.factories import make_book
 
 @pytest.fixture
 def catalog(app_ctx):
+    search._vocabulary_cache.clear()  # did-you-mean's words from this catalog only
     for n in range(30):
         make_book(("Murder at the Dacha", "The Samovar", "Winter Tales")[n % 3] + f" {n}")
     db.session.commit()
@@ -57,6 +58,7 @@ def test_a_search_leaves_the_plan_cache_mode_for_the_cards_as_it_found_it(
         settings = db.session.execute(
             text("SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan')")
         ).one()
-        # Still in the search's transaction: seq scans stay off, the plan cache is back.
+        # Still in the search's transaction: seq scans stay off, the plan cache is back (a
+        # search whose words no book has counts nothing and leaves it: it shows no cards).
         assert tuple(settings) == ("auto", "off")
         db.session.commit()
