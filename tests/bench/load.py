@@ -43,6 +43,13 @@ class LoadResult:
         return self.hits / looked_up if looked_up else None
 
 
+# Every client of the bench (wrk, the Python fallback, the member signing in, the buyer) says it
+# is the same browser, as one reader's browser does on every request: the session of a member
+# who signed in with one User-Agent and then browsed with none (wrk's default) would look
+# carried to another browser, and Flask-Login marks such a session not fresh on every request.
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) bookstore-bench/1.0"
+
+
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
@@ -61,7 +68,7 @@ def _wrk(base: str, paths: list[str], seconds: float, connections: int, cookie: 
         handle.write("\n".join(paths) + "\n")
     try:
         command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
-        command += ["-s", str(LUA), base, "--", handle.name, cookie]
+        command += ["-s", str(LUA), base, "--", handle.name, USER_AGENT, cookie]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     finally:
         Path(handle.name).unlink()
@@ -88,7 +95,8 @@ def fetch(base: str, path: str, cookie: str = "") -> tuple[int, bytes, str]:
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         return response.status, response.read(), response.getheader("X-Page-Cache", "")
     finally:

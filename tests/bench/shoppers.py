@@ -19,6 +19,7 @@ from bookstore.accounts.models import User
 from bookstore.catalog.models import Edition, Format
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
+from tests.bench.load import USER_AGENT
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 QUOTE = re.compile(r'name="quote"[^>]*value="([^"]+)"')
@@ -54,7 +55,7 @@ def make_member() -> None:
 
 def sign_in(base: str) -> str:
     """Log the member in through the login form; the Cookie header their browser would send."""
-    with requests.Session() as browser:
+    with _browser() as browser:
         page = browser.get(f"{base}/account/login", timeout=30)
         form = {"csrf_token": _csrf(page), "email": MEMBER_EMAIL}
         answer = browser.post(
@@ -129,7 +130,7 @@ class Buyer(threading.Thread):
         """Book page, add to cart, details, review, place (to the stand-in), pay, success."""
         edition_id, slug = self.rng.choice(self.editions)
         base = self.base
-        with requests.Session() as browser:
+        with _browser() as browser:
             page = _ok(browser.get(f"{base}/books/{slug}", timeout=30))
             token = _csrf(page)
             added = _ok(
@@ -177,6 +178,13 @@ class Buyer(threading.Thread):
             )
             if "/checkout/success" not in paid.url:
                 raise RuntimeError(f"paying led to {paid.url}")
+
+
+def _browser() -> requests.Session:
+    """A browser session that sends the bench's User-Agent, as wrk does (``load.USER_AGENT``)."""
+    browser = requests.Session()
+    browser.headers["User-Agent"] = USER_AGENT
+    return browser
 
 
 def _ok(response: requests.Response) -> requests.Response:

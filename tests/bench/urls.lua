@@ -1,6 +1,7 @@
 -- wrk script for the benchmark: walk a file of paths (one a line), each thread from its own
--- starting point; an optional Cookie header (the member's session); count answers by status
--- and by X-Page-Cache. Run: wrk -s urls.lua URL -- PATHS_FILE [COOKIE]
+-- starting point, with the bench's User-Agent and an optional Cookie header (the member's
+-- session); count answers by status and by X-Page-Cache.
+-- Run: wrk -s urls.lua URL -- PATHS_FILE USER_AGENT [COOKIE]
 local threads = {}
 local counter = 0
 
@@ -15,7 +16,8 @@ function init(args)
   for line in io.lines(args[1]) do
     if #line > 0 then paths[#paths + 1] = line end
   end
-  if args[2] and #args[2] > 0 then wrk.headers["Cookie"] = args[2] end
+  wrk.headers["User-Agent"] = args[2]
+  if args[3] and #args[3] > 0 then wrk.headers["Cookie"] = args[3] end
   position = math.floor(id * #paths / 16) % #paths
   ok, other, hits, misses = 0, 0, 0, 0
 end
