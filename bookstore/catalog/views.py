@@ -13,6 +13,8 @@ from flask import (
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bookstore.catalog import book_html, filters, listing, services
+from bookstore.catalog.book_rows import PageBook
+from bookstore.catalog.card_html import link
 from bookstore.catalog.covers import cover_etag, cover_svg
 from bookstore.catalog.jsonld import add_registered_parts, book_jsonld
 from bookstore.errors import NotFound
@@ -55,7 +57,7 @@ def book(slug: str):
         low_stock_threshold=int(current_app.config.get("LOW_STOCK_THRESHOLD", 3)),
         currency=current_app.config.get("CURRENCY", "USD"),
         url=url,
-        image=base_url() + filters.cover_url(detail.book),
+        image=base_url() + _cover_link(detail.book),
         person_url=lambda s: _external_link("catalog.contributor", s),
         lapsed=filters.lapsed_holds(),
     )
@@ -67,6 +69,13 @@ def book(slug: str):
         jsonld=jsonld,
         canonical=url,
     )
+
+
+def _cover_link(book: PageBook) -> str:
+    """The book's large cover, as ``filters.cover_url`` gives it; a generated cover's link
+    from the pattern the page's links share (``url_for`` cost nearly as much as the rest of
+    the JSON-LD)."""
+    return filters.cover_url(book) if book.cover_image else link("catalog.cover", book.slug)
 
 
 _SLUG = "0slug0"  # stands for a slug in a link pattern

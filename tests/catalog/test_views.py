@@ -355,3 +355,18 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert "User-agent: *" in body
     assert "Sitemap: http://localhost/sitemap.xml" in body
     assert "Disallow: /account/" in body
+
+
+def test_json_ld_image_is_the_covers_absolute_link(client, app):
+    with app.app_context():
+        generated = make_book("Generated Cover")
+        uploaded = make_book("Uploaded Cover")
+        uploaded.cover_image = "abc123-large.jpg"
+        db.session.commit()
+        slugs = generated.slug, uploaded.slug
+    assert jsonld(client.get(f"/books/{slugs[0]}"))["image"] == (
+        f"http://localhost/covers/{slugs[0]}.svg"
+    )
+    assert jsonld(client.get(f"/books/{slugs[1]}"))["image"] == (
+        "http://localhost/covers/files/abc123-large.jpg"
+    )
