@@ -46,12 +46,11 @@ def test_search_statements_see_what_the_session_flushed(catalog):
     assert search_books(db.session, "samovarnaya", correct=False).total == 0
 
 
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # PostgreSQL's plan cache
 @pytest.mark.parametrize("query", ["murder", "samovar", "smovar"])
 def test_a_search_leaves_the_plan_cache_mode_for_the_cards_as_it_found_it(
     catalog, monkeypatch, query
 ):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's plan cache")
     monkeypatch.setattr(search, "MAX_RESULTS", 5)
     for page in (1, 2):
         search_books(db.session, query, page)
