@@ -94,6 +94,107 @@ def skip_known_descriptions(engine: Engine) -> None:
     engine.dialect.execution_ctx_cls = ExecutionContext
 
 
+# A statement that may run outside a transaction: it reads, takes no lock and sets nothing that
+# should last beyond it (``set_config(..., true)`` holds for the transaction).
+_OUTSIDE = re.compile(r"\s*(SELECT|SHOW|WITH|VALUES)\b", re.I)
+_NEEDS_TRANSACTION = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|INTO|SHARE|set_config|nextval|setval|\w*advisory\w*"
+    r"|txid_current\w*|pg_current_xact_id\w*|lo_\w+)\b",
+    re.I,
+)
+
+
+@functools.lru_cache(maxsize=256)  # the same few statement texts over and over
+def _runs_outside_transaction(statement: str) -> bool:
+    """A read that needs no transaction around it: no write, lock or transaction setting."""
+    return _OUTSIDE.match(statement) is not None and _NEEDS_TRANSACTION.search(statement) is None
+
+
+@functools.cache
+def _deferring_cursors() -> tuple[type, type]:
+    """psycopg's cursors (plain and server-side), beginning the connection's transaction
+    before a statement that needs one (``defer_transactions``); built here so that SQLite
+    alone needs no psycopg."""
+    import psycopg
+
+    def begin(connection: Any) -> None:
+        if connection.cursor_factory is Deferring:  # not when the app asked for autocommit
+            connection.cursor_factory = psycopg.Cursor
+            connection.server_cursor_factory = psycopg.ServerCursor
+            connection.autocommit = False  # psycopg sends BEGIN before the next statement
+
+    def begin_unless_read(connection: Any, query: Any) -> None:
+        if query.__class__ is not str or not _runs_outside_transaction(query):
+            begin(connection)
+
+    class Deferring(psycopg.Cursor):
+        __slots__ = ()
+
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            begin_unless_read(self.connection, query)
+            return super().execute(query, params, **options)
+
+        def executemany(self, query: Any, params_seq: Any, **options: Any) -> None:
+            begin(self.connection)
+            return super().executemany(query, params_seq, **options)
+
+        def stream(self, query: Any, params: Any = None, **options: Any) -> Any:
+            begin_unless_read(self.connection, query)
+            return super().stream(query, params, **options)
+
+        def copy(self, statement: Any, params: Any = None, **options: Any) -> Any:
+            begin(self.connection)
+            return super().copy(statement, params, **options)
+
+    class DeferringServer(psycopg.ServerCursor):
+        """A server-side cursor lives in a transaction (DECLARE without HOLD)."""
+
+        __slots__ = ()
+
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            begin(self.connection)
+            return super().execute(query, params, **options)
+
+    return Deferring, DeferringServer
+
+
+def defer_transactions(engine: Engine) -> None:
+    """PostgreSQL: a checked-out connection reads in autocommit, and begins its transaction
+    only before the first statement that needs one (a write, ``SELECT ... FOR UPDATE``, a
+    savepoint, COPY, ``set_config(..., true)``).
+
+    Every request used to send BEGIN and COMMIT around its few reads: two round trips, and
+    the server's work of starting and ending a transaction. At the default READ COMMITTED each
+    statement reads its own snapshot inside a transaction too, so reads see what they saw
+    before; a write and everything after it run in one transaction as before.
+    A connection given an ``isolation_level`` (``execution_options``) keeps it: no deferring.
+    """
+    if getattr(engine, "_bookstore_deferred", False):
+        return
+    engine._bookstore_deferred = True  # type: ignore[attr-defined]
+    deferring, deferring_server = _deferring_cursors()
+    from psycopg import Cursor, ServerCursor
+    from psycopg.pq import TransactionStatus
+
+    idle = TransactionStatus.IDLE
+
+    @event.listens_for(engine, "checkout")
+    def _autocommit_until_needed(dbapi_connection, _record, _proxy) -> None:
+        if dbapi_connection.pgconn.transaction_status == idle:
+            if not dbapi_connection.autocommit:
+                dbapi_connection.autocommit = True
+            dbapi_connection.cursor_factory = deferring
+            dbapi_connection.server_cursor_factory = deferring_server
+
+    @event.listens_for(engine, "set_connection_execution_options")
+    def _isolation_asked(conn: Connection, options: dict[str, Any]) -> None:
+        if "isolation_level" in options:  # the app's own choice: no deferring
+            driver = conn.connection.driver_connection
+            if driver is not None:
+                driver.cursor_factory = Cursor  # SQLAlchemy sets its autocommit
+                driver.server_cursor_factory = ServerCursor
+
+
 def configure_engine_events(engine: Engine) -> None:
     """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing.
     PostgreSQL: no parallel workers and no JIT for the shop's short queries, and no cursor
@@ -104,6 +205,7 @@ def configure_engine_events(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_settings)
         skip_known_descriptions(engine)
+        defer_transactions(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -156,6 +258,8 @@ def end_read_only_transactions(app: Flask, engine: Engine) -> None:
     psycopg forgets the statements it has prepared on every ROLLBACK, and every request ended
     with one: so no statement was ever prepared, and PostgreSQL parsed and planned each query
     of each page afresh. A transaction that wrote still ends with ROLLBACK unless committed.
+    A request that read only outside a transaction (``defer_transactions``) ends none on the
+    server: the COMMIT is SQLAlchemy's alone.
     """
     if engine.dialect.name != "postgresql":
         return

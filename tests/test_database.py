@@ -5,10 +5,11 @@ it sat idle is replaced before a request uses it."""
 
 import pytest
 from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from bookstore import create_app, database
 from bookstore.catalog.models import Book
-from bookstore.database import _reads_only
+from bookstore.database import _reads_only, _runs_outside_transaction
 from bookstore.extensions import db
 from tests.factories import make_book
 from tests.fixtures.database import app_config
@@ -147,3 +148,98 @@ def test_a_select_run_before_reads_its_rows_without_the_cursor_description(pg_ap
         assert connection.execute(update(Book).where(Book.id == -1).values(title="x")).rowcount == 0
         assert connection.execute(text("SELECT 1 AS one")).one().one == 1
         db.session.rollback()
+
+
+def _open_transaction() -> bool:
+    """Whether the session's connection has a transaction open on the server."""
+    from psycopg.pq import TransactionStatus
+
+    driver = db.session.connection().connection.driver_connection
+    return driver.pgconn.transaction_status != TransactionStatus.IDLE
+
+
+@pytest.mark.parametrize(
+    ("statement", "outside"),
+    [
+        ("SELECT books.id FROM books", True),
+        ("\nWITH w AS MATERIALIZED (SELECT 1) SELECT updated_at FROM w", True),
+        ("SHOW plan_cache_mode", True),
+        ("SELECT id FROM books WHERE id = 1 FOR UPDATE", False),
+        ("SELECT id FROM books FOR NO KEY UPDATE OF books SKIP LOCKED", False),
+        ("SELECT id FROM books FOR KEY SHARE", False),
+        ("SELECT set_config('enable_seqscan', 'off', true)", False),
+        ("SELECT pg_advisory_xact_lock(1)", False),
+        ("SELECT nextval('books_id_seq')", False),
+        ("SELECT id INTO TEMPORARY kept FROM books", False),
+        ("WITH gone AS (DELETE FROM carts RETURNING id) SELECT count(*) FROM gone", False),
+        ("INSERT INTO books (title) VALUES ('x')", False),
+        ("SAVEPOINT sa_savepoint_1", False),
+        ("SET LOCAL statement_timeout = 1000", False),
+    ],
+)
+def test_only_a_read_that_locks_and_sets_nothing_runs_outside_a_transaction(statement, outside):
+    assert _runs_outside_transaction(statement) is outside
+
+
+def test_reads_run_without_a_transaction_until_the_first_write_which_a_rollback_undoes(pg_app):
+    with pg_app.app_context():
+        book_id = make_book("Murder at the Dacha").id
+        db.session.commit()
+        assert db.session.scalar(select(Book.title)) == "Murder at the Dacha"
+        assert not _open_transaction()  # no BEGIN and COMMIT around a read
+        db.session.execute(update(Book).where(Book.id == book_id).values(title="Changed"))
+        assert _open_transaction()
+        assert db.session.scalar(select(Book.title)) == "Changed"  # the transaction's own write
+        db.session.rollback()
+        assert db.session.scalar(select(Book.title)) == "Murder at the Dacha"
+        assert not _open_transaction()  # the next use of the connection reads outside again
+
+
+def test_a_read_that_locks_holds_its_lock_until_the_transaction_ends(pg_app):
+    import psycopg
+
+    with pg_app.app_context():
+        book_id = make_book("Murder at the Dacha").id
+        db.session.commit()
+        db.session.execute(select(Book.id).where(Book.id == book_id).with_for_update())
+        other = db.engine.connect()
+        try:
+            probe = select(Book.id).where(Book.id == book_id).with_for_update(nowait=True)
+            with pytest.raises(OperationalError) as refused:
+                other.execute(probe)
+            assert isinstance(refused.value.orig, psycopg.errors.LockNotAvailable)
+            other.rollback()
+            db.session.commit()
+            assert other.execute(probe).scalar() == book_id
+        finally:
+            other.close()
+
+
+@pytest.mark.parametrize("through", ["engine", "driver"])
+def test_a_setting_for_the_transaction_holds_for_the_statements_after_it(pg_app, through):
+    """Search sets its planner settings for the rest of its transaction, on the driver."""
+    setting = "SELECT set_config('bookstore.probe', 'on', true)"
+    with pg_app.app_context():
+        connection = db.session.connection()
+        if through == "engine":
+            connection.execute(text(setting))
+        else:
+            connection.connection.driver_connection.execute(setting).fetchall()
+        assert db.session.scalar(text("SELECT current_setting('bookstore.probe')")) == "on"
+        db.session.commit()
+        assert db.session.scalar(text("SELECT current_setting('bookstore.probe', true)")) in (
+            None,
+            "",
+        )
+
+
+def test_a_connection_asked_for_autocommit_keeps_it_for_its_writes(pg_app):
+    with pg_app.app_context():
+        book_id = make_book("Murder at the Dacha").id
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(update(Book).where(Book.id == book_id).values(title="Changed"))
+            connection.rollback()  # nothing to undo: the write was committed as it ran
+        db.session.remove()
+        assert db.session.scalar(select(Book.title)) == "Changed"
+        assert not _open_transaction()
