@@ -46,7 +46,13 @@ def get_metadata():
 
 def include_object(obj, name, type_, reflected, compare_to):
     # The search index (FTS5 / tsvector tables) is hand-written DDL, not a model.
-    return not (type_ == "table" and name.startswith("book_search"))
+    if type_ == "table" and name.startswith("book_search"):
+        return False
+    # Indexes only PostgreSQL has (covering ones, with INCLUDE): not compared elsewhere.
+    model = compare_to if reflected else obj
+    if type_ == "index" and model is not None and model.info.get("postgresql_only"):
+        return context.get_context().dialect.name == "postgresql"
+    return True
 
 
 def run_migrations_offline():
