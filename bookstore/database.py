@@ -205,6 +205,7 @@ def configure_engine_events(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_settings)
         skip_known_descriptions(engine)
+        # After the idle ping, which sets autocommit for itself and puts back what it found.
         defer_transactions(engine)
     if engine.dialect.name != "sqlite":
         return
