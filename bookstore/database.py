@@ -123,15 +123,12 @@ def _deferring_cursors() -> tuple[type, type]:
             connection.server_cursor_factory = psycopg.ServerCursor
             connection.autocommit = False  # psycopg sends BEGIN before the next statement
 
-    def begin_unless_read(connection: Any, query: Any) -> None:
-        if query.__class__ is not str or not _runs_outside_transaction(query):
-            begin(connection)
-
     class Deferring(psycopg.Cursor):
         __slots__ = ()
 
         def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
-            begin_unless_read(self.connection, query)
+            if query.__class__ is not str or not _runs_outside_transaction(query):
+                begin(self.connection)
             return super().execute(query, params, **options)
 
         def executemany(self, query: Any, params_seq: Any, **options: Any) -> None:
@@ -139,7 +136,8 @@ def _deferring_cursors() -> tuple[type, type]:
             return super().executemany(query, params_seq, **options)
 
         def stream(self, query: Any, params: Any = None, **options: Any) -> Any:
-            begin_unless_read(self.connection, query)
+            if query.__class__ is not str or not _runs_outside_transaction(query):
+                begin(self.connection)
             return super().stream(query, params, **options)
 
         def copy(self, statement: Any, params: Any = None, **options: Any) -> Any:
