@@ -266,9 +266,7 @@ def test_book_cards_read_their_books_and_authors_from_indexes_alone(pg_app):
     assert "Index Only Scan using ix_book_contributors_book_id_role_position" in plan
 
 
-def test_a_connection_pinged_after_a_write_still_reads_outside_a_transaction(
-    pg_app, monkeypatch
-):
+def test_a_connection_pinged_after_a_write_still_reads_outside_a_transaction(pg_app, monkeypatch):
     with pg_app.app_context():
         book_id = make_book("Murder at the Dacha").id
         db.session.commit()  # the connection's last use wrote, in a transaction
