@@ -112,10 +112,40 @@ class Transport:
         return final
 
 
-def build_email(
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A message's headers and its text and HTML bodies, rendered: everything but the MIME
+    structure, which ``message()`` builds (cheap to keep in a job's payload)."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html: str
+
+    def message(self) -> EmailMessage:
+        """The multipart/alternative message."""
+        message = EmailMessage()
+        for name, value in self.headers:
+            message[name] = value
+        message.set_content(self.text)
+        message.add_alternative(self.html, subtype="html")
+        return message
+
+    def payload(self) -> dict:
+        """What an ``email`` job keeps of it (``message_of`` turns it back into the message)."""
+        headers = [list(pair) for pair in self.headers]
+        return {"headers": headers, "text": self.text, "html": self.html}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping) -> RenderedEmail:
+        """The rendered message kept by ``payload()``."""
+        headers = tuple((str(name), str(value)) for name, value in payload["headers"])
+        return cls(headers, str(payload["text"]), str(payload["html"]))
+
+
+def render_email(
     to: str, subject: str, template: str, *, headers: Mapping[str, str] | None = None, **context
-) -> EmailMessage:
-    """Render ``email/<template>.txt`` and ``.html`` into a multipart/alternative message."""
+) -> RenderedEmail:
+    """Render ``email/<template>.txt`` and ``.html`` and the message's headers (checked)."""
     for value in (to, subject, *(headers or {}).keys(), *(headers or {}).values()):
         if "\n" in value or "\r" in value:
             raise MailError("Email headers may not contain line breaks.")
@@ -125,20 +155,24 @@ def build_email(
     context.setdefault("subject", subject)
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
-
-    message = EmailMessage()
     sender = config.get("MAIL_DEFAULT_SENDER") or "bookstore@localhost"
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+    fields = (
+        ("From", sender),
+        ("To", to),
+        ("Subject", subject),
+        ("Date", formatdate(localtime=False)),
+        ("Message-ID", make_msgid(domain=domain)),
+        *(headers or {}).items(),
+    )
+    return RenderedEmail(fields, text, html)
+
+
+def build_email(
+    to: str, subject: str, template: str, *, headers: Mapping[str, str] | None = None, **context
+) -> EmailMessage:
+    """Render ``email/<template>.txt`` and ``.html`` into a multipart/alternative message."""
+    return render_email(to, subject, template, headers=headers, **context).message()
 
 
 def _make_log_visible() -> None:
@@ -187,9 +221,12 @@ def send_after_commit(
 ) -> None:
     """Render a message now and queue it as an ``email`` job in the current ``db.session``
     transaction: a worker sends it after the commit (retrying while the server is down); a
-    rollback drops it. With ``job_key`` the same message is queued once."""
-    message = build_email(to, subject, template, headers=headers, **context)
-    enqueue_message(message, key=job_key)
+    rollback drops it. With ``job_key`` the same message is queued once.
+
+    The job keeps the rendered bodies and headers; the worker builds the MIME message (the
+    request does not pay for the ``email`` package's header and body encoding)."""
+    rendered = render_email(to, subject, template, headers=headers, **context)
+    add_job(EMAIL_JOB, {"to": to, "subject": subject, **rendered.payload()}, key=job_key)
 
 
 def enqueue_message(
@@ -206,7 +243,10 @@ def enqueue_message(
 
 
 def message_of(payload: Mapping) -> EmailMessage:
-    """The message stored in an email job's payload (its Message-ID fixed when it was built)."""
+    """The message stored in an email job's payload (its Message-ID fixed when it was
+    rendered): built from the rendered parts, or parsed when the payload holds it whole."""
+    if "message" not in payload:
+        return RenderedEmail.from_payload(payload).message()
     raw = base64.b64decode(payload["message"])
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)  # noqa: S101 (the modern policy builds one)

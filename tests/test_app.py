@@ -116,13 +116,13 @@ def test_reservation_and_stripe_timeout_default_to_30_minutes_and_10_seconds(
     # call with its one retry (5 seconds a try).
     assert hold_minutes(config) == 30
     timeouts = []
-    real_client = gateway.stripe.RequestsClient
+    real_client = gateway.StripeHttp
 
     def recording_client(*args, timeout=None, **kwargs):
         timeouts.append(timeout)
         return real_client(*args, timeout=timeout, **kwargs)
 
-    monkeypatch.setattr(gateway.stripe, "RequestsClient", recording_client)
+    monkeypatch.setattr(gateway, "StripeHttp", recording_client)
     gateway.build_client(config)
     assert timeouts == [5]
 

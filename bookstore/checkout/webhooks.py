@@ -44,5 +44,5 @@ def webhook():
     except NotFound:
         outcome = "unknown session"
     db.session.commit()
-    current_app.logger.info("Stripe event %s: %s", getattr(event, "id", "?"), outcome)
+    current_app.logger.info("Stripe event %s: %s", event.get("id", "?"), outcome)
     return _reply(200, received=True, outcome=outcome)
