@@ -219,6 +219,7 @@ class Matcher:
         groups = [query_spellings(t) for t in terms]
         self.nothing = False  # a word that no book has: no statement needs to run
         self.checked = False  # SQLite: the index's words used were checked against the index
+        self.structure: bytes | None = None  # SQLite: the index's structure the count saw
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user,
             # and the index's words put in their place are letters and digits too.
@@ -254,6 +255,7 @@ class Matcher:
         that starts several stays a prefix there. ``self.words``: the words used, when any."""
         starts = found.starts if found else {}
         match, ranked, used = [], [], False
+        title_groups: list[list[str]] = []
         for group in self.groups:
             words: list[str] = []
             for t in group:
@@ -270,7 +272,9 @@ class Matcher:
             used = used or words != prefixes or ones != prefixes
             match.append("(" + " OR ".join(dict.fromkeys(words)) + ")")
             ranked.append("(" + " OR ".join(ones) + ")")
+            title_groups.append(list(dict.fromkeys(words)))
         self.words = found if used else None
+        self.title_groups = title_groups  # the phrases of each word, for _no_title_match
         self.match = {"all": " AND ".join(match), "title": f"title : ({' AND '.join(match)})"}
         self.rank_match = {
             "all": " AND ".join(ranked),
@@ -301,7 +305,7 @@ class Matcher:
             while True:
                 structure, total = self.statements.rows(_SQLITE_COUNT, params)[0]
                 if self._sqlite_checked(structure):
-                    self.checked = True
+                    self.checked, self.structure = True, structure
                     return total
                 params["m"] = self.match[tier]
         last_page = -(-MAX_RESULTS // PAGE_SIZE)
@@ -336,12 +340,25 @@ class Matcher:
         if ranked and self.ranked_page is not None and self.ranked_page[0] == offset:
             return self.ranked_page[1][:limit]
         end = offset + limit
-        title = self.tier_ids("title", ranked, end, 0)
+        title = [] if self._no_title_match() else self.tier_ids("title", ranked, end, 0)
         if len(title) == end:
             return title[offset:]
         in_title = set(title)
         rest = [i for i in self.tier_ids("all", ranked, end, 0) if i not in in_title]
         return (title + rest)[offset:end]
+
+    def _no_title_match(self) -> bool:
+        """SQLite, after the count: whether one of the words is in no book's title, so that no
+        title has them all (``search_words.in_titles``, known from earlier searches while the
+        index stays as the count saw it)."""
+        if self.postgres or not self.checked or self.nothing:
+            return False
+        connection = self.statements.connection()
+        phrases = _flat(self.title_groups)
+        titled = search_words.in_titles(connection, self.structure, phrases)
+        return titled is not None and not all(
+            any(titled[p] for p in group) for group in self.title_groups
+        )
 
     def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
         """Book ids of one tier ("title" or "all"), by relevance or newest first."""
