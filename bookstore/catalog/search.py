@@ -21,15 +21,17 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
+from bookstore import page_cache
 from bookstore.catalog import search_words
 from bookstore.catalog.cards import BookList
 from bookstore.catalog.isbn import check_digit, is_valid_isbn13, normalise_isbn
 from bookstore.catalog.models import Book, Contributor, Edition, Series, Subject
 from bookstore.catalog.search_statements import Statements
 from bookstore.catalog.transliteration import spellings
+from bookstore.database import built_once
 
 MAX_QUERY_LENGTH = 200  # characters kept from the user's query (the search box allows 200)
 MAX_TERMS = 10  # words kept from a query; more adds cost without changing the answer
@@ -47,6 +49,7 @@ RANGE_AT_MOST = 100000  # newest ids whose matches the GIN index is asked for be
 WALK_PER_FETCH = 6  # books looked through newest first for the cost of one the index found
 EXPAND_AT_MOST = 64  # index words put in place of a prefix (more: the prefix match itself)
 VOCABULARY_SECONDS = 300  # how long a process reuses its did-you-mean word list
+NEAREST_KEPT = 10000  # did-you-mean answers kept per word list before they start again
 
 WORD = re.compile(r"[^\W_]+")
 _ISBN_LIKE = re.compile(r"[0-9][0-9\s\-\u2010\u2011\u2013]*[0-9Xx]")
@@ -78,7 +81,7 @@ class SearchResults:
     did_you_mean: str | None = None
     # The clear correction whose books are shown when the query as typed found none.
     corrected: str | None = None
-    subjects: list[Subject] = field(default_factory=list)
+    subjects: list[OfferedSubject] = field(default_factory=list)
 
     @property
     def first_rank(self) -> int:
@@ -159,13 +162,13 @@ def search_books(
     matcher = Matcher(session, query.terms)
     total = matcher.count(page=page)
     if total == 0:
-        suggestion = _correction(session, query)
-        if suggestion is not None and suggestion[1] and correct:
-            results.corrected = suggestion[0]
-            matcher = Matcher(session, parse_query(suggestion[0]).terms)
-            total = matcher.count(page=page)
+        suggestion = _correction(session, query, page=page if correct else None)
+        if suggestion is not None and suggestion.clear and correct:
+            # The correction's own count (for this page) stands: its books are shown.
+            results.corrected = suggestion.text
+            matcher, total = suggestion.matcher, suggestion.total
         elif suggestion is not None:
-            results.did_you_mean = suggestion[0]
+            results.did_you_mean = suggestion.text
     results.total_capped = total > MAX_RESULTS
     shown = min(total, MAX_RESULTS)
     pages = max((shown + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -216,6 +219,7 @@ class Matcher:
         groups = [query_spellings(t) for t in terms]
         self.nothing = False  # a word that no book has: no statement needs to run
         self.checked = False  # SQLite: the index's words used were checked against the index
+        self.structure: bytes | None = None  # SQLite: the index's structure the count saw
         if self.postgres:
             # Letters and digits only (see parse_query): no tsquery operator comes from the user,
             # and the index's words put in their place are letters and digits too.
@@ -251,6 +255,7 @@ class Matcher:
         that starts several stays a prefix there. ``self.words``: the words used, when any."""
         starts = found.starts if found else {}
         match, ranked, used = [], [], False
+        title_groups: list[list[str]] = []
         for group in self.groups:
             words: list[str] = []
             for t in group:
@@ -267,7 +272,9 @@ class Matcher:
             used = used or words != prefixes or ones != prefixes
             match.append("(" + " OR ".join(dict.fromkeys(words)) + ")")
             ranked.append("(" + " OR ".join(ones) + ")")
+            title_groups.append(list(dict.fromkeys(words)))
         self.words = found if used else None
+        self.title_groups = title_groups  # the phrases of each word, for _no_title_match
         self.match = {"all": " AND ".join(match), "title": f"title : ({' AND '.join(match)})"}
         self.rank_match = {
             "all": " AND ".join(ranked),
@@ -298,7 +305,7 @@ class Matcher:
             while True:
                 structure, total = self.statements.rows(_SQLITE_COUNT, params)[0]
                 if self._sqlite_checked(structure):
-                    self.checked = True
+                    self.checked, self.structure = True, structure
                     return total
                 params["m"] = self.match[tier]
         last_page = -(-MAX_RESULTS // PAGE_SIZE)
@@ -333,12 +340,25 @@ class Matcher:
         if ranked and self.ranked_page is not None and self.ranked_page[0] == offset:
             return self.ranked_page[1][:limit]
         end = offset + limit
-        title = self.tier_ids("title", ranked, end, 0)
+        title = [] if self._no_title_match() else self.tier_ids("title", ranked, end, 0)
         if len(title) == end:
             return title[offset:]
         in_title = set(title)
         rest = [i for i in self.tier_ids("all", ranked, end, 0) if i not in in_title]
         return (title + rest)[offset:end]
+
+    def _no_title_match(self) -> bool:
+        """SQLite, after the count: whether one of the words is in no book's title, so that no
+        title has them all (``search_words.in_titles``, known from earlier searches while the
+        index stays as the count saw it)."""
+        if self.postgres or not self.checked or self.nothing:
+            return False
+        connection = self.statements.connection()
+        phrases = _flat(self.title_groups)
+        titled = search_words.in_titles(connection, self.structure, phrases)
+        return titled is not None and not all(
+            any(titled[p] for p in group) for group in self.title_groups
+        )
 
     def tier_ids(self, tier: str, ranked: bool, limit: int, offset: int) -> list[int]:
         """Book ids of one tier ("title" or "all"), by relevance or newest first."""
@@ -628,8 +648,33 @@ _SQLITE_IDS = {
 }  # fmt: skip
 
 
-def _subjects(session: Session, limit: int = 12) -> list[Subject]:
-    return list(session.scalars(select(Subject).order_by(Subject.name).limit(limit)))
+SUBJECTS_OFFERED = 12  # subjects a search offers when it finds nothing (the first by name)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedSubject:
+    """A subject offered when a search finds nothing (what its link shows)."""
+
+    slug: str
+    name: str
+
+
+def _subjects(session: Session) -> list[OfferedSubject]:
+    """The subjects to browse instead; while a cacheable page renders, kept by this process
+    while the catalog stays the same (the same for every search that finds nothing)."""
+    if page_cache.part_scope() is None:
+        return _read_subjects(session)
+    return page_cache.kept_while_unchanged("search-subjects", lambda: _read_subjects(session))
+
+
+def _read_subjects(session: Session) -> list[OfferedSubject]:
+    rows = session.execute(_subjects_query()).all()
+    return [OfferedSubject(slug, name) for slug, name in rows]
+
+
+@built_once
+def _subjects_query() -> Select:
+    return select(Subject.slug, Subject.name).order_by(Subject.name).limit(SUBJECTS_OFFERED)
 
 
 CLEAR_MARGIN = 0.08  # how much closer the best spelling must be than the next to be "clear"
@@ -638,11 +683,25 @@ CLEAR_MARGIN = 0.08  # how much closer the best spelling must be than the next t
 def did_you_mean(session: Session, query: SearchQuery) -> str | None:
     """A close spelling from the catalog's own words that finds books, or None."""
     found = _correction(session, query)
-    return found[0] if found else None
+    return found.text if found else None
 
 
-def _correction(session: Session, query: SearchQuery) -> tuple[str, bool] | None:
-    """A close spelling that finds books, and whether it is the one clear choice.
+@dataclass(frozen=True)
+class Correction:
+    """A close spelling that finds books (``total``, counted by ``matcher``), and whether it
+    is the one clear choice."""
+
+    text: str
+    clear: bool
+    matcher: Matcher
+    total: int
+
+
+def _correction(
+    session: Session, query: SearchQuery, *, page: int | None = None
+) -> Correction | None:
+    """A close spelling that finds books, and whether it is the one clear choice; a clear
+    one is counted for ``page`` (see ``Matcher.count``), so that its books can be shown.
 
     Cheap on purpose: it runs only when nothing matched, and compares against a bounded
     vocabulary (subject, series and contributor names, and titles of the newest books). A
@@ -665,13 +724,27 @@ def _correction(session: Session, query: SearchQuery) -> tuple[str, bool] | None
             clear = False
     if tuple(corrected) == query.terms:
         return None
-    if count_matches(session, tuple(corrected)) == 0:
+    text_ = " ".join(corrected)
+    # As the corrected text parses (a word corrected into another one already there counts once).
+    matcher = Matcher(session, parse_query(text_).terms)
+    total = matcher.count(page=page if clear else None)
+    if total == 0:
         return None
-    return " ".join(corrected), clear
+    return Correction(text_, clear, matcher, total)
 
 
-def _closest(term: str, vocabulary: Vocabulary, cutoff: float = 0.75) -> list[tuple[float, str]]:
-    """The two words nearest to ``term`` (similarity, word), best first."""
+def _closest(term: str, vocabulary: Vocabulary) -> list[tuple[float, str]]:
+    """The two words nearest to ``term`` (similarity, word), best first; kept with the
+    vocabulary, as the same misspellings and words outside it come again and again."""
+    found = vocabulary.nearest.get(term)
+    if found is None:
+        if len(vocabulary.nearest) >= NEAREST_KEPT:
+            vocabulary.nearest.clear()
+        found = vocabulary.nearest[term] = _nearest(term, vocabulary)
+    return found
+
+
+def _nearest(term: str, vocabulary: Vocabulary, cutoff: float = 0.75) -> list[tuple[float, str]]:
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(term)
     size, letters = len(term), _letters(term)
@@ -712,6 +785,8 @@ class Vocabulary:
 
     words: frozenset[str]
     by_length: dict[int, list[tuple[str, frozenset[tuple[str, int]]]]]
+    # The answers of ``_closest`` so far, by term (a cache: the words above never change).
+    nearest: dict[str, list[tuple[float, str]]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, words: set[str]) -> Vocabulary:

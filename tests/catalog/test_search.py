@@ -283,6 +283,45 @@ def test_no_results_page_offers_a_way_on(client, app):
     assert 'href="/books"' in page
 
 
+def test_no_results_page_offers_a_subject_added_since_the_last_one(client, app):
+    with app.app_context():
+        make_book("Murder at the Dacha", subjects=("Mystery",))
+        db.session.commit()
+    assert 'href="/subjects/mystery"' in client.get("/search?q=zzzz").get_data(as_text=True)
+    with app.app_context():
+        make_book("Chess Problems", subjects=("Chess",))
+        db.session.commit()
+    # Another query (not the cached page): the subjects kept by the worker are read again.
+    page = client.get("/search?q=qqqq").get_data(as_text=True)
+    assert page.index('href="/subjects/chess"') < page.index('href="/subjects/mystery"')
+
+
+def test_a_clear_correction_is_counted_once(app_ctx, monkeypatch):
+    search._vocabulary_cache.clear()
+    make_book("Murder at the Dacha")
+    counted: list[tuple[str, ...]] = []
+    count = search.Matcher.count
+
+    def note(matcher, *args, **kwargs):
+        counted.append(matcher.match["all"])
+        return count(matcher, *args, **kwargs)
+
+    monkeypatch.setattr(search.Matcher, "count", note)
+    results = search_books(db.session, "mudrer")
+    assert results.corrected == "murder"
+    assert [book.title for book in results.books] == ["Murder at the Dacha"]
+    assert len(counted) == 2  # what was typed, then the correction: once each
+
+
+def test_the_same_misspelling_gets_the_same_suggestion_again(app_ctx):
+    search._vocabulary_cache.clear()
+    make_book("Murder at the Dacha")
+    make_book("Samovar Nights")
+    first = [search_books(db.session, q, correct=False).did_you_mean for q in ("mudrer", "samovr")]
+    again = [search_books(db.session, q, correct=False).did_you_mean for q in ("mudrer", "samovr")]
+    assert first == again == ["murder", "samovar"]
+
+
 @pytest.mark.parametrize("page", ["abc", "-1", "0", "99999999999999999999", ""])
 def test_bad_page_numbers_still_give_a_page(client, page):
     assert client.get(f"/search?q=dacha&page={page}").status_code == 200

@@ -67,3 +67,70 @@ def test_the_kept_words_are_looked_up_again_when_the_index_changed(app_ctx):
     if db.engine.dialect.name == "sqlite":
         assert '"samovarnaya"' in stale.match["all"]
     assert search.count_matches(db.session, ("samov",)) == 2
+
+
+# --- words in no title: no title query ----------------------------------------------------------
+
+
+def titles(query: str, page: int = 1) -> list[str]:
+    return [book.title for book in search_books(db.session, query, page).books]
+
+
+@pytest.fixture
+def title_queries(monkeypatch):
+    """The title-only queries that searches run (their FTS5 match texts)."""
+    run: list[str] = []
+    rows = search.Statements.rows
+
+    def note(statements, sql, params, **kwargs):
+        if str(params.get("m", "")).startswith("title :"):
+            run.append(params["m"])
+        return rows(statements, sql, params, **kwargs)
+
+    monkeypatch.setattr(search.Statements, "rows", note)
+    return run
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # FTS5's title queries
+def test_a_word_in_no_title_runs_no_title_query_once_known(app_ctx, title_queries):
+    make_book("Winter Tales", description="A troika in the snow.")
+    make_book("The Troika", description="Three horses.")
+    make_book("Summer Tales", description="Heat.")
+    db.session.commit()
+    assert titles("tales snow") == ["Winter Tales"]
+    title_queries.clear()
+    assert titles("tales snow") == ["Winter Tales"]
+    assert titles("snow") == ["Winter Tales"]
+    assert title_queries == []  # "snow" is in no title: no book is in the title tier
+    assert titles("troika") == ["The Troika", "Winter Tales"]  # title first, then the others
+    assert title_queries != []
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_word_that_comes_to_a_title_puts_its_book_first(app_ctx, title_queries, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 1)  # more match: the first book, newest first
+    older = make_book("Summer Tales", description="Snow in June.")
+    make_book("Winter Tales", description="A troika in the snow.")
+    db.session.commit()
+    assert titles("snow") == ["Winter Tales"]
+    older.title = "Summer Snow"
+    db.session.commit()
+    assert titles("snow") == ["Summer Snow"]  # the title tier comes first
+
+
+@pytest.mark.parametrize(
+    "query", ["snow", "tales snow", "tales", "tales winter", "troika three", "sno", "zzzz"]
+)
+def test_title_words_kept_give_the_answers_of_the_title_query(app_ctx, monkeypatch, query):
+    for n in range(30):
+        make_book(
+            ("Winter Tales", "The Troika", "Snow Tales")[n % 3] + f" {n}",
+            description=("A troika in the snow.", "Three horses.", "Tales")[n % 2],
+        )
+    db.session.commit()
+    monkeypatch.setattr(search, "MAX_RESULTS", 12)  # broad queries too: newest first
+    for page in (1, 2, 1):
+        with_facts = ids(query, page)
+        with monkeypatch.context() as patch:
+            patch.setattr(search_words, "in_titles", lambda *args: None)
+            assert ids(query, page) == with_facts
