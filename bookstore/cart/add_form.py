@@ -3,6 +3,7 @@ is (``bookstore.catalog.book_html``): how many copies may go into the cart, or w
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -70,12 +71,10 @@ def add_form_html(edition: PageEdition, offer: Offer, form: PageForm) -> str:
         quantity = '<input type="hidden" name="quantity" value="1">'
     else:
         field = f"add-qty-{e(edition.id)}"
-        options = "".join(
-            f'<option value="{n}">{n}</option>' for n in range(1, offer.max_quantity + 1)
-        )
         quantity = (
             f'<label for="{field}">Quantity<span class="visually-hidden"> ({label})</span>'
-            f'</label>\n<select id="{field}" name="quantity">\n{options}\n</select>'
+            f'</label>\n<select id="{field}" name="quantity">\n'
+            f"{_quantity_options(offer.max_quantity)}\n</select>"
         )
     action = "Preorder" if offer.is_preorder else "Add to cart"
     return (
@@ -87,3 +86,10 @@ def add_form_html(edition: PageEdition, offer: Offer, form: PageForm) -> str:
         f'<button type="submit">{action}<span class="visually-hidden">: '
         f"{e(edition.book.title)}, {label}</span></button>\n</form>"
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _quantity_options(most: int) -> str:
+    """The quantity choices from 1 to ``most`` (``CART_MAX_PER_LINE`` at most): a handful of
+    lists, each written once rather than once an edition."""
+    return "".join(f'<option value="{n}">{n}</option>' for n in range(1, most + 1))

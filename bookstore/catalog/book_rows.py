@@ -27,8 +27,10 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Connection
 
 from bookstore import page_cache
+from bookstore.catalog.driver_rows import driver_rows
 from bookstore.catalog.models import (
     Book,
     BookContributor,
@@ -36,13 +38,13 @@ from bookstore.catalog.models import (
     ContributorRole,
     Edition,
     EditionStatus,
+    Format,
     Series,
     Subject,
     book_subjects,
 )
 from bookstore.database import built_once
 from bookstore.dbtypes import raw_date, read_date
-from bookstore.extensions import db
 
 RELATED_LIMIT = 6
 
@@ -112,18 +114,22 @@ class PageEdition:
         (
             self.id,
             self.book_id,
-            self.format,
+            fmt,
             self.isbn13,
             self.price_cents,
             self.pages,
-            self.published_on,
+            published_on,
             self.on_hand,
             self.reserved,
             self.low_stock_threshold,
-            self.out_of_print,
-            self.active,
+            out_of_print,
+            active,
         ) = row
-        self.published_on = read_date(self.published_on)
+        # The driver's values (driver_rows): the format's stored string, SQLite's 0 and 1.
+        self.format = Format(fmt)
+        self.published_on = read_date(published_on)
+        self.out_of_print = bool(out_of_print)
+        self.active = bool(active)
 
 
 class PageBook:
@@ -214,10 +220,11 @@ _EDITION = (
 )
 
 
-def load_page_book(slug: str) -> PageBook | None:
-    """The book with this slug, its series and editions (one statement), or None. The page is
-    then refreshed when the stock of these editions changes."""
-    rows = db.session.connection().execute(_book_statement(), {"slug": slug}).all()
+def load_page_book(connection: Connection, slug: str) -> PageBook | None:
+    """The book with this slug, its series and editions (one statement on the session's
+    ``connection``), or None. The page is then refreshed when the stock of these editions
+    changes."""
+    rows = driver_rows(connection, _book_statement(), {"slug": slug})
     if not rows:
         return None
     book = PageBook(rows[0])
@@ -245,7 +252,9 @@ def _book_statement():
 _CREDIT, _SUBJECT, _PREVIOUS, _NEXT, _SAME_SERIES = range(5)
 
 
-def load_around(book: PageBook) -> tuple[BookLink | None, BookLink | None, list[int]]:
+def load_around(
+    connection: Connection, book: PageBook
+) -> tuple[BookLink | None, BookLink | None, list[int]]:
     """Fill in the book's credits (in credit order) and subjects (by name); and find the books
     just before and after it in its series (positions may have gaps) and the ids of up to
     RELATED_LIMIT other books: the same series first, then the newest of the same subjects
@@ -259,23 +268,24 @@ def load_around(book: PageBook) -> tuple[BookLink | None, BookLink | None, list[
     bound = {k: v for k, v in values.items() if v is not None}
     query = _around_query(in_position, book.series_id is not None)
     found: dict[int, list] = {kind: [] for kind in range(5)}
-    for row in db.session.connection().execute(query, bound):
-        found[row.kind].append(row)
+    # Each row: kind, id, slug, name, number, day, role.
+    for row in driver_rows(connection, query, bound):
+        found[row[0]].append(row)
     book.credits = [
-        PageCredit(ContributorRole(r.role), PagePerson(r.id, r.name, r.slug))
-        for r in found[_CREDIT]
+        PageCredit(ContributorRole(role), PagePerson(id_, name, slug))
+        for _, id_, slug, name, _, _, role in found[_CREDIT]
     ]
-    book.subjects = [PageSubject(r.id, r.name, r.slug) for r in found[_SUBJECT]]
+    book.subjects = [PageSubject(r[1], r[3], r[2]) for r in found[_SUBJECT]]
     # The query orders its rows by kind, number and name; the series' books have their own
     # order, given again here.
-    found[_SAME_SERIES].sort(key=lambda r: (r.number is None, r.number or 0, r.id))
-    previous = next((BookLink(r.slug, r.name) for r in found[_PREVIOUS]), None)
-    following = next((BookLink(r.slug, r.name) for r in found[_NEXT]), None)
-    ids = [r.id for r in found[_SAME_SERIES]] + newest_sharing_a_subject(book)
+    found[_SAME_SERIES].sort(key=lambda r: (r[4] is None, r[4] or 0, r[1]))
+    previous = next((BookLink(r[2], r[3]) for r in found[_PREVIOUS]), None)
+    following = next((BookLink(r[2], r[3]) for r in found[_NEXT]), None)
+    ids = [r[1] for r in found[_SAME_SERIES]] + newest_sharing_a_subject(connection, book)
     return previous, following, list(dict.fromkeys(ids))[:RELATED_LIMIT]
 
 
-def newest_sharing_a_subject(book: PageBook) -> list[int]:
+def newest_sharing_a_subject(connection: Connection, book: PageBook) -> list[int]:
     """The ids of the RELATED_LIMIT newest dated books that share a subject with ``book``.
 
     Found in each subject's newest books, kept while the page generation stays the same
@@ -289,21 +299,24 @@ def newest_sharing_a_subject(book: PageBook) -> list[int]:
     )
     missing = [subject.id for subject in book.subjects if subject.id not in kept]
     if missing:
-        kept.update(_load_newest_of_subjects(missing))
+        kept.update(_load_newest_of_subjects(connection, missing))
     days = {book_id: day for s in book.subjects for day, book_id in kept[s.id]}
     days.pop(book.id, None)
     newest = sorted(days, key=lambda book_id: (days[book_id], book_id), reverse=True)
     return newest[:RELATED_LIMIT]
 
 
-def _load_newest_of_subjects(subject_ids: list[int]) -> dict[int, list[tuple[date, int]]]:
+def _load_newest_of_subjects(
+    connection: Connection, subject_ids: list[int]
+) -> dict[int, list[tuple[date, int]]]:
     """Each subject's RELATED_LIMIT + 1 newest dated books, as (publication date, id)."""
     found: dict[int, list[tuple[date, int]]] = {subject_id: [] for subject_id in subject_ids}
     values = {f"subject_{n}": subject_id for n, subject_id in enumerate(subject_ids)}
-    for row in db.session.connection().execute(_newest_query(len(subject_ids)), values):
-        day = read_date(row.day)
+    statement = _newest_query(len(subject_ids))
+    for subject_id, book_id, raw_day in driver_rows(connection, statement, values):
+        day = read_date(raw_day)
         if day is not None:  # always: the query reads dated books only
-            found[row.subject_id].append((day, row.id))
+            found[subject_id].append((day, book_id))
     return found
 
 

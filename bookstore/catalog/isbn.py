@@ -48,7 +48,8 @@ def hyphenate_isbn13(raw: str) -> str:
     The ranges are looked up directly, as ``stdnum.isbn.format`` does after cleaning and
     checking the number again: a book page shows an ISBN per edition, and that took three
     times as long."""
-    isbn = normalise_isbn(raw)
+    # Stored ISBNs are normalised already: only others go through normalise_isbn.
+    isbn = raw if len(raw) == 13 and raw.isdigit() else normalise_isbn(raw)
     if len(isbn) != 13 or not isbn.isdigit():
         return isbn
     return "-".join([*_RANGES.split(isbn[:-1]), isbn[-1]])

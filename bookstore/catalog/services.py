@@ -97,10 +97,11 @@ class BookDetail:
 
 def book_detail(slug: str) -> BookDetail:
     """The book with its editions, contributors, subjects, series neighbours and suggestions."""
-    book = load_page_book(slug)
+    connection = db.session.connection()
+    book = load_page_book(connection, slug)
     if book is None:
         raise NotFound("There is no such book in the catalog.")
-    previous, following, related = load_around(book)
+    previous, following, related = load_around(connection, book)
     return BookDetail(
         book=book,
         editions=sorted_editions(book),  # type: ignore[arg-type]  # a PageBook reads as a Book

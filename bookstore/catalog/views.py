@@ -13,6 +13,7 @@ from flask import (
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bookstore.catalog import book_html, filters, listing, services
+from bookstore.catalog.book_page import book_page
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.card_html import link
 from bookstore.catalog.covers import cover_etag, cover_svg
@@ -62,13 +63,7 @@ def book(slug: str):
         lapsed=filters.lapsed_holds(),
     )
     add_registered_parts(current_app, detail.book, jsonld)
-    return render_template(
-        "catalog/book.html",
-        book=detail.book,
-        content=book_html.book_content(detail),
-        jsonld=jsonld,
-        canonical=url,
-    )
+    return book_page(detail.book, book_html.book_content(detail), jsonld, url)
 
 
 def _cover_link(book: PageBook) -> str:
