@@ -115,13 +115,21 @@ def register_csrf_check(app: Flask, csrf) -> None:
 
     Its own hook looks up the view's exemptions for every request and only then sees that a
     GET is never checked (``WTF_CSRF_METHODS``); the shop asks for the method first. The same
-    check on the same requests, in the same place among the hooks.
+    check on the same requests, in the same place among the hooks. Flask-WTF's own hook and
+    its context processor, which repeats its template globals, are not registered.
     """
     from bookstore import web
 
     check_by_default = app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # Flask-WTF's hook: do nothing
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # Flask-WTF's hook would do nothing: drop it
+    hooks = app.before_request_funcs.setdefault(None, [])
+    processors = app.template_context_processors[None]
+    known = (list(hooks), list(processors))
     csrf.init_app(app)
+    # Its context processor gives templates the same csrf_token and csrf_meta_tag as its
+    # globals; the page cache puts its own csrf_token among the globals (page_cache.init_app).
+    hooks[:] = [hook for hook in hooks if hook in known[0]]
+    processors[:] = [processor for processor in processors if processor in known[1]]
     if check_by_default:
         app.before_request(web.check_csrf_on_writes)
 

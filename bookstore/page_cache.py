@@ -183,12 +183,11 @@ def init_app(app) -> None:
 
     if not event.contains(Edition, "load", _note_loaded_edition):
         event.listen(Edition, "load", _note_loaded_edition)
-    # Flask-WTF's csrf_token() in templates (a global and a context value), through a
-    # placeholder while a page is cached.
+    # Flask-WTF's csrf_token() in templates (a global: bookstore.register_csrf_check leaves
+    # out Flask-WTF's context value), through a placeholder while a page is cached.
     app.jinja_env.globals["csrf_token"] = _csrf_token
     app.jinja_env.globals["visitor_name"] = visitor_name
     app.jinja_env.globals["same_for_audience"] = same_for_audience
-    app.context_processor(lambda: {"csrf_token": _csrf_token})
 
 
 # -- Per-visitor values -------------------------------------------------------------------------

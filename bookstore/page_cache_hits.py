@@ -18,8 +18,8 @@ Set ``PAGE_CACHE_GUEST_HITS = False`` to send every request through Flask.
 
 from __future__ import annotations
 
+import re
 import time
-import uuid
 from typing import TYPE_CHECKING
 
 from markupsafe import escape
@@ -30,8 +30,11 @@ from werkzeug.wsgi import get_host
 from bookstore import page_cache
 from bookstore.ops import metrics
 from bookstore.ops.requestid import HEADER as REQUEST_ID_HEADER
-from bookstore.ops.requestid import acceptable_request_id
+from bookstore.ops.requestid import acceptable_request_id, new_request_id
 from bookstore.web import HSTS, SECURITY_HEADERS
+
+# What Werkzeug's dump_cookie sends without quotes (a signed session is base64 and dots).
+PLAIN_COOKIE_VALUE = re.compile(r"[A-Za-z0-9_.\-]*")
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -57,6 +60,8 @@ class GuestHits:
         self.serializer = None
         self.cache = app.extensions["cache"][page_cache.cache]
         self.enabled = bool(config.get("PAGE_CACHE_GUEST_HITS", True))
+        # Secure or not -> the session cookie's header before and after its value.
+        self.cookie_parts: dict[bool, tuple[str, str]] = {}
 
     def __call__(self, environ, start_response):
         if not self.enabled or environ.get("REQUEST_METHOD") != "GET":
@@ -175,7 +180,7 @@ class GuestHits:
 
     def _request_id(self, environ) -> str:
         incoming = environ.get("HTTP_X_REQUEST_ID", "") if self.trust_request_id else ""
-        return incoming if acceptable_request_id(incoming) else uuid.uuid4().hex
+        return incoming if acceptable_request_id(incoming) else new_request_id()
 
     def _session_cookie(self, environ, session: dict) -> str:
         """The Set-Cookie Flask's session interface writes for this new, non-permanent session."""
@@ -185,6 +190,21 @@ class GuestHits:
         # Flask's JSON provider sorts keys; outside an app context the stdlib keeps order.
         value = serializer.dumps({key: session[key] for key in sorted(session)})
         secure = interface.get_cookie_secure(app) or environ.get("wsgi.url_scheme") == "https"
+        # Werkzeug's header is the name, the value and attributes that depend only on the
+        # settings: they are kept (a signed value never needs quoting, which would change it).
+        kept = self.cookie_parts.get(secure)
+        if kept is None:
+            empty = self._dump_cookie("", secure)  # "<name>=; <attributes>"
+            name_end = empty.index("=") + 1
+            kept = self.cookie_parts[secure] = (empty[:name_end], empty[name_end:])
+        cookie = f"{kept[0]}{value}{kept[1]}"
+        if not PLAIN_COOKIE_VALUE.fullmatch(value) or len(cookie) > app.config["MAX_COOKIE_SIZE"]:
+            return self._dump_cookie(value, secure)  # quoted, or too large: Werkzeug's warning
+        return cookie
+
+    def _dump_cookie(self, value: str, secure: bool) -> str:
+        app = self.app
+        interface = app.session_interface
         return dump_cookie(
             interface.get_cookie_name(app),
             value,

@@ -1,4 +1,4 @@
-"""Flask-Limiter, without its check before each request while no limit could come of it.
+"""Flask-Limiter, without its work on requests where no limit could come of it.
 
 Flask-Limiter checks a request twice: before any view (application-wide, default and
 blueprint limits, and meta limits) and inside each view decorated with ``limiter.limit`` (that
@@ -7,13 +7,46 @@ nothing, yet worked out the request's exemptions and blueprints every time: 30-6
 request that reached Flask (a tenth of what the request machinery costs a cold page). The pass
 runs as before as soon as any limit of the first kind exists, or while the storage is down
 (Flask-Limiter then checks whether it came back and applies its in-memory fallback).
+
+After the view, Flask-Limiter adds its headers and makes the deductions of the limits it
+checked, and at teardown it forgets them: both read the request's limiter state, which only a
+check makes. A request no limit was checked on (a page, not a form) skips both hooks.
 """
 
+from functools import partial
+
+from flask import Flask
+from flask.globals import request_ctx
 from flask_limiter import Limiter
+
+# Where Flask-Limiter keeps a request's state (its ``context``), on Flask's request context.
+_STATE = "_limiter_request_context"
 
 
 class ShopLimiter(Limiter):
-    """``Limiter`` skipping the before-request pass while it has nothing to check."""
+    """``Limiter`` skipping its hooks while they have nothing to do."""
+
+    def init_app(self, app: Flask) -> None:
+        """Flask-Limiter's, with its after-request and teardown hooks run only on requests
+        whose limits it checked (``_checked_here``)."""
+        super().init_app(app)
+        inject = getattr(Limiter, "_Limiter__inject_headers", None)
+        release = getattr(self, "_Limiter__release_context", None)
+        after = app.after_request_funcs.get(None, [])
+        for index, hook in enumerate(after):
+            if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
+                after[index] = partial(self._after_checked_request, hook)
+        teardown = app.teardown_request_funcs.get(None, [])
+        for index, hook in enumerate(teardown):
+            if release is not None and hook == release:
+                teardown[index] = partial(self._after_checked_request, hook)
+
+    def _after_checked_request(self, hook, value):
+        """``hook(value)`` when a limit was checked in this request, else ``value`` as it is."""
+        state = getattr(request_ctx, _STATE, None)
+        if state is None or self not in state:
+            return value
+        return hook(value)
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True

@@ -1,8 +1,12 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
 
+from collections import ChainMap
+
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from jinja2 import Template
+from jinja2.runtime import new_context
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,6 +45,8 @@ def init_app(app: Flask) -> None:
     """Attach headers, error handlers and template helpers to the app."""
     from bookstore import page_cache_hits
 
+    # Before any template is loaded: each is made of this class.
+    app.jinja_env.template_class = ShopTemplate
     # Innermost: a guest's page-cache hit is answered before Flask, once ProxyFix has read
     # the scheme and host.
     page_cache_hits.init_app(app)
@@ -67,6 +73,27 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["same_for_every_page"] = same_for_every_page()
+
+
+class ShopTemplate(Template):
+    """A template whose rendering context copies the environment's globals as the dict they
+    are. Jinja hands each template its globals as a ``ChainMap`` over the environment's (so
+    that later changes show), and every render copies them into the page's context: the
+    shop's fifty globals, each read through ``ChainMap.__getitem__`` in Python. A template
+    with globals of its own keeps Jinja's way."""
+
+    def new_context(self, vars=None, shared=False, locals=None):  # noqa: A002  (Jinja's names)
+        """As Jinja's, from the environment's globals themselves when they are all there is."""
+        names = self.globals
+        environment_globals = self.environment.globals
+        if (
+            type(names) is ChainMap
+            and len(names.maps) == 2
+            and not names.maps[0]
+            and names.maps[1] is environment_globals
+        ):
+            names = environment_globals  # the same names and values, read live
+        return new_context(self.environment, self.name, self.blocks, vars, shared, names, locals)
 
 
 URLS_REMEMBERED = 20_000
@@ -156,10 +183,18 @@ def keep_private_pages_out_of_caches(response):
     return response
 
 
+def _roll_back_session() -> None:
+    """Undo what the failed request wrote, if it opened a database session at all (a 404 for
+    an address no route matches never did, and a session made only to be rolled back and
+    closed is about 100,000 instructions)."""
+    if db.session.registry.has():
+        db.session.rollback()
+
+
 def render_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
-    db.session.rollback()
+    _roll_back_session()
     if request_ctx.url_adapter is None:
         # No usable host (not in TRUSTED_HOSTS): no page with links can be built for it.
         return current_app.response_class(
@@ -181,7 +216,7 @@ def render_http_error(error: HTTPException):
 
 
 def render_csrf_error(error: CSRFError):
-    db.session.rollback()
+    _roll_back_session()
     return (
         render_template(
             "errors/generic.html",
@@ -200,7 +235,7 @@ def render_server_error(error: Exception):
         propagate = current_app.testing or current_app.debug
     if propagate:
         raise error
-    db.session.rollback()
+    _roll_back_session()
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return render_template("errors/500.html", code=500), 500
 

@@ -5,8 +5,8 @@ The id comes from the incoming ``X-Request-ID`` only when proxy headers are trus
 must look like an id (letters, digits and ``.-_:``, at most 128 characters) or a new one is made.
 """
 
+import os
 import re
-import uuid
 
 from flask import Flask, g, has_request_context, request
 from flask.wrappers import Response
@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
 
     def assign() -> None:
         incoming = request.headers.get(HEADER, "") if trusted else ""
-        g.request_id = incoming if acceptable_request_id(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if acceptable_request_id(incoming) else new_request_id()
 
     def echo(response: Response) -> Response:
         response.headers[HEADER] = current_request_id() or ""
@@ -37,6 +37,15 @@ def current_request_id() -> str | None:
     if not has_request_context():
         return None
     return g.get("request_id")
+
+
+def new_request_id() -> str:
+    """A new id: what ``uuid.uuid4().hex`` gives (random, version 4), without building the
+    ``UUID`` object that costs five times the random bytes."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 def acceptable_request_id(incoming: str) -> bool:
