@@ -164,6 +164,10 @@ def end_session() -> None:
     session.clear()
 
 
+# Values a session may hold that no request can change in place.
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 class SchemeAwareSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions whose cookies are all marked Secure on HTTPS requests.
 
@@ -230,7 +234,12 @@ class SchemeAwareSessionInterface(SecureCookieSessionInterface):
         if int(time.time()) - kept[0] > max_age:  # as itsdangerous counts the age
             return None
         # A copy: a request may change what its session holds (a list of orders) in place.
-        return copy.deepcopy(kept[1])
+        # Most sessions hold only plain values (a user id, a CSRF token), whose copy is the
+        # dict's own: a tenth of what deepcopy takes to find that out.
+        data = kept[1]
+        if all(type(value) in _PLAIN for value in data.values()):
+            return dict(data)
+        return copy.deepcopy(data)
 
     def get_cookie_secure(self, app) -> bool:
         from flask import has_request_context, request
