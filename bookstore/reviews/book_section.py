@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from markupsafe import escape as e
@@ -117,4 +117,31 @@ def more_reviews(book: PageBook, shown: int, more: bool) -> str:
     return (
         f'<p><a href="{every}">All {e(book.review_count)} reviews</a> · '
         f'<a href="{newest}">Newest first</a></p>'
+    )
+
+
+def write_invitation(slug: str) -> str:
+    """A signed-in reader's way to review a book they have not reviewed: the ``your_review``
+    macro of templates/reviews/_macros.html without a review, byte for byte (every signed-in
+    book page has it, and the macro cost more than the rest of the reader's parts)."""
+    href = e(link("reviews.write", slug))
+    return (
+        '<div class="your-review" id="your-review">\n    \n'
+        f'    <p><a class="button" href="{href}">Write a review</a></p>\n    \n  </div>'
+    )
+
+
+def helpful_button(review_id: int, author: str, voted: bool, csrf_token: str) -> str:
+    """The ``helpful_button`` macro of templates/reviews/_macros.html, byte for byte: a
+    reader's Helpful button under a review, or a note where they voted already."""
+    if voted:
+        return '\n    <p class="muted">You found this helpful.</p>\n    '
+    action = e(url_for("reviews.helpful", review_id=review_id))
+    return (
+        f'\n    <form method="post" action="{action}" class="inline-form">\n'
+        f'      <input type="hidden" name="csrf_token" value="{e(csrf_token)}">\n'
+        f'      <input type="hidden" name="next" value="{e(request.path)}">\n'
+        '      <button type="submit" class="button-secondary">Helpful'
+        f'<span class="visually-hidden">: the review by {e(author)}</span></button>\n'
+        "    </form>\n    "
     )

@@ -9,7 +9,6 @@ from flask import (
     Flask,
     current_app,
     flash,
-    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -29,7 +28,7 @@ from bookstore.catalog.book_html import register_edition_part
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 from bookstore.wishlist import services
-from bookstore.wishlist.edition_actions import edition_actions_part
+from bookstore.wishlist.edition_actions import ReaderForms, edition_actions_part
 
 bp = Blueprint("wishlist", __name__)
 # The book page shows each edition's Save for later and alert buttons after its cart form.
@@ -73,11 +72,12 @@ def edition_reader_actions(places: list[tuple]) -> list[Markup]:
         else services.saved_among(current_user, [place[0] for place in places])
     )
     alerts = alert_services.open_alert_ids(current_user, [place[0] for place in places if place[1]])
-    actions = get_template_attribute("alerts/_edition_reader.html", "reader_actions")
-    return [
-        actions(edition_id, choice, what, edition_id in saved, alerts.get(edition_id))
-        for edition_id, choice, what in places
-    ]
+    forms = ReaderForms.of_page()
+    html = (
+        forms.actions(eid, choice, what, eid in saved, alerts.get(eid))
+        for eid, choice, what in places
+    )
+    return [Markup(part) for part in html]  # noqa: S704  (ReaderForms escapes what it writes)
 
 
 @bp.get("")

@@ -197,3 +197,12 @@ def test_a_request_changing_its_session_in_place_leaves_the_next_request_its_own
     first = interface.load_cookie(app, cookie)
     first["checkout_orders"].append(2)
     assert interface.load_cookie(app, cookie) == {"checkout_orders": [1]}
+
+
+def test_a_request_changing_a_plain_session_leaves_the_next_request_its_own(app):
+    interface = app.session_interface
+    cookie = signed_session_cookie(app, {"_user_id": "1:1", "csrf_token": "x"}, at=time.time())
+    first = interface.load_cookie(app, cookie)
+    first["csrf_token"] = "y"
+    first["_flashes"] = [("info", "hi")]
+    assert interface.load_cookie(app, cookie) == {"_user_id": "1:1", "csrf_token": "x"}
