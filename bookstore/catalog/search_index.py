@@ -96,6 +96,18 @@ def reindex_books(connection: Connection, first_id: int, last_id: int) -> None:
         )
 
 
+def merge_search_index(connection: Connection) -> None:
+    """After a bulk load, SQLite: merge the FTS5 index's segments into one.
+
+    Each bulk batch leaves a segment of its own (the synthetic 100,000-book catalog: nine), and
+    every search reads all of them: merged, a search's statements took 18% fewer instructions
+    (7.65M -> 6.29M). About 1.6 s for 100,000 books. PostgreSQL's GIN indexes need no such
+    step (VACUUM merges their pending entries).
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("INSERT INTO book_search (book_search) VALUES ('optimize')")
+
+
 def rebuild_search_index(connection: Connection) -> None:
     """Rebuild the whole index from the catalog (a repair tool; triggers keep it current)."""
     connection.execute(text("DELETE FROM book_search"))

@@ -35,7 +35,11 @@ from bookstore.catalog.models import (
     Subject,
     book_subjects,
 )
-from bookstore.catalog.search_index import paused_search_index, reindex_books
+from bookstore.catalog.search_index import (
+    merge_search_index,
+    paused_search_index,
+    reindex_books,
+)
 from bookstore.catalog.transliteration import search_aliases
 from bookstore.dbtypes import utcnow
 from bookstore.demo import synthetic_words as words
@@ -106,6 +110,8 @@ def generate_books(
         rate = done.books / max(time.perf_counter() - started, 1e-6)
         echo(f"  {done.books:>9,} / {count:,} books  ({rate:,.0f} books/s)")
 
+    merge_search_index(session.connection())
+    session.commit()
     if conn.dialect.name == "sqlite":
         session.connection().exec_driver_sql("PRAGMA cache_size = -2000")
     done.seconds = time.perf_counter() - started

@@ -25,7 +25,11 @@ from bookstore.catalog.models import (
     Subject,
     book_subjects,
 )
-from bookstore.catalog.search_index import paused_search_index, reindex_books
+from bookstore.catalog.search_index import (
+    merge_search_index,
+    paused_search_index,
+    reindex_books,
+)
 from bookstore.catalog.transliteration import search_aliases
 from bookstore.dbtypes import utcnow
 from bookstore.errors import InvalidInput
@@ -260,6 +264,8 @@ def apply_import(
         # Fresh statistics after a bulk load, or the planner keeps treating these tables as
         # small and the next import's lookups by ISBN crawl.
         connection.execute(text("ANALYZE books, editions, book_contributors, stock_movements"))
+    if len(plan.new_editions) > ANALYZE_AFTER:
+        merge_search_index(connection)  # SQLite: one FTS5 segment again after a bulk load
     if actor is not None:
         record(
             actor,

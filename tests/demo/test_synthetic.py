@@ -2,12 +2,14 @@
 
 from collections import Counter
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from bookstore.catalog.isbn import is_valid_isbn13
 from bookstore.catalog.models import Book, Edition, StockMovement
 from bookstore.catalog.search import search_books
 from bookstore.catalog.transliteration import search_aliases
+from bookstore.demo import synthetic
 from bookstore.demo.synthetic import ISBN_PREFIX, generate_books
 from bookstore.extensions import db
 from tests.factories import make_book
@@ -88,3 +90,15 @@ def test_generate_command_reports_progress(runner):
     assert result.exit_code == 0, result.output
     assert "12 / 12 books" in result.output
     assert "Done: 12 books" in result.output
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # FTS5's segments
+def test_a_bulk_run_leaves_the_search_index_in_one_segment(app_ctx, monkeypatch):
+    monkeypatch.setattr(synthetic, "BATCH_SIZE", 10)  # four batches, four segments unmerged
+    generate_books(40, seed=9, echo=quiet)
+    segments = db.session.execute(
+        text("SELECT count(DISTINCT segid) FROM book_search_idx")
+    ).scalar_one()
+    assert segments == 1
+    book = db.session.scalars(select(Book).order_by(Book.id.desc())).first()
+    assert book.id in [b.id for b in search_books(db.session, book.title).books]
