@@ -3,13 +3,13 @@
 from typing import TYPE_CHECKING
 
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from bookstore.login_manager import ShopLoginManager
 from bookstore.rate_limiter import ShopLimiter
 
 # Stable constraint names, so that migrations can refer to them on every database.
@@ -34,6 +34,6 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = ShopLoginManager()
 csrf = CSRFProtect()
 limiter = ShopLimiter(key_func=get_remote_address)

@@ -8,6 +8,7 @@ from bookstore.checkout import gateway
 from bookstore.checkout.services import hold_minutes
 from bookstore.config import from_environment
 from bookstore.extensions import db
+from bookstore.web import ShopTemplate
 from tests.factories import make_book, make_user
 
 # The banner of base.html and staff/base.html (the review page says "no money moves" too).
@@ -145,3 +146,19 @@ def test_live_stripe_keys_are_refused(key, tmp_path):
                 "STRIPE_SECRET_KEY": key,
             }
         )
+
+
+def test_templates_see_the_environments_globals_as_they_change_and_their_own(app):
+    env = app.jinja_env
+    template = env.from_string("{{ motto|default('none') }}/{{ own|default('none') }}")
+    assert isinstance(template, ShopTemplate)
+    assert template.render() == "none/none"
+    env.globals["motto"] = "read on"  # added after the template was made
+    try:
+        assert template.render() == "read on/none"
+        own = env.from_string("{{ motto }}/{{ own }}", globals={"own": "mine"})
+        assert own.render() == "read on/mine"
+        assert own.render(own="given") == "read on/given"
+    finally:
+        del env.globals["motto"]
+    assert template.render() == "none/none"

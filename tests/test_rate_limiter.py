@@ -64,3 +64,16 @@ def test_limiter_still_keeps_what_the_skip_reads():
         assert hasattr(manager, name), name
     for name in ("_meta_limits", "_storage_dead"):
         assert hasattr(limiter, name), name
+
+
+def test_a_limited_view_still_sends_its_limit_headers_and_a_page_sends_none(limited_app):
+    """Flask-Limiter's after-request hook runs on requests whose limits it checked only."""
+    client = limited_app.test_client()
+    ip = {"REMOTE_ADDR": random_ip()}
+    limited = client.get("/search/suggest?q=war", environ_base=ip)
+    assert limited.status_code == 200
+    assert limited.headers["X-RateLimit-Limit"] == "120"
+    assert limited.headers["X-RateLimit-Remaining"] == "119"
+    page = client.get("/about", environ_base=ip)
+    assert page.status_code == 200
+    assert not [name for name, _value in page.headers.items() if name.startswith("X-RateLimit")]
