@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bookstore.catalog.models import Book, Edition, EditionStatus, Format
 
@@ -40,6 +40,16 @@ class StockState(enum.StrEnum):
         return SCHEMA_ORG + names[self.value]
 
 
+_BUYABLE = frozenset(("in_stock", "low_stock", "preorder"))
+# Order of hope, for the one line a book card shows.
+_HOPE = {
+    state: rank
+    for rank, state in enumerate(
+        ("in_stock", "low_stock", "preorder", "out_of_stock", "out_of_print")
+    )
+}
+
+
 @dataclass(frozen=True)
 class Availability:
     """An edition's state on a given day, with the words shown to the shopper."""
@@ -48,27 +58,19 @@ class Availability:
     label: str
     available: int | None = None
     release_date: date | None = None
+    # True when the edition can go into a cart (in stock, low stock or preorder).
+    can_buy: bool = field(init=False, repr=False, compare=False)
+    # Its rank in the order of hope (0: in stock), for the one line a book card shows.
+    hope: int = field(init=False, repr=False, compare=False)
+    # The state as HTML class names write it ("low-stock").
+    css_name: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def can_buy(self) -> bool:
-        """True when the edition can go into a cart (in stock, low stock or preorder)."""
-        return self.state in _BUYABLE
-
-
-_BUYABLE = frozenset((StockState.IN_STOCK, StockState.LOW_STOCK, StockState.PREORDER))
-# Order of hope, for the one line a book card shows.
-_HOPE = {
-    state: rank
-    for rank, state in enumerate(
-        (
-            StockState.IN_STOCK,
-            StockState.LOW_STOCK,
-            StockState.PREORDER,
-            StockState.OUT_OF_STOCK,
-            StockState.OUT_OF_PRINT,
-        )
-    )
-}
+    def __post_init__(self) -> None:
+        # Worked out once: the same few objects serve every card (see _copies, _preorder).
+        state = self.state.value
+        object.__setattr__(self, "can_buy", state in _BUYABLE)
+        object.__setattr__(self, "hope", _HOPE[state])
+        object.__setattr__(self, "css_name", state.replace("_", "-"))
 
 
 def edition_availability(
@@ -118,11 +120,16 @@ def _copies(available: int, threshold: int) -> Availability:
 def sorted_editions(book: Book) -> list[Edition]:
     """The book's active editions, paperback first, then hardcover, then ebook."""
     editions = [e for e in book.editions if e.active]
-    return sorted(editions, key=lambda e: (FORMAT_ORDER.get(e.format, 9), e.id))
+    if len(editions) > 1:
+        editions.sort(key=_edition_order)
+    return editions
 
 
-@dataclass(frozen=True)
-class BookSummary:
+def _edition_order(edition: Edition) -> tuple[int, int]:
+    return FORMAT_ORDER.get(edition.format, 9), edition.id
+
+
+class BookSummary(NamedTuple):
     """What a book card says: the lowest price and one availability line."""
 
     min_price_cents: int | None
@@ -135,29 +142,30 @@ class BookSummary:
 def book_summary(
     book: Book, today: date, low_stock_threshold: int, lapsed: Mapping[int, int] | None = None
 ) -> BookSummary:
-    """Lowest price over editions still for sale and the most hopeful availability."""
-    lapsed = lapsed or {}
-    states = [
-        (e, edition_availability(e, today, low_stock_threshold, lapsed.get(e.id, 0)))
-        for e in sorted_editions(book)
-    ]
-    if not states:
+    """Lowest price over editions still for sale (those that can be bought, else all) and the
+    most hopeful availability, of print copies that can be bought when there are some: they
+    say more than "available to download". One pass over the editions (a list shows dozens
+    of cards)."""
+    editions = sorted_editions(book)
+    if not editions:
         return _NOTHING_FOR_SALE
-    buyable = [(e, a) for e, a in states if a.state in _BUYABLE]
-    priced = buyable or states
-    prices = {e.price_cents for e, _ in priced}
-    # Print copies say more than "available to download": prefer them when one can be bought.
-    shown = [a for e, a in buyable if e.is_physical] or [a for _, a in states]
-    return BookSummary(
-        min_price_cents=min(prices),
-        several_prices=len(prices) > 1,
-        availability=min(shown, key=_hope),
-        priced=tuple(e for e, _ in priced),
-    )
-
-
-def _hope(availability: Availability) -> int:
-    return _HOPE[availability.state]
+    buyable: list[Edition] = []
+    shown: Availability | None = None  # the most hopeful of all (the first of equals)
+    shown_print: Availability | None = None  # the most hopeful of print copies to buy
+    for edition in editions:
+        held = lapsed.get(edition.id, 0) if lapsed else 0
+        found = edition_availability(edition, today, low_stock_threshold, held)
+        if shown is None or found.hope < shown.hope:
+            shown = found
+        if found.can_buy:
+            buyable.append(edition)
+            if edition.is_physical and (shown_print is None or found.hope < shown_print.hope):
+                shown_print = found
+    priced = buyable or editions
+    if len(priced) == 1:
+        return BookSummary(priced[0].price_cents, False, shown_print or shown, (priced[0],))
+    prices = {edition.price_cents for edition in priced}
+    return BookSummary(min(prices), len(prices) > 1, shown_print or shown, tuple(priced))
 
 
 _NOTHING_FOR_SALE = BookSummary(min_price_cents=None, several_prices=False, availability=None)

@@ -3,8 +3,9 @@
 A list page shows dozens of cards, and Jinja macros calling macros cost more than the rest of
 the page together; so these pieces are written here once, in Python, and the catalog macros of
 the same names (templates/catalog/_macros.html) call them. Every value goes through ``e``
-(markupsafe's escape, in C); plain f-strings put them together, as ``Markup.format`` costs
-several times more.
+(markupsafe's escape, in C), or ``text`` (the same escaping without the ``Markup`` object,
+html_text) where a card's strings are put in; plain f-strings put them together, as
+``Markup.format`` costs several times more.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 from markupsafe import escape as e
 
-from bookstore.catalog.availability import Availability, StockState, book_summary
+from bookstore.catalog.availability import Availability, book_summary
 from bookstore.catalog.filters import (
     author_names,
     cover_srcset,
@@ -25,6 +26,7 @@ from bookstore.catalog.filters import (
     low_stock_threshold,
     shop_today,
 )
+from bookstore.catalog.html_text import text
 from bookstore.money import format_cents
 
 _SLUG = "0slug0"  # stands for a book's slug in a link made once a request (slugs are URL-safe)
@@ -97,14 +99,14 @@ def _pattern(endpoint: str, with_slug: bool) -> str:
 def availability_badge(availability: Availability | None) -> Markup:
     if availability is None:
         return _EMPTY
-    return _html(_badge(availability.state, availability.label))
+    return _html(_badge(availability.css_name, availability.label))
 
 
 @functools.lru_cache(maxsize=1024)
-def _badge(state: StockState, label: str) -> str:
+def _badge(css_name: str, label: str) -> str:
     """A badge's HTML: a few states and labels ("Only 2 left", "Preorder: published ..."),
     each written once rather than once a card."""
-    return f'<span class="badge badge-{e(state.value.replace("_", "-"))}">{e(label)}</span>'
+    return f'<span class="badge badge-{text(css_name)}">{text(label)}</span>'
 
 
 @functools.lru_cache(maxsize=4096, typed=True)  # typed: True is refused, not taken for 1 cent
@@ -205,23 +207,25 @@ def book_card(
         offer = c.member_offer(found.priced) if c.member_offer is not None else None
         prefix = "from " if found.several_prices else ""
         price = _price(found.min_price_cents, offer, prefix, c.currency, c.join)
-    byline = f'\n  <p class="book-card-byline">{e(author_names(book))}</p>' if book.authors else ""
-    noted = f'\n  <p class="book-card-note">{e(note)}</p>' if note else ""
+    byline = (
+        f'\n  <p class="book-card-byline">{text(author_names(book))}</p>' if book.authors else ""
+    )
+    noted = f'\n  <p class="book-card-note">{text(note)}</p>' if note else ""
     rated = f"\n  {rating_line(book)}" if book.review_count else ""
     level = int(level)
-    slug = e(book.slug)
+    slug = text(book.slug)
     cover: str
     if book.cover_image:
         cover = cover_image(book, lazy=lazy)
     else:  # the generated SVG (most books), linked through the list's pattern
         cover = c.cover[bool(lazy)].replace(_SLUG, slug)
     availability = found.availability
-    badge = _badge(availability.state, availability.label) if availability is not None else ""
+    badge = _badge(availability.css_name, availability.label) if availability is not None else ""
     return _html(
         '<article class="book-card">\n'
         f'  <a class="book-card-link" href="{c.book.replace(_SLUG, slug)}">\n'
         f"    {cover}\n"
-        f'    <h{level} class="book-card-title">{e(book.title)}</h{level}>\n'
+        f'    <h{level} class="book-card-title">{text(book.title)}</h{level}>\n'
         f"  </a>{byline}{noted}{rated}\n"
         f'  <p class="book-card-meta">{price} {badge}</p>\n'
         "</article>"

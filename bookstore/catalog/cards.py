@@ -19,11 +19,11 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, overload
+from typing import Any, NamedTuple, overload
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,14 +31,12 @@ from bookstore import page_cache
 from bookstore.catalog.models import (
     Book,
     BookContributor,
-    Contributor,
-    ContributorRole,
     Edition,
     Format,
     Subject,
     book_subjects,
 )
-from bookstore.dbtypes import raw_date, read_date, utcnow
+from bookstore.dbtypes import read_date, utcnow
 from bookstore.extensions import db
 
 
@@ -118,7 +116,8 @@ def link_editions(book: Book) -> None:
 
 
 class CardEdition:
-    """An edition as a card reads it: the model's own rules (status, copies) on plain values."""
+    """An edition as a card reads it: the model's own rules (status, copies) on plain values.
+    Cards read only active editions (an inactive one shows nothing on a card)."""
 
     __slots__ = (
         "id",
@@ -131,14 +130,14 @@ class CardEdition:
         "reserved",
         "low_stock_threshold",
         "out_of_print",
-        "active",
         "is_physical",
     )
+    active = True
     status_on = Edition.status_on
     available = Edition.__dict__["available"]
 
     def __init__(self, book: CardBook, row) -> None:
-        """``row``: the edition's columns as the driver gives them (see ``_card_rows``)."""
+        """``row``: the edition's columns as the driver gives them (see ``_CARD_SQL``)."""
         self.book = book
         self.book_id = book.id
         (
@@ -150,18 +149,17 @@ class CardEdition:
             self.reserved,
             self.low_stock_threshold,
             out_of_print,
-            active,
         ) = row
         self.format = _FORMATS[fmt]
         # Asked twice a card (its copies, its badge): the format's own rule, read once.
-        self.is_physical = self.format.is_physical
+        self.is_physical = _PHYSICAL[fmt]
         self.published_on = read_date(published_on)
         # SQLite gives 0 and 1: True and False, as the ORM would give.
         self.out_of_print = bool(out_of_print)
-        self.active = bool(active)
 
 
 _FORMATS = {fmt.value: fmt for fmt in Format}
+_PHYSICAL = {fmt.value: fmt.is_physical for fmt in Format}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,80 +209,67 @@ class CardBook:
         )
 
 
+# What cards show, in one statement: the books, a row for each of their active editions and
+# authors (NULLs for a book without either), authors in credit order (editions in no order: a
+# card sorts them itself, availability.sorted_editions). It runs on the driver's connection, in
+# the session's transaction, as search's statements do (catalog/search_statements.py): it only
+# reads, and SQLAlchemy's execution of it (an IN list expanded for each number of cards, each
+# id a bound parameter) cost the worker more than SQLite spends running it.
+_CARD_SQL = (
+    "SELECT books.id, books.title, books.slug, books.cover_image, books.published_on,"
+    " books.review_count, books.rating_total,"
+    " editions.id, editions.format, editions.price_cents, editions.published_on,"
+    " editions.on_hand, editions.reserved, editions.low_stock_threshold, editions.out_of_print,"
+    " book_contributors.contributor_id, contributors.name"
+    " FROM books"
+    " LEFT OUTER JOIN editions ON editions.book_id = books.id AND editions.active"
+    " LEFT OUTER JOIN book_contributors ON book_contributors.book_id = books.id"
+    " AND book_contributors.role = 'author'"
+    " LEFT OUTER JOIN contributors ON contributors.id = book_contributors.contributor_id"
+    " WHERE {ids}"
+    " ORDER BY book_contributors.position, book_contributors.contributor_id"
+)
+# On PostgreSQL the ids are one array: the statement's text is the same whatever their
+# number, so psycopg prepares it and PostgreSQL plans it once per connection (``IN`` with a
+# parameter per id was a new text, parsed and planned afresh, for each number of cards).
+_CARDS_BY_ARRAY = _CARD_SQL.replace("{ids}", "books.id = ANY(%(ids)s::integer[])")
 # Where each part of a card row starts: the book's columns, its edition's, an author's.
-_BOOK, _EDITION = slice(0, 7), slice(7, 16)
-_EDITION_ID, _AUTHOR_ID = 7, 16
+_BOOK, _EDITION = slice(0, 7), slice(7, 15)
+_EDITION_ID, _AUTHOR_ID = 7, 15
 
 
-@functools.cache
-def _card_rows(dialect: str) -> Select:
-    """The books of ``ids``, a row for each of their editions and authors (NULLs for a book
-    without either), authors in credit order: what cards show, in one statement.
+@functools.lru_cache(maxsize=128)
+def _cards_by_list(count: int) -> str:
+    """The statement for ``count`` ids on SQLite (which has no arrays)."""
+    return _CARD_SQL.replace("{ids}", f"books.id IN ({', '.join('?' * count)})")
 
-    On PostgreSQL the ids are one array (``books.id = ANY(:ids)``): the statement's text is
-    the same whatever their number, so the driver prepares it and PostgreSQL plans it once
-    per connection (``IN`` with a parameter per id was a new text, parsed and planned afresh,
-    for each number of cards: planning was half of the statement's server time).
-    """
-    if dialect == "postgresql":
-        in_ids = Book.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+
+def _card_rows(ids: list[int]) -> list[tuple]:
+    """The rows of ``_CARD_SQL`` for these books, as the driver gives them."""
+    session = db.session()
+    session.flush()  # as session.execute would (autoflush): books added but not flushed count
+    connection = session.connection()
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.execute(_CARDS_BY_ARRAY, {"ids": ids})
     else:
-        in_ids = Book.id.in_(bindparam("ids", expanding=True))
-    return (
-        select(
-            Book.id,
-            Book.title,
-            Book.slug,
-            Book.cover_image,
-            raw_date(Book.published_on),
-            Book.review_count,
-            Book.rating_total,
-            Edition.id,
-            Edition.format,
-            Edition.price_cents,
-            raw_date(Edition.published_on),
-            Edition.on_hand,
-            Edition.reserved,
-            Edition.low_stock_threshold,
-            Edition.out_of_print,
-            Edition.active,
-            BookContributor.contributor_id,
-            Contributor.name,
-        )
-        .outerjoin(Edition, Edition.book_id == Book.id)
-        .outerjoin(
-            BookContributor,
-            and_(
-                BookContributor.book_id == Book.id,
-                BookContributor.role == ContributorRole.AUTHOR,
-            ),
-        )
-        .outerjoin(Contributor, Contributor.id == BookContributor.contributor_id)
-        .where(in_ids)
-        # Editions in no order: a card sorts them itself (availability.sorted_editions).
-        .order_by(BookContributor.position, BookContributor.contributor_id)
-    )
+        cursor = driver.execute(_cards_by_list(len(ids)), ids)
+    try:
+        rows: list[tuple] = cursor.fetchall()
+    finally:
+        cursor.close()
+    return rows
 
 
 def load_for_cards(ids: list[int]) -> dict[int, CardBook]:
     """What the cards of these books show, read in one statement of plain rows."""
     if not ids:
         return {}
-    session = db.session()
-    session.flush()  # as session.execute would (autoflush): books added but not flushed count
-    connection = session.connection()  # plain Core rows, without the ORM's result machinery
     books: dict[int, CardBook] = {}
     # A book with two editions and two authors has four rows: each edition and author once.
     seen_editions: set[int] = set()
     seen_authors: set[tuple[int, int]] = set()
-    result = connection.execute(_card_rows(connection.dialect.name), {"ids": ids})
-    try:
-        # The driver's rows: SQLAlchemy's would convert the few values that need it (format,
-        # booleans) at a cost of a third of the load; CardEdition converts them.
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    for row in rows:
+    for row in _card_rows(ids):
         book = books.get(row[0])
         if book is None:
             book = books[row[0]] = CardBook(row[_BOOK])
@@ -385,7 +370,7 @@ def book_cards(
         else:
             found = {book.id: book for book in books}
         context = card_html.CardContext()
-        rendered: list[tuple[tuple, _Card]] = []
+        rendered: list[tuple[tuple, Markup, frozenset[int]]] = []
         for position, key in wanted:
             book = found.get(key[0])
             if book is None:  # gone since its id was read
@@ -393,13 +378,19 @@ def book_cards(
             book_id, card_level, note, lazy = key
             html = card_html.book_card(book, card_level, note, lazy=lazy, context=context)
             cards[position] = html
-            editions = frozenset(edition.id for edition in book.editions)
+            editions = frozenset([edition.id for edition in book.editions])
             shown.update(editions)
-            if kept is not None and scope is not None:
-                until = page_cache.page_until()
-                rendered.append(((scope[0], key), _Card(html, editions, scope[1], until)))
-        if kept is not None:
-            kept.put_many(rendered)
+            rendered.append((key, html, editions))
+        if kept is not None and scope is not None:
+            # What the cards show lapses when the page does (a hold, a member discount): the
+            # moments their rendering noted are the page's (page_cache.keep_until).
+            until = page_cache.page_until()
+            kept.put_many(
+                [
+                    ((scope[0], key), _Card(html, editions, scope[1], until))
+                    for key, html, editions in rendered
+                ]
+            )
     page_cache.shows_editions(shown)
     return [card for card in cards if card is not None]
 

@@ -5,7 +5,7 @@ import pytest
 from markupsafe import escape
 
 from bookstore.catalog import card_html, cards
-from bookstore.catalog.availability import StockState
+from bookstore.catalog.availability import Availability, StockState
 from bookstore.extensions import db
 from tests.factories import make_book
 
@@ -56,7 +56,8 @@ def test_a_card_escapes_its_title_authors_and_slug_in_both_links(rendering):
 
 def test_a_badge_written_once_matches_its_state_and_words(rendering):
     for state in StockState:
-        assert card_html._badge(state, "Only 2 <left>") == (
+        availability = Availability(state, "Only 2 <left>")
+        assert str(card_html.availability_badge(availability)) == (
             f'<span class="badge badge-{state.value.replace("_", "-")}">Only 2 &lt;left&gt;</span>'
         )
 
