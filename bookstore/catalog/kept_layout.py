@@ -14,15 +14,13 @@ waiting) is rendered by Jinja, from the same values.
 
 A page's template shows each of its values once, in the order the view passes them, and
 works nothing out itself: the view computes the values in Python. The search page's header
-shows the words searched for, which base.html reads from the request's ``q``: that page
-passes them as ``site_search``, and its layout is rendered with a mark in their place.
+shows the words searched for: base.html shows a page's ``site_search`` value in the search box.
 """
 
 from __future__ import annotations
 
 from flask import current_app, render_template, request
 from markupsafe import Markup
-from werkzeug.datastructures import ImmutableMultiDict
 
 from bookstore import page_cache
 from bookstore.catalog.html_text import text as e
@@ -69,7 +67,7 @@ def _kept_pieces(template: str, names: tuple[str, ...]) -> tuple[str, ...] | Non
     # cache's placeholders are: nothing in the layout can be taken for one.
     mark = app.extensions["page_cache"]["mark"]
     marks = {name: Markup(f"kept-layout-{name}-{mark}") for name in names}  # noqa: S704
-    html = _render_with_marks(template, marks)
+    html = render_template(template, **marks)
     pieces: list[str] = []
     for name in names:
         before, found, html = html.partition(marks[name])
@@ -80,16 +78,3 @@ def _kept_pieces(template: str, names: tuple[str, ...]) -> tuple[str, ...] | Non
     pieces.append(html)
     kept[key] = found_pieces = tuple(pieces)
     return found_pieces
-
-
-def _render_with_marks(template: str, marks: dict[str, Markup]) -> str:
-    """The template with its marks; base.html's search box shows the mark for
-    ``site_search``, read as the request's ``q`` while the layout renders."""
-    if "site_search" not in marks:
-        return render_template(template, **marks)
-    args = request.args
-    request.args = ImmutableMultiDict({"q": str(marks["site_search"])})
-    try:
-        return render_template(template, **marks)
-    finally:
-        request.args = args
