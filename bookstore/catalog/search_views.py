@@ -1,7 +1,9 @@
 """The search page (registered on the catalog blueprint): ``/search?q=...&page=N``."""
 
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import current_app, jsonify, request, url_for
 
+from bookstore.catalog import page_html
+from bookstore.catalog.kept_layout import page_in_layout
 from bookstore.catalog.search import MAX_QUERY_LENGTH, search_books
 from bookstore.catalog.suggest import suggest
 from bookstore.catalog.views import bp
@@ -24,7 +26,10 @@ def search():
     # exact=1: the words as typed, without the spelling correction ("Search instead for").
     correct = request.args.get("exact") != "1"
     results = search_books(db.session(), request.args.get("q", ""), page=page, correct=correct)
-    response = render_template("catalog/search.html", results=results)
+    response = page_in_layout(
+        "catalog/search.html",
+        **page_html.search_values(results, site_search=request.args.get("q", "")),
+    )
     # Result pages are many and thin: let robots follow the books, not index the queries.
     return response, 200, {"X-Robots-Tag": "noindex, follow"}
 

@@ -12,12 +12,13 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from bookstore.catalog import book_html, filters, listing, services
+from bookstore.catalog import book_html, filters, listing, page_html, services
 from bookstore.catalog.book_page import book_page
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.card_html import link
 from bookstore.catalog.covers import cover_etag, cover_svg
 from bookstore.catalog.jsonld import add_registered_parts, book_jsonld
+from bookstore.catalog.kept_layout import page_in_layout
 from bookstore.errors import NotFound
 from bookstore.links import base_url, external_url
 from bookstore.page_cache import cached_page
@@ -40,7 +41,7 @@ def browse():
         page, choices = services.browse(request.args, filters.shop_today(), _page_size())
     except NotFound as exc:
         abort(404, description=str(exc))
-    return render_template("catalog/browse.html", page=page, choices=choices)
+    return page_in_layout("catalog/browse.html", **page_html.browse_values(page, choices))
 
 
 @bp.get("/books/<slug>")
