@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bookstore import page_cache
-from bookstore.accounts.driver_select import DriverSelect
 from bookstore.accounts.models import Role, User
 from bookstore.alerts import services as alert_services
 from bookstore.dbtypes import utcnow
+from bookstore.driver_sql import DriverSelect
 from bookstore.extensions import db
 from bookstore.members.services import grant_membership
 from bookstore.reviews import services as review_services
@@ -37,7 +37,7 @@ def make_member(email: str, name: str):
 @contextmanager
 def counted_statements(engine):
     """Every statement a request runs: through SQLAlchemy, and the signed-in visitor's own
-    query, which runs on the driver's connection (``accounts.driver_select``)."""
+    query, which runs on the driver's connection (``bookstore.driver_sql``)."""
     run = DriverSelect.first
 
     def counted(self, connection, values):

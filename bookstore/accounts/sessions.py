@@ -17,9 +17,9 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from bookstore import page_cache
-from bookstore.accounts.driver_select import DriverSelect
 from bookstore.accounts.models import User
 from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.driver_sql import DriverSelect
 from bookstore.extensions import db, login_manager
 from bookstore.signing import SignedValues
 
@@ -106,8 +106,8 @@ _VERSION_AT = _USER_ATTRIBUTES.index("session_version")
 
 @functools.cache  # once per database and set of facts
 def _driver_user_query(names: tuple[str, ...], dialect: Dialect) -> DriverSelect:
-    """``_user_query`` on the driver's connection (``driver_select``): SQLAlchemy's execution
-    of it cost a signed-in page-cache hit more than the rest of the user's loading."""
+    """``_user_query`` on the driver's connection (``bookstore.driver_sql``): SQLAlchemy's
+    execution of it cost a signed-in page-cache hit more than the rest of the user's loading."""
     return DriverSelect.compile(_user_query(names), dialect)
 
 

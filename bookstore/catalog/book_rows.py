@@ -30,7 +30,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from bookstore import page_cache
-from bookstore.catalog.driver_rows import driver_rows
 from bookstore.catalog.models import (
     Book,
     BookContributor,
@@ -45,6 +44,7 @@ from bookstore.catalog.models import (
 )
 from bookstore.database import built_once
 from bookstore.dbtypes import raw_date, read_date
+from bookstore.driver_sql import driver_rows
 
 RELATED_LIMIT = 6
 

@@ -1,4 +1,4 @@
-"""The signed-in visitor's query runs on the driver's connection (``accounts.driver_select``):
+"""The signed-in visitor's query runs on the driver's connection (``bookstore.driver_sql``):
 the same values as SQLAlchemy's execution gives, in the session's transaction, and no
 statement through SQLAlchemy."""
 
@@ -9,9 +9,9 @@ from flask import g
 from sqlalchemy import bindparam, event, literal, select
 
 from bookstore.accounts import sessions
-from bookstore.accounts.driver_select import DriverSelect
 from bookstore.accounts.models import Role, User
 from bookstore.dbtypes import UTCDateTime, utcnow
+from bookstore.driver_sql import DriverSelect
 from bookstore.extensions import db
 from bookstore.members.services import grant_membership
 from tests.factories import make_user

@@ -90,5 +90,5 @@ def test_catalog_pages_issue_constant_queries_from_10_to_1000_books(small_pages_
     # "A handful" per page, not one per book. (One of them reads the standing member
     # discounts, for member prices.) The book page's own statements (its book, what is around
     # it, its subjects' newest books: a fixed three) run on the driver's connection
-    # (catalog/driver_rows.py), unseen by the event counted here, as search's are.
+    # (bookstore/driver_sql.py), unseen by the event counted here, as search's are.
     assert max(small.values()) <= 14, small

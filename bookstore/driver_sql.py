@@ -1,13 +1,21 @@
-"""A fixed SELECT of one row run on the driver's connection, for the signed-in visitor's query.
+"""Read-only statements run on the driver's connection, compiled once per database.
 
-Every signed-in request reads its user (with their membership and cart count) first. Through
-SQLAlchemy's execution (events, compiled-cache lookup, execution context, result and row
-objects) that one short statement cost the worker four times what the database spends on it
-(SQLite, a member's page-cache hit: 85 us of 0.7 ms against 13). So it is compiled once per
-database and run on the session's connection, in its transaction, as search's statements are
-(``bookstore.catalog.search_statements``), with the columns' own bind and result conversions.
-Only read-only statements may go this way: a write would pass unseen by the page cache's
-generation and by ``database.end_read_only_transactions``.
+A few short statements run on nearly every request: the book page's (a book, what is around
+it), the signed-in visitor's user with their membership and cart count. SQLAlchemy's execution
+of a compiled statement (cache key, compiled-cache lookup, execution context, events, result
+and row objects) cost the worker more than the database spends running it (SQLite, a member's
+page-cache hit: 85 us of 0.7 ms against 13). So such a statement is compiled once per database,
+as SQLAlchemy would send it, and run on the session's connection through its driver, in the
+session's transaction (it sees what the session has flushed), as search's statements are
+(``bookstore.catalog.search_statements``).
+
+- ``driver_rows``: all rows as the driver reads them (SQLite's booleans as 0 and 1, an enum as
+  its stored string); the caller converts what it needs (the book page).
+- ``DriverSelect``: one row, with the columns' own bind and result conversions (the user).
+
+Only statements that read may run here: a write would pass unseen by the page cache's
+generation, the transaction guard and ``end_read_only_transactions``. SQLAlchemy's statement
+events do not see them.
 """
 
 from __future__ import annotations
@@ -18,6 +26,45 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # the parameters' order (SQLite's ``?``), or None
+    defaults: dict[str, Any]  # values the statement holds itself (LIMITs)
+
+
+_compiled: dict[tuple[Dialect, Any], _Compiled] = {}
+
+
+def driver_rows(
+    connection: Connection, statement: ClauseElement, values: dict[str, Any]
+) -> list[tuple]:
+    """All rows of ``statement`` (built once: it is the key of its compiled text) for the
+    ``bindparam`` ``values``, read on ``connection``'s driver."""
+    found = _compiled.get((connection.dialect, statement))
+    if found is None:
+        found = _compile(connection.dialect, statement)
+    params = {**found.defaults, **values} if found.defaults else values
+    args = params if found.positions is None else tuple(params[n] for n in found.positions)
+    cursor = connection.connection.driver_connection.execute(found.sql, args)  # type: ignore[union-attr]
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _compile(dialect: Dialect, statement: ClauseElement) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    assert isinstance(compiled, SQLCompiler)  # noqa: S101  (a statement's compiler)
+    positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+    defaults = {name: value for name, value in compiled.params.items() if value is not None}
+    found = _compiled[(dialect, statement)] = _Compiled(compiled.string, positions, defaults)
+    return found
+
 
 Convert = Callable[[Any], Any] | None
 
