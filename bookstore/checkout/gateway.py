@@ -258,8 +258,9 @@ def construct_event(body: bytes, signature: str | None, secret: str) -> dict[str
 
     Raises stripe.SignatureVerificationError, or ValueError (bad JSON, or not an object).
     """
-    stripe.WebhookSignature.verify_header(body, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE)
-    event = json.loads(body)
+    text = body.decode("utf-8")  # signed as text (a UnicodeDecodeError is a ValueError)
+    stripe.WebhookSignature.verify_header(text, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE)
+    event = json.loads(text)
     if not isinstance(event, dict):
         raise ValueError("A webhook's event is a JSON object.")
     return event

@@ -85,6 +85,22 @@ def test_a_signed_body_that_is_not_json_is_refused(hook_app):
     assert _processed(hook_app) == 0
 
 
+@pytest.mark.parametrize("body", ["[1, 2]", '"event"'])
+def test_a_signed_body_that_is_json_but_not_an_event_object_is_refused(hook_app, body):
+    header = stripe.WebhookSignature.generate_signature_header(body, SECRET)
+    answer = _post(hook_app.test_client(), body, header)
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "Invalid payload."}
+    assert _processed(hook_app) == 0
+
+
+def test_a_body_that_is_not_utf8_is_refused(hook_app):
+    body = b'{"id": "evt_\xff"}'
+    header = stripe.WebhookSignature.generate_signature_header(body.decode("latin-1"), SECRET)
+    assert _post(hook_app.test_client(), body, header).status_code == 400
+    assert _processed(hook_app) == 0
+
+
 def test_without_a_configured_secret_every_webhook_is_refused(make_app):
     app = make_app(STRIPE_WEBHOOK_SECRET=None)
     body = _event("customer.created")
