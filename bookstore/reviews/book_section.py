@@ -132,8 +132,9 @@ def write_invitation(slug: str) -> str:
 
 
 def helpful_button(review_id: int, author: str, voted: bool, csrf_token: str) -> str:
-    """The ``helpful_button`` macro of templates/reviews/_macros.html, byte for byte: a
-    reader's Helpful button under a review, or a note where they voted already."""
+    """A reader's Helpful button under a review, or a note where they voted already: for
+    signed-in readers (``views.review_helpful``) and, through the ``helpful_button`` macro of
+    templates/reviews/_macros.html, for guests."""
     if voted:
         return '\n    <p class="muted">You found this helpful.</p>\n    '
     action = e(url_for("reviews.helpful", review_id=review_id))
