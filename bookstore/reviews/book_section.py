@@ -121,9 +121,9 @@ def more_reviews(book: PageBook, shown: int, more: bool) -> str:
 
 
 def write_invitation(slug: str) -> str:
-    """A signed-in reader's way to review a book they have not reviewed: the ``your_review``
-    macro of templates/reviews/_macros.html without a review, byte for byte (every signed-in
-    book page has it, and the macro cost more than the rest of the reader's parts)."""
+    """A signed-in reader's way to review a book they have not reviewed, in the ``your_review``
+    macro's frame (templates/reviews/_macros.html, which shows a review they wrote): every
+    signed-in book page has it, and the macro cost more than the rest of the reader's parts."""
     href = e(link("reviews.write", slug))
     return (
         '<div class="your-review" id="your-review">\n    \n'
