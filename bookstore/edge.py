@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError
+
+from bookstore import contexts
 
 # The shop's ids are INTEGER columns (32-bit on PostgreSQL); no larger value can name a row.
 MAX_DATABASE_INT = 2**31 - 1
@@ -109,20 +111,21 @@ def _bad_percent(raw: bytes) -> bool:
 
 def refuse_unreadable_input() -> None:
     """400 for a query string or form carrying NUL/control characters or broken encodings."""
-    path = request.environ.get("PATH_INFO", "")
+    asked = contexts.this_request()  # on every request: the object, not the proxy
+    path = asked.environ.get("PATH_INFO", "")
     try:
         path.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         raise BadRequest("The address is not valid UTF-8.") from None
-    if not _well_encoded(request.query_string):
+    if not _well_encoded(asked.query_string):
         raise BadRequest(BAD_QUERY)
-    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+    if asked.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return
-    if request.mimetype == "application/x-www-form-urlencoded":
-        if not _well_encoded(request.get_data(cache=True)):
+    if asked.mimetype == "application/x-www-form-urlencoded":
+        if not _well_encoded(asked.get_data(cache=True)):
             raise BadRequest(BAD_FORM)
-    elif request.mimetype == "multipart/form-data":
-        for key, value in request.form.items(multi=True):
+    elif asked.mimetype == "multipart/form-data":
+        for key, value in asked.form.items(multi=True):
             if _CONTROL_IN_FORM.search(key) or _CONTROL_IN_FORM.search(value):
                 raise BadRequest(BAD_FORM)
             if _REPLACEMENT in key or _REPLACEMENT in value:

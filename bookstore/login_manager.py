@@ -9,27 +9,43 @@ no request loader) the answer is the anonymous user. That answer is given at onc
 same signal sent and the same session read (so ``Vary: Cookie`` stays as it was).
 """
 
-from flask import current_app, request, session
-from flask_login import LoginManager
+from flask import has_request_context
+from flask_login import LoginManager, current_user
 from flask_login.config import AUTH_HEADER_NAME, COOKIE_NAME
 from flask_login.signals import user_accessed
+
+from bookstore import contexts
+
+
+def visitor():
+    """``current_user`` itself: the signed-in user or the anonymous user (None outside a
+    request). Flask-Login keeps it in ``g`` once loaded; each read through the
+    ``current_user`` proxy looks it up there again (3 us, see ``bookstore.contexts``)."""
+    if has_request_context():
+        user = contexts.app_globals().get("_login_user")
+        if user is not None:
+            return user
+    return current_user._get_current_object()
 
 
 class ShopLoginManager(LoginManager):
     """``LoginManager`` answering an empty session's request with the anonymous user at once."""
 
     def _load_user(self):
+        visit = contexts.this_session()
         if (
-            session.get("_user_id") is None  # read as Flask-Login reads it: the session was used
-            and not session
+            visit.get("_user_id") is None  # read as Flask-Login reads it: the session was used
+            and not visit
             and self._user_callback is not None
             and self._request_callback is None
         ):
-            config = current_app.config
+            app = contexts.app()
+            config = app.config
+            asked = contexts.this_request()
             if (
-                config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in request.cookies
-                and config.get("AUTH_HEADER_NAME", AUTH_HEADER_NAME) not in request.headers
+                config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in asked.cookies
+                and config.get("AUTH_HEADER_NAME", AUTH_HEADER_NAME) not in asked.headers
             ):
-                user_accessed.send(current_app._get_current_object())  # type: ignore[attr-defined]
+                user_accessed.send(app)
                 return self._update_request_context_with_user()
         return super()._load_user()

@@ -44,11 +44,8 @@ from flask import (
     g,
     has_app_context,
     message_flashed,
-    request,
-    session,
 )
 from flask_caching import Cache
-from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -60,9 +57,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 from werkzeug.datastructures import ImmutableMultiDict
 
+from bookstore import contexts
 from bookstore.database import note_write
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
+from bookstore.login_manager import visitor
 from bookstore.page_cache_bounds import PageIndex
 from bookstore.page_cache_near import NearPages
 from bookstore.redis_breaker import redis_breaker
@@ -220,7 +219,7 @@ def per_visitor(
 
         @functools.wraps(compute)
         def value():
-            if g.get(_FILLING):
+            if contexts.app_globals().get(_FILLING):
                 return _placeholder(name)
             return compute()
 
@@ -270,10 +269,12 @@ def _signed_csrf(app: Flask, session: MutableMapping[str, Any]) -> str:
 def _visitor_csrf() -> str:
     """Templates' ``csrf_token()``: Flask-WTF's ``generate_csrf`` (one token a request, kept
     in ``g`` where Flask-WTF keeps it), signed by ``_signed_csrf``."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if field not in g:
-        setattr(g, field, _signed_csrf(current_app, session))
-    token: str = g.get(field)
+    app = contexts.app()
+    state = contexts.app_globals()
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field not in state:
+        setattr(state, field, _signed_csrf(app, contexts.this_session()))
+    token: str = state.get(field)
     return token
 
 
@@ -285,7 +286,8 @@ csrf_token = _csrf_token
 @per_visitor("visitor-name", guest=lambda _app, _session: "")
 def visitor_name() -> str:
     """The signed-in visitor's name for the header ("" for a guest)."""
-    return current_user.name if current_user.is_authenticated else ""
+    user = visitor()
+    return user.name if user.is_authenticated else ""
 
 
 def guest_fillers() -> dict[str, Callable[[Flask, MutableMapping[str, Any]], object] | None]:
@@ -295,7 +297,7 @@ def guest_fillers() -> dict[str, Callable[[Flask, MutableMapping[str, Any]], obj
 
 def _placeholder(name: str) -> str:
     # Letters, digits and dashes: unchanged by HTML escaping.
-    return f"pc-{current_app.extensions['page_cache']['mark']}-{name}"
+    return f"pc-{contexts.app().extensions['page_cache']['mark']}-{name}"
 
 
 # What a guest's session may hold for the ``guest=`` forms to give their values (flask-login
@@ -319,7 +321,8 @@ def _personalise(body: bytes, guest: bool = False) -> bytes:
     ``guest``: the visitor is a guest whose session holds only a CSRF token, so each value
     comes from its ``guest=`` form (no user, cart or session lookups through Flask's proxies).
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = contexts.app()
+    visitors = contexts.this_session()
     values: dict[bytes, bytes] = {}
 
     def value(name: bytes) -> bytes:
@@ -327,7 +330,7 @@ def _personalise(body: bytes, guest: bool = False) -> bytes:
         if found is None:
             key = name.decode()
             form = _guest_values.get(key) if guest else None
-            computed = form(app, session) if form is not None else _per_visitor[key]()
+            computed = form(app, visitors) if form is not None else _per_visitor[key]()
             found = values[name] = str(escape(computed)).encode()
         return found
 
@@ -399,16 +402,17 @@ def same_for_audience(context: Context, template: str, search: str = "") -> Mark
     Rendering the header was most of what the layout cost a page the cache does not answer.
     """
     part = context.environment.get_template(template)
-    if not g.get(_FILLING):
+    if not contexts.app_globals().get(_FILLING):
         return Markup(part.render({**context.get_all(), "site_search": search}))  # noqa: S704
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = contexts.app()
     state = app.extensions["page_cache"]
     kept: dict[tuple, str] = state.setdefault("layout_parts", {})
+    asked = contexts.this_request()
     key = (
         template,
         audience(),
-        request.endpoint,
-        request.script_root,
+        asked.endpoint,
+        asked.script_root,
         app.config.get("SHOP_NAME"),
         bool(app.config.get("STRIPE_SECRET_KEY")),
     )
@@ -443,9 +447,9 @@ def visitor_part(name: str):
 
         @functools.wraps(render_all)
         def part(*args) -> Markup:
-            if g.get(_PARTS):
+            if contexts.app_globals().get(_PARTS):
                 code = base64.urlsafe_b64encode(json.dumps(args).encode()).decode()
-                mark = current_app.extensions["page_cache"]["mark"]
+                mark = contexts.app().extensions["page_cache"]["mark"]
                 # Letters, digits and "-_=.": nothing in it to escape.
                 return Markup(f"pc-{mark}.{name}.{code}.")  # noqa: S704
             return render_all([args])[0]
@@ -497,27 +501,29 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        request.args = ImmutableMultiDict(
-            [(k, v) for k, v in request.args.items(multi=True) if k in read]
+        asked = contexts.this_request()
+        asked.args = ImmutableMultiDict(
+            [(k, v) for k, v in asked.args.items(multi=True) if k in read]
         )
-        g.setdefault(_PARTS, True)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        state = contexts.app_globals()
+        state.setdefault(_PARTS, True)
+        app = contexts.app()
         who = _cacheable_audience(app)
         if who is None or (not signed_in and who != "anonymous"):
             response = app.make_response(view(*args, **kwargs))
             if not response.direct_passthrough and response.mimetype == "text/html":
                 response.set_data(_fill_parts(response.get_data()))
             return response
-        state = app.extensions["page_cache"]
+        kept = app.extensions["page_cache"]
         page = _page()
         key = page_key(app, _generation(), who, page)
-        hit = _cache_call_on(app, cache, "get", key)
+        hit = _cache_call_on(app, _backend(app), "get", key)
         if hit is not None and (len(hit) != 3 or not _stock_unchanged(hit[2], app)):
             hit = None  # an edition it shows was sold or restocked since
         if hit is not None:
             _HITS.inc()
-            _note_guest_route(state, who, page)
-            state["index"].used(key)
+            _note_guest_route(kept, who, page)
+            kept["index"].used(key)
             body, headers, _stock = hit
             body = _personalise(body, _plain_guest(app, who))
             response = app.response_class(body, headers=headers)
@@ -525,13 +531,13 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             return response
         _MISSES.inc()
         rendered_at = _stock_state(app)["seq"]
-        g.setdefault(_RENDERED_AT, rendered_at)
-        g.setdefault(_FILLING, True)
-        g.setdefault(_DEPS, set())
+        state.setdefault(_RENDERED_AT, rendered_at)
+        state.setdefault(_FILLING, True)
+        state.setdefault(_DEPS, set())
         try:
             response = app.make_response(view(*args, **kwargs))
         finally:
-            g.pop(_FILLING, None)
+            state.pop(_FILLING, None)
         body = response.get_data()
         if _storable(response):
             headers = [
@@ -539,9 +545,9 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
                 for name, value in response.headers.items()
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
-            stock = (rendered_at, frozenset(g.get(_DEPS, ())), bool(g.get(_ANY_STOCK)))
-            _store(app, key, (body, headers, stock), len(body), _timeout(), request.path)
-            _note_guest_route(state, who, page)
+            stock = (rendered_at, frozenset(state.get(_DEPS, ())), bool(state.get(_ANY_STOCK)))
+            _store(app, key, (body, headers, stock), len(body), _timeout(), asked.path)
+            _note_guest_route(kept, who, page)
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body, _plain_guest(app, who)))
         return response
@@ -554,13 +560,13 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
 def serving_cached_page() -> bool:
     """Is this request a ``cached_page`` view's (a public GET page, which reads the shop and
     changes nothing of the visitor's own)?"""
-    return bool(g.get(_PARTS))
+    return bool(contexts.app_globals().get(_PARTS))
 
 
 def shows_editions(edition_ids) -> None:
     """The page being rendered shows these editions' stock (loaded ORM editions count by
     themselves): it is refreshed when their stock changes."""
-    deps = g.get(_DEPS)
+    deps = contexts.app_globals().get(_DEPS)
     if deps is not None:
         deps.update(edition_ids)
 
@@ -580,22 +586,24 @@ def stock_only(*edition_ids: int, **options) -> dict:
 
 def _note_loaded_edition(edition, _context) -> None:
     if has_app_context():
-        deps = g.get(_DEPS)
-        if deps is not None and g.get(_FILLING):
+        state = contexts.app_globals()
+        deps = state.get(_DEPS)
+        if deps is not None and state.get(_FILLING):
             deps.add(edition.id)
 
 
 def keep_until(moment: datetime) -> None:
     """The page being rendered changes by itself at ``moment`` (a checkout's hold lapses):
     keep it no longer than that."""
-    until = g.get(_UNTIL)
+    state = contexts.app_globals()
+    until = state.get(_UNTIL)
     if until is None or moment < until:
-        setattr(g, _UNTIL, moment)
+        setattr(state, _UNTIL, moment)
 
 
 def _timeout() -> int:
-    seconds = current_app.config["PAGE_CACHE_SECONDS"]
-    until = g.get(_UNTIL)
+    seconds = contexts.app().config["PAGE_CACHE_SECONDS"]
+    until = contexts.app_globals().get(_UNTIL)
     if until is not None:
         seconds = min(seconds, max(1, math.ceil((until - utcnow()).total_seconds())))
     return seconds
@@ -604,12 +612,13 @@ def _timeout() -> int:
 def _storable(response) -> bool:
     # A token made outside the placeholder (a form's own csrf_token field), or a message the
     # view flashed, is this visitor's alone: such a page must never be shared.
-    own_token = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+    state = contexts.app_globals()
+    own_token = contexts.app().config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in state
     return (
         response.status_code == 200
         and not response.direct_passthrough
         and not own_token
-        and not g.get(_FLASHED)
+        and not state.get(_FLASHED)
     )
 
 
@@ -623,8 +632,8 @@ def _cacheable_audience(app: Flask) -> str | None:
     cache is off, the request is not a GET, or a flashed message waits to be shown."""
     if (
         app.config.get("PAGE_CACHE_SECONDS", 0) > 0
-        and request.method in ("GET", "HEAD")
-        and "_flashes" not in session
+        and contexts.this_request().method in ("GET", "HEAD")
+        and "_flashes" not in contexts.this_session()
     ):
         return audience()
     return None
@@ -633,7 +642,7 @@ def _cacheable_audience(app: Flask) -> str | None:
 def _plain_guest(app: Flask, who: str | None) -> bool:
     """Is this visitor a guest whose session holds only a CSRF token (``guest=`` forms hold)?"""
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    return who == "anonymous" and is_plain_guest_session(session, field)
+    return who == "anonymous" and is_plain_guest_session(contexts.this_session(), field)
 
 
 # -- Audiences ----------------------------------------------------------------------------------
@@ -655,8 +664,9 @@ def audience() -> str | None:
     Pages differ between audiences only (the header, member prices); what differs between two
     visitors of one audience (name, cart count, CSRF token) comes through ``per_visitor``.
     """
-    user = current_user._get_current_object()
-    known = g.get(_AUDIENCE)
+    user = visitor()
+    state = contexts.app_globals()
+    known = state.get(_AUDIENCE)
     if known is not None and known[0] is user:  # asked a few times a page: once per user
         return known[1]
     if not user.is_authenticated:
@@ -665,13 +675,14 @@ def audience() -> str | None:
         found = None
     else:
         found = "member" if _member_test and _member_test[0]() else "customer"
-    setattr(g, _AUDIENCE, (user, found))
+    setattr(state, _AUDIENCE, (user, found))
     return found
 
 
 def _page() -> str:
     """The page asked for: its path and canonical query (the parameters it reads, sorted)."""
-    return f"{request.path}?{urlencode(sorted(request.args.items(multi=True)))}"
+    asked = contexts.this_request()
+    return f"{asked.path}?{urlencode(sorted(asked.args.items(multi=True)))}"
 
 
 def page_key(app: Flask, generation: int | None, audience: str | None, page: str) -> str:
@@ -690,9 +701,10 @@ GUEST_ROUTES_KEPT = 10_000
 
 def _note_guest_route(state: dict, who: str, page: str) -> None:
     """Remember which page this guest's raw URL is, for ``page_cache_hits``'s next request."""
-    if request.method != "GET" or who != "anonymous":
+    asked = contexts.this_request()
+    if asked.method != "GET" or who != "anonymous":
         return
-    environ = request.environ
+    environ = asked.environ
     raw = (
         environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
@@ -705,7 +717,7 @@ def _note_guest_route(state: dict, who: str, page: str) -> None:
                 routes.pop(next(iter(routes)), None)  # the oldest
             except (StopIteration, RuntimeError):  # another thread is changing it
                 break
-        endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
+        endpoint = asked.url_rule.endpoint if asked.url_rule else "unmatched"
         routes[raw] = (page, endpoint)
 
 
@@ -716,13 +728,14 @@ def _store(app: Flask, key: str, value, size: int, timeout: int, path: str) -> N
     if not index.admits(size):
         return
     if "fallback" not in state:  # this process's memory, which keeps expired pages until asked
-        _cache_call_on(app, cache, "set", key, value, timeout=timeout)
+        backend = _backend(app)
+        _cache_call_on(app, backend, "set", key, value, timeout=timeout)
         for gone in index.add(key, path, size, timeout):
-            _cache_call_on(app, cache, "delete", gone)
+            _cache_call_on(app, backend, "delete", gone)
         return
     # Redis drops expired pages by itself; those evicted go in the same round trip as the SET.
     evicted = index.add(key, path, size, timeout, report_expired=False)
-    _cache_call_on(app, cache, "set", key, value, timeout=timeout, evicting=evicted)
+    _cache_call_on(app, _backend(app), "set", key, value, timeout=timeout, evicting=evicted)
 
 
 def _generation() -> int | None:
@@ -731,7 +744,7 @@ def _generation() -> int | None:
     This process forgets it whenever it commits (``_forget_generation``), so its own changes
     show on its very next page; another worker's changes show here within the second.
     """
-    state = current_app.extensions["page_cache"]
+    state = contexts.app().extensions["page_cache"]
     now = time.monotonic()
     known = state.get("generation")
     if known is None or now - known[1] >= GENERATION_RECHECK_SECONDS:
@@ -753,7 +766,7 @@ def current_generation() -> int | None:
 
 def _stock_state(app: Flask | None = None) -> dict:
     return (
-        (app or current_app)
+        (app or contexts.app())
         .extensions["page_cache"]
         .setdefault("stock", {"floor": None, "seq": 0, "changed": {}})
     )
@@ -800,9 +813,15 @@ def _forget_generation(*_args) -> None:
         current_app.extensions.get("page_cache", {}).pop("generation", None)
 
 
+def _backend(app: Flask):
+    """``app``'s page cache itself (cachelib's), which ``cache`` (Flask-Caching's) stands for:
+    ``cache.get`` looks it up through ``current_app`` on every call."""
+    return app.extensions["cache"][cache]
+
+
 def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs):
-    """A cache read or write on ``app``'s cache ``backend`` (``cache``, or
-    ``app.extensions["cache"][cache]`` outside an app context); a Redis outage costs neither
+    """A cache read or write on ``app``'s cache ``backend`` (``_backend(app)``, or ``cache``,
+    which finds the same through ``current_app``); a Redis outage costs neither
     the page nor its speed. A ``set`` to Redis ``evicting`` keys deletes them in the same
     round trip.
 
@@ -934,11 +953,12 @@ def part_scope() -> tuple | None:
     """While a cacheable page is being rendered: what a part of it shared between pages (a book
     card) may be kept under -- the generation, the shop's day and the visitor's audience --
     and the stock sequence its data was read at; None otherwise (staff, the cache off)."""
-    if not g.get(_FILLING) or _RENDERED_AT not in g:
+    state = contexts.app_globals()
+    if not state.get(_FILLING) or _RENDERED_AT not in state:
         return None
     from bookstore.catalog.filters import shop_today
 
-    return (_generation(), shop_today(), audience()), g.get(_RENDERED_AT)
+    return (_generation(), shop_today(), audience()), state.get(_RENDERED_AT)
 
 
 def stock_current(rendered_at: int, edition_ids) -> bool:
@@ -948,16 +968,17 @@ def stock_current(rendered_at: int, edition_ids) -> bool:
 
 def page_until() -> datetime | None:
     """The moment the page being rendered must be refreshed by, so far (see ``keep_until``)."""
-    until: datetime | None = g.get(_UNTIL)
+    until: datetime | None = contexts.app_globals().get(_UNTIL)
     return until
 
 
 def kept_while_unchanged(name: str, compute: Callable[[], T]) -> T:
     """A value read from watched tables (the subjects of the filter form), kept in this
     process while the generation stays the same; read afresh each time with the cache off."""
-    if not current_app.config.get("PAGE_CACHE_SECONDS"):
+    app = contexts.app()
+    if not app.config.get("PAGE_CACHE_SECONDS"):
         return compute()
-    kept = current_app.extensions["page_cache"].setdefault("kept", {})
+    kept = app.extensions["page_cache"].setdefault("kept", {})
     generation = _generation()
     found = kept.get(name)
     if found is None or found[0] != generation:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bookstore import contexts
 from bookstore.extensions import csrf, db
 from bookstore.links import ProbesAnswerAnyHost, external_url
 from bookstore.money import format_cents
@@ -146,8 +147,8 @@ def same_for_every_page():
 def check_csrf_on_writes() -> None:
     """Flask-WTF's check of a request's CSRF token, for the methods it checks (POST, PUT,
     PATCH, DELETE) and views not exempt from it (``bookstore.register_csrf_check``)."""
-    config = current_app.config
-    if config["WTF_CSRF_ENABLED"] and request.method in config["WTF_CSRF_METHODS"]:
+    config = contexts.app().config
+    if config["WTF_CSRF_ENABLED"] and contexts.this_request().method in config["WTF_CSRF_METHODS"]:
         csrf.protect(apply_exemptions=True)
 
 
@@ -155,7 +156,7 @@ def add_security_headers(response):
     """Every response: CSP without inline code, nosniff, referrer policy, HSTS over HTTPS."""
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
-    wanted = [*SECURITY_HEADERS, HSTS] if request.is_secure else SECURITY_HEADERS
+    wanted = [*SECURITY_HEADERS, HSTS] if contexts.this_request().is_secure else SECURITY_HEADERS
     # As setdefault on each, in one pass over the headers rather than one a header.
     headers.extend([item for item in wanted if item[0].lower() not in present])
     return response
@@ -176,8 +177,9 @@ PRIVATE_ENDPOINTS = frozenset(
 
 def keep_private_pages_out_of_caches(response):
     """``Cache-Control: no-store`` on account, order, checkout, cart and staff pages."""
-    endpoint = request.endpoint or ""
-    if request.blueprint in PRIVATE_BLUEPRINTS or endpoint in PRIVATE_ENDPOINTS:
+    asked = contexts.this_request()
+    endpoint = asked.endpoint or ""
+    if asked.blueprint in PRIVATE_BLUEPRINTS or endpoint in PRIVATE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Pragma", "no-cache")
     return response

@@ -464,13 +464,14 @@ def test_a_page_is_cached_no_longer_than_the_next_hold_lasts(make_app, database,
         db.session.commit()
         slug, lapses_in = book.slug, (order.reserved_until - utcnow()).total_seconds()
     timeouts = []
-    real_set = page_cache.cache.set
+    backend = app.extensions["cache"][page_cache.cache]
+    real_set = backend.set
 
     def spy(key, value, timeout=None):
         timeouts.append(timeout)
         return real_set(key, value, timeout=timeout)
 
-    monkeypatch.setattr(page_cache.cache, "set", spy)
+    monkeypatch.setattr(backend, "set", spy)
     page = app.test_client().get(f"/books/{slug}").get_data(as_text=True)
     assert "Out of stock" in page
     [timeout] = timeouts

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlencode, urlsplit
 
-from flask import current_app, request, url_for
+from flask import url_for
+
+from bookstore import contexts
 
 # Browsers treat a backslash as a slash, and ignore tabs and newlines inside URLs.
 _FORBIDDEN = ("\\", "\t", "\n", "\r")
@@ -34,8 +36,9 @@ def login_url(next_path: str) -> str:
     """``url_for("accounts.login", next=next_path)``: the way to log in and come back. The
     login page's own link is built once by the app; a book page asks for this on every view,
     and building a link with a query costs as much as the rest of its part."""
-    links = current_app.extensions.setdefault("login_links", {})
-    login = links.get(request.script_root)
+    links = contexts.app().extensions.setdefault("login_links", {})
+    mounted_at = contexts.this_request().script_root
+    login = links.get(mounted_at)
     if login is None:
-        login = links[request.script_root] = url_for("accounts.login")
+        login = links[mounted_at] = url_for("accounts.login")
     return f"{login}?{urlencode({'next': next_path}, safe=_QUERY_SAFE)}"

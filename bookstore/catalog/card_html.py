@@ -13,10 +13,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from markupsafe import Markup
 from markupsafe import escape as e
 
+from bookstore import contexts
 from bookstore.catalog.availability import Availability, book_summary
 from bookstore.catalog.filters import (
     author_names,
@@ -34,7 +35,7 @@ _EMPTY = Markup("")
 
 
 def _currency() -> str:
-    return current_app.config.get("CURRENCY", "USD")
+    return contexts.app().config.get("CURRENCY", "USD")
 
 
 class CardContext:
@@ -88,8 +89,8 @@ def _pattern(endpoint: str, with_slug: bool) -> str:
     mounted at (as ``web.remembered_url_for`` notes), and building one costs as much as a
     card's price."""
     # (mounted at, endpoint, with a slug) -> link: a handful of endpoints, so it stays small.
-    patterns = current_app.extensions.setdefault("catalog_link_patterns", {})
-    key = (request.script_root, endpoint, with_slug)
+    patterns = contexts.app().extensions.setdefault("catalog_link_patterns", {})
+    key = (contexts.this_request().script_root, endpoint, with_slug)
     pattern = patterns.get(key)
     if pattern is None:
         pattern = patterns[key] = url_for(endpoint, slug=_SLUG) if with_slug else url_for(endpoint)

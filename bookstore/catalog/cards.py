@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, overload
 
-from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bookstore import page_cache
+from bookstore import contexts, page_cache
 from bookstore.catalog.models import (
     Book,
     BookContributor,
@@ -323,12 +322,13 @@ class _Kept:
 
 
 def _kept() -> _Kept | None:
-    size = int(current_app.config.get("CARD_CACHE_ENTRIES", 10_000))
+    app = contexts.app()
+    size = int(app.config.get("CARD_CACHE_ENTRIES", 10_000))
     if size <= 0:
         return None
-    kept = current_app.extensions.get("book_cards")
+    kept = app.extensions.get("book_cards")
     if kept is None or kept.size != size:
-        kept = current_app.extensions["book_cards"] = _Kept(size)
+        kept = app.extensions["book_cards"] = _Kept(size)
     return kept
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, current_app, g, url_for
+from flask import Blueprint, url_for
 
-from bookstore import page_cache
+from bookstore import contexts, page_cache
 from bookstore.catalog.availability import (
     Availability,
     BookSummary,
@@ -30,17 +30,19 @@ def shop_today() -> date:
 
 def low_stock_threshold() -> int:
     """Copies below which a card says "Only N left" (an edition may set its own)."""
-    return int(current_app.config.get("LOW_STOCK_THRESHOLD", 3))
+    return int(contexts.app().config.get("LOW_STOCK_THRESHOLD", 3))
 
 
 def lapsed_holds() -> dict[int, int]:
     """Copies held by checkouts whose time is up, per edition: free to sell again. Read once
     per request; a page cached with these counts is kept only until the next hold lapses."""
-    if "lapsed_holds" not in g:
-        g.lapsed_holds, next_lapse = _lapsed_snapshot()
+    state = contexts.app_globals()
+    if "lapsed_holds" not in state:
+        state.lapsed_holds, next_lapse = _lapsed_snapshot()
         if next_lapse is not None:
             page_cache.keep_until(next_lapse)
-    return g.lapsed_holds
+    lapsed: dict[int, int] = state.lapsed_holds
+    return lapsed
 
 
 def _lapsed_snapshot() -> tuple[dict[int, int], datetime | None]:
@@ -52,11 +54,12 @@ def _lapsed_snapshot() -> tuple[dict[int, int], datetime | None]:
     if scope is None:
         return lapsed_snapshot(now)
     stock_seq = scope[1]
-    kept = current_app.extensions.get("lapsed_holds")
+    extensions = contexts.app().extensions
+    kept = extensions.get("lapsed_holds")
     if kept is not None and kept[0] == stock_seq and (kept[2] is None or now < kept[2]):
         return kept[1], kept[2]
     lapsed, next_lapse = lapsed_snapshot(now)
-    current_app.extensions["lapsed_holds"] = (stock_seq, lapsed, next_lapse)
+    extensions["lapsed_holds"] = (stock_seq, lapsed, next_lapse)
     return lapsed, next_lapse
 
 

@@ -19,10 +19,10 @@ shows the words searched for: base.html shows a page's ``site_search`` value in 
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template
 from markupsafe import Markup
 
-from bookstore import page_cache
+from bookstore import contexts, page_cache
 from bookstore.catalog.html_text import text as e
 
 LAYOUTS_KEPT = 64  # (template, audience, mount point, settings) variants: a handful in a shop
@@ -44,17 +44,18 @@ def _kept_pieces(template: str, names: tuple[str, ...]) -> tuple[str, ...] | Non
     """The template's pieces between its values, for this audience, mount point and
     settings, kept while the page generation stays the same; None if the template does not
     show each value once and in order (then Jinja renders the page)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = contexts.app()
     config = app.config
     kept: dict[tuple, tuple[str, ...] | None] = page_cache.kept_while_unchanged(
         "catalog-page-layouts", dict
     )
+    asked = contexts.this_request()
     key = (
         template,
         names,
         page_cache.audience(),
-        request.endpoint,
-        request.script_root,
+        asked.endpoint,
+        asked.script_root,
         config.get("SHOP_NAME"),
         bool(config.get("STRIPE_SECRET_KEY")),
         config.get("CUSTOMER_SERVICE_EMAIL"),

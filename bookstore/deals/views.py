@@ -154,12 +154,14 @@ def member_offers() -> Callable[[Sequence[Edition]], MemberOffer | None]:
     if not known.terms:
         return _no_offer
     is_member: list[bool] = []  # worked out at the first offer: most lists have none
+    # The page showing offers is kept no longer than the deals last: said once for the list.
+    keep = [known.until] if known.until is not None else []
 
     def offer(editions: Sequence[Edition]) -> MemberOffer | None:
         if not editions:
             return None
-        if known.until is not None:
-            page_cache.keep_until(known.until)
+        if keep:
+            page_cache.keep_until(keep.pop())
         lowest = min(_member_price(known, edition) or edition.price_cents for edition in editions)
         if lowest >= min(edition.price_cents for edition in editions):
             return None

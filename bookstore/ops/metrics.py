@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Flask, abort, current_app, g, request
+from flask import Blueprint, Flask, abort, current_app, request
 from flask.wrappers import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -37,6 +37,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from bookstore import contexts
 from bookstore.extensions import db, limiter
 
 bp = Blueprint("ops_metrics", __name__)
@@ -79,15 +80,16 @@ def parse_networks(raw: str) -> list[Network]:
 
 
 def _start_timer() -> None:
-    g.setdefault(_STARTED, time.perf_counter())
+    contexts.app_globals().setdefault(_STARTED, time.perf_counter())
 
 
 def _record_request(response: Response) -> Response:
-    started = g.get(_STARTED)
+    started = contexts.app_globals().get(_STARTED)
+    asked = contexts.this_request()
     # Unknown URLs share one label, so a scan cannot make a series per address.
-    endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
+    endpoint = asked.url_rule.endpoint if asked.url_rule else "unmatched"
     seconds = None if started is None else time.perf_counter() - started
-    count_request(endpoint, request.method, str(response.status_code), seconds)
+    count_request(endpoint, asked.method, str(response.status_code), seconds)
     return response
 
 

@@ -8,8 +8,10 @@ must look like an id (letters, digits and ``.-_:``, at most 128 characters) or a
 import os
 import re
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask.wrappers import Response
+
+from bookstore import contexts
 
 HEADER = "X-Request-ID"
 _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -21,7 +23,9 @@ def init_app(app: Flask) -> None:
 
     def assign() -> None:
         incoming = request.headers.get(HEADER, "") if trusted else ""
-        g.request_id = incoming if acceptable_request_id(incoming) else new_request_id()
+        contexts.app_globals().request_id = (
+            incoming if acceptable_request_id(incoming) else new_request_id()
+        )
 
     def echo(response: Response) -> Response:
         response.headers[HEADER] = current_request_id() or ""
@@ -36,7 +40,8 @@ def current_request_id() -> str | None:
     """The id of the request being served, or None outside a request."""
     if not has_request_context():
         return None
-    return g.get("request_id")
+    request_id: str | None = contexts.app_globals().get("request_id")
+    return request_id
 
 
 def new_request_id() -> str:

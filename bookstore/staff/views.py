@@ -9,6 +9,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
+from bookstore import contexts
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, login_manager
 from bookstore.inventory.availability import free_copies
@@ -24,8 +25,9 @@ PAGE_SIZE = 50
 
 
 def _in_staff_area() -> bool:
-    return request.blueprint == "staff" or (
-        request.url_rule is None and (request.path + "/").startswith(URL_PREFIX + "/")
+    asked = contexts.this_request()  # asked on every request of the shop's
+    return asked.blueprint == "staff" or (
+        asked.url_rule is None and (asked.path + "/").startswith(URL_PREFIX + "/")
     )
 
 
