@@ -9,18 +9,18 @@ from typing import Any
 
 from flask import g
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user
 from itsdangerous import BadSignature
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from bookstore import page_cache
+from bookstore import contexts, page_cache
 from bookstore.accounts.models import User
 from bookstore.dbtypes import UTCDateTime, utcnow
 from bookstore.driver_sql import DriverSelect
 from bookstore.extensions import db, login_manager
+from bookstore.login_manager import visitor
 from bookstore.signing import SignedValues
 
 login_manager.login_view = "accounts.login"
@@ -55,8 +55,8 @@ def visitor_facts() -> Mapping[str, Any] | None:
     """The values registered with ``read_with_user``, as read with this request's user at its
     start; None when the user was not loaded from the session (a guest, or the request that
     signed them in)."""
-    found = g.get(_FACTS_KEY)
-    if found is None or found[0] is not current_user._get_current_object():
+    found = contexts.app_globals().get(_FACTS_KEY)
+    if found is None or found[0] is not visitor():
         return None  # read for the user this request started with, who is no longer signed in
     facts: Mapping[str, Any] = found[1]
     return facts

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from bookstore import page_cache
+from bookstore import contexts, page_cache
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import CartPricing
 from bookstore.catalog.models import Edition
@@ -206,12 +206,13 @@ def _standing_terms() -> _Standing:
     page generation (which every change to deals bumps) stays the same and no deal starts or
     ends; otherwise they are read once per request."""
     now = utcnow()
-    if not current_app.config.get("PAGE_CACHE_SECONDS"):
+    app = contexts.app()
+    if not app.config.get("PAGE_CACHE_SECONDS"):
         if "standing_terms" not in g:
             g.standing_terms = _load_standing(None, now)
         in_request: _Standing = g.standing_terms
         return in_request
-    state = current_app.extensions.setdefault("standing_deals", {})
+    state = app.extensions.setdefault("standing_deals", {})
     generation = page_cache.current_generation()
     known: _Standing | None = state.get("known")
     if (

@@ -12,6 +12,7 @@ from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import open_cart, set_membership
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
+from bookstore.login_manager import visitor
 from bookstore.members.forms import JoinForm
 from bookstore.members.models import Membership
 from bookstore.members.purchase import membership_of_order
@@ -23,7 +24,8 @@ bp = Blueprint("members", __name__)
 def current_membership() -> MembershipStatus:
     """The signed-in visitor's membership status, looked up once per request."""
     if "membership_status" not in g:
-        user = current_user if getattr(current_user, "is_authenticated", False) else None
+        visiting = visitor()
+        user = visiting if getattr(visiting, "is_authenticated", False) else None
         g.membership_status = membership_status(user, utcnow())
     status: MembershipStatus = g.membership_status
     return status
@@ -41,7 +43,7 @@ def _member_now(user_id, now) -> ColumnElement[bool]:
 def visitor_is_member() -> bool:
     """Is the signed-in visitor a member now? Read with the user (``accounts.sessions``), so it
     costs no query of its own."""
-    if not getattr(current_user, "is_authenticated", False):
+    if not getattr(visitor(), "is_authenticated", False):
         return False
     facts = visitor_facts()
     if facts is not None:

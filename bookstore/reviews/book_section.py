@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import render_template, request, url_for
-from flask_login import current_user
 from markupsafe import Markup
 from markupsafe import escape as e
 
 from bookstore.accounts.redirects import login_url
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.card_html import link
+from bookstore.login_manager import visitor
 
 ReaderReview = Callable[[int, str], Markup]
 
@@ -37,7 +37,7 @@ def reviews_section_part(
             '<h2 id="reviews-heading">Readers’ reviews</h2>',
             rating_summary(book),
             str(reader_review(book.id, book.slug))
-            if current_user.is_authenticated
+            if visitor().is_authenticated
             else login_to_write(book.slug),
             published_reviews(found.reviews),
             more_reviews(book, len(found.reviews), found.more),

@@ -39,6 +39,7 @@ from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.models import Book
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db, limiter
+from bookstore.login_manager import visitor
 from bookstore.page_cache import cached_page
 from bookstore.reviews import services
 from bookstore.reviews.book_section import helpful_button, reviews_section_part, write_invitation
@@ -118,12 +119,13 @@ def _has_votes(user_id, _now):
 def reader_review(places: list[tuple]) -> list[Markup]:
     """A signed-in reader's own review (any state) of each (book id, slug) place, or the
     invitation to write one: one query, none for a reader who never wrote a review."""
-    if not current_user.is_authenticated:
+    user = visitor()
+    if not user.is_authenticated:
         return [Markup() for _ in places]
     mine = (
         {}
         if has_none_on_public_page("has_reviews")
-        else services.review_states_of(current_user, [book_id for book_id, _slug in places])
+        else services.review_states_of(user, [book_id for book_id, _slug in places])
     )
     # The invitation is written in Python (most readers, most books); a review, by the macro.
     render = get_template_attribute("reviews/_macros.html", "your_review") if mine else None
@@ -145,17 +147,18 @@ def helpful_button_html(review_id: int, author: str, voted: bool, csrf_token: st
 def review_helpful(places: list[tuple]) -> list[Markup]:
     """The Helpful button of each (review id, author id, author's name) place for a signed-in
     reader: nothing under their own review, a note where they voted already. One query."""
-    if not current_user.is_authenticated:
+    user = visitor()
+    if not user.is_authenticated:
         return [Markup() for _ in places]
     voted = (
         set()
         if has_none_on_public_page("has_votes")
-        else services.voted_on(current_user, [review_id for review_id, _author, _name in places])
+        else services.voted_on(user, [review_id for review_id, _author, _name in places])
     )
     token = page_cache.csrf_token()
     return [
         Markup()
-        if author_id == current_user.id
+        if author_id == user.id
         else Markup(helpful_button(review_id, name, review_id in voted, token))  # noqa: S704
         for review_id, author_id, name in places
     ]

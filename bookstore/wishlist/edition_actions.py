@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
-from flask_login import current_user
 from markupsafe import Markup
 from markupsafe import escape as e
 
@@ -25,6 +24,7 @@ from bookstore.catalog.book_html import EditionPart, EditionPartMaker
 from bookstore.catalog.book_rows import PageEdition
 from bookstore.catalog.card_html import link
 from bookstore.catalog.html_text import text
+from bookstore.login_manager import visitor
 
 ReaderActions = Callable[[int, str | None, str], Markup]
 
@@ -34,7 +34,7 @@ def edition_actions_part(reader_actions: ReaderActions) -> EditionPartMaker:
 
     def make_part() -> EditionPart:
         # What every edition of the page shares, looked up once.
-        signed_in = current_user.is_authenticated
+        signed_in = visitor().is_authenticated
         page = None if signed_in else _GuestForms.of_page()
 
         def edition_actions(edition: PageEdition, availability: Availability) -> str:

@@ -27,6 +27,7 @@ from bookstore.cart.rules import edition_label
 from bookstore.catalog.book_html import register_edition_part
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
+from bookstore.login_manager import visitor
 from bookstore.wishlist import services
 from bookstore.wishlist.edition_actions import ReaderForms, edition_actions_part
 
@@ -64,14 +65,15 @@ def _has_saved(user_id, _now):
 def edition_reader_actions(places: list[tuple]) -> list[Markup]:
     """A signed-in reader's Save for later and alert state for each (edition id, alert
     choice, label) place on a page: two queries whatever the number of editions."""
-    if not current_user.is_authenticated:
+    user = visitor()
+    if not user.is_authenticated:
         return [Markup() for _ in places]
     saved = (
         set()
         if has_none_on_public_page("has_saved")
-        else services.saved_among(current_user, [place[0] for place in places])
+        else services.saved_among(user, [place[0] for place in places])
     )
-    alerts = alert_services.open_alert_ids(current_user, [place[0] for place in places if place[1]])
+    alerts = alert_services.open_alert_ids(user, [place[0] for place in places if place[1]])
     forms = ReaderForms.of_page()
     html = (
         forms.actions(eid, choice, what, eid in saved, alerts.get(eid))
