@@ -99,18 +99,27 @@ class OrderStats:
 
 
 class Buyer(threading.Thread):
-    """Places orders one after another until stopped, each as a new guest visitor."""
+    """Places orders until stopped, each as a new guest visitor: ``per_second`` of them (an
+    order starts on its schedule, or as soon as the one before it is done when that one took
+    longer), or with 0 one after another, as fast as they go."""
 
-    def __init__(self, base: str, editions: list[tuple[int, str]], seed: int = 7):
+    def __init__(
+        self, base: str, editions: list[tuple[int, str]], seed: int = 7, per_second: float = 0.0
+    ):
         super().__init__(daemon=True)
         self.base, self.editions = base, editions
         self.rng = random.Random(seed)  # noqa: S311  (load test)
         self.stats = OrderStats()
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
         self._halt = threading.Event()
 
     def run(self) -> None:
-        started = time.monotonic()
+        started = due = time.monotonic()
         while not self._halt.is_set():
+            if self.interval:
+                if self._halt.wait(max(0.0, due - time.monotonic())):
+                    break
+                due = max(due + self.interval, time.monotonic())
             try:
                 self.place_order()
                 self.stats.placed += 1
