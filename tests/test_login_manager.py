@@ -43,3 +43,21 @@ def test_a_remember_cookie_or_an_authorization_header_goes_flask_logins_way(app,
     with app.test_request_context("/about", headers={"Authorization": "Basic eA=="}):
         assert not current_user.is_authenticated
     assert calls == [1, 1]
+
+
+def test_the_visitor_is_flask_logins_current_user(app):
+    from bookstore.extensions import db
+    from bookstore.login_manager import visitor
+    from tests.factories import make_user
+
+    with app.app_context():
+        user_id = make_user("ada@example.com").get_id()
+        db.session.commit()
+    assert visitor() is None  # outside a request, as current_user
+    with app.test_request_context("/about"):
+        assert visitor() is current_user._get_current_object()
+        assert not visitor().is_authenticated
+    with app.test_request_context("/about"):
+        session["_user_id"] = user_id
+        assert visitor().email == "ada@example.com"  # loaded on first use, as current_user is
+        assert visitor() is current_user._get_current_object()
