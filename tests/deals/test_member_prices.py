@@ -183,6 +183,21 @@ def test_a_new_standing_discount_and_its_end_show_on_cached_pages(app, monkeypat
     assert newest.expires <= time.monotonic() + 3600 + 1
 
 
+def test_a_list_of_member_prices_is_cached_no_longer_than_the_discount_lasts(app):
+    """Each card's member price comes from one offer function per list, which bounds the
+    page's cache life once for the list (the first card with a price)."""
+    with app.app_context():
+        for title in ("Murder at the Dacha", "The Yakutsk Wolf", "Winter Light"):
+            make_book(title, price_cents=1600)
+        standing_discount(utcnow(), ends_at=utcnow() + timedelta(minutes=2))
+        db.session.commit()
+    page = app.test_client().get("/books")
+    assert page.headers["X-Page-Cache"] == "miss"
+    assert MEMBERS_PAY.findall(page.text) == ["$13.60"] * 3
+    newest = list(app.extensions["page_cache"]["index"]._entries.values())[-1]
+    assert newest.expires <= time.monotonic() + 120 + 1  # not PAGE_CACHE_SECONDS' 600
+
+
 def test_claiming_a_limited_deal_keeps_the_page_cache(app):
     with app.app_context():
         now = utcnow()
