@@ -64,6 +64,7 @@ from bookstore.extensions import db, limiter
 from bookstore.login_manager import visitor
 from bookstore.page_cache_bounds import PageIndex
 from bookstore.page_cache_near import NearPages
+from bookstore.page_cache_redis import RedisLine
 from bookstore.redis_breaker import redis_breaker
 from bookstore.signing import SignedValues
 
@@ -176,6 +177,7 @@ def init_app(app) -> None:
             threshold=int(app.config.get("CACHE_THRESHOLD", 1000))
         )
         app.extensions["page_cache"]["near"] = NearPages()
+        app.extensions["page_cache"]["lines"] = _RedisLines.of(_backend(app))
     with app.app_context():
         watch_engine(db.engine)
     from bookstore.catalog.models import Edition  # the catalog builds on this module
@@ -844,9 +846,14 @@ def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs)
         near.forget(args)
     if redis_breaker.allow():
         try:
-            if evicting:
-                result = _set_evicting(app, args[0], args[1], kwargs["timeout"], evicting)
+            lines: _RedisLines | None = state.get("lines")
+            if lines is not None and name == "get":
+                result = lines.get(args[0])
+            elif lines is not None and name == "set":
+                result = lines.set(args[0], args[1], kwargs.get("timeout"), evicting)
             else:
+                for gone in evicting:
+                    backend.delete(gone)
                 result = getattr(backend, name)(*args, **kwargs)
         except (RedisError, OSError) as error:
             redis_breaker.failed(error)
@@ -860,23 +867,39 @@ def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs)
     return getattr(fallback, name)(*args, **kwargs)
 
 
-def _set_evicting(app: Flask, key: str, value, timeout: int, evicting) -> bool:
-    """SET a page in Redis and DEL the pages it evicts, pipelined: one round trip.
+class _RedisLines:
+    """The GET and SET of cachelib's ``RedisCache`` (its key prefix, serializer and clients'
+    servers), each sent on a kept connection (``page_cache_redis``); a SET carries the DELs
+    of the pages it evicts in the same round trip."""
 
-    Through the Redis client and key prefix of cachelib's ``RedisCache`` (it has no such
-    call of its own); a backend without them gets a SET and a DEL per key.
-    """
-    backend = app.extensions["cache"][cache]
-    client = getattr(backend, "_write_client", None)
-    prefix = getattr(backend, "_get_prefix", None)
-    if client is None or prefix is None:
-        for gone in evicting:
-            backend.delete(gone)
-        return bool(backend.set(key, value, timeout=timeout))
-    pipe = client.pipeline(transaction=False)
-    pipe.set(prefix() + key, backend.serializer.dumps(value), ex=timeout)
-    pipe.delete(*[prefix() + gone for gone in evicting])
-    return bool(pipe.execute()[0])
+    def __init__(self, backend, read: RedisLine, write: RedisLine) -> None:
+        self.backend, self.read, self.write = backend, read, write
+
+    @classmethod
+    def of(cls, backend) -> "_RedisLines | None":
+        """For ``backend``, if it is a ``RedisCache``; None for another (its own calls)."""
+        read = getattr(backend, "_read_client", None)
+        write = getattr(backend, "_write_client", None)
+        if read is None or write is None or not hasattr(backend, "_get_prefix"):
+            return None
+        reading = RedisLine(read)
+        return cls(backend, reading, reading if write is read else RedisLine(write))
+
+    def get(self, key: str) -> Any:
+        backend = self.backend
+        return backend.serializer.loads(self.read.call("GET", backend._get_prefix() + key))
+
+    def set(self, key: str, value, timeout: int | None, evicting=()) -> bool:
+        backend = self.backend
+        prefix = backend._get_prefix()
+        seconds = backend._normalize_timeout(timeout)
+        keep: tuple = ("SET", prefix + key, backend.serializer.dumps(value))
+        if seconds != -1:  # cachelib's "never expires"
+            keep += ("EX", seconds)
+        commands = [keep]
+        if evicting:
+            commands.append(("DEL", *[prefix + gone for gone in evicting]))
+        return bool(self.write.calls(commands)[0])
 
 
 # -- Invalidation -------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_a_popular_page_is_read_from_redis_once_a_second(
     client = app.test_client()
     assert cache_state(client.get(f"/books/{slug}")) == "miss"
     assert cache_state(client.get(f"/books/{slug}")) == "hit"  # from Redis, kept near
-    redis = app.extensions["cache"][page_cache.cache]
+    redis = app.extensions["page_cache"]["lines"]  # the page cache's GETs and SETs
     asked = []
     read = redis.get
     monkeypatch.setattr(redis, "get", lambda key: asked.append(key) or read(key))
