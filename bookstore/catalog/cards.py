@@ -231,6 +231,9 @@ _CARD_SQL = (
 # On PostgreSQL the ids are one array: the statement's text is the same whatever their
 # number, so psycopg prepares it and PostgreSQL plans it once per connection (``IN`` with a
 # parameter per id was a new text, parsed and planned afresh, for each number of cards).
+# The array goes as its text ('{1,2,3}'), which the statement's cast reads: psycopg's dumping
+# of a Python list (its elements' types found, each one dumped) cost a quarter of the statement's
+# time in the worker (65 us of 200 for 23 ids).
 _CARDS_BY_ARRAY = _CARD_SQL.replace("{ids}", "books.id = ANY(%(ids)s::integer[])")
 # Where each part of a card row starts: the book's columns, its edition's, an author's.
 _BOOK, _EDITION = slice(0, 7), slice(7, 15)
@@ -243,6 +246,11 @@ def _cards_by_list(count: int) -> str:
     return _CARD_SQL.replace("{ids}", f"books.id IN ({', '.join('?' * count)})")
 
 
+def _int_array(ids: list[int]) -> str:
+    """PostgreSQL's text form of an array of these integers."""
+    return "{" + ",".join([str(int(i)) for i in ids]) + "}"
+
+
 def _card_rows(ids: list[int]) -> list[tuple]:
     """The rows of ``_CARD_SQL`` for these books, as the driver gives them."""
     session = db.session()
@@ -250,7 +258,7 @@ def _card_rows(ids: list[int]) -> list[tuple]:
     connection = session.connection()
     driver: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        cursor = driver.execute(_CARDS_BY_ARRAY, {"ids": ids})
+        cursor = driver.execute(_CARDS_BY_ARRAY, {"ids": _int_array(ids)})
     else:
         cursor = driver.execute(_cards_by_list(len(ids)), ids)
     try:

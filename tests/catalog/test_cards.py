@@ -196,3 +196,20 @@ def test_a_card_shows_no_inactive_edition(app):
     page = app.test_client().get("/books").text
     assert re.search(r"Two Formats.*?Available to download", page, re.S)
     assert "from $" not in page
+
+
+def test_card_ids_go_to_postgresql_as_the_text_of_an_integer_array():
+    assert cards._int_array([3, 14, 159]) == "{3,14,159}"
+    assert cards._int_array([]) == "{}"
+    assert cards._int_array([True, 2]) == "{1,2}"  # ints whatever their kind, never quoted
+
+
+def test_a_list_of_many_books_gets_every_card_in_its_order(app, card_loads):
+    with app.app_context():
+        ids = [make_book(f"Book number {n}", on_hand=n % 3).id for n in range(30)]
+        db.session.commit()
+        wanted = ids[::-1][:24]
+        found = cards.load_for_cards(wanted)
+        assert sorted(found) == sorted(wanted)
+        assert [found[i].title for i in wanted] == [f"Book number {ids.index(i)}" for i in wanted]
+    assert card_loads == [wanted]
