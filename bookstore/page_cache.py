@@ -869,8 +869,8 @@ def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs)
 
 class _RedisLines:
     """The GET and SET of cachelib's ``RedisCache`` (its key prefix, serializer and clients'
-    servers), each sent on a kept connection (``page_cache_redis``); a SET carries the DELs
-    of the pages it evicts in the same round trip."""
+    servers), sent on connections this process keeps (``page_cache_redis``); a SET carries
+    the DELs of the pages it evicts in the same round trip."""
 
     def __init__(self, backend, read: RedisLine, write: RedisLine) -> None:
         self.backend, self.read, self.write = backend, read, write

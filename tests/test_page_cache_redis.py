@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,7 +35,7 @@ def test_commands_sent_together_are_answered_in_order_in_one_send(client, key, m
     line = RedisLine(client)
     assert line.call("GET", key) is None  # connects on first use
     sends = []
-    connection = line._connection()
+    [connection] = line._idle
     send = connection.send_packed_command
     monkeypatch.setattr(
         connection, "send_packed_command", lambda *a, **k: sends.append(a) or send(*a, **k)
@@ -71,19 +72,39 @@ def test_a_connection_made_before_a_fork_is_not_used_by_the_child(client, key):
     line = RedisLine(client)
     line.call("SET", key, b"v")
     parent_id = line.call("CLIENT", "ID")
-    line._connection().pid = -1  # as a forked worker sees its parent's connection
+    [connection] = line._idle
+    connection.pid = -1  # as a forked worker sees its parent's connection
     assert line.call("CLIENT", "ID") != parent_id
     assert line.call("GET", key) == b"v"
 
 
-def test_each_thread_has_its_own_connection(client):
+def test_commands_at_the_same_time_go_on_their_own_connections_which_are_kept(client, key):
     line = RedisLine(client)
-    ids = [line.call("CLIENT", "ID")]
-    thread = threading.Thread(target=lambda: ids.append(line.call("CLIENT", "ID")))
-    thread.start()
-    thread.join()
-    assert ids[1] != ids[0]
-    assert line.call("CLIENT", "ID") == ids[0]
+    first = line.call("CLIENT", "ID")
+    answers = []
+    waiting = threading.Thread(
+        target=lambda: answers.extend(line.calls([("CLIENT", "ID"), ("BLPOP", key, 1)]))
+    )
+    waiting.start()
+    deadline = time.monotonic() + 5
+    while line._idle and time.monotonic() < deadline:  # the thread takes the idle connection
+        time.sleep(0.001)
+    second = line.call("CLIENT", "ID")  # while the thread's BLPOP waits
+    waiting.join()
+    assert answers == [first, None]
+    assert second != first
+    assert len(line._idle) == 2  # both kept for later commands, none made afresh
+    assert {line.call("CLIENT", "ID") for _ in range(4)} <= {first, second}
+
+
+def test_a_thread_that_ended_leaves_its_connection_for_the_next(client):
+    line = RedisLine(client)
+    ids = []
+    for _ in range(3):
+        thread = threading.Thread(target=lambda: ids.append(line.call("CLIENT", "ID")))
+        thread.start()
+        thread.join()
+    assert len(set(ids)) == 1
 
 
 def _in_database(redis_url: str, number: int) -> redis.Redis:
