@@ -45,6 +45,7 @@ NEWEST_WINDOW_MAX = 40000
 COUNT_WALK = 3000  # newest books the count looks through before it asks the GIN index
 COUNT_WALK_MAX = 25000  # ... at most, for words the statistics call common
 WALK_FROM = 0.03  # the share of books matching from which the count walks
+POSTING_PER_BOOK_WALKED = 0.25  # a GIN posting read, against a book looked through (cost)
 RANGE_AT_MOST = 100000  # newest ids whose matches the GIN index is asked for before all of them
 WALK_PER_FETCH = 6  # books looked through newest first for the cost of one the index found
 EXPAND_AT_MOST = 64  # index words put in place of a prefix (more: the prefix match itself)
@@ -214,6 +215,8 @@ class Matcher:
         self.guess: float | None = None
         self.guess_title: float | None = None
         self.catalog = 0.0  # PostgreSQL: books in the catalog, as ANALYZE counted them
+        # PostgreSQL: the share of books having the rarest of the words (any spelling).
+        self.rarest: float | None = None
         # Each term is looked for in every spelling (Cyrillic words in Latin, ё as е): any
         # spelling may match, and every term must.
         groups = [query_spellings(t) for t in terms]
@@ -240,6 +243,7 @@ class Matcher:
             self.match = {"all": query, "title": query}
             shares, self.catalog = _word_shares(session)
             self.guess = _guess_density(shares.get("document", {}), alternatives)
+            self.rarest = _rarest_share(shares.get("document", {}), alternatives)
             self.guess_title = _guess_density(shares.get("title_document", {}), alternatives)
         else:
             self.groups = groups
@@ -417,7 +421,15 @@ class Matcher:
         # books on, WALK_FROM decides alone.
         if walk > self.guess * self.catalog > 0:
             return 0
-        return walk
+        # The walk stops at the cap, so walking further costs more only when the words are
+        # rarer together than guessed, and then the index is asked after all: the walk goes
+        # on while it costs less than the index's answer would, which reads the postings of
+        # the rarest word (the others are skipped through), each about a fourth of the cost
+        # of looking through a book. The guess of words found together runs high, and a walk
+        # that stopped short paid for both (at 1,000,000 books "first daily": 5,806 books
+        # walked for 263 of the 501 matches, then 25 ms in the index; 11,600 books find them).
+        postings = (self.rarest or 0.0) * self.catalog
+        return min(COUNT_WALK_MAX, max(walk, int(postings * POSTING_PER_BOOK_WALKED)))
 
     def _newest_window(self, tier: str, end: int) -> int:
         """How many of the newest books to look through for ``end`` matches (0: ask the index).
@@ -461,6 +473,20 @@ def _guess_density(shares: dict[str, float], groups: list[list[str]]) -> float |
     than WALK_FROM anyway). A prefix match counts the common words it starts."""
     if not shares:
         return None
+    each = _group_shares(shares, groups)
+    # Between independent words (the product) and words that always come together (the
+    # rarest's share): a catalog's common words keep company.
+    return math.sqrt(math.prod(each) * min(each))
+
+
+def _rarest_share(shares: dict[str, float], groups: list[list[str]]) -> float | None:
+    """The share of books having the rarest group of words, by ANALYZE (None without)."""
+    return min(_group_shares(shares, groups), default=None) if shares else None
+
+
+def _group_shares(shares: dict[str, float], groups: list[list[str]]) -> list[float]:
+    """Each group's share of books (any of its words), by ANALYZE's shares of its words: a
+    word not among the common ones counts as none, a prefix as the common words it starts."""
     each = []
     for group in groups:
         share = 0.0
@@ -470,9 +496,7 @@ def _guess_density(shares: dict[str, float], groups: list[list[str]]) -> float |
             else:
                 share += shares.get(word, 0.0)
         each.append(min(share, 1.0))
-    # Between independent words (the product) and words that always come together (the
-    # rarest's share): a catalog's common words keep company.
-    return math.sqrt(math.prod(each) * min(each))
+    return each
 
 
 def _densities(

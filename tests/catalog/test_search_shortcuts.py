@@ -117,6 +117,23 @@ def test_newest_first_pages_agree_however_the_index_is_asked(app_ctx, monkeypatc
     assert pages == [["Samovar 4", "Samovar 1"], ["Tea 5", "Tea 4"], ["Tea 3"]]
 
 
+def _walk(guess: float, rarest: float, catalog: float) -> int:
+    matcher = object.__new__(search.Matcher)
+    matcher.guess, matcher.rarest, matcher.catalog = guess, rarest, catalog
+    return matcher._count_walk()
+
+
+def test_the_count_walks_on_while_that_costs_less_than_the_index():
+    """Two common words guessed at 11% together, each in 23% of books: at 1,000,000 books
+    the walk goes as far as the index's postings of the rarer would cost (at most
+    COUNT_WALK_MAX), not only as far as the guess needs (5,813 books)."""
+    assert _walk(0.114, 0.23, 100_000) == 5_813  # the guess's walk: the index is as cheap
+    assert _walk(0.114, 0.23, 1_000_000) == search.COUNT_WALK_MAX
+    assert _walk(0.114, 0.05, 1_000_000) == 12_500  # a fourth of the rarer word's postings
+    assert _walk(0.02, 0.23, 1_000_000) == 0  # rarer than WALK_FROM: the index at once
+    assert _walk(0.04, 0.2, 20_000) == 0  # fewer matches than the walk reads books
+
+
 def test_density_guesses():
     shares = {"the": 1.0, "finds": 0.2, "changes": 0.05}
     assert search._guess_density({}, [["the"]]) is None
