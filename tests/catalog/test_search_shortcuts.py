@@ -117,21 +117,30 @@ def test_newest_first_pages_agree_however_the_index_is_asked(app_ctx, monkeypatc
     assert pages == [["Samovar 4", "Samovar 1"], ["Tea 5", "Tea 4"], ["Tea 3"]]
 
 
-def _walk(guess: float, rarest: float, catalog: float) -> int:
+def _walk(shares: dict[str, float], groups: list[list[str]], catalog: float) -> int:
+    """The count's walk for these words, by these statistics, in a catalog of this size."""
     matcher = object.__new__(search.Matcher)
-    matcher.guess, matcher.rarest, matcher.catalog = guess, rarest, catalog
+    matcher.guess = search._guess_density(shares, groups)
+    matcher.rarest = search._rarest_share(shares, groups)
+    matcher.catalog = catalog
     return matcher._count_walk()
 
 
 def test_the_count_walks_on_while_that_costs_less_than_the_index():
-    """Two common words guessed at 11% together, each in 23% of books: at 1,000,000 books
-    the walk goes as far as the index's postings of the rarer would cost (at most
-    COUNT_WALK_MAX), not only as far as the guess needs (5,813 books)."""
-    assert _walk(0.114, 0.23, 100_000) == 5_813  # the guess's walk: the index is as cheap
-    assert _walk(0.114, 0.23, 1_000_000) == search.COUNT_WALK_MAX
-    assert _walk(0.114, 0.05, 1_000_000) == 12_500  # a fourth of the rarer word's postings
-    assert _walk(0.02, 0.23, 1_000_000) == 0  # rarer than WALK_FROM: the index at once
-    assert _walk(0.04, 0.2, 20_000) == 0  # fewer matches than the walk reads books
+    """At 1,000,000 books, "first daily" (each word in about a quarter of the books, guessed at
+    11% together, 4.3% in fact): the walk goes as far as the index's postings of the rarer
+    word would cost (COUNT_WALK_MAX at most), not only as far as the guess needs."""
+    shares = {"first": 0.2459, "daily": 0.2302, "moscow": 0.06, "last": 0.3352, "rare": 0.001}
+    both = [["first"], ["daily"]]
+    assert _walk(shares, both, 100_000) == 5_805  # the guess's walk: the index costs as much
+    assert _walk(shares, both, 1_000_000) == search.COUNT_WALK_MAX
+    # Guessed at 3.5%: 501 matches within 18,848 books, longer than the index's 15,000.
+    assert _walk(shares, [["moscow"], ["last"]], 1_000_000) == 18_848
+    assert _walk(shares, [["moscow"], ["last"]], 200_000) == 0  # fewer matches than books walked
+    assert _walk(shares, [["rare"], ["first"]], 1_000_000) == 0  # rarer than WALK_FROM
+    assert _walk({}, both, 1_000_000) == search.COUNT_WALK  # no statistics: a short walk
+    assert search._rarest_share({}, both) is None
+    assert search._rarest_share(shares, [["fir:*"], ["last", "daily"]]) == 0.2459
 
 
 def test_density_guesses():
