@@ -38,9 +38,19 @@ def _float(name: str, default: float) -> float:
 def _limiter_storage(redis_url: str | None) -> str:
     if not redis_url:
         return "memory://"
-    if redis_url.startswith(("redis://", "rediss://", "redis+unix://")):
+    if redis_url.startswith(("redis://", "rediss://")):
         return "shop+" + redis_url
+    if redis_url.startswith("unix://"):  # the limits library's name for a socket
+        return "shop+redis+unix://" + redis_url.removeprefix("unix://")
     return redis_url
+
+
+def _redis_url(raw: str | None) -> str | None:
+    """``REDIS_URL`` as redis-py reads it: a Unix socket is ``unix:///path?db=N`` there (the
+    limits library's ``redis+unix://`` spelling is taken too)."""
+    if raw and raw.startswith("redis+unix://"):
+        return "unix://" + raw.removeprefix("redis+unix://")
+    return raw
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -63,7 +73,7 @@ def from_environment(instance_path: str) -> dict:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    redis_url = env("REDIS_URL") or None
+    redis_url = _redis_url(env("REDIS_URL")) or None
     # Pooled connections are checked after they sat idle (database.ping_idle_connections), not
     # on every checkout as pool_pre_ping would.
     engine_options: dict = {}

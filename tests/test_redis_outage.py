@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 from bookstore.extensions import db
@@ -61,6 +62,46 @@ def redis_server(tmp_path):
         yield process, f"redis://127.0.0.1:{port}/0"
     finally:
         process.send_signal(signal.SIGCONT)
+        process.terminate()
+        process.wait(timeout=10)
+        redis_breaker.reset()
+
+
+def test_redis_on_a_unix_socket_keeps_pages_and_counts_limits(make_app, tmp_path, monkeypatch):
+    """REDIS_URL may name a socket (one host: no TCP between the shop and Redis)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        skip_or_fail("this test needs redis-server on the PATH")
+    from bookstore.config import from_environment
+
+    sock = tmp_path / "redis.sock"
+    process = subprocess.Popen(
+        [binary, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"]
+        + ["--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        monkeypatch.setenv("REDIS_URL", f"unix://{sock}?db=0")
+        read = from_environment(str(tmp_path))
+        names = ("REDIS_URL", "CACHE_TYPE", "CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI")
+        app = make_app(RATELIMIT_ENABLED=True, **{name: read[name] for name in names})
+        with app.app_context():
+            make_user("anna@example.com")
+            db.session.commit()
+        client = app.test_client()
+        assert client.get("/about").headers["X-Page-Cache"] == "miss"
+        assert client.get("/about").headers["X-Page-Cache"] == "hit"
+        answer = client.post("/account/login", data={"email": "anna@example.com", "password": "x"})
+        assert answer.status_code == 200
+        keys = redis.Redis(unix_socket_path=str(sock)).keys()
+        assert any(key.startswith(b"bookstore:page:") for key in keys), keys
+        assert any(key.startswith(b"LIMITS") for key in keys), keys  # counted in Redis
+        assert redis_breaker.allow()  # nothing failed
+    finally:
         process.terminate()
         process.wait(timeout=10)
         redis_breaker.reset()

@@ -25,6 +25,17 @@ def test_redis_url_backs_the_rate_limiter_and_the_page_cache(clean_env, tmp_path
     assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
 
 
+@pytest.mark.parametrize("spelling", ["unix://", "redis+unix://"])
+def test_a_redis_socket_is_read_by_every_part(clean_env, tmp_path, spelling):
+    """redis-py's ``unix://`` (and the limits library's ``redis+unix://``): the page cache and
+    the jobs read redis-py's, the rate limiter its own (both failed at start before)."""
+    clean_env.setenv("REDIS_URL", f"{spelling}/run/redis/redis.sock?db=2")
+    config = from_environment(str(tmp_path))
+    assert config["REDIS_URL"] == "unix:///run/redis/redis.sock?db=2"
+    assert config["CACHE_REDIS_URL"] == "unix:///run/redis/redis.sock?db=2"
+    assert config["RATELIMIT_STORAGE_URI"] == "shop+redis+unix:///run/redis/redis.sock?db=2"
+
+
 @pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
 def test_without_redis_everything_stays_in_memory(clean_env, tmp_path, value):
     if value is not None:
