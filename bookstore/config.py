@@ -40,7 +40,7 @@ def _limiter_storage(redis_url: str | None) -> str:
         return "memory://"
     if redis_url.startswith(("redis://", "rediss://")):
         return "shop+" + redis_url
-    if redis_url.startswith("unix://"):  # the limits library's name for a socket
+    if redis_url.startswith("unix://"):  # a socket, redis+unix:// to the limits library
         return "shop+redis+unix://" + redis_url.removeprefix("unix://")
     return redis_url
 

@@ -18,6 +18,7 @@ import pytest
 import redis
 import requests
 
+from bookstore.config import from_environment
 from bookstore.extensions import db
 from bookstore.redis_breaker import CircuitBreaker, redis_breaker
 from tests.factories import make_book, make_user
@@ -72,8 +73,6 @@ def test_redis_on_a_unix_socket_keeps_pages_and_counts_limits(make_app, tmp_path
     binary = shutil.which("redis-server")
     if binary is None:
         skip_or_fail("this test needs redis-server on the PATH")
-    from bookstore.config import from_environment
-
     sock = tmp_path / "redis.sock"
     process = subprocess.Popen(
         [binary, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"]
@@ -85,6 +84,7 @@ def test_redis_on_a_unix_socket_keeps_pages_and_counts_limits(make_app, tmp_path
         deadline = time.monotonic() + 15
         while not sock.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert sock.exists(), "redis-server opened no socket"
         monkeypatch.setenv("REDIS_URL", f"unix://{sock}?db=0")
         read = from_environment(str(tmp_path))
         names = ("REDIS_URL", "CACHE_TYPE", "CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI")
