@@ -93,6 +93,8 @@ def from_environment(instance_path: str) -> dict:
         # Public pages for anonymous visitors (bookstore/page_cache.py): in Redis when there
         # is one, else in each worker's memory (at most PAGE_CACHE_ENTRIES pages).
         "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 600),
+        # A page is kept from its second view within PAGE_CACHE_SECONDS (page_cache_bounds.py).
+        "PAGE_CACHE_KEEP_FIRST_VIEW": _bool("PAGE_CACHE_KEEP_FIRST_VIEW", False),
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": "bookstore:",

@@ -19,6 +19,10 @@ The key also holds the date (preorders, new titles), and a page is kept no longe
 next checkout's hold on copies lasts (``keep_until``). ``PAGE_CACHE_SECONDS`` bounds anything
 else, such as a journal post scheduled for a later time; 0 turns the cache off.
 
+A page is kept from its second view within ``PAGE_CACHE_SECONDS`` (``page_cache_bounds``):
+most pages of a crawl or of a busy hour's searches are asked for once, and their first view
+then costs no write. The view is noted in the same round trip as the lookup.
+
 Writes the engine cannot see (raw SQL, PostgreSQL COPY) call ``note_change(connection)``.
 The cache is Redis when ``REDIS_URL`` is set (shared by every worker), else each process's memory.
 """
@@ -62,7 +66,7 @@ from bookstore.database import note_write
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db, limiter
 from bookstore.login_manager import visitor
-from bookstore.page_cache_bounds import PageIndex
+from bookstore.page_cache_bounds import PageIndex, PageViews
 from bookstore.page_cache_near import NearPages
 from bookstore.page_cache_redis import RedisLine
 from bookstore.redis_breaker import redis_breaker
@@ -171,6 +175,8 @@ def init_app(app) -> None:
         # that one drops every third page, popular or not.
         max_entries=None if in_redis else int(app.config.get("CACHE_THRESHOLD", 1000)),
     )
+    # First views noted in this process (in memory, or while Redis is unavailable).
+    app.extensions["page_cache"]["views"] = PageViews(app.config.get("PAGE_CACHE_SECONDS", 0))
     if in_redis:
         # Where pages go while Redis is unavailable (see _cache_call).
         app.extensions["page_cache"]["fallback"] = SimpleCache(
@@ -519,7 +525,11 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
         kept = app.extensions["page_cache"]
         page = _page()
         key = page_key(app, _generation(), who, page)
-        hit = _cache_call_on(app, _backend(app), "get", key)
+        if app.config.get("PAGE_CACHE_KEEP_FIRST_VIEW"):
+            hit, keep = _cache_call_on(app, _backend(app), "get", key), True
+        else:
+            mark = view_mark(app, who, page)
+            hit, keep = _cache_call_on(app, _backend(app), "get", key, view=mark)
         if hit is not None and (len(hit) != 3 or not _stock_unchanged(hit[2], app)):
             hit = None  # an edition it shows was sold or restocked since
         if hit is not None:
@@ -542,14 +552,16 @@ def cached_page(view=None, *, params: tuple[str, ...] = (), signed_in: bool = Tr
             state.pop(_FILLING, None)
         body = response.get_data()
         if _storable(response):
-            headers = [
-                (name, value)
-                for name, value in response.headers.items()
-                if name.lower() not in {"content-length", "set-cookie"}
-            ]
-            stock = (rendered_at, frozenset(state.get(_DEPS, ())), bool(state.get(_ANY_STOCK)))
-            _store(app, key, (body, headers, stock), len(body), _timeout(), asked.path)
-            _note_guest_route(kept, who, page)
+            if keep:  # not at its first view (see the module's notes)
+                headers = [
+                    (name, value)
+                    for name, value in response.headers.items()
+                    if name.lower() not in {"content-length", "set-cookie"}
+                ]
+                deps = frozenset(state.get(_DEPS, ()))
+                stock = (rendered_at, deps, bool(state.get(_ANY_STOCK)))
+                _store(app, key, (body, headers, stock), len(body), _timeout(), asked.path)
+                _note_guest_route(kept, who, page)
             response.headers["X-Page-Cache"] = "miss"
         response.set_data(_personalise(body, _plain_guest(app, who)))
         return response
@@ -723,6 +735,13 @@ def _note_guest_route(state: dict, who: str, page: str) -> None:
         routes[raw] = (page, endpoint)
 
 
+def view_mark(app: Flask, audience: str | None, page: str) -> str:
+    """What names ``page`` for an audience whatever the generation and day, as its views are
+    noted (a page is kept from its second view on: ``page_cache_bounds``)."""
+    database = app.extensions["page_cache"]["database"]
+    return "view:" + hashlib.sha256(f"{database}|{audience}|{page}".encode()).hexdigest()
+
+
 def _store(app: Flask, key: str, value, size: int, timeout: int, path: str) -> None:
     """Keep a page, within the bounds of ``page_cache_bounds`` (evicting to stay in them)."""
     state = app.extensions["page_cache"]
@@ -821,11 +840,13 @@ def _backend(app: Flask):
     return app.extensions["cache"][cache]
 
 
-def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs):
+def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), view=None, **kwargs):
     """A cache read or write on ``app``'s cache ``backend`` (``_backend(app)``, or ``cache``,
     which finds the same through ``current_app``); a Redis outage costs neither
     the page nor its speed. A ``set`` to Redis ``evicting`` keys deletes them in the same
-    round trip.
+    round trip. A ``get`` with a ``view`` (``view_mark``) notes a view of that page too, in
+    the same round trip, and returns the page (or None) with whether the page was viewed
+    before, within ``PAGE_CACHE_SECONDS``.
 
     Behind the circuit breaker: after a failure no request asks Redis for a while and pages
     are kept in this process's memory instead (``PAGE_CACHE_ENTRIES`` at most); the log gets
@@ -834,12 +855,12 @@ def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs)
     state = app.extensions["page_cache"]
     fallback = state.get("fallback")
     if fallback is None:  # the cache is this process's memory already
-        return getattr(backend, name)(*args, **kwargs)
+        return _viewed_here(state, getattr(backend, name)(*args, **kwargs), view)
     near: NearPages = state["near"]
     if name == "get":
         found = near.get(args[0])
         if found is not None:
-            return found
+            return found if view is None else (found, True)
     elif name == "set":
         near.forget([args[0], *evicting])
     elif name == "delete":
@@ -847,24 +868,33 @@ def _cache_call_on(app: Flask, backend, name: str, *args, evicting=(), **kwargs)
     if redis_breaker.allow():
         try:
             lines: _RedisLines | None = state.get("lines")
-            if lines is not None and name == "get":
+            result: Any
+            if lines is not None and name == "get" and view is not None:
+                result = lines.get_viewed(args[0], view, app.config["PAGE_CACHE_SECONDS"])
+            elif lines is not None and name == "get":
                 result = lines.get(args[0])
             elif lines is not None and name == "set":
                 result = lines.set(args[0], args[1], kwargs.get("timeout"), evicting)
             else:
                 for gone in evicting:
                     backend.delete(gone)
-                result = getattr(backend, name)(*args, **kwargs)
+                result = _viewed_here(state, getattr(backend, name)(*args, **kwargs), view)
         except (RedisError, OSError) as error:
             redis_breaker.failed(error)
         else:
             redis_breaker.succeeded()
-            if name == "get" and result is not None:
-                near.keep(args[0], result)
+            page = result if view is None else result[0]
+            if name == "get" and page is not None:
+                near.keep(args[0], page)
             return result
     for gone in evicting:
         fallback.delete(gone)
-    return getattr(fallback, name)(*args, **kwargs)
+    return _viewed_here(state, getattr(fallback, name)(*args, **kwargs), view)
+
+
+def _viewed_here(state: dict, result, view: str | None):
+    """``result``, with whether this process saw a view of the page before (when ``view``)."""
+    return result if view is None else (result, state["views"].seen(view))
 
 
 class _RedisLines:
@@ -888,6 +918,16 @@ class _RedisLines:
     def get(self, key: str) -> Any:
         backend = self.backend
         return backend.serializer.loads(self.read.call("GET", backend._get_prefix() + key))
+
+    def get_viewed(self, key: str, view: str, seconds: int) -> tuple[Any, bool]:
+        """The page under ``key``, and whether its ``view`` was noted before: noted now, to
+        last ``seconds`` (a key of its own, written where the pages are written)."""
+        backend = self.backend
+        prefix = backend._get_prefix()
+        page, noted = self.write.calls(
+            [("GET", prefix + key), ("SET", prefix + view, b"1", "NX", "EX", max(1, seconds))]
+        )
+        return backend.serializer.loads(page), noted is None
 
     def set(self, key: str, value, timeout: int | None, evicting=()) -> bool:
         backend = self.backend

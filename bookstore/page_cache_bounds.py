@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 SWEEP_SECONDS = 1.0
+VIEWS_KEPT = 20_000  # pages whose first view a process remembers (about 3 MB)
 
 
 @dataclass
@@ -130,3 +131,27 @@ class PageIndex:
         del variants[key]
         if not variants:
             del self._per_path[entry.path]
+
+
+class PageViews:
+    """Pages viewed in this process within the last ``seconds``, at most ``entries`` of them
+    (the least recently first viewed are forgotten first)."""
+
+    def __init__(self, seconds: float, entries: int = VIEWS_KEPT, clock=time.monotonic):
+        self.seconds, self.entries = seconds, max(1, entries)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._until: OrderedDict[str, float] = OrderedDict()
+
+    def seen(self, mark: str) -> bool:
+        """Note a view of the page ``mark`` names; whether it was viewed before, in time."""
+        now = self._clock()
+        with self._lock:
+            until = self._until.get(mark)
+            if until is not None and until > now:
+                return True
+            self._until[mark] = now + self.seconds
+            self._until.move_to_end(mark)
+            while len(self._until) > self.entries:
+                self._until.popitem(last=False)
+            return False
