@@ -20,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 SWEEP_SECONDS = 1.0
-VIEWS_KEPT = 20_000  # pages whose first view a process remembers (about 3 MB)
+VIEWS_KEPT = 20_000  # pages whose first view a process remembers (about 4 MB)
 
 
 @dataclass
