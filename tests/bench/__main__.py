@@ -15,6 +15,9 @@ throughput compares like with like:
   one after another, as fast as they go) -- orders/s and the page cache's hit rate;
 - hot: the 50 popular pages, repeated.
 
+With ``--floor``, also the floor (``tests/bench/floor.py``): the cold mix's URLs served by an app
+that does only a cold page's bare input and output, the most a cold page could reach here.
+
 Then the search speed at 1,000,000 books on PostgreSQL (distinct queries, in-process), and the
 resident memory of each gunicorn worker after the runs. Prints one table: each target, the
 figure from issue 10, the new figure and whether the target is met. Figures, not a test.
@@ -66,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--import-rows", type=int, default=0, help="also time a catalog CSV import (0 skips)"
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve the floor (tests/bench/floor.py), a cold page's bare input and output "
+        "without the shop, with the cold mix's URLs: the most a cold page could reach here",
     )
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -158,8 +167,17 @@ def bench_backend(figures, args, chosen: list[str], redis_url: str) -> None:
                                                       editions, args, backend)  # fmt: skip
                     figures.rss_mb = shop.worker_rss_mb()
                     print(f"  worker RSS: {', '.join(f'{mb:.0f}' for mb in figures.rss_mb)} MB")
+                    if args.floor:
+                        _run_floor(figures, hello.url, sample, args, env, work)
             finally:
                 standin.stop()
+
+
+def _run_floor(figures, hello_url, sample, args, env, work) -> None:
+    """The floor (``tests/bench/floor.py``) under the same load as the cold mix."""
+    with gunicorn("tests.bench.floor:app", env, args.workers, work) as floor:
+        found = _run_mix("floor", 0, hello_url, floor, sample, [], args, figures.backend)
+    figures.mixes["floor"] = found
 
 
 def _run_mix(mix, n, hello_url, server, sample, editions, args, backend) -> report.MixFigures:
@@ -171,7 +189,7 @@ def _run_mix(mix, n, hello_url, server, sample, editions, args, backend) -> repo
         paths = mixes.hot_mix(sample, seed, URLS_PER_MIX)
         for path in mixes.popular_urls(sample):
             fetch(shop_url, path)
-    else:
+    else:  # the floor's too: n 0, the cold mix's URLs
         paths = mixes.cold_mix(sample, seed, URLS_PER_MIX)
     if mix == "member":
         cookie = shoppers.sign_in(shop_url)

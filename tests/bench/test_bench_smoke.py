@@ -2,6 +2,8 @@
 
 import random
 
+from markupsafe import escape
+
 from bookstore.demo.synthetic import generate_books
 from bookstore.extensions import db
 from tests.bench import mixes, report, shoppers
@@ -67,3 +69,33 @@ def test_the_table_shows_every_target_beside_the_old_figure(capsys):
     assert "21.0 ms at 1,000,000 books" in out
     assert "not measured: no server" in out
     assert "120, 130 MB" in out
+
+
+def test_the_floor_answers_a_cold_mix_with_a_page_of_its_books(
+    sqlite_database, tmp_path, monkeypatch
+):
+    from tests.bench import floor
+    from tests.fixtures.database import app_on
+
+    with app_on(sqlite_database, tmp_path / "instance") as app:
+        with app.app_context():
+            generate_books(60, seed=7, echo=lambda _line: None)
+            sample = mixes.sample_catalog(random.Random(1))
+            db.session.remove()
+        monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+        monkeypatch.delenv("REDIS_URL", raising=False)
+        monkeypatch.setattr(floor, "_local", floor.threading.local())
+        client = floor.app.test_client()
+        book = client.get(f"/books/{sample.slugs[0]}")
+        assert book.status_code == 200
+        with app.app_context():
+            from bookstore.catalog.models import Book
+
+            title = db.session.query(Book.title).filter_by(slug=sample.slugs[0]).scalar()
+        assert str(escape(title)) in book.text
+        assert len(book.data) >= floor.PAGE_BYTES
+        for path in mixes.cold_mix(sample, seed=8, count=20):
+            answer = client.get(path)
+            assert answer.status_code == 200, path
+            assert answer.text.count('class="card"') >= 1
+        assert len(floor._links().pages) >= 10  # each URL looked up in the page cache's place
