@@ -15,8 +15,9 @@ throughput compares like with like:
   one after another, as fast as they go) -- orders/s and the page cache's hit rate;
 - hot: the 50 popular pages, repeated.
 
-With ``--floor``, also the floor (``tests/bench/floor.py``): the cold mix's URLs served by an app
-that does only a cold page's bare input and output, the most a cold page could reach here.
+Then the floor (``tests/bench/floor.py``; ``--no-floor`` skips it): the cold mix's URLs served
+by an app that does only a cold page's bare input and output, the most a cold page could reach
+on this machine with this stack. A yardstick beside the targets, not one of them.
 
 Then the search speed at 1,000,000 books on PostgreSQL (distinct queries, in-process), and the
 resident memory of each gunicorn worker after the runs. Prints one table: each target, the
@@ -72,9 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--floor",
-        action="store_true",
-        help="also serve the floor (tests/bench/floor.py), a cold page's bare input and output "
-        "without the shop, with the cold mix's URLs: the most a cold page could reach here",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve the floor too (tests/bench/floor.py): a cold page's bare input and output "
+        "without the shop, on the cold mix's URLs, the most a cold page could reach here (on)",
     )
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
