@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from bookstore import contexts, page_cache
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import CartPricing
-from bookstore.catalog.models import Edition
+from bookstore.catalog.models import Edition, Format
 from bookstore.dbtypes import utcnow
 from bookstore.deals import orders, services, standing
 from bookstore.deals.forms import ClaimForm
@@ -132,6 +132,9 @@ class _Standing:
     prices: dict[tuple[int, int, frozenset[int], str, int], int | None] = field(
         default_factory=dict
     )
+    # What one copy costs a member, by format and price, while no deal names editions, books
+    # or subjects (``_copy_prices``).
+    by_format_and_price: dict[tuple[Format, int], int] = field(default_factory=dict)
 
     @functools.cached_property
     def scopes(self) -> frozenset[str]:
@@ -157,23 +160,53 @@ def member_offers() -> Callable[[Sequence[Edition]], MemberOffer | None]:
     # The page showing offers is kept no longer than the deals last: said once for the list.
     keep = [known.until] if known.until is not None else []
 
+    copy_price = _copy_prices(known)
+    made: dict[int, MemberOffer] = {}  # the list's offers, by amount: cards share them
+
     def offer(editions: Sequence[Edition]) -> MemberOffer | None:
         if not editions:
             return None
         if keep:
             page_cache.keep_until(keep.pop())
-        lowest = min(_member_price(known, edition) or edition.price_cents for edition in editions)
+        lowest = min(map(copy_price, editions))
         if lowest >= min(edition.price_cents for edition in editions):
             return None
-        if not is_member:
-            is_member.append(visitor_is_member())
-        return MemberOffer(lowest, is_member[0])
+        found = made.get(lowest)
+        if found is None:
+            if not is_member:
+                is_member.append(visitor_is_member())
+            found = made[lowest] = MemberOffer(lowest, is_member[0])
+        return found
 
     return offer
 
 
 def _no_offer(_editions: Sequence[Edition]) -> None:
     return None
+
+
+# Deal scopes under which an edition's member price follows from its format and price alone.
+_SCOPES_OF_FORMAT_AND_PRICE = frozenset({"order", "formats"})
+
+
+def _copy_prices(known: _Standing) -> Callable[[Edition], int]:
+    """What one copy of an edition costs a member (its price when no deal lowers it).
+
+    A list's cards ask this for each of their editions. While every standing deal covers
+    whole orders or formats, the answer depends on the edition's format and price only, and
+    is looked up by those two instead of building the line the deals would price."""
+    if not known.scopes <= _SCOPES_OF_FORMAT_AND_PRICE:
+        return lambda edition: _member_price(known, edition) or edition.price_cents
+    prices = known.by_format_and_price
+
+    def copy_price(edition: Edition) -> int:
+        key = (edition.format, edition.price_cents)
+        found = prices.get(key)
+        if found is None:
+            found = prices[key] = _member_price(known, edition) or edition.price_cents
+        return found
+
+    return copy_price
 
 
 def _member_price(known: _Standing, edition: Edition) -> int | None:

@@ -208,3 +208,38 @@ def test_claiming_a_limited_deal_keeps_the_page_cache(app):
         claim_deal(deal, member, now)
         db.session.commit()
         assert db.session.scalar(select(PageCacheGeneration.value)) == before
+
+
+def _members_pay_by_title(page: str) -> dict[str, str | None]:
+    """Each card's title and the "Members pay" amount under it (None: no member price)."""
+    found = {}
+    for card in re.findall(r'<article class="book-card">.*?</article>', page, re.S):
+        title = re.search(r'<h3 class="book-card-title">([^<]+)</h3>', card)
+        amount = MEMBERS_PAY.search(card)
+        assert title, card
+        found[title.group(1)] = amount.group(1) if amount else None
+    return found
+
+
+@pytest.mark.parametrize("scope", ["formats", "books"])
+def test_each_card_of_a_list_gets_its_own_editions_member_price(app, scope):
+    """Cards of one list share the work of pricing (by format and price while deals cover
+    whole orders or formats): each still shows its own editions' price, and only a book or
+    format that a deal names gets one."""
+    from bookstore.catalog.models import Format
+
+    with app.app_context():
+        # The factory prices an ebook $6 under its price_cents: two $10 books, one $20.
+        named = make_book("The Named Book", formats=("ebook",), price_cents=1600)
+        make_book("The Same Price Book", formats=("paperback",), price_cents=1000)
+        make_book("The Dearer Ebook", formats=("ebook",), price_cents=2600)
+        if scope == "formats":
+            spec = {"scope": DealScope.FORMATS, "formats": (Format.EBOOK,)}
+        else:
+            spec = {"scope": DealScope.BOOKS, "book_ids": (named.id,)}
+        standing_discount(utcnow(), value=2500, **spec)
+        db.session.commit()
+    cards = _members_pay_by_title(app.test_client().get("/books").text)
+    expected = {"The Named Book": "$7.50", "The Same Price Book": None}
+    expected["The Dearer Ebook"] = "$15.00" if scope == "formats" else None
+    assert {title: cards.get(title, "missing") for title in expected} == expected
