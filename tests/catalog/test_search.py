@@ -13,6 +13,7 @@ from bookstore.catalog.search import (
     MAX_QUERY_LENGTH,
     MAX_TERMS,
     PAGE_SIZE,
+    did_you_mean,
     parse_query,
     search_books,
 )
@@ -384,3 +385,19 @@ def test_undecodable_query_string_is_refused_with_a_message(client):
     response = client.get("/search?q=%FF%FE%00")
     assert response.status_code == 400
     assert "cannot read" in response.get_data(as_text=True)
+
+
+def test_a_test_catalog_emptied_takes_searchs_kept_words_with_it(app):
+    """Search keeps its did-you-mean words for minutes; the fixtures forget them when they
+    empty the catalog (``tests/fixtures/database.forget_search_caches``), so each test's
+    corrections come from its own books."""
+    from tests.fixtures.database import empty_all_tables
+
+    with app.app_context():
+        make_book("Winter Light Grows")
+        db.session.commit()
+        assert did_you_mean(db.session, parse_query("wintr")) == "winter"
+        empty_all_tables()
+        make_book("Murder at the Dacha")
+        db.session.commit()
+        assert did_you_mean(db.session, parse_query("dacah")) == "dacha"
