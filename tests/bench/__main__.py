@@ -191,7 +191,7 @@ def _run_mix(mix, n, hello_url, server, sample, editions, args, backend) -> repo
         paths = mixes.hot_mix(sample, seed, URLS_PER_MIX)
         for path in mixes.popular_urls(sample):
             fetch(shop_url, path)
-    else:  # the floor's too: n 0, the cold mix's URLs
+    else:  # the floor's too (n 0: the URLs of the cold mix when it runs first, as by default)
         paths = mixes.cold_mix(sample, seed, URLS_PER_MIX)
     if mix == "member":
         cookie = shoppers.sign_in(shop_url)

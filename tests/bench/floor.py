@@ -1,9 +1,10 @@
 """The floor: a cold catalog page's bare input and output, with none of the shop around it.
 
-``make bench --floor`` serves this app the way it serves the shop and hello, on the same
-database, with the cold mix's URLs: its share of hello's throughput is the most any cold page
-could reach on this machine with the shop's stack (Flask under gunicorn's sync workers, the
-database's driver, Redis). Each request does only what a page-cache miss cannot avoid:
+``make bench`` serves this app the way it serves the shop and hello, on the same database,
+with the cold mix's URLs (``--no-floor`` skips it): its share of hello's throughput is the
+most any cold page could reach on this machine with the shop's stack (Flask under gunicorn's
+sync workers, the database's driver, Redis). Each request does only what a page-cache miss
+cannot avoid:
 
 - the page cache's lookup: one Redis round trip (a GET, and noting the view) when REDIS_URL is
   set, else a dictionary in the process;

@@ -57,6 +57,7 @@ def test_the_table_shows_every_target_beside_the_old_figure(capsys):
     sqlite.mixes = {
         "cold": report.MixFigures("cold", load(1000), load(250, hits=2)),
         "sales": report.MixFigures("sales", load(1000), load(150), orders_per_second=1.2),
+        "floor": report.MixFigures("floor", load(1000), load(600), worker_cpu_ms=0.65),
     }
     postgres = report.BackendFigures("postgres", "Redis", note="not measured: no server")
     search = report.SearchFigures(1_000_000, 400, 8.0, 21.0, 40.0)
@@ -69,6 +70,9 @@ def test_the_table_shows_every_target_beside_the_old_figure(capsys):
     assert "21.0 ms at 1,000,000 books" in out
     assert "not measured: no server" in out
     assert "120, 130 MB" in out
+    floor = next(line for line in out.splitlines() if line.startswith(report.FLOOR_LABEL))
+    assert "0.60 (p99 12, 0.65 ms CPU)" in floor
+    assert floor.rstrip().endswith("yardstick")
 
 
 def test_the_floor_answers_a_cold_mix_with_a_page_of_its_books(
