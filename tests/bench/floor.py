@@ -29,6 +29,7 @@ from markupsafe import escape
 app = Flask(__name__)
 CARDS = 24
 PAGE_BYTES = 15_000  # a cold page of the shop: 14-21 KB
+VIEW_NOTE_SECONDS = 600  # the notes leave Redis by themselves
 _local = threading.local()  # each worker's connections (made after the fork)
 
 
@@ -81,7 +82,7 @@ def _looked_up(links: _Links, key: str) -> None:
     if links.redis is not None:
         pipe = links.redis.pipeline(transaction=False)
         pipe.get("floor:page:" + key)
-        pipe.incr("floor:seen:" + key)
+        pipe.set("floor:seen:" + key, 1, nx=True, ex=VIEW_NOTE_SECONDS)  # as the shop notes a view
         pipe.execute()
     else:
         links.pages[key] = links.pages.get(key, 0) + 1
