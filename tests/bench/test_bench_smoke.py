@@ -102,4 +102,6 @@ def test_the_floor_answers_a_cold_mix_with_a_page_of_its_books(
             answer = client.get(path)
             assert answer.status_code == 200, path
             assert answer.text.count('class="card"') >= 1
-        assert len(floor._links().pages) >= 10  # each URL looked up in the page cache's place
+        links = floor._links()
+        links.db.close()  # the floor's connection, made by this test's requests
+        assert len(links.pages) >= 10  # each URL looked up in the page cache's place
