@@ -33,17 +33,12 @@ VIEW_NOTE_SECONDS = 600  # the notes leave Redis by themselves
 _local = threading.local()  # each worker's connections (made after the fork)
 
 
-def _database_url() -> str:
-    return os.environ["DATABASE_URL"]
-
-
 class _Links:
     """This process's database connection and page-cache store."""
 
     def __init__(self) -> None:
-        url = _database_url()
-        self.sqlite = url.startswith("sqlite:")
-        if self.sqlite:
+        url = os.environ["DATABASE_URL"]
+        if url.startswith("sqlite:"):
             self.db: Any = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
             self.mark = "?"
         else:
