@@ -19,6 +19,11 @@ Then the floor (``tests/bench/floor.py``; ``--no-floor`` skips it): the cold mix
 by an app that does only a cold page's bare input and output, the most a cold page could reach
 on this machine with this stack. A yardstick beside the targets, not one of them.
 
+With ``--repeat N`` the mixes (and the floor) run N times, in rounds of one run of each, every
+run on new URLs right after its own hello; the table shows each mix's run with the median share
+and the lowest and highest beside it, so one run slowed by the machine's neighbours decides no
+verdict alone.
+
 Then the search speed at 1,000,000 books on PostgreSQL (distinct queries, in-process), and the
 resident memory of each gunicorn worker after the runs. Prints one table: each target, the
 figure from issue 10, the new figure and whether the target is met. Figures, not a test.
@@ -51,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hello-seconds", type=float, default=5.0, help="hello per mix (5 s)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent clients (4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--repeat",
+        type=_at_least_one,
+        default=1,
+        help="run the mixes (and the floor) this many times, in rounds of one run of each, each "
+        "run on new URLs after its own hello; the table shows each mix's run with the median "
+        "share, beside the lowest and highest (1)",
+    )
     parser.add_argument(
         "--orders-per-second",
         type=float,
@@ -120,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         if figures.mixes:
             report.print_mix_details(figures)
     report.print_table(results, search)
+    rounds = f"each mix {args.repeat} times, the median run shown; " if args.repeat > 1 else ""
     print(
         f"\nShares are of hello's requests/s right before each mix (gunicorn, {args.workers} "
-        f"sync workers, {args.connections} connections, {args.seconds:g} s per mix, "
+        f"sync workers, {args.connections} connections, {args.seconds:g} s per mix, {rounds}"
         f"{'wrk' if wrk_available() else 'Python clients'}). Whole bench: "
         f"{time.perf_counter() - started:.0f} s"
     )
@@ -164,9 +178,12 @@ def bench_backend(figures, args, chosen: list[str], redis_url: str) -> None:
                     gunicorn("tests.bench.hello:app", env, args.workers, work) as hello,
                     gunicorn("wsgi:app", env, args.workers, work, port=port) as shop,
                 ):
-                    for n, mix in enumerate(chosen):
-                        figures.mixes[mix] = _run_mix(mix, n, hello.url, shop, sample,
-                                                      editions, args, backend)  # fmt: skip
+                    runs: dict[str, list[report.MixFigures]] = {mix: [] for mix in chosen}
+                    for round_ in range(args.repeat):
+                        for n, mix in enumerate(chosen):
+                            runs[mix].append(_run_mix(mix, n, round_, hello.url, shop, sample,
+                                                      editions, args, backend))  # fmt: skip
+                    figures.mixes = {mix: report.median_run(found) for mix, found in runs.items()}
                     figures.rss_mb = shop.worker_rss_mb()
                     print(f"  worker RSS: {', '.join(f'{mb:.0f}' for mb in figures.rss_mb)} MB")
                     if args.floor:
@@ -178,20 +195,25 @@ def bench_backend(figures, args, chosen: list[str], redis_url: str) -> None:
 def _run_floor(figures, hello_url, sample, args, env, work) -> None:
     """The floor (``tests/bench/floor.py``) under the same load as the cold mix."""
     with gunicorn("tests.bench.floor:app", env, args.workers, work) as floor:
-        found = _run_mix("floor", 0, hello_url, floor, sample, [], args, figures.backend)
-    figures.mixes["floor"] = found
+        found = [
+            _run_mix("floor", 0, round_, hello_url, floor, sample, [], args, figures.backend)
+            for round_ in range(args.repeat)
+        ]
+    figures.mixes["floor"] = report.median_run(found)
 
 
-def _run_mix(mix, n, hello_url, server, sample, editions, args, backend) -> report.MixFigures:
+def _run_mix(
+    mix, n, round_, hello_url, server, sample, editions, args, backend
+) -> report.MixFigures:
     hello = run_load(hello_url, ["/"], seconds=args.hello_seconds, connections=args.connections)
     shop_url = server.url
-    seed = 100 + n
+    seed = 100 + n + 10 * round_  # each round its own URLs (the popular pages are the same)
     cookie = ""
     if mix == "hot":
         paths = mixes.hot_mix(sample, seed, URLS_PER_MIX)
         for path in mixes.popular_urls(sample):
             fetch(shop_url, path)
-    else:  # the floor's too (n 0: the URLs of the cold mix when it runs first, as by default)
+    else:  # the floor's too (n 0: the URLs of the cold mix of its round, when it runs first)
         paths = mixes.cold_mix(sample, seed, URLS_PER_MIX)
     if mix == "member":
         cookie = shoppers.sign_in(shop_url)
@@ -226,6 +248,13 @@ def _run_mix(mix, n, hello_url, server, sample, editions, args, backend) -> repo
         flush=True,
     )
     return found
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _start_standin(work: Path, shop_base: str):

@@ -41,10 +41,28 @@ class MixFigures:
     order_failures: int = 0
     worker_cpu_ms: float | None = None  # the shop's workers' CPU per request answered
     postgres_cpu_ms: float | None = None  # PostgreSQL's CPU per request answered
+    # With --repeat: the share of every run of this mix, lowest first (this run the median's).
+    shares: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float:
         return self.shop.rps / self.hello.rps if self.hello.rps else 0.0
+
+    def spread(self) -> str:
+        """What the table adds when the mix ran more than once: the runs' lowest and highest."""
+        if len(self.shares) < 2:
+            return ""
+        return f", median of {len(self.shares)} runs ({self.shares[0]:.2f}-{self.shares[-1]:.2f})"
+
+
+def median_run(runs: list[MixFigures]) -> MixFigures:
+    """The run whose share is the median (of an even number, the lower of the middle two),
+    with every run's share (``shares``). A run slowed by the machine's neighbours, which move
+    this machine's speed by a fifth or more within minutes, then decides no verdict alone."""
+    ordered = sorted(runs, key=lambda found: found.ratio)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    chosen.shares = tuple(found.ratio for found in ordered)
+    return chosen
 
 
 @dataclass
@@ -92,12 +110,13 @@ def rows(backends: list[BackendFigures], search: SearchFigures | None) -> list[l
                 extra.append(f"{found.shop.errors} errors")
             if extra:
                 new += ", " + ", ".join(extra)
+            new += found.spread()
             table.append([goal, name, old, new, _verdict(found.ratio >= TARGETS[mix])])
     for figures in backends:
         floor = figures.mixes.get("floor")
         if floor is not None:  # --floor: not a target, the most a cold page could reach
             cpu = f", {floor.worker_cpu_ms:.2f} ms CPU" if floor.worker_cpu_ms is not None else ""
-            new = f"{floor.ratio:.2f} (p99 {floor.shop.p99:.0f}{cpu})"
+            new = f"{floor.ratio:.2f} (p99 {floor.shop.p99:.0f}{cpu}){floor.spread()}"
             table.append([FLOOR_LABEL, NAMES[figures.backend], "", new, "yardstick"])
     goal = f"search p95 < {SEARCH_P95_TARGET_MS:.0f} ms, distinct queries"
     if search is None:

@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from markupsafe import escape
 
 from bookstore.demo.synthetic import generate_books
@@ -73,6 +74,34 @@ def test_the_table_shows_every_target_beside_the_old_figure(capsys):
     floor = next(line for line in out.splitlines() if line.startswith(report.FLOOR_LABEL))
     assert "0.60 (p99 12, 0.65 ms CPU)" in floor
     assert floor.rstrip().endswith("yardstick")
+
+
+def test_repeated_runs_of_a_mix_show_the_median_run_and_their_spread(capsys):
+    def run(shop_rps, p99):
+        hello = LoadResult(10_000, 10_000, 10.0, 1.0, 2.0, 3.0, 0, 0)
+        shop = LoadResult(int(shop_rps * 10), int(shop_rps * 10), 10.0, 5.0, 9.0, p99, 0, 0)
+        return report.MixFigures("cold", hello, shop)
+
+    found = report.median_run([run(220, 11.0), run(150, 30.0), run(190, 14.0)])
+    assert found.shop.p99 == 14.0  # the median run itself, not a blend of the three
+    assert found.shares == (0.15, 0.19, 0.22)
+    assert report.median_run([run(220, 11.0), run(150, 30.0)]).shop.p99 == 30.0  # the lower
+    one = report.median_run([run(200, 12.0)])
+    assert one.spread() == ""  # a single run says nothing more
+    sqlite = report.BackendFigures("sqlite", "memory", mixes={"cold": found})
+    report.print_table([sqlite], None)
+    cold = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("cold"))
+    assert "0.19 (p99 14), median of 3 runs (0.15-0.22)" in cold
+    assert "NOT MET" in cold  # the verdict is the median's
+
+
+def test_the_bench_refuses_a_repeat_below_one(capsys):
+    from tests.bench.__main__ import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--repeat", "0"])
+    assert stop.value.code == 2
+    assert "must be 1 or more" in capsys.readouterr().err
 
 
 def test_the_floor_answers_a_cold_mix_with_a_page_of_its_books(
