@@ -84,6 +84,15 @@ class SearchFigures:
     slowest: list[tuple[float, str]] = field(default_factory=list)
 
 
+def _share(value: float, target: float) -> str:
+    """A share as the table prints it: two decimals, or three where two would show a share
+    just under the target as the target itself (0.198 as "0.20" beside NOT MET)."""
+    shown = f"{value:.2f}"
+    if value < target and shown == f"{target:.2f}":
+        return f"{value:.3f}"
+    return shown
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
@@ -100,7 +109,7 @@ def rows(backends: list[BackendFigures], search: SearchFigures | None) -> list[l
             if found is None:
                 table.append([goal, name, old, figures.note or "not run", ""])
                 continue
-            new = f"{found.ratio:.2f} (p99 {found.shop.p99:.0f})"
+            new = f"{_share(found.ratio, TARGETS[mix])} (p99 {found.shop.p99:.0f})"
             extra = []
             if found.shop.hit_rate is not None:
                 extra.append(f"hits {found.shop.hit_rate:.0%}")

@@ -95,6 +95,25 @@ def test_repeated_runs_of_a_mix_show_the_median_run_and_their_spread(capsys):
     assert "NOT MET" in cold  # the verdict is the median's
 
 
+def test_a_share_just_under_its_target_is_not_printed_as_the_target(capsys):
+    hello = LoadResult(10_000, 10_000, 10.0, 1.0, 2.0, 3.0, 0, 0)
+    sqlite = report.BackendFigures("sqlite", "memory")
+    sqlite.mixes = {
+        "cold": report.MixFigures(
+            "cold", hello, LoadResult(1985, 1985, 10.0, 5.0, 9.0, 12.0, 0, 0)
+        ),
+        "member": report.MixFigures("member", hello, LoadResult(2000, 2000, 10.0, 5, 9, 12, 0, 0)),
+    }
+    report.print_table([sqlite], None)
+    out = capsys.readouterr().out.splitlines()
+    cold = next(line for line in out if line.startswith("cold"))
+    member = next(line for line in out if line.startswith("member"))
+    assert "0.199 (p99 12)" in cold
+    assert "NOT MET" in cold
+    assert "0.20 (p99 12)" in member
+    assert "NOT MET" not in member
+
+
 def test_the_bench_refuses_a_repeat_below_one(capsys):
     from tests.bench.__main__ import main
 
