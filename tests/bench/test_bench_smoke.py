@@ -50,9 +50,15 @@ def test_the_member_can_sign_in_and_is_a_member(app):
     assert answer.status_code in (302, 303)
 
 
+def _load(rps: float, p99: float = 12.0, hits: int | None = None) -> LoadResult:
+    """Ten seconds of load at ``rps``; with ``hits``, that many of ten page-cache lookups hit."""
+    lookups = (0, 0) if hits is None else (hits, 10 - hits)
+    return LoadResult(round(rps * 10), round(rps * 10), 10.0, 5.0, 9.0, p99, *lookups)
+
+
 def test_the_table_shows_every_target_beside_the_old_figure(capsys):
     def load(rps, hits=0):
-        return LoadResult(int(rps * 10), int(rps * 10), 10.0, 5.0, 9.0, 12.0, hits, 10 - hits)
+        return _load(rps, hits=hits)
 
     sqlite = report.BackendFigures("sqlite", "memory", rss_mb=[120.0, 130.0])
     sqlite.mixes = {
@@ -78,9 +84,7 @@ def test_the_table_shows_every_target_beside_the_old_figure(capsys):
 
 def test_repeated_runs_of_a_mix_show_the_median_run_and_their_spread(capsys):
     def run(shop_rps, p99):
-        hello = LoadResult(10_000, 10_000, 10.0, 1.0, 2.0, 3.0, 0, 0)
-        shop = LoadResult(int(shop_rps * 10), int(shop_rps * 10), 10.0, 5.0, 9.0, p99, 0, 0)
-        return report.MixFigures("cold", hello, shop)
+        return report.MixFigures("cold", _load(1000), _load(shop_rps, p99))
 
     found = report.median_run([run(220, 11.0), run(150, 30.0), run(190, 14.0)])
     assert found.shop.p99 == 14.0  # the median run itself, not a blend of the three
@@ -96,13 +100,10 @@ def test_repeated_runs_of_a_mix_show_the_median_run_and_their_spread(capsys):
 
 
 def test_a_share_just_under_its_target_is_not_printed_as_the_target(capsys):
-    hello = LoadResult(10_000, 10_000, 10.0, 1.0, 2.0, 3.0, 0, 0)
     sqlite = report.BackendFigures("sqlite", "memory")
     sqlite.mixes = {
-        "cold": report.MixFigures(
-            "cold", hello, LoadResult(1985, 1985, 10.0, 5.0, 9.0, 12.0, 0, 0)
-        ),
-        "member": report.MixFigures("member", hello, LoadResult(2000, 2000, 10.0, 5, 9, 12, 0, 0)),
+        "cold": report.MixFigures("cold", _load(1000), _load(198.5)),
+        "member": report.MixFigures("member", _load(1000), _load(200)),
     }
     report.print_table([sqlite], None)
     out = capsys.readouterr().out.splitlines()
