@@ -52,6 +52,14 @@ class GiftOptionsForm(Form):
         render_kw={"maxlength": 254, "autocomplete": "off"},
     )
 
+    def validate(self, extra_validators=None) -> bool:
+        """Not a gift: the options are not used (``choice``), so nothing left in them can hold
+        up the order. The page hides them while the box is unticked, where an error would not
+        be seen."""
+        if not self.is_gift.data:
+            return True
+        return super().validate(extra_validators)
+
     def validate_message(self, field) -> None:
         if any(ord(c) < 32 and c not in "\n\t" for c in field.data or ""):
             raise ValidationError("The message can only hold ordinary text.")

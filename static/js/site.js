@@ -193,11 +193,28 @@
     });
   }
 
+  // -- Checkout: the gift options show once "This is a gift" is ticked ---------------------
+
+  function giftOptionsFollowTheBox() {
+    const box = document.querySelector("[data-gift-toggle]");
+    const options = document.querySelector("[data-gift-options]");
+    if (!box || !options) {
+      return;
+    }
+    const apply = function () {
+      options.hidden = !box.checked;
+      box.setAttribute("aria-expanded", box.checked ? "true" : "false");
+    };
+    apply();
+    box.addEventListener("change", apply);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     openWhenWide("[data-site-menu]", WIDE);
     openWhenWide("[data-filters]", FILTERS_WIDE);
     openWhenWide("[data-co-summary]", WIDE);
     closeMenuOnEscape();
+    giftOptionsFollowTheBox();
     const live = document.querySelector("[data-live-status]");
     if (live && typeof HTMLDialogElement === "function") {
       document.querySelectorAll("form.add-to-cart").forEach(function (form) {

@@ -36,6 +36,13 @@ def test_a_guest_sends_a_book_as_a_gift(live_server, page, stripe_sandbox, size)
     assert_accessible(page)
     page.get_by_label("Email for the receipt").fill("olga@example.com")
     fill_us_address(page, "Misha Ivanov")
+    # The options show once the box is ticked, and hide again when it is unticked.
+    message = page.get_by_label("Gift message (printed on the packing slip)")
+    expect(message).to_be_hidden()
+    page.get_by_label("This is a gift").check()
+    expect(message).to_be_visible()
+    page.get_by_label("This is a gift").uncheck()
+    expect(message).to_be_hidden()
     page.get_by_label("This is a gift").check()
     page.get_by_label("Sign the message as (optional)").fill("Aunt Olga")
     page.get_by_label("Gift message (printed on the packing slip)").fill("Happy birthday, Misha!")
@@ -91,3 +98,24 @@ def test_the_recipient_claims_a_gift_membership_into_a_new_account(live_server, 
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_text("This gift has already been claimed.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_without_javascript_the_gift_options_show_at_once(live_server, chromium):
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
+    try:
+        page = context.new_page()
+        with live_server.app.app_context():
+            slug = make_book("Murder at the Dacha", price_cents=1600, on_hand=5).slug
+            db.session.commit()
+        page.goto(f"{live_server.url}/books/{slug}")
+        page.get_by_role("button", name="Add to cart").first.click()
+        page.goto(f"{live_server.url}/checkout")
+        expect(page.get_by_label("This is a gift")).not_to_be_checked()
+        expect(page.get_by_label("Gift message (printed on the packing slip)")).to_be_visible()
+        expect(
+            page.get_by_label("Recipient's email for the gift receipt (optional)")
+        ).to_be_visible()
+    finally:
+        context.close()

@@ -150,6 +150,20 @@ def test_a_bad_gift_message_or_receipt_address_is_refused_with_a_message(shop, b
     assert "Enter a valid email address" in response.text
 
 
+def test_options_left_under_an_unticked_gift_box_neither_stop_nor_join_the_order(
+    shop, buyer, stripe_sandbox
+):
+    # Filled in, then "This is a gift" unticked: the page hides the options, so what is left
+    # in them is not checked, and the order is no gift (no wrap charged, no gift row).
+    left = {"gift-message": "x" * 301, "gift-receipt_email": "not-an-email", "gift-wrap": "y"}
+    done = buyer.checkout(_book(shop), **left)
+    stripe_sandbox.pay(done.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    assert order_state(shop, done.reference).total_cents == 1600 + 500
+    with shop.app_context():
+        assert db.session.scalar(select(OrderGift)) is None
+
+
 def test_a_whole_refund_gives_back_the_wrap_too(shop, buyer, stripe_sandbox):
     reference, _ = gift_checkout(buyer, stripe_sandbox, _book(shop))
     staff = _staff_client(shop)
