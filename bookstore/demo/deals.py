@@ -18,7 +18,7 @@ def demo_deal_specs(now: datetime) -> list[DealSpec]:
     return [
         DealSpec(
             title="Members save 15% on every book",
-            description="Claim it once, then take 15% off every book in one order of your choice.",
+            description="Members pay 15% less for every book, in every order: no claim needed.",
             kind=DealKind.PERCENT_OFF,
             value=1500,
             scope=DealScope.ORDER,

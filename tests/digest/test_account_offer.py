@@ -1,4 +1,5 @@
-"""Members are offered the digest on their account page, and its form subscribes them."""
+"""Members are offered the digest on their account page and the deals page, and its form
+subscribes them."""
 
 import re
 
@@ -63,3 +64,36 @@ def test_a_member_subscribes_from_the_account_page_and_gets_the_members_digest(m
     assert result.exit_code == 0, result.output
     [digest] = [m for m in outbox.to("member@example.com") if m["List-Unsubscribe"]]
     assert "Members save 15% on every book" in text_body(digest)
+
+
+def signup_box(page: str) -> str:
+    match = re.search(
+        r'<section[^>]*aria-labelledby="digest-signup-title".*?</section>', page, re.S
+    )
+    assert match, "no digest sign-up on the page"
+    return match[0]
+
+
+def test_the_deals_page_offers_a_signed_in_reader_the_digest_in_one_click(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_member("member@example.com", now=utcnow())
+        db.session.commit()
+    client = app.test_client()
+    # A visitor gives an address.
+    assert 'type="email" name="email"' in signup_box(client.get("/deals/").text)
+
+    _, login = form_fields(client.get("/account/login").text)
+    client.post(
+        "/account/login",
+        data={**login, "email": "member@example.com", "password": TEST_PASSWORD},
+    )
+    offer = signup_box(client.get("/deals/").text)
+    assert 'type="email"' not in offer  # the account's address, not asked again
+    assert "to member@example.com" in offer
+    action, fields = form_fields(offer)
+    assert action == "/digest/subscribe"
+    assert fields["email"] == "member@example.com"
+    assert client.post(action, data=fields).status_code == 200
+    pending = signup_box(client.get("/deals/").text)
+    assert "We sent a confirmation link to member@example.com" in pending
