@@ -261,3 +261,18 @@ def test_every_staff_page_fits_a_phone(live_server, page, shelf):
                 ), f"unlabelled cell on {path}"
         name = path.strip("/").replace("/", "-") or "staff"
         shoot(page, f"phone-{name}")
+
+
+def test_staff_log_out_from_the_back_office_header(live_server, page, shelf):
+    url = live_server.url
+    page.set_viewport_size(PHONE)
+    log_in_as_staff(page, url)
+    header = page.get_by_role("banner")
+    expect(header).to_contain_text("Sam Staff (staff)")
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    header.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{url}/")
+    expect(page.get_by_text("You are logged out")).to_be_visible()
+    page.goto(f"{url}/staff/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
