@@ -18,6 +18,7 @@ from bookstore.catalog.models import Edition, Format
 from bookstore.dbtypes import utcnow
 from bookstore.deals import orders, services, standing
 from bookstore.deals.forms import ClaimForm
+from bookstore.deals.models import Deal
 from bookstore.deals.orders import CartDeals
 from bookstore.deals.pricing import DealTerms, PricedLine
 from bookstore.errors import BookstoreError, NotFound
@@ -273,5 +274,12 @@ def member_cart_deals(pricing: CartPricing) -> CartDeals | None:
     return orders.cart_deal_pricing(lines[0].line.cart, lines, now=utcnow())
 
 
-# For every template: a Jinja global, not a context processor run for each template rendered.
+def standing_member_deals() -> list[Deal]:
+    """For templates/members/membership.html: the member discounts open now that apply by
+    themselves (``standing``), so the page can say what a member pays without claiming."""
+    return standing.standing_deals(utcnow())[0]
+
+
+# For every template: Jinja globals, not context processors run for each template rendered.
 bp.add_app_template_global(member_cart_deals)
+bp.add_app_template_global(standing_member_deals)

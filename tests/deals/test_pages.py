@@ -86,6 +86,17 @@ def test_membership_page_says_what_it_costs(make_app):
     assert len(re.findall(r"<h1[ >]", page)) == 1
 
 
+def test_membership_page_names_the_member_discount_that_needs_no_claim(app, client):
+    assert "nothing to claim" not in client.get("/membership").text  # none open
+    with app.app_context():
+        make_deal("Members save 15% on every book", now=utcnow(), value=1500)
+        make_deal("First 25 members: $10 off", now=utcnow(), limit=25)  # claimed on /deals
+        db.session.commit()
+    page = client.get("/membership").text
+    [standing] = re.findall(r"<li><strong>([^<]+)</strong>, until [^:]+: nothing to claim", page)
+    assert standing == "Members save 15% on every book"
+
+
 def test_member_sees_the_badge_and_end_date_on_the_membership_and_account_pages(app, client):
     with app.app_context():
         member = make_member("member@example.com", now=utcnow())
