@@ -276,3 +276,14 @@ def test_staff_log_out_from_the_back_office_header(live_server, page, shelf):
     expect(page.get_by_text("You are logged out")).to_be_visible()
     page.goto(f"{url}/staff/")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_a_tick_box_sits_before_its_label_at_phone_width(live_server, page, shelf):
+    page.set_viewport_size(PHONE)
+    log_in_as_staff(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/deals/new")
+    box = page.get_by_label("Stacks with other deals").bounding_box()
+    label = page.locator("label", has_text="Stacks with other deals").bounding_box()
+    assert box["x"] + box["width"] <= label["x"]  # before it, not above it
+    middle = box["y"] + box["height"] / 2
+    assert label["y"] <= middle <= label["y"] + label["height"]  # on the same line
