@@ -6,8 +6,10 @@ import os
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
-from bookstore.accounts.models import Role
+from bookstore.accounts.closing import AccountCannotClose, close_account
+from bookstore.accounts.models import Role, User
 from bookstore.accounts.services import find_user_by_email, grant_role
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
@@ -66,3 +68,37 @@ def create_staff(email: str, name: str | None) -> None:
 @with_appcontext
 def create_admin(email: str, name: str | None) -> None:
     _grant(email, Role.ADMIN, name)
+
+
+@users_cli.command("close")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def close(email: str, yes: bool) -> None:
+    """Close the account EMAIL at its owner's request, as they can from their account page.
+
+    Its sign-in, addresses, wishlist, cart, reviews, alerts and digest subscription are
+    deleted; its orders stay, without the account. An order still under way stops it.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email.strip().lower()}.")
+    if user.is_admin and _admin_count() == 1:
+        raise click.ClickException(f"{user.email} is the only admin: make another one first.")
+    if not yes:
+        click.confirm(f"Close the account {user.email} ({user.role.value})?", abort=True)
+    try:
+        closed = close_account(user, password=None, by_staff=True)
+    except AccountCannotClose as error:
+        db.session.rollback()
+        lines = "\n".join(f"  - {stop.text}" for stop in error.stops)
+        raise click.ClickException(f"{user.email} cannot close yet:\n{lines}") from None
+    except BookstoreError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Closed the account {closed}; a note is on its way to that address.")
+
+
+def _admin_count() -> int:
+    return db.session.scalar(select(func.count()).where(User.role == Role.ADMIN)) or 0

@@ -108,3 +108,11 @@ class ChangeEmailForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button with its CSRF token (log out)."""
+
+
+class CloseAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Enter your password to close your account.")],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -14,10 +14,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from bookstore.accounts import services
+from bookstore.accounts import closing, services
 from bookstore.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    CloseAccountForm,
     ConfirmForm,
     LoginForm,
     ResetPasswordForm,
@@ -37,7 +38,7 @@ from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import account_sections
 from bookstore.accounts.sessions import SchemeAwareSessionInterface, end_session, start_session
 from bookstore.accounts.tokens import reset_max_age, user_for_reset_token
-from bookstore.errors import BookstoreError
+from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -227,3 +228,36 @@ def change_email():
             flash(f"Your email address is now {user.email}.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/close", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ip_limit, methods=["POST"], error_message=IP_MESSAGE)
+def close():
+    """Close the account, confirmed with the password, once nothing stands in the way."""
+    user = current_user._get_current_object()
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        try:
+            email = closing.close_account(user, password=form.password.data)
+        except NotFound as error:  # closed meanwhile, in another tab or by staff
+            db.session.rollback()
+            end_session()
+            flash(str(error), "info")
+            return redirect(url_for("pages.home"), 303)
+        except closing.AccountCannotClose:
+            db.session.rollback()  # the page lists what stands in the way
+        except BookstoreError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            end_session()
+            flash(f"Your account is closed. We have sent a note to {email}.", "success")
+            return redirect(url_for("pages.home"), 303)
+    return render_template(
+        "accounts/close.html",
+        form=form,
+        stops=closing.closure_stops(user),
+        warnings=closing.closure_warnings(user),
+    )

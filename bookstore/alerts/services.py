@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bookstore.accounts.models import User
@@ -225,6 +225,11 @@ def _cancel(condition, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return rowcount(result)
+
+
+def forget_address(user: User) -> None:
+    """A closing account's alerts made as a guest with its address go too (its own cascade)."""
+    db.session.execute(delete(StockAlert).where(StockAlert.email == user.email.lower()))
 
 
 def alerts_of(user: User) -> list[StockAlert]:

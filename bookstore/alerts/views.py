@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from bookstore.accounts.closing import register_closure
 from bookstore.alerts import reminders, services
 from bookstore.alerts.forms import AlertForm, ButtonForm, GuestAlertForm, read_edition_id
 from bookstore.alerts.models import AlertKind
@@ -52,6 +53,11 @@ def _my_alert(edition: Edition):
 bp.add_app_template_global(alert_choice, "alert_choice")
 bp.add_app_template_global(_my_alert, "my_alert")
 bp.add_app_template_global(AlertForm, "alert_form")
+
+
+@bp.record_once
+def _wire(state) -> None:
+    register_closure(state.app, removes=services.forget_address)
 
 
 def _back(edition: Edition | None = None) -> str:

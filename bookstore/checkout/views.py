@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from bookstore.accounts.models import User
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
-from bookstore.checkout import payments, services, shipments
+from bookstore.checkout import closing, payments, services, shipments
 from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
 from bookstore.checkout.forms import (
@@ -57,7 +57,7 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_]{8,255}")
 
 
 @bp.record_once
-def _register_account_section(state) -> None:
+def _wire_into_accounts(state) -> None:
     try:
         from bookstore.accounts.sections import register_account_section
     except ImportError:  # pragma: no cover - the accounts feature is always there in the shop
@@ -68,6 +68,7 @@ def _register_account_section(state) -> None:
         lambda user: {"recent_orders": services.orders_of(cast(User, user), limit=5)},
         order=20,
     )
+    closing.register(state.app)
 
 
 def _shopper():

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from bookstore.accounts.models import User
 from bookstore.digest.models import Subscriber, SubscriberStatus
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -116,6 +117,11 @@ def unsubscribe(token: str, now: datetime) -> Subscriber:
         subscriber.unsubscribed_at = now
         db.session.flush()
     return subscriber
+
+
+def forget_address(user: User) -> None:
+    """A closing account's address leaves the digest's list, with its deliveries."""
+    db.session.execute(delete(Subscriber).where(Subscriber.email == user.email.lower()))
 
 
 def subscription_of(email: str) -> Subscriber | None:

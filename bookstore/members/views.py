@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists
 
 from bookstore import page_cache
+from bookstore.accounts.closing import register_closure
 from bookstore.accounts.sessions import read_with_user, visitor_facts
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import open_cart, set_membership
@@ -17,6 +18,7 @@ from bookstore.members.forms import JoinForm
 from bookstore.members.models import Membership
 from bookstore.members.purchase import membership_of_order
 from bookstore.members.services import MembershipStatus, membership_status
+from bookstore.shoptime import format_shop_time
 
 bp = Blueprint("members", __name__)
 
@@ -76,6 +78,22 @@ def _order_membership(order):
 bp.add_app_template_global(_LazyFlag(visitor_is_member), "is_member")  # type: ignore[arg-type]
 bp.add_app_template_global(current_membership, "current_membership")
 bp.add_app_template_global(_order_membership, "order_membership")
+
+
+def _membership_ends(user) -> list[str]:
+    """Closing the account ends a membership there and then: say so before it happens."""
+    end = membership_status(user, utcnow()).ends_at
+    if end is None:
+        return []
+    return [
+        f"Your membership, paid until {format_shop_time(end, '%B %-d, %Y')}, ends with your "
+        "account, and the member deals with it."
+    ]
+
+
+@bp.record_once
+def _wire(state) -> None:
+    register_closure(state.app, warns=_membership_ends)
 
 
 @bp.get("/membership")

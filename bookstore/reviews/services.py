@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import ColumnElement, Exists, Row, bindparam, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Row,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -225,6 +235,36 @@ def delete_review(user: User, review_id: int) -> Book:
     if was_published:
         refresh_rating(book.id)
     return book
+
+
+def forget_reader(user: User) -> None:
+    """Delete a closing account's reviews and helpful votes: ratings and counts follow.
+
+    First the books of every review this touches (the reader's own and those they found
+    helpful) are locked, in id order: two readers closing at once who voted for each other's
+    reviews would otherwise each hold a review row the other must change.
+    """
+    voted = select(ReviewVote.review_id).where(ReviewVote.user_id == user.id)
+    touched = select(Review.book_id).where((Review.user_id == user.id) | Review.id.in_(voted))
+    db.session.execute(
+        select(Book.id).where(Book.id.in_(touched)).order_by(Book.id).with_for_update()
+    )
+    db.session.execute(
+        update(Review)
+        .where(Review.id.in_(voted), Review.helpful_count > 0)
+        .values(helpful_count=Review.helpful_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(delete(ReviewVote).where(ReviewVote.user_id == user.id))
+    own_published = (Review.user_id == user.id) & Review.published_at.is_not(None)
+    published = list(db.session.scalars(select(Review.book_id).where(own_published)))
+    db.session.execute(
+        delete(Review).where(Review.user_id == user.id).execution_options(synchronize_session=False)
+    )
+    for book_id in published:
+        refresh_rating(book_id)
+    # Helpful counts and the reviews' order changed on books whose rating did not.
+    note_change(db.session.connection())
 
 
 def lock_book(book_id: int) -> None:

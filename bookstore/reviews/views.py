@@ -30,6 +30,7 @@ from markupsafe import Markup
 from sqlalchemy import Row
 
 from bookstore import page_cache
+from bookstore.accounts.closing import register_closure
 from bookstore.accounts.models import User
 from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import register_account_section
@@ -62,6 +63,7 @@ def _wire(state) -> None:
         lambda user: {"counts": services.review_counts(cast(User, user))},
         order=40,
     )
+    register_closure(state.app, removes=services.forget_reader)
 
 
 def review_limit() -> str:

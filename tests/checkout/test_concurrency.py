@@ -1,6 +1,5 @@
 """Races on PostgreSQL: threads, each with its own app context and database session."""
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,33 +19,9 @@ from tests.checkout.helpers import ADDRESS, make_cart
 from tests.checkout.shoppers import Buyer
 from tests.factories import make_book
 from tests.fixtures.mail import Outbox
+from tests.races import race
 
 pytestmark = pytest.mark.postgres
-
-
-def _race(app, count, work):
-    """Run ``work(i)`` in ``count`` threads released at once; return results or errors."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i)
-                db.session.commit()
-            except Exception as exc:  # noqa: BLE001  (the test inspects what each got)
-                db.session.rollback()
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_twenty_checkouts_racing_for_the_last_three_copies(pg_app):
@@ -68,7 +43,7 @@ def test_twenty_checkouts_racing_for_the_last_three_copies(pg_app):
             config=current_app.config,
         ).id
 
-    results = _race(pg_app, 20, checkout)
+    results = race(pg_app, 20, checkout)
 
     placed = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, OutOfStock)]
@@ -98,7 +73,7 @@ def test_ten_fulfilments_of_one_session_pay_once(pg_app, stripe_sandbox):
     checkout = buyer.checkout()
     stripe_sandbox.pay(checkout.session_id)
 
-    results = _race(
+    results = race(
         pg_app,
         10,
         lambda _i: confirm_session(checkout.session_id, now=utcnow(), actor="stripe").newly_paid,
