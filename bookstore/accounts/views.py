@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -15,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from bookstore.accounts import closing, services
+from bookstore.accounts.export import account_data
 from bookstore.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -38,8 +42,11 @@ from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import account_sections
 from bookstore.accounts.sessions import SchemeAwareSessionInterface, end_session, start_session
 from bookstore.accounts.tokens import reset_max_age, user_for_reset_token
+from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db, limiter
+from bookstore.shoptime import shop_today
+from bookstore.slugs import make_slug
 
 bp = Blueprint("accounts", __name__)
 
@@ -228,6 +235,20 @@ def change_email():
             flash(f"Your email address is now {user.email}.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_email.html", form=form)
+
+
+@bp.get("/data")
+@login_required
+def data():
+    """Download a copy of everything the shop keeps about the account, as one JSON file."""
+    now = utcnow()
+    body = json.dumps(account_data(current_user._get_current_object(), now), indent=2)
+    name = f"{make_slug(current_app.config['SHOP_NAME'])}-account-{shop_today(now)}.json"
+    return Response(
+        body + "\n",
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.route("/close", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select, update
 
+from bookstore.accounts.export import moment
 from bookstore.accounts.models import User
 from bookstore.addresses.models import ADDRESS_FIELDS, SavedAddress
 from bookstore.errors import InvalidInput, NotFound
@@ -124,3 +125,11 @@ def checkout_values(address: SavedAddress) -> dict[str, str]:
 def from_checkout(details: Mapping[str, str]) -> dict[str, str]:
     """Checkout's ``ship_...`` values as an address."""
     return {name: str(details.get(f"ship_{name}") or "") for name in ADDRESS_FIELDS}
+
+
+def addresses_data(user: User) -> list[dict]:
+    """The reader's saved addresses, for their data file."""
+    return [
+        {**address.values(), "default": address.is_default, "saved_at": moment(address.created_at)}
+        for address in addresses_of(user)
+    ]

@@ -19,6 +19,7 @@ bp = Blueprint("addresses", __name__)
 
 def init_app(app) -> None:
     """Show the saved addresses on the account page."""
+    from bookstore.accounts.export import register_export
     from bookstore.accounts.sections import register_account_section
 
     register_account_section(
@@ -27,6 +28,7 @@ def init_app(app) -> None:
         lambda user: {"addresses": services.addresses_of(cast(User, user))},
         order=25,
     )
+    register_export(app, "addresses", services.addresses_data)
 
 
 def _me() -> User:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bookstore.accounts.export import edition_data, moment
 from bookstore.accounts.models import User
 from bookstore.alerts import tokens
 from bookstore.alerts.models import OPEN_STATES, AlertKind, AlertState, StockAlert
@@ -230,6 +231,26 @@ def _cancel(condition, now: datetime) -> int:
 def forget_address(user: User) -> None:
     """A closing account's alerts made as a guest with its address go too (its own cascade)."""
     db.session.execute(delete(StockAlert).where(StockAlert.email == user.email.lower()))
+
+
+def alerts_data(user: User) -> list[dict]:
+    """Every alert of the reader's, open or ended, and any made as a guest with their
+    address, for their data file."""
+    alerts = db.session.scalars(
+        select(StockAlert)
+        .where((StockAlert.user_id == user.id) | (StockAlert.email == user.email.lower()))
+        .order_by(StockAlert.id)
+    )
+    return [
+        {
+            **edition_data(alert.edition),
+            "kind": alert.kind.value,
+            "state": alert.state.value,
+            "made_at": moment(alert.created_at),
+            "ended_at": moment(alert.ended_at),
+        }
+        for alert in alerts
+    ]
 
 
 def alerts_of(user: User) -> list[StockAlert]:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from bookstore.accounts.closing import register_closure
+from bookstore.accounts.export import register_export
 from bookstore.alerts import reminders, services
 from bookstore.alerts.forms import AlertForm, ButtonForm, GuestAlertForm, read_edition_id
 from bookstore.alerts.models import AlertKind
@@ -58,6 +59,7 @@ bp.add_app_template_global(AlertForm, "alert_form")
 @bp.record_once
 def _wire(state) -> None:
     register_closure(state.app, removes=services.forget_address)
+    register_export(state.app, "alerts", services.alerts_data)
 
 
 def _back(edition: Edition | None = None) -> str:

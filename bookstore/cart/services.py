@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bookstore.accounts.export import edition_data, moment
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart, CartLine
 from bookstore.cart.pricing import (  # noqa: F401  (re-exported for checkout and deals)
@@ -424,3 +425,23 @@ def _user_cart_count() -> Select[tuple[int]]:
 @built_once
 def _guest_cart_count() -> Select[tuple[int]]:
     return _cart_count_query().where(Cart.token == bindparam("token"), Cart.user_id.is_(None))
+
+
+def cart_data(user: User) -> dict[str, object] | None:
+    """What is in the reader's cart, with any gift note they wrote, for their data file."""
+    cart = find_cart(user, None)
+    if cart is None:
+        return None
+    gift = {"to": cart.gift_name, "email": cart.gift_email, "message": cart.gift_message}
+    return {
+        "lines": [
+            {
+                **edition_data(line.edition),
+                "quantity": line.quantity,
+                "added_at": moment(line.added_at),
+            }
+            for line in cart.lines
+        ],
+        "membership": cart.membership,
+        "gift": gift if any(gift.values()) else None,
+    }

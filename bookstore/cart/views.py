@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from bookstore import page_cache
+from bookstore.accounts.export import register_export
 from bookstore.accounts.models import User
 from bookstore.accounts.sessions import fact_on_public_page, read_with_user
 from bookstore.cart import forms, services
@@ -48,6 +49,7 @@ from bookstore.money import format_cents
 
 bp = Blueprint("cart", __name__)
 bp.record_once(lambda state: connect_login_merge(cast(Flask, state.app)))
+bp.record_once(lambda state: register_export(cast(Flask, state.app), "cart", services.cart_data))
 # The book page shows each edition's add-to-cart form first under its price.
 bp.record_once(lambda state: register_edition_part(cast(Flask, state.app), add_form_part, order=10))
 

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from bookstore.accounts.models import User
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import find_cart
-from bookstore.checkout import closing, payments, services, shipments
+from bookstore.checkout import payments, reader_account, services, shipments
 from bookstore.checkout.downloads import download_links_of, order_from_link_token, take_download
 from bookstore.checkout.ebook_file import demo_epub
 from bookstore.checkout.forms import (
@@ -68,7 +68,7 @@ def _wire_into_accounts(state) -> None:
         lambda user: {"recent_orders": services.orders_of(cast(User, user), limit=5)},
         order=20,
     )
-    closing.register(state.app)
+    reader_account.register(state.app)
 
 
 def _shopper():

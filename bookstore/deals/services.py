@@ -10,6 +10,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bookstore import page_cache
+from bookstore.accounts.export import moment
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Book, Edition, Format, Subject
 from bookstore.database import rowcount
@@ -148,6 +149,22 @@ def claims_of(user: User | None) -> dict[int, DealClaim]:
         return {}
     query = select(DealClaim).where(DealClaim.user_id == user.id)
     return {claim.deal_id: claim for claim in db.session.scalars(query)}
+
+
+def claims_data(user: User) -> list[dict[str, object]]:
+    """The deals the member claimed and where each claim stands, for their data file."""
+    claims = db.session.scalars(
+        select(DealClaim).where(DealClaim.user_id == user.id).order_by(DealClaim.claimed_at)
+    )
+    return [
+        {
+            "deal": claim.deal.title,
+            "state": claim.state.value,
+            "claimed_at": moment(claim.claimed_at),
+            "redeemed_at": moment(claim.redeemed_at),
+        }
+        for claim in claims
+    ]
 
 
 def usable_claims(user: User, now: datetime) -> list[DealClaim]:

@@ -6,12 +6,14 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from bookstore import contexts, page_cache
+from bookstore.accounts.export import register_export
 from bookstore.cart.models import Cart
 from bookstore.cart.pricing import CartPricing
 from bookstore.catalog.models import Edition, Format
@@ -283,3 +285,6 @@ def standing_member_deals() -> list[Deal]:
 # For every template: Jinja globals, not context processors run for each template rendered.
 bp.add_app_template_global(member_cart_deals)
 bp.add_app_template_global(standing_member_deals)
+bp.record_once(
+    lambda state: register_export(cast(Flask, state.app), "deal_claims", services.claims_data)
+)

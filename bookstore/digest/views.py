@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from bookstore.accounts.closing import register_closure
+from bookstore.accounts.export import register_export
 from bookstore.dbtypes import utcnow
 from bookstore.digest import services
 from bookstore.digest.forms import SignupForm
@@ -28,6 +29,7 @@ bp.add_app_template_global(services.subscription_of, "digest_subscription_of")
 @bp.record_once
 def _wire(state) -> None:
     register_closure(state.app, removes=services.forget_address)
+    register_export(state.app, "digest", services.subscription_data)
 
 
 @bp.get("/")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bookstore.accounts.export import moment
 from bookstore.accounts.models import User
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -154,3 +155,17 @@ def user_by_email(email: str) -> User:
     if user is None:
         raise NotFound(f"No account with the address {email.strip()}.")
     return user
+
+
+def memberships_data(user: User) -> list[dict]:
+    """Every term of the reader's membership, oldest first, for their data file."""
+    return [
+        {
+            "starts_at": moment(term.starts_at),
+            "ends_at": moment(term.ends_at),
+            "how": term.source.value,
+            "note": term.reason or None,
+            "ended_early_at": moment(term.ended_early_at),
+        }
+        for term in reversed(membership_history(user))
+    ]

@@ -8,12 +8,14 @@ from sqlalchemy import ColumnElement, exists
 
 from bookstore import page_cache
 from bookstore.accounts.closing import register_closure
+from bookstore.accounts.export import register_export
 from bookstore.accounts.sessions import read_with_user, visitor_facts
 from bookstore.cart.services import SESSION_KEY as CART_SESSION_KEY
 from bookstore.cart.services import open_cart, set_membership
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from bookstore.login_manager import visitor
+from bookstore.members import services
 from bookstore.members.forms import JoinForm
 from bookstore.members.models import Membership
 from bookstore.members.purchase import membership_of_order
@@ -94,6 +96,7 @@ def _membership_ends(user) -> list[str]:
 @bp.record_once
 def _wire(state) -> None:
     register_closure(state.app, warns=_membership_ends)
+    register_export(state.app, "memberships", services.memberships_data)
 
 
 @bp.get("/membership")

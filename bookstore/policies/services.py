@@ -8,8 +8,10 @@ from datetime import datetime
 from email.utils import formataddr
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bookstore.accounts.export import moment
+from bookstore.accounts.models import User
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
 from bookstore.mail import send_after_commit
@@ -132,3 +134,32 @@ def contact_staff(
         topic_label=CONTACT_TOPICS[topic],
     )
     return message
+
+
+def _messages_of(user: User):
+    mine = (ContactMessage.user_id == user.id) | (ContactMessage.email == user.email.lower())
+    return select(ContactMessage).where(mine).order_by(ContactMessage.created_at)
+
+
+def messages_data(user: User) -> list[dict]:
+    """What the reader wrote through the contact form (logged in or with their address)."""
+    return [
+        {
+            "sent_at": moment(message.created_at),
+            "topic": message.topic,
+            "order": message.order_reference or None,
+            "name": message.name,
+            "message": message.body,
+        }
+        for message in db.session.scalars(_messages_of(user))
+    ]
+
+
+def messages_kept(user: User) -> list[str]:
+    """Closing the account keeps the correspondence: say so when there is some."""
+    if db.session.scalar(select(func.count()).select_from(_messages_of(user).subquery())):
+        return [
+            "The messages you sent us through the contact form stay with our correspondence; "
+            "ask in one more if you want them deleted too."
+        ]
+    return []

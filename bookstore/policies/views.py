@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from bookstore.accounts.closing import register_closure
+from bookstore.accounts.export import register_export
 from bookstore.errors import BookstoreError, NotFound
 from bookstore.extensions import db, limiter
 from bookstore.journal.markdown import render_markdown
@@ -26,6 +28,12 @@ def contact_limit() -> str:
 
 # The footer's links to the policy pages: the same on every page, so a Jinja global rather
 # than a context processor run for each template rendered.
+@bp.record_once
+def _wire(state) -> None:
+    register_closure(state.app, warns=services.messages_kept)
+    register_export(state.app, "contact_messages", services.messages_data)
+
+
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
         policy_links=[(kind.slug, kind.title) for kind in services.POLICIES.values()]

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
+from bookstore.accounts.export import moment
 from bookstore.accounts.models import User
 from bookstore.catalog.book_rows import PageBook
 from bookstore.catalog.models import Book, Edition
@@ -423,3 +424,33 @@ def _votes_among():
         ReviewVote.user_id == bindparam("user_id"),
         ReviewVote.review_id.in_(bindparam("ids", expanding=True)),
     )
+
+
+def reviews_data(user: User) -> list[dict]:
+    """The reader's reviews as they last wrote them, and where each stands, for their file."""
+    return [
+        {
+            "book": review.book.title,
+            "rating": review.rating,
+            "title": review.title,
+            "body": review.body,
+            "state": review.state.value,
+            "written_at": moment(review.created_at),
+            "updated_at": moment(review.updated_at),
+            "published_at": moment(review.published_at),
+            "found_helpful_by": review.helpful_count,
+        }
+        for review in reviews_by(user)
+    ]
+
+
+def helpful_votes_data(user: User) -> list[dict]:
+    """The reviews the reader marked helpful (by book: the reviews are other readers')."""
+    votes = db.session.execute(
+        select(Book.title, ReviewVote.created_at)
+        .join(Review, Review.id == ReviewVote.review_id)
+        .join(Book, Book.id == Review.book_id)
+        .where(ReviewVote.user_id == user.id)
+        .order_by(ReviewVote.created_at)
+    )
+    return [{"book": title, "at": moment(at)} for title, at in votes]

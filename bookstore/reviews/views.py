@@ -31,6 +31,7 @@ from sqlalchemy import Row
 
 from bookstore import page_cache
 from bookstore.accounts.closing import register_closure
+from bookstore.accounts.export import register_export
 from bookstore.accounts.models import User
 from bookstore.accounts.redirects import safe_next
 from bookstore.accounts.sections import register_account_section
@@ -64,6 +65,8 @@ def _wire(state) -> None:
         order=40,
     )
     register_closure(state.app, removes=services.forget_reader)
+    register_export(state.app, "reviews", services.reviews_data)
+    register_export(state.app, "helpful_votes", services.helpful_votes_data)
 
 
 def review_limit() -> str:

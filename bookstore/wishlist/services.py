@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Exists, bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from bookstore.accounts.export import edition_data, moment
 from bookstore.accounts.models import User
 from bookstore.cart import services as cart_services
 from bookstore.cart.models import CartLine
@@ -113,3 +114,10 @@ def save_cart_line(user: User, edition_id: int) -> Edition:
     edition = cart_services.remove_line(cart, edition_id)
     save(user, edition.id)
     return edition
+
+
+def wishlist_data(user: User) -> list[dict]:
+    """The reader's saved editions, for their data file."""
+    return [
+        {**edition_data(item.edition), "saved_at": moment(item.added_at)} for item in items_of(user)
+    ]

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from bookstore import page_cache
+from bookstore.accounts.export import register_export
 from bookstore.accounts.sessions import has_none_on_public_page, read_with_user
 from bookstore.alerts import services as alert_services
 from bookstore.alerts.forms import ButtonForm, read_edition_id
@@ -37,6 +38,9 @@ bp.record_once(
     lambda state: register_edition_part(
         cast(Flask, state.app), edition_actions_part(edition_reader_actions), order=20
     )
+)
+bp.record_once(
+    lambda state: register_export(cast(Flask, state.app), "wishlist", services.wishlist_data)
 )
 
 

@@ -22,7 +22,9 @@ def logged_in(client, anna):
     return client
 
 
-@pytest.mark.parametrize("path", ["/account/", "/account/password", "/account/email"])
+@pytest.mark.parametrize(
+    "path", ["/account/", "/account/password", "/account/email", "/account/data", "/account/close"]
+)
 def test_account_pages_need_login(client, path):
     response = client.get(path)
     assert response.status_code == 302

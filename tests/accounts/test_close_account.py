@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,27 +9,19 @@ from bookstore.accounts.models import Role, User
 from bookstore.addresses.models import SavedAddress
 from bookstore.alerts.models import StockAlert
 from bookstore.cart.models import Cart
-from bookstore.cart.services import add_item, open_cart
 from bookstore.catalog.models import Book, Format
 from bookstore.checkout.models import Order, Shipment
 from bookstore.checkout.states import OrderState
-from bookstore.dbtypes import utcnow
 from bookstore.deals.models import DealClaim
-from bookstore.deals.services import claim_deal
 from bookstore.digest.models import Subscriber
 from bookstore.extensions import db
 from bookstore.members.models import Membership
-from bookstore.members.services import grant_membership
-from bookstore.reviews import services as reviews
 from bookstore.reviews.models import Review, ReviewVote
 from bookstore.wishlist.models import WishlistItem
-from bookstore.wishlist.services import save
+from tests.accounts.everything import reader_with_everything
 from tests.accounts.helpers import is_logged_in, log_in, sign_up
-from tests.alerts.helpers import waiting_alert
-from tests.deals.builders import make_deal
-from tests.digest.helpers import make_subscriber
 from tests.factories import TEST_PASSWORD, make_book, make_user
-from tests.reviews.helpers import buy, published_review
+from tests.reviews.helpers import buy
 
 ANNA = "anna@example.com"
 
@@ -42,51 +32,13 @@ def count(model, *where) -> int:
 
 @pytest.fixture
 def anna(app):
-    """A member with something in every corner of the shop; (her id, the books' ids)."""
+    """A member with something in every corner of the shop (``reader_with_everything``)."""
     with app.app_context():
-        now = utcnow()
-        dacha = make_book("Murder at the Dacha", price_cents=1600, on_hand=5)
-        tales = make_book("Winter Tales", price_cents=1200, on_hand=0)
-        user = make_user(ANNA, name="Anna Petrova")
-        grant_membership(user, until=now + timedelta(days=200), actor=None, reason="t", now=now)
-        db.session.add(
-            SavedAddress(
-                user_id=user.id,
-                is_default=True,
-                name="Anna Petrova",
-                line1="73 Main Street",
-                city="Montpelier",
-                region="VT",
-                postal_code="05602",
-                country="US",
-            )
-        )
-        save(user, tales.editions[0].id)
-        add_item(open_cart(user), dacha.editions[0].id, 1, max_per_line=10)
-        claim_deal(make_deal(now=now), user, now)
-        waiting_alert(tales.editions[0].id, user_id=user.id)
-        waiting_alert(tales.editions[0].id, email=ANNA)  # made as a guest, before her account
-        make_subscriber(ANNA)
-        buy(user, dacha, OrderState.SHIPPED)
-        # Her review of the Dacha is up; she found Nina's helpful.
-        mine = reviews.write_review(user, dacha, rating=2, title="", body="Not for me, sadly.")
-        from bookstore.reviews import moderation
-
-        moderation.approve(mine.id, mine.revision, actor=make_user(role=Role.STAFF))
-        nina = published_review(dacha, rating=5, body="Wonderful dacha.")
-        reviews.vote_helpful(user, nina.id)
-        db.session.commit()
-        return user.id, dacha.id, nina.id
+        return reader_with_everything(ANNA)
 
 
 def close(client, password=TEST_PASSWORD):
     return client.post("/account/close", data={"password": password})
-
-
-def test_the_close_page_needs_a_login(client):
-    response = client.get("/account/close")
-    assert response.status_code == 302
-    assert response.location.startswith("/account/login?next=")
 
 
 def test_the_account_page_links_to_closing_it(client, anna):
@@ -100,6 +52,7 @@ def test_the_close_page_says_what_goes_what_stays_and_that_the_membership_ends(c
     assert "What closing deletes" in page
     assert "Orders you placed stay in our records" in page
     assert "Your membership, paid until" in page
+    assert "The messages you sent us through the contact form stay" in page
     assert 'name="password"' in page
 
 

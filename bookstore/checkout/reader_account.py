@@ -1,4 +1,5 @@
-"""What closing an account means for orders: one still under way stops it.
+"""Orders in the reader's account: their part of the reader's data file, and what closing
+the account means for them (one still under way stops it).
 
 A closed account's orders stay (their ``user_id`` becomes NULL), each with its email, address
 and signed link; but an order waiting for payment, for review or for its parcel would lose the
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from flask import Flask, has_request_context, url_for
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from bookstore.accounts.closing import Stop, register_closure
+from bookstore.accounts.export import moment, register_export
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Format
 from bookstore.checkout.models import Order, OrderLine, Shipment
@@ -63,5 +66,56 @@ def order_stops(user: User) -> list[Stop]:
     ]
 
 
+def orders_data(user: User) -> list[dict]:
+    """Every order the reader placed while logged in, oldest first, for their data file."""
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.user_id == user.id)
+        .options(selectinload(Order.lines))
+        .order_by(Order.created_at, Order.id)
+    )
+    return [_order_data(order) for order in orders]
+
+
+def _order_data(order: Order) -> dict:
+    ship_to = {
+        "name": order.ship_name,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "country": order.ship_country,
+    }
+    return {
+        "reference": order.short_reference,
+        "placed_at": moment(order.created_at),
+        "paid_at": moment(order.paid_at),
+        "state": order.state.value,
+        "email": order.email,
+        "shipping_method": order.shipping_method,
+        "ship_to": ship_to if order.ship_line1 else None,
+        "lines": [
+            {
+                "title": line.title,
+                "format": line.format.value,
+                "isbn": line.isbn13,
+                "unit_price_cents": line.unit_price_cents,
+                "quantity": line.quantity,
+            }
+            for line in order.lines
+        ],
+        "currency": order.currency,
+        "subtotal_cents": order.subtotal_cents,
+        "shipping_cents": order.shipping_cents,
+        "member_discount_cents": order.discount_cents,
+        "promo_code": order.promo_code or None,
+        "promo_discount_cents": order.promo_discount_cents,
+        "total_cents": order.total_cents,
+        "refunded_cents": order.refunded_cents,
+    }
+
+
 def register(app: Flask) -> None:
     register_closure(app, stops=order_stops)
+    register_export(app, "orders", orders_data)

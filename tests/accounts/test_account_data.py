@@ -1,0 +1,126 @@
+"""Download your data: one JSON file with everything the shop keeps about the account."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bookstore.checkout.states import OrderState
+from bookstore.extensions import db
+from bookstore.policies.models import ContactMessage
+from bookstore.reviews import services as reviews
+from bookstore.shoptime import shop_today
+from tests.accounts.everything import reader_with_everything
+from tests.accounts.helpers import log_in
+from tests.factories import make_book, make_user
+from tests.reviews.helpers import buy
+
+ANNA = "anna@example.com"
+PARTS = {
+    "shop",
+    "exported_at",
+    "account",
+    "addresses",
+    "alerts",
+    "cart",
+    "contact_messages",
+    "deal_claims",
+    "digest",
+    "helpful_votes",
+    "memberships",
+    "orders",
+    "reviews",
+    "wishlist",
+}
+
+
+@pytest.fixture
+def anna(app):
+    """Anna, with something everywhere; and Boris, whose things must stay out of her file."""
+    with app.app_context():
+        reader_with_everything(ANNA)
+        boris = make_user("boris@example.com", name="Boris Godunov")
+        book = make_book("Boris's Own Book")
+        buy(boris, book, OrderState.PAID)
+        reviews.write_review(boris, book, rating=3, title="", body="Boris wrote this.")
+        db.session.add(ContactMessage(name="Boris", email=boris.email, topic="other", body="Hi"))
+        db.session.commit()
+
+
+def download(client) -> dict:
+    response = client.get("/account/data")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    with client.application.app_context():
+        name = f"russian-life-books-account-{shop_today()}.json"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    return json.loads(response.get_data(as_text=True))
+
+
+def test_the_account_page_and_the_close_page_offer_the_download(client, anna):
+    log_in(client, ANNA)
+    assert 'href="/account/data" download' in client.get("/account/").get_data(as_text=True)
+    assert 'href="/account/data" download' in client.get("/account/close").get_data(as_text=True)
+
+
+def test_the_file_holds_what_every_feature_keeps_about_the_reader(client, anna):
+    log_in(client, ANNA)
+    data = download(client)
+    assert set(data) == PARTS
+    assert data["shop"] == "Russian Life Books"
+    assert data["account"]["name"] == "Anna Petrova"
+    assert data["account"]["email"] == ANNA
+    assert data["account"]["opened_at"].endswith("+00:00")  # UTC, ISO 8601
+    [address] = data["addresses"]
+    assert (address["line1"], address["postal_code"], address["default"]) == (
+        "73 Main Street",
+        "05602",
+        True,
+    )
+    assert [item["title"] for item in data["wishlist"]] == ["Winter Tales"]
+    assert data["wishlist"][0]["format"] == "paperback"
+    assert len(data["wishlist"][0]["isbn"]) == 13
+    assert [(line["title"], line["quantity"]) for line in data["cart"]["lines"]] == [
+        ("Murder at the Dacha", 1)
+    ]
+    [term] = data["memberships"]
+    assert (term["how"], term["note"]) == ("grant", "press")
+    assert [claim["deal"] for claim in data["deal_claims"]] == ["Test deal"]
+    assert [(a["title"], a["state"]) for a in data["alerts"]] == [("Winter Tales", "waiting")] * 2
+    assert data["digest"]["status"] == "confirmed"
+    [order] = data["orders"]
+    assert order["state"] == "shipped"
+    assert order["ship_to"]["line1"] == "73 Main Street"
+    assert [line["title"] for line in order["lines"]] == ["Murder at the Dacha"]
+    assert (order["total_cents"], order["currency"]) == (1600, "USD")
+    [review] = data["reviews"]
+    assert (review["book"], review["rating"], review["body"]) == (
+        "Murder at the Dacha",
+        2,
+        "Not for me, sadly.",
+    )
+    assert review["state"] == "approved"
+    assert [vote["book"] for vote in data["helpful_votes"]] == ["Murder at the Dacha"]
+    assert [m["message"] for m in data["contact_messages"]] == ["Is my parcel on its way?"]
+
+
+def test_the_file_holds_nothing_of_another_readers(client, anna):
+    log_in(client, ANNA)
+    text = json.dumps(download(client))
+    for theirs in ("Boris", "boris@example.com", "Wonderful dacha.", "Nina"):
+        assert theirs not in text
+
+
+def test_a_new_account_gets_a_file_with_its_empty_parts(app, client):
+    with app.app_context():
+        make_user("new@example.com", name="New Reader")
+        db.session.commit()
+    log_in(client, "new@example.com")
+    data = download(client)
+    assert set(data) == PARTS
+    assert data["cart"] is None
+    assert data["digest"] is None
+    for part in PARTS - {"shop", "exported_at", "account", "cart", "digest"}:
+        assert data[part] == [], part
