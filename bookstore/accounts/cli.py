@@ -77,8 +77,8 @@ def create_admin(email: str, name: str | None) -> None:
 def close(email: str, yes: bool) -> None:
     """Close the account EMAIL at its owner's request, as they can from their account page.
 
-    Its sign-in, addresses, wishlist, cart, reviews, alerts and digest subscription are
-    deleted; its orders stay, without the account. An order still under way stops it.
+    Its sign-in, addresses, wishlist, cart, reviews and alerts are deleted; its orders stay,
+    without the account. An order still under way stops it.
     """
     user = find_user_by_email(email)
     if user is None:

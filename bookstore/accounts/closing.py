@@ -6,7 +6,9 @@ orders, gifts and codes used stay for the shop's accounts without the account
 (``SET NULL``); every order keeps the email and address it was sent to, and its emailed link
 still opens it. Other features say what else closing means for them::
 
-    register_closure(app, stops=orders_in_progress, warns=kept_orders, removes=forget_reader)
+    register_closure(app, stops=order_stops)                  # checkout
+    register_closure(app, warns=_membership_ends)             # members
+    register_closure(app, removes=reviews.forget_reader)      # reviews
 
 - ``stops(user)``: reasons the account cannot close yet (an order not shipped), each a
   ``Stop`` with a link to where the reader can settle it;
@@ -60,7 +62,7 @@ class AccountCannotClose(InvalidInput):
 
 STAFF_STOP = Stop(
     "A staff or admin account cannot be closed from the shop: ask an admin to close it "
-    "with `flask users close`."
+    "from a terminal (flask users close)."
 )
 
 

@@ -18,7 +18,7 @@ bp = Blueprint("addresses", __name__)
 
 
 def init_app(app) -> None:
-    """Show the saved addresses on the account page."""
+    """Show the saved addresses on the account page, and put them in the reader's data file."""
     from bookstore.accounts.export import register_export
     from bookstore.accounts.sections import register_account_section
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bookstore.accounts.export import edition_data, moment
@@ -228,18 +228,13 @@ def _cancel(condition, now: datetime) -> int:
     return rowcount(result)
 
 
-def forget_address(user: User) -> None:
-    """A closing account's alerts made as a guest with its address go too (its own cascade)."""
-    db.session.execute(delete(StockAlert).where(StockAlert.email == user.email.lower()))
-
-
 def alerts_data(user: User) -> list[dict]:
-    """Every alert of the reader's, open or ended, and any made as a guest with their
-    address, for their data file."""
+    """Every alert the reader set while logged in, open or ended, for their data file.
+
+    Alerts set as a guest are kept by address, and an account's address is not proven (no
+    one confirms it to sign up): they are not the account's, and their emails stop them."""
     alerts = db.session.scalars(
-        select(StockAlert)
-        .where((StockAlert.user_id == user.id) | (StockAlert.email == user.email.lower()))
-        .order_by(StockAlert.id)
+        select(StockAlert).where(StockAlert.user_id == user.id).order_by(StockAlert.id)
     )
     return [
         {

@@ -7,11 +7,9 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bookstore.accounts.export import moment
-from bookstore.accounts.models import User
 from bookstore.digest.models import Subscriber, SubscriberStatus
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -118,25 +116,6 @@ def unsubscribe(token: str, now: datetime) -> Subscriber:
         subscriber.unsubscribed_at = now
         db.session.flush()
     return subscriber
-
-
-def forget_address(user: User) -> None:
-    """A closing account's address leaves the digest's list, with its deliveries."""
-    db.session.execute(delete(Subscriber).where(Subscriber.email == user.email.lower()))
-
-
-def subscription_data(user: User) -> dict | None:
-    """The weekly digest's record of the reader's address, for their data file."""
-    subscriber = subscription_of(user.email)
-    if subscriber is None:
-        return None
-    return {
-        "email": subscriber.email,
-        "status": subscriber.status.value,
-        "signed_up_at": moment(subscriber.created_at),
-        "confirmed_at": moment(subscriber.confirmed_at),
-        "unsubscribed_at": moment(subscriber.unsubscribed_at),
-    }
 
 
 def subscription_of(email: str) -> Subscriber | None:

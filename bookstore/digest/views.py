@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from bookstore.accounts.closing import register_closure
-from bookstore.accounts.export import register_export
 from bookstore.dbtypes import utcnow
 from bookstore.digest import services
 from bookstore.digest.forms import SignupForm
@@ -24,12 +22,6 @@ LIMIT_MESSAGE = "Too many sign-ups from your network. Wait a minute, then try ag
 # templates/digest/_account_digest.html (included by the account page) asks for this: a Jinja
 # global, not a context processor run for each template rendered.
 bp.add_app_template_global(services.subscription_of, "digest_subscription_of")
-
-
-@bp.record_once
-def _wire(state) -> None:
-    register_closure(state.app, removes=services.forget_address)
-    register_export(state.app, "digest", services.subscription_data)
 
 
 @bp.get("/")

@@ -25,9 +25,9 @@ from tests.reviews.helpers import buy, published_review
 
 def reader_with_everything(email: str) -> tuple[int, int, int]:
     """A member ("Anna Petrova") with an address, a saved book, a cart, a claimed deal, two
-    alerts (one made as a guest), the digest, a shipped order, a contact message, a published
-    review of *Murder at the Dacha* and a helpful vote for Nina's review of it; committed.
-    Returns her id, the Dacha's and Nina's review's."""
+    alerts and two contact messages (one of each made as a guest, by address), the digest, a
+    shipped order, a published review of *Murder at the Dacha* and a helpful vote for Nina's
+    review of it; committed. Returns her id, the Dacha's and Nina's review's."""
     now = utcnow()
     dacha = make_book("Murder at the Dacha", price_cents=1600, on_hand=5)
     tales = make_book("Winter Tales", price_cents=1200, on_hand=0)
@@ -54,11 +54,10 @@ def reader_with_everything(email: str) -> tuple[int, int, int]:
         "73 Main Street",
         "Montpelier",
     )
-    db.session.add(
-        ContactMessage(
-            name="Anna Petrova", email=email, topic="order", body="Is my parcel on its way?"
+    for sender, body in ((user.id, "Is my parcel on its way?"), (None, "Sent as a guest.")):
+        db.session.add(
+            ContactMessage(user_id=sender, name="Anna", email=email, topic="order", body=body)
         )
-    )
     mine = reviews.write_review(user, dacha, rating=2, title="", body="Not for me, sadly.")
     moderation.approve(mine.id, mine.revision, actor=make_user(role=Role.STAFF))
     nina = published_review(dacha, rating=5, body="Wonderful dacha.")
