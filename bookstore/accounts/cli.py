@@ -1,7 +1,9 @@
-"""``flask users ...``: create or promote staff and admin accounts."""
+"""``flask users ...``: create or promote staff and admin accounts; give a reader their data
+or close their account when they ask by letter."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import click
@@ -9,8 +11,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from bookstore.accounts.closing import AccountCannotClose, close_account
+from bookstore.accounts.export import account_data
 from bookstore.accounts.models import Role, User
 from bookstore.accounts.services import find_user_by_email, grant_role
+from bookstore.dbtypes import utcnow
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
 
@@ -68,6 +72,18 @@ def create_staff(email: str, name: str | None) -> None:
 @with_appcontext
 def create_admin(email: str, name: str | None) -> None:
     _grant(email, Role.ADMIN, name)
+
+
+@users_cli.command("export")
+@click.argument("email")
+@with_appcontext
+def export(email: str) -> None:
+    """Print the account EMAIL's data file (JSON), as its owner downloads it from their
+    account page: for a reader who asks for it by letter or through the contact form."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email.strip().lower()}.")
+    click.echo(json.dumps(account_data(user, utcnow()), indent=2))
 
 
 @users_cli.command("close")

@@ -122,3 +122,15 @@ def test_a_new_account_gets_a_file_with_its_empty_parts(app, client):
     assert data["cart"] is None
     for part in PARTS - {"shop", "exported_at", "account", "cart"}:
         assert data[part] == [], part
+
+
+def test_staff_print_a_readers_file_when_they_ask_by_letter(app, runner, anna):
+    result = runner.invoke(args=["users", "export", "Anna@Example.com"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == PARTS
+    assert data["account"]["email"] == ANNA
+    assert [order["state"] for order in data["orders"]] == ["shipped"]
+    result = runner.invoke(args=["users", "export", "nobody@example.com"])
+    assert result.exit_code == 1
+    assert "No account uses nobody@example.com." in result.output
