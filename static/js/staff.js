@@ -6,6 +6,19 @@
     return target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']");
   }
 
+  // The sections fold behind a button on phones; on wide screens they show in place (CSS,
+  // where the browser has ::details-content; here for the others, and so that what assistive
+  // technology reads matches the screen).
+  var menu = document.querySelector("[data-staff-menu]");
+  if (menu && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 60rem)");
+    var openWhenWide = function () {
+      if (wide.matches) menu.open = true;
+    };
+    openWhenWide();
+    wide.addEventListener("change", openWhenWide);
+  }
+
   // "/" focuses the page's search box (the hint next to it says so).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;

@@ -287,3 +287,37 @@ def test_a_tick_box_sits_before_its_label_at_phone_width(live_server, page, shel
     assert box["x"] + box["width"] <= label["x"]  # before it, not above it
     middle = box["y"] + box["height"] / 2
     assert label["y"] <= middle <= label["y"] + label["height"]  # on the same line
+
+
+def test_the_sections_fold_behind_a_button_on_phones_and_show_in_place_on_wide_screens(
+    live_server, page, chromium, shelf
+):
+    url = live_server.url
+    page.set_viewport_size(PHONE)
+    log_in_as_staff(page, url)
+    orders = page.get_by_role("navigation", name="Back office").get_by_role("link", name="Orders")
+    expect(orders).to_be_hidden()
+    page.get_by_text("Sections").click()
+    expect(orders).to_be_visible()
+    assert_accessible(page)
+    orders.click()
+    page.wait_for_url(f"{url}/staff/orders")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Orders")
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{url}/staff/")
+    expect(page.get_by_text("Sections")).to_be_hidden()
+    expect(orders).to_be_visible()
+
+    # Without JavaScript: folded on a phone (the button opens it), in place when wide.
+    context = chromium.new_context(java_script_enabled=False, viewport=PHONE)
+    plain = context.new_page()
+    log_in_as_staff(plain, url)
+    links = plain.get_by_role("navigation", name="Back office").get_by_role("link")
+    expect(links.first).to_be_hidden()
+    plain.get_by_text("Sections").click()
+    expect(links.first).to_be_visible()
+    plain.set_viewport_size(DESKTOP)
+    plain.reload()
+    expect(links.first).to_be_visible()
+    context.close()
