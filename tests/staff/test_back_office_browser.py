@@ -321,3 +321,12 @@ def test_the_sections_fold_behind_a_button_on_phones_and_show_in_place_on_wide_s
     plain.reload()
     expect(links.first).to_be_visible()
     context.close()
+
+
+def test_the_orders_filters_labels_line_up(live_server, page, shelf):
+    page.set_viewport_size(DESKTOP)
+    log_in_as_staff(page, live_server.url)
+    page.goto(f"{live_server.url}/staff/orders")
+    labels = page.locator("form.filters label")
+    tops = {n: labels.nth(n).bounding_box()["y"] for n in range(labels.count())}
+    assert max(tops.values()) - min(tops.values()) <= 1, tops
