@@ -181,11 +181,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_web_hooks(app: Flask) -> None:
-    from bookstore import delivery, shoptime, web
+    from bookstore import delivery, shoptime, social, web
 
     web.init_app(app)
     shoptime.init_app(app)
     delivery.init_app(app)
+    social.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

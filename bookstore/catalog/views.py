@@ -53,18 +53,21 @@ def book(slug: str):
     except NotFound as exc:
         abort(404, description=str(exc))
     url = _external_link("catalog.book", slug)
+    cover = base_url() + _cover_link(detail.book)
     jsonld = book_jsonld(
         detail,
         today=filters.shop_today(),
         low_stock_threshold=int(current_app.config.get("LOW_STOCK_THRESHOLD", 3)),
         currency=current_app.config.get("CURRENCY", "USD"),
         url=url,
-        image=base_url() + _cover_link(detail.book),
+        image=cover,
         person_url=lambda s: _external_link("catalog.contributor", s),
         lapsed=filters.lapsed_holds(),
     )
     add_registered_parts(current_app, detail.book, jsonld)
-    return book_page(detail.book, book_html.book_content(detail), jsonld, url)
+    # Link previews show raster pictures only: an uploaded cover, not the generated SVG.
+    preview = cover if detail.book.cover_image else None
+    return book_page(detail.book, book_html.book_content(detail), jsonld, url, preview)
 
 
 def _cover_link(book: PageBook) -> str:
