@@ -209,7 +209,18 @@
     box.addEventListener("change", apply);
   }
 
+  // "Print this receipt": a button only where the page can print itself.
+  function printButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (holder) {
+      holder.hidden = false;
+      holder.querySelector("button").addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    printButtons();
     openWhenWide("[data-site-menu]", WIDE);
     openWhenWide("[data-filters]", FILTERS_WIDE);
     openWhenWide("[data-co-summary]", WIDE);
