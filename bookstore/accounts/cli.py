@@ -83,7 +83,7 @@ def export(email: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account uses {email.strip().lower()}.")
-    click.echo(json.dumps(account_data(user, utcnow()), indent=2))
+    click.echo(json.dumps(account_data(user, utcnow()), indent=2, ensure_ascii=False))
 
 
 @users_cli.command("close")

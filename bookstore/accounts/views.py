@@ -242,7 +242,9 @@ def change_email():
 def data():
     """Download a copy of everything the shop keeps about the account, as one JSON file."""
     now = utcnow()
-    body = json.dumps(account_data(current_user._get_current_object(), now), indent=2)
+    body = json.dumps(
+        account_data(current_user._get_current_object(), now), indent=2, ensure_ascii=False
+    )
     name = f"{make_slug(current_app.config['SHOP_NAME'])}-account-{shop_today(now)}.json"
     return Response(
         body + "\n",

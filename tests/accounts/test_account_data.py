@@ -114,10 +114,11 @@ def test_the_file_holds_nothing_of_another_readers(client, anna):
 
 def test_a_new_account_gets_a_file_with_its_empty_parts(app, client):
     with app.app_context():
-        make_user("new@example.com", name="New Reader")
+        make_user("new@example.com", name="Новый Читатель")
         db.session.commit()
     log_in(client, "new@example.com")
     data = download(client)
+    assert '"name": "Новый Читатель"' in client.get("/account/data").get_data(as_text=True)
     assert set(data) == PARTS
     assert data["cart"] is None
     for part in PARTS - {"shop", "exported_at", "account", "cart"}:
