@@ -142,7 +142,17 @@ def heading(book: PageBook, credits_by_role: list[tuple[ContributorRole, list[Pa
         lines.append(
             f'<a class="rating-link" href="#reviews">{rating_line(book, "book-rating")}</a>'
         )
+    lines.append(SHARE)
     return '<header class="book-heading">\n' + "\n".join(lines) + "\n</header>"
+
+
+# Share the book (the phone's share sheet, else copy its link): shown by site.js where the
+# browser can do either; the same on every book page.
+SHARE = (
+    '<p class="share-line" data-share hidden><button type="button" class="link-button">'
+    'Share this book</button> <span class="share-status" role="status" data-share-status>'
+    "</span></p>"
+)
 
 
 def credit_line(role: ContributorRole, people: Sequence[PagePerson]) -> str:

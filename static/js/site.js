@@ -219,7 +219,40 @@
     });
   }
 
+  // "Share this book": the phone's share sheet with the page's title and address, or, where
+  // there is none, the address copied (said in the status beside the button).
+  function shareButtons() {
+    const canShare = typeof navigator.share === "function";
+    const canCopy = Boolean(navigator.clipboard && navigator.clipboard.writeText);
+    if (!canShare && !canCopy) {
+      return;
+    }
+    const canonical = document.querySelector("link[rel=canonical]");
+    const url = canonical ? canonical.href : window.location.href;
+    const heading = document.querySelector("h1");
+    const title = heading ? heading.textContent.trim() : document.title;
+    document.querySelectorAll("[data-share]").forEach(function (holder) {
+      const button = holder.querySelector("button");
+      const status = holder.querySelector("[data-share-status]");
+      if (!canShare) {
+        button.textContent = "Copy this book's link";
+      }
+      holder.hidden = false;
+      button.addEventListener("click", function () {
+        if (canShare) {
+          navigator.share({ title: title, url: url }).catch(function () {});  // closed: fine
+          return;
+        }
+        navigator.clipboard.writeText(url).then(
+          function () { status.textContent = "Link copied."; },
+          function () { status.textContent = "Could not copy the link: copy it from the address bar."; }
+        );
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    shareButtons();
     printButtons();
     openWhenWide("[data-site-menu]", WIDE);
     openWhenWide("[data-filters]", FILTERS_WIDE);
