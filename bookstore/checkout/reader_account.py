@@ -17,6 +17,7 @@ from bookstore.accounts.export import moment, register_export
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Format
 from bookstore.checkout.models import Order, OrderLine, Shipment
+from bookstore.checkout.order_parts import OrderParts
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 
@@ -74,10 +75,10 @@ def orders_data(user: User) -> list[dict]:
         .options(selectinload(Order.lines))
         .order_by(Order.created_at, Order.id)
     )
-    return [_order_data(order) for order in orders]
+    return [_order_data(order, OrderParts.read(order)) for order in orders]
 
 
-def _order_data(order: Order) -> dict:
+def _order_data(order: Order, parts: OrderParts) -> dict:
     ship_to = {
         "name": order.ship_name,
         "line1": order.ship_line1,
@@ -104,7 +105,9 @@ def _order_data(order: Order) -> dict:
                 "quantity": line.quantity,
             }
             for line in order.lines
-        ],
+        ]
+        + _added_lines(parts),
+        "gift": _gift_data(parts),
         "currency": order.currency,
         "subtotal_cents": order.subtotal_cents,
         "shipping_cents": order.shipping_cents,
@@ -113,6 +116,43 @@ def _order_data(order: Order) -> dict:
         "promo_discount_cents": order.promo_discount_cents,
         "total_cents": order.total_cents,
         "refunded_cents": order.refunded_cents,
+    }
+
+
+def _added_lines(parts: OrderParts) -> list[dict]:
+    """A year of membership, or one given, as the order page lists them."""
+    lines = []
+    if parts.membership is not None:
+        lines.append(
+            {
+                "title": "A year of membership",
+                "unit_price_cents": parts.membership.price_cents,
+                "quantity": 1,
+            }
+        )
+    given = parts.gift_membership
+    if given is not None:
+        lines.append(
+            {
+                "title": f"Gift: a year of membership for {given.recipient_email}",
+                "unit_price_cents": given.price_cents,
+                "quantity": 1,
+                "message": given.message or None,
+            }
+        )
+    return lines
+
+
+def _gift_data(parts: OrderParts) -> dict | None:
+    """The order's gift options (message, wrapping, gift receipt), if it was a gift."""
+    gift = parts.gift
+    if gift is None:
+        return None
+    return {
+        "from": gift.from_name or None,
+        "message": gift.message or None,
+        "wrap_cents": gift.wrap_cents if gift.wrap else 0,
+        "receipt_to": gift.receipt_email or None,
     }
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
+from bookstore.gifts.models import GiftMembership, OrderGift
+from bookstore.members.purchase import add_membership_to_order
 from bookstore.policies.models import ContactMessage
 from bookstore.reviews import services as reviews
 from bookstore.shoptime import shop_today
@@ -135,3 +137,49 @@ def test_staff_print_a_readers_file_when_they_ask_by_letter(app, runner, anna):
     result = runner.invoke(args=["users", "export", "nobody@example.com"])
     assert result.exit_code == 1
     assert "No account uses nobody@example.com." in result.output
+
+
+def test_an_orders_membership_gift_membership_and_gift_options_are_in_the_file(app, client):
+    with app.app_context():
+        reader = make_user("olga@example.com", name="Olga")
+        book = make_book("Winter Tales")
+        add_membership_to_order(buy(reader, book), reader, 3500)
+        given = buy(reader, book)
+        db.session.add(
+            GiftMembership(
+                order_id=given.id,
+                buyer_email=reader.email,
+                recipient_email="vera@example.com",
+                message="For your Russian lessons",
+                price_cents=3500,
+            )
+        )
+        wrapped = buy(reader, book)
+        db.session.add(
+            OrderGift(
+                order_id=wrapped.id,
+                from_name="Aunt Olga",
+                message="Happy birthday!",
+                wrap=True,
+                wrap_cents=500,
+            )
+        )
+        db.session.commit()
+    log_in(client, "olga@example.com")
+    membership, gift_membership, options = download(client)["orders"]
+    assert membership["lines"][1] == {
+        "title": "A year of membership",
+        "unit_price_cents": 3500,
+        "quantity": 1,
+    }
+    assert gift_membership["lines"][1]["title"] == (
+        "Gift: a year of membership for vera@example.com"
+    )
+    assert gift_membership["lines"][1]["message"] == "For your Russian lessons"
+    assert options["gift"] == {
+        "from": "Aunt Olga",
+        "message": "Happy birthday!",
+        "wrap_cents": 500,
+        "receipt_to": None,
+    }
+    assert membership["gift"] is None
