@@ -95,3 +95,18 @@ def test_the_home_page_previews_the_shop(client, base_url):
     assert tags["og:title"] == "Russian Life Books"
     assert tags["og:url"] == f"{base_url}/"
     assert "og:image" not in tags
+
+
+def test_an_author_and_a_series_preview_what_they_are(app, client, base_url):
+    with app.app_context():
+        book = make_book("Murder at the Dacha", authors=("Alexei Bayer",), series=("Matyushkin", 1))
+        book.credits[0].contributor.bio = "A New York economist who writes Moscow mysteries."
+        person, series = book.credits[0].contributor.slug, book.series.slug
+        db.session.commit()
+    tags = previews(client, f"/authors/{person}")
+    assert (tags["og:type"], tags["og:title"]) == ("profile", "Alexei Bayer")
+    assert tags["og:description"] == "A New York economist who writes Moscow mysteries."
+    assert tags["og:url"] == f"{base_url}/authors/{person}"
+    tags = previews(client, f"/series/{series}")
+    assert (tags["og:type"], tags["og:title"]) == ("website", "Matyushkin")
+    assert tags["og:url"] == f"{base_url}/series/{series}"
