@@ -9,7 +9,13 @@ from bookstore.accounts.models import Role
 from bookstore.dbtypes import utcnow
 from bookstore.extensions import db
 from tests.factories import make_book, make_user
-from tests.fixtures.browser import assert_accessible, fill_us_address, pay_by_card, standin_config
+from tests.fixtures.browser import (
+    assert_accessible,
+    fill_us_address,
+    go_to_staff_section,
+    pay_by_card,
+    standin_config,
+)
 from tests.promotions.builders import make_code
 from tests.reviews.test_reviews_browser import log_in, log_out
 
@@ -80,7 +86,7 @@ def test_a_reader_saves_gives_reviews_and_the_book_page_shows_it(
 
     # Staff approve it.
     log_in(page, base, "staff@example.com", "/staff/")
-    page.get_by_role("link", name="Reviews", exact=True).click()
+    go_to_staff_section(page, "Reviews")
     page.get_by_role("button", name="Approve the review of Murder at the Dacha").click()
     expect(page.get_by_text("Published the review of “Murder at the Dacha”.")).to_be_visible()
     log_out(page)
