@@ -1,10 +1,12 @@
 """Closing an account: the reader's own, from the account page, or staff's ``flask users close``.
 
 Closing deletes the user's row. The database's foreign keys do most of the rest: addresses,
-wishlist, cart, membership, deal claims and alerts go with it (``ON DELETE CASCADE``), and
-orders, gifts and codes used stay for the shop's accounts without the account
-(``SET NULL``); every order keeps the email and address it was sent to, and its emailed link
-still opens it. Other features say what else closing means for them::
+wishlist, cart, membership, deal claims and the alerts set while logged in go with it (``ON
+DELETE CASCADE``), and orders, gifts and codes used stay for the shop's bookkeeping without the
+account (``SET NULL``); every order keeps the email and address it was sent to, and its emailed
+link still opens it. What is kept by email address alone (the digest, alerts set as a guest) is
+not the account's, since no one proves an address to open one: closing leaves it alone. Other
+features say what else closing means for them::
 
     register_closure(app, stops=order_stops)                  # checkout
     register_closure(app, warns=_membership_ends)             # members
@@ -13,8 +15,8 @@ still opens it. Other features say what else closing means for them::
 - ``stops(user)``: reasons the account cannot close yet (an order not shipped), each a
   ``Stop`` with a link to where the reader can settle it;
 - ``warns(user)``: what the reader should know before they confirm (a membership ends);
-- ``removes(user)``: what the cascades cannot reach (a digest subscription kept by email,
-  review counts kept on other rows), run in the closing transaction before the row goes.
+- ``removes(user)``: what the cascades cannot do (the reviews' ratings and helpful counts,
+  kept on other rows), run in the closing transaction before the row goes.
 """
 
 from __future__ import annotations
