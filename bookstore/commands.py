@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     from bookstore.staff.cli import catalog_cli
     from bookstore.staff.cover_cli import covers_cli
     from bookstore.stripe_sandbox.cli import stripe_sandbox_command
+    from bookstore.tax.cli import tax_cli
 
     app.cli.add_command(carts_cli)
     app.cli.add_command(alerts_cli)
@@ -33,3 +34,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     app.cli.add_command(covers_cli)
     app.cli.add_command(stripe_sandbox_command)
+    app.cli.add_command(tax_cli)

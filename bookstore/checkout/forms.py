@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -23,6 +25,7 @@ from wtforms.validators import Email, InputRequired, Length, ValidationError
 from bookstore.accounts.forms import name_field, new_password_fields
 from bookstore.checkout.services import ShippingAddress
 from bookstore.gifts.forms import GiftOptionsForm
+from bookstore.tax.services import Place
 
 COUNTRIES = [
     ("US", "United States"),
@@ -221,6 +224,14 @@ def address_from(details: dict) -> ShippingAddress | None:
         postal_code=details["ship_postal_code"],
         country=details["ship_country"],
     )
+
+
+def destination(details: Mapping[str, Any]) -> Place | None:
+    """Where the printed books go as far as ``details`` (entered or saved) say: the country
+    and region their sales tax depends on, or None before an address is given."""
+    if not details.get("ship_line1") or not details.get("ship_country"):
+        return None
+    return Place(str(details["ship_country"]), str(details.get("ship_region") or ""))
 
 
 class PlaceOrderForm(FlaskForm):

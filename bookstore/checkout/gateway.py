@@ -183,6 +183,17 @@ def session_request(
                 },
             }
         )
+    if order.tax_cents:
+        items.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": order.tax_cents,
+                    "product_data": {"name": order.tax_label or "Sales tax"},
+                },
+            }
+        )
     amount = sum(i["quantity"] * i["price_data"]["unit_amount"] for i in items)
     if amount != order.total_cents:
         raise InvalidInput("The amounts of this order changed: please review it again.")

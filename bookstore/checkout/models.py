@@ -37,6 +37,7 @@ class Order(Model):
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
         CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
         CheckConstraint("promo_discount_cents >= 0", name="promo_discount_not_negative"),
+        CheckConstraint("tax_cents >= 0", name="tax_not_negative"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
         CheckConstraint(
             "refunded_cents >= 0 AND refunded_cents <= total_cents", name="refund_within_total"
@@ -69,6 +70,10 @@ class Order(Model):
     discount_cents: Mapped[int] = mapped_column(Integer, default=0)
     promo_code: Mapped[str] = mapped_column(String(40), default="")
     promo_discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # Sales tax (bookstore.tax): its lines' shares are on the order lines, the rest is on
+    # shipping and wrap. The label names the tax and its rate, as the receipt shows it.
+    tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tax_label: Mapped[str] = mapped_column(String(120), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
@@ -123,6 +128,7 @@ class OrderLine(Model):
         UniqueConstraint("order_id", "edition_id", name="uq_order_lines_order_id_edition_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
+        CheckConstraint("tax_cents >= 0", name="tax_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +142,8 @@ class OrderLine(Model):
     isbn13: Mapped[str] = mapped_column(String(13))
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+    # The sales tax on the line's copies, at the price paid for them (bookstore.tax).
+    tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
     edition: Mapped[Edition | None] = relationship()

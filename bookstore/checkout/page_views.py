@@ -33,6 +33,7 @@ from bookstore.checkout.forms import (
     CheckoutWithAccountForm,
     PlaceOrderForm,
     address_from,
+    destination,
     quote_from_token,
     quote_token,
 )
@@ -57,6 +58,7 @@ from bookstore.gifts import services as gift_services
 from bookstore.gifts.services import GiftChoice
 from bookstore.money import format_cents
 from bookstore.promotions.pricing import normalise_code
+from bookstore.tax.services import Place, any_rates
 
 
 def _shipping_labels(quote) -> dict[str, str]:
@@ -92,7 +94,9 @@ def _quote(
     *,
     email: str | None = None,
     code: str | None = None,
+    ship_to: Place | None = None,
 ):
+    """The cart's quote; its sales tax is for ``ship_to``, by default the address given."""
     return services.quote_cart(
         _cart(),
         shipping_method=method,
@@ -101,6 +105,7 @@ def _quote(
         gift=gift,
         code=session.get(CODE_KEY, "") if code is None else code,
         email=_known_email() if email is None else email,
+        ship_to=destination(session.get(DETAILS_KEY) or {}) if ship_to is None else ship_to,
     )
 
 
@@ -127,18 +132,19 @@ def start():
     method = _saved_method()
     if request.form.get("shipping_method") in services.SHIPPING_METHODS:
         method = request.form["shipping_method"]
-    quote = _page_quote(method, GiftChoice.from_details(session.get(DETAILS_KEY) or {}))
+    shopper = _shopper()
+    saved = session.get(DETAILS_KEY) or {}
+    if not saved and shopper is not None:
+        saved = {"email": current_user.email, "ship_name": current_user.name}
+    saved = checkout_addresses.prefill(saved, shopper, request.args.get("address", ""))
+    gift = GiftChoice.from_details(session.get(DETAILS_KEY) or {})
+    quote = _page_quote(method, gift, ship_to=destination(saved))
     if request.method == "GET":
         note_cart_count(quote.pricing.stored_count)
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
     physical = quote.shipping_method != "none"
-    shopper = _shopper()
-    saved = session.get(DETAILS_KEY) or {}
-    if not saved and shopper is not None:
-        saved = {"email": current_user.email, "ship_name": current_user.name}
-    saved = checkout_addresses.prefill(saved, shopper, request.args.get("address", ""))
     needs_account = quote.membership_cents is not None and shopper is None
     form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
     form = form_class(
@@ -149,6 +155,7 @@ def start():
         wrap_label=gift_services.wrap_label(),
     )
     page = CheckoutPage(form, quote, checkout_addresses.choices(shopper) if physical else [])
+    page.ship_to = destination(saved) if physical else None
     if request.method == "POST":
         action = request.form.get("action", "pay")
         typed = normalise_code(form.code.data) or (form.code.data or "").strip()
@@ -172,18 +179,21 @@ def start():
             return _place_and_pay(form.quote.data, page)
         else:
             page.status = 400
-        page.quote = _page_quote(method, _posted_gift(form), form.email.data or "")
+        page.ship_to = _typed_destination(form) if physical else None
+        page.quote = _page_quote(method, _posted_gift(form), form.email.data or "", page.ship_to)
         form.code.data = ""
     return page.render()
 
 
-def _page_quote(method: str, gift: GiftChoice | None, email: str | None = None):
-    """The quote the checkout page shows; gift wrap that is no longer offered is left out
-    (paying says so)."""
+def _page_quote(
+    method: str, gift: GiftChoice | None, email: str | None = None, ship_to: Place | None = None
+):
+    """The quote the checkout page shows, with the sales tax where ``ship_to`` (the address
+    on the form) is; gift wrap that is no longer offered is left out (paying says so)."""
     try:
-        return _quote(method, gift, email=email)
+        return _quote(method, gift, email=email, ship_to=ship_to)
     except InvalidInput:
-        return _quote(method, None, email=email)
+        return _quote(method, None, email=email, ship_to=ship_to)
 
 
 def _posted_gift(form) -> GiftChoice | None:
@@ -191,6 +201,12 @@ def _posted_gift(form) -> GiftChoice | None:
     if not getattr(form, "physical", False) or form.gift is None:
         return None
     return GiftChoice.from_details({"gift": form.gift.form.choice()})
+
+
+def _typed_destination(form) -> Place | None:
+    """The country and region of the address as typed on the form just posted."""
+    typed = {name: getattr(form, name).data for name in ("ship_line1", "ship_country")}
+    return destination({**typed, "ship_region": form.ship_region.data})
 
 
 def _saved_method() -> str:
@@ -215,6 +231,8 @@ class CheckoutPage:
     def __init__(self, form, quote, saved_addresses):
         self.form, self.quote = form, quote
         self.saved_addresses = saved_addresses
+        # Where the books go, once an address is given: it decides the sales tax.
+        self.ship_to: Place | None = None
         self.code_error: str | None = None
         self.code_note = ""
         self.alert = ""
@@ -230,8 +248,15 @@ class CheckoutPage:
             code_note=self.code_note,
             alert=self.alert,
             saved_addresses=self.saved_addresses,
+            tax_note=self._tax_note(),
         )
         return page, self.status
+
+    def _tax_note(self) -> str:
+        """Before an address is given, say that sales tax may follow (where the shop has any)."""
+        if self.quote.shipping_method == "none" or self.ship_to is not None:
+            return ""
+        return "Added for your address, where due" if any_rates() else ""
 
 
 def _open_account(form) -> bool:
@@ -309,6 +334,8 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
     method = details.get("shipping_method", "standard")
     code = session.get(CODE_KEY, "")
     gift = GiftChoice.from_details(details)
+    if page is not None:
+        page.ship_to = destination(details)
     try:
         quote = services.quote_cart(
             cart,
@@ -318,6 +345,7 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
             gift=gift,
             code=code,
             email=details["email"],
+            ship_to=destination(details),
         )
     except InvalidInput as error:
         if page is None:
@@ -328,7 +356,7 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
     if quote.code.problem:
         return _refused(quote.code.problem, page, quote)
     if reviewed is None or reviewed.fingerprint != quote.fingerprint:
-        return _changed(page, quote)
+        return _changed(page, quote, reviewed)
     try:
         # Earlier unpaid checkouts of this cart are closed at Stripe and cancelled first
         # (which also gives back a code's use they held).
@@ -374,14 +402,23 @@ def _refused(message: str, page: CheckoutPage | None, quote):
     return page.render()
 
 
-def _changed(page: CheckoutPage | None = None, quote=None):
+def _changed(page: CheckoutPage | None = None, quote=None, reviewed=None):
     if page is None:
         flash("Your order changed since you reviewed it: please check the new amounts.", "error")
         return redirect(url_for("checkout.review"), 303)
     page.quote, page.status = quote, 409
+    total = format_cents(quote.total_cents, quote.currency)
+    if reviewed is not None and reviewed.total_cents == quote.total_cents - quote.tax_cents:
+        # What the summary showed, with only the tax of the address just given added.
+        tax = format_cents(quote.tax_cents, quote.currency)
+        page.alert = (
+            f"{quote.tax.label} for your address adds {tax}: the total is now {total}. "
+            "Check the summary and press Pay again."
+        )
+        return page.render()
     page.alert = (
-        f"Your order changed since you reviewed it: the total is now "
-        f"{format_cents(quote.total_cents, quote.currency)} (your shipping or gift choices, "
-        "or our prices, changed it). Check the summary and press Pay again."
+        f"Your order changed since you reviewed it: the total is now {total} (your "
+        "address's sales tax, your shipping or gift choices, or our prices, changed it). "
+        "Check the summary and press Pay again."
     )
     return page.render()

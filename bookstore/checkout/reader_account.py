@@ -103,6 +103,7 @@ def _order_data(order: Order, parts: OrderParts) -> dict:
                 "isbn": line.isbn13,
                 "unit_price_cents": line.unit_price_cents,
                 "quantity": line.quantity,
+                "tax_cents": line.tax_cents,
             }
             for line in order.lines
         ]
@@ -114,6 +115,8 @@ def _order_data(order: Order, parts: OrderParts) -> dict:
         "member_discount_cents": order.discount_cents,
         "promo_code": order.promo_code or None,
         "promo_discount_cents": order.promo_discount_cents,
+        "tax": order.tax_label or None,
+        "tax_cents": order.tax_cents,
         "total_cents": order.total_cents,
         "refunded_cents": order.refunded_cents,
     }

@@ -49,18 +49,21 @@ def refunded_copies(order: Order) -> Counter[int]:
 
 def paid_line_totals(order: Order) -> dict[int, int]:
     """What the buyer paid for each order line (line id -> cents): its price less what member
-    deals and a promotion code took off it."""
+    deals and a promotion code took off it, and its sales tax."""
     deals = deal_orders.line_discounts(order.id) if order.discount_cents else {}
     codes = promo_orders.line_discounts(order.id) if order.promo_discount_cents else {}
     return {
-        line.id: line.line_total_cents - deals.get(line.id, 0) - codes.get(line.id, 0)
+        line.id: line.line_total_cents
+        - deals.get(line.id, 0)
+        - codes.get(line.id, 0)
+        + line.tax_cents
         for line in order.lines
     }
 
 
 def refund_amount(order: Order, copies: dict[int, int] | None) -> int:
     """Cents to refund: the chosen copies at the price paid for them (after deals and codes,
-    shared exactly over the line's copies), or the whole remainder."""
+    with their sales tax, shared exactly over the line's copies), or the whole remainder."""
     remaining = order.total_cents - order.refunded_cents
     if copies is None:
         return remaining

@@ -36,6 +36,7 @@ from bookstore.gifts.services import GiftChoice
 from bookstore.inventory import holds
 from bookstore.members.purchase import add_membership_to_order
 from bookstore.promotions import orders as promo_orders
+from bookstore.tax import services as tax_services
 
 SHIPPING_METHODS = ("standard", "express")
 DEFAULT_EXPRESS_CENTS = 1500
@@ -76,6 +77,12 @@ class Quote:
     gift_wrap_cents: int = 0
     # The promotion code entered at checkout: it comes off the books after member deals.
     code: promo_orders.CodeQuote = field(default_factory=promo_orders.CodeQuote)
+    # Sales tax for the shipping address (bookstore.tax), included in total_cents.
+    tax: tax_services.TaxQuote = tax_services.NO_TAX
+
+    @property
+    def tax_cents(self) -> int:
+        return self.tax.cents
 
     @property
     def promo_discount_cents(self) -> int:
@@ -88,6 +95,7 @@ class Quote:
         parts += [f"membership:{self.membership_cents}"]
         parts += [f"gift:{self.gift_membership_cents}:{self.gift_wrap_cents}"]
         parts += [f"code:{self.code.code}:{self.code.discount_cents}:{self.discount_cents}"]
+        parts += [f"tax:{self.tax.label}:{self.tax.cents}"]
         parts += [self.shipping_method, str(self.shipping_cents), str(self.total_cents)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -144,9 +152,11 @@ def quote_cart(
     gift: GiftChoice | None = None,
     code: str = "",
     email: str = "",
+    ship_to: tax_services.Place | None = None,
 ) -> Quote:
     """Price the cart as it would be ordered: requested quantities at today's prices, member
-    deals, then the promotion ``code`` (if any) on what the books cost after the deals.
+    deals, then the promotion ``code`` (if any) on what the books cost after the deals, and
+    the sales tax where the printed books go (``ship_to``; none without it: bookstore.tax).
 
     Quantities are not capped here: an edition that is short is refused by name when the
     order is placed (OutOfStock), rather than quietly sold in a smaller quantity.
@@ -168,6 +178,7 @@ def quote_cart(
     membership = pricing.membership_cents
     given = pricing.gift_membership_cents
     wrap = gift_services.wrap_cents_for(gift, has_physical)
+    tax = _tax(ship_to if has_physical else None, lines, deal_lines, promo, shipping, wrap)
     return Quote(
         pricing=pricing,
         shipping_method=method,
@@ -180,12 +191,43 @@ def quote_cart(
         + wrap
         + shipping
         - discount
-        - promo.discount_cents,
+        - promo.discount_cents
+        + tax.cents,
         currency=str(config.get("CURRENCY", "USD")).upper(),
         membership_cents=membership,
         gift_membership_cents=given,
         gift_wrap_cents=wrap,
         code=promo,
+        tax=tax,
+    )
+
+
+def _tax(
+    ship_to: tax_services.Place | None,
+    lines: list[LinePricing],
+    deal_lines: Mapping[int, int],
+    promo: promo_orders.CodeQuote,
+    shipping_cents: int,
+    wrap_cents: int,
+) -> tax_services.TaxQuote:
+    """The sales tax owed where the books go, on what each line costs after deals and code."""
+    if ship_to is None:
+        return tax_services.NO_TAX
+    rate = tax_services.rate_for(ship_to)
+    if rate is None:
+        return tax_services.NO_TAX
+    taxable = [
+        tax_services.TaxableLine(
+            p.edition.id,
+            p.edition.is_physical,
+            p.unit_price_cents * p.requested_quantity
+            - deal_lines.get(p.edition.id, 0)
+            - promo.line_discounts.get(p.edition.id, 0),
+        )
+        for p in lines
+    ]
+    return tax_services.quote_tax(
+        rate, taxable, shipping_cents=shipping_cents, wrap_cents=wrap_cents
     )
 
 
@@ -222,6 +264,7 @@ def place_order(
             gift=gift,
             code=code,
             email=email,
+            ship_to=tax_services.Place(address.country, address.region) if address else None,
         )
     if not quote.pricing.lines and not cart.membership and not cart.gift_email:
         raise InvalidInput("Your cart is empty.")
@@ -254,6 +297,8 @@ def place_order(
         discount_cents=quote.discount_cents,
         promo_code=quote.code.code if quote.promo_discount_cents else "",
         promo_discount_cents=quote.promo_discount_cents,
+        tax_cents=quote.tax_cents,
+        tax_label=quote.tax.label,
         total_cents=quote.total_cents,
         currency=quote.currency,
         state=OrderState.PENDING_PAYMENT,
@@ -271,6 +316,7 @@ def place_order(
                 isbn13=priced.edition.isbn13,
                 unit_price_cents=priced.unit_price_cents,
                 quantity=priced.requested_quantity,
+                tax_cents=quote.tax.line_cents.get(priced.edition.id, 0),
             )
         )
     db.session.add(order)

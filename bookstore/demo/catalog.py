@@ -33,6 +33,7 @@ from bookstore.dbtypes import utcnow
 from bookstore.demo.codes import load_demo_codes
 from bookstore.demo.deals import load_demo_deals
 from bookstore.demo.reviews import load_demo_reviews
+from bookstore.demo.tax import load_demo_tax_rates
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
 from bookstore.money import parse_amount
@@ -58,6 +59,7 @@ class DemoReport:
     deals_created: int = 0
     reviews_created: int = 0
     codes_created: int = 0
+    tax_rates_created: int = 0
     skipped: bool = False
 
     @property
@@ -72,6 +74,7 @@ class DemoReport:
             + self.deals_created
             + self.reviews_created
             + self.codes_created
+            + self.tax_rates_created
         )
 
     def summary(self) -> str:
@@ -80,7 +83,8 @@ class DemoReport:
             f"{self.editions_created} editions added, {self.editions_updated} updated; "
             f"{self.posts_created} journal posts added, {self.posts_updated} updated; "
             f"{self.deals_created} member deals added; {self.reviews_created} reviews added; "
-            f"{self.codes_created} promotion codes added."
+            f"{self.codes_created} promotion codes added; "
+            f"{self.tax_rates_created} sales tax rates added."
         )
 
 
@@ -132,6 +136,7 @@ def load_demo(
     loader.report.deals_created = load_demo_deals(utcnow())
     loader.report.reviews_created = load_demo_reviews()
     loader.report.codes_created = load_demo_codes(utcnow())
+    loader.report.tax_rates_created = load_demo_tax_rates()
     db.session.commit()
     echo(loader.report.summary())
     return loader.report

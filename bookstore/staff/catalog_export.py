@@ -20,11 +20,14 @@ ORDER_COLUMNS = [
     "items",
     "subtotal",
     "discount",
+    "code_discount",
     "shipping",
+    "tax",
     "total",
     "refunded",
     "currency",
     "ship_country",
+    "ship_region",
 ]
 
 
@@ -84,11 +87,14 @@ def orders_csv(query=None) -> Iterator[str]:
                 sum(line.quantity for line in order.lines),
                 plain_amount(order.subtotal_cents),
                 plain_amount(order.discount_cents),
+                plain_amount(order.promo_discount_cents),
                 plain_amount(order.shipping_cents),
+                plain_amount(order.tax_cents),
                 plain_amount(order.total_cents),
                 plain_amount(order.refunded_cents),
                 order.currency,
                 order.ship_country,
+                order.ship_region,
             ]
 
     return write_csv(ORDER_COLUMNS, rows())

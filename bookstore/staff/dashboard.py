@@ -42,9 +42,13 @@ def _midnight(day: date, zone: tzinfo = UTC) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
+# Sales tax is the state's money, collected on its behalf: revenue leaves it out.
+_REVENUE = Order.total_cents - Order.tax_cents
+
+
 def _totals(since: datetime, until: datetime) -> Totals:
     count, revenue = db.session.execute(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total_cents), 0)).where(
+        select(func.count(Order.id), func.coalesce(func.sum(_REVENUE), 0)).where(
             Order.state.in_(SOLD_STATES), Order.paid_at >= since, Order.paid_at < until
         )
     ).one()
@@ -82,7 +86,7 @@ def daily_sales(today: date, days: int, zone: tzinfo = UTC) -> list[DaySales]:
     """Revenue and orders per day of ``zone`` for the last ``days`` days, zero-filled."""
     start = today - timedelta(days=days - 1)
     rows = db.session.execute(
-        select(Order.paid_at, Order.total_cents).where(
+        select(Order.paid_at, _REVENUE).where(
             Order.state.in_(SOLD_STATES),
             Order.paid_at >= _midnight(start, zone),
             Order.paid_at < _midnight(today + timedelta(days=1), zone),

@@ -355,6 +355,30 @@ class GiftWrapForm(FlaskForm):
     wrap_price = PriceField("Gift wrap price (USD)", validators=[DataRequired(), Length(max=12)])
 
 
+class TaxRateForm(FlaskForm):
+    """A sales tax rate for a country, or a state or province of it (bookstore.tax)."""
+
+    country = SelectField("Country", validators=[InputRequired("Choose a country.")])
+    region = StringField(
+        "State or province",
+        description="Its code or name, as addresses give it (VT or Vermont); "
+        "leave empty for the whole country.",
+        validators=[Optional(), Length(max=100)],
+    )
+    name = StringField(
+        "Name on receipts",
+        description="For example, Vermont sales tax.",
+        validators=[DataRequired("Give the tax's name."), Length(max=80)],
+    )
+    rate = StringField(
+        "Rate (%)",
+        description="For example 6, or 8.875.",
+        validators=[DataRequired("Give the rate."), Length(max=12)],
+    )
+    taxes_shipping = BooleanField("Tax shipping too", default=True)
+    taxes_ebooks = BooleanField("Tax ebooks too", default=True)
+
+
 class PromoCodeForm(FlaskForm):
     """A promotion code: what it takes off, where, when, how often and for whom."""
 

@@ -130,4 +130,5 @@ from bookstore.staff import (  # noqa: E402, F401
     promo_views,
     review_views,
     stock_views,
+    tax_views,
 )

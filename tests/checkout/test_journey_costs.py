@@ -24,12 +24,15 @@ from tests.factories import make_book
 STATEMENTS = {
     ("POST", "/cart/add"): 5,  # new cart, edition with book, copies free, line upsert, line
     ("GET", "/cart"): 4,  # cart, lines, authors, copies free (the header counts the lines)
-    ("GET", "/checkout"): 4,  # cart, lines, copies free, wrap offer
+    # Cart, lines, copies free, wrap offer; with no address yet, whether any sales tax may
+    # follow (a note beside the total).
+    ("GET", "/checkout"): 5,
     ("POST", "/checkout"): 4,  # cart, lines, copies free, wrap offer
-    ("GET", "/checkout/review"): 3,  # cart, lines, copies free
-    # The quote (3), earlier checkouts (1), the order, its line and history (3), the hold (3),
-    # the attempt (1), gift wrap and gift membership for Stripe's line items (2), the session.
-    ("POST", "/checkout/place"): 14,
+    ("GET", "/checkout/review"): 4,  # cart, lines, copies free, the address's tax rate
+    # The quote (3) with the address's tax rate (1), earlier checkouts (1), the order, its
+    # line and history (3), the hold (3), the attempt (1), gift wrap and gift membership for
+    # Stripe's line items (2), the session.
+    ("POST", "/checkout/place"): 15,
     # The event (2), the order, paid, the order again after the move, its lines (4), the
     # sale (5), the checkout window (1), the gift membership (1), the cart (1), what the
     # order adds (2), the email's editions (1), its job and the history line (2); and here,

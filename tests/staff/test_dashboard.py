@@ -157,3 +157,13 @@ def test_today_is_the_shops_day_not_utcs(make_app, frozen_now):
     assert figures(page, "Today") == ["$21.00", "1 order"]
     _, _, bars = chart_text(page)
     assert bars == ["2025-03-14: $10.00, 1 order", "2025-03-15: $21.00, 1 order"]
+
+
+def test_sales_tax_collected_is_not_counted_as_revenue(app, staff_client, frozen_now):
+    with app.app_context():
+        taxed = make_order(2120, paid_at=datetime(2025, 3, 15, 9, 0, tzinfo=UTC))
+        taxed.tax_cents = 120
+        db.session.commit()
+    page = staff_client.get("/staff/").get_data(as_text=True)
+    assert figures(page, "Today") == ["$20.00", "1 order"]
+    assert chart_text(page)[2] == ["2025-03-15: $20.00, 1 order"]

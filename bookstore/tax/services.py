@@ -1,0 +1,256 @@
+"""Sales tax: which rate applies to an address, and what an order owes.
+
+Staff keep one rate per place the shop must collect tax for (a US state, a Canadian
+province, a whole country). An order shipped there owes the rate on what its printed books
+cost after member deals and codes, on their gift wrap, and -- where the rate says so -- on
+its ebooks and shipping. Each line's tax is rounded on its own (half up), so a refund of a
+line's copies gives back their share of it. An order with no printed book has no shipping
+address, and no tax is added to it; memberships are never taxed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bookstore.checkout.models import Order
+from bookstore.checkout.states import OrderState
+from bookstore.errors import InvalidInput, NotFound
+from bookstore.extensions import db
+from bookstore.tax.models import RATE_SCALE, TaxRate
+
+# The highest rate staff may set: no sales tax comes near it, a typo (60 for 6) would.
+MAX_RATE = 30_000
+
+US_STATES = {
+    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA",
+    "COLORADO": "CO", "CONNECTICUT": "CT", "DELAWARE": "DE", "DISTRICT OF COLUMBIA": "DC",
+    "FLORIDA": "FL", "GEORGIA": "GA", "HAWAII": "HI", "IDAHO": "ID", "ILLINOIS": "IL",
+    "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS", "KENTUCKY": "KY", "LOUISIANA": "LA",
+    "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA", "MICHIGAN": "MI",
+    "MINNESOTA": "MN", "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT",
+    "NEBRASKA": "NE", "NEVADA": "NV", "NEW HAMPSHIRE": "NH", "NEW JERSEY": "NJ",
+    "NEW MEXICO": "NM", "NEW YORK": "NY", "NORTH CAROLINA": "NC", "NORTH DAKOTA": "ND",
+    "OHIO": "OH", "OKLAHOMA": "OK", "OREGON": "OR", "PENNSYLVANIA": "PA",
+    "RHODE ISLAND": "RI", "SOUTH CAROLINA": "SC", "SOUTH DAKOTA": "SD", "TENNESSEE": "TN",
+    "TEXAS": "TX", "UTAH": "UT", "VERMONT": "VT", "VIRGINIA": "VA", "WASHINGTON": "WA",
+    "WEST VIRGINIA": "WV", "WISCONSIN": "WI", "WYOMING": "WY", "PUERTO RICO": "PR",
+    "GUAM": "GU", "US VIRGIN ISLANDS": "VI", "AMERICAN SAMOA": "AS",
+    "NORTHERN MARIANA ISLANDS": "MP",
+}  # fmt: skip
+CANADIAN_PROVINCES = {
+    "ALBERTA": "AB", "BRITISH COLUMBIA": "BC", "MANITOBA": "MB", "NEW BRUNSWICK": "NB",
+    "NEWFOUNDLAND AND LABRADOR": "NL", "NOVA SCOTIA": "NS", "ONTARIO": "ON",
+    "PRINCE EDWARD ISLAND": "PE", "QUEBEC": "QC", "SASKATCHEWAN": "SK",
+    "NORTHWEST TERRITORIES": "NT", "NUNAVUT": "NU", "YUKON": "YT",
+}  # fmt: skip
+REGION_NAMES = {"US": US_STATES, "CA": CANADIAN_PROVINCES}
+
+
+def normalise_region(country: str, region: str) -> str:
+    """A region as rates are kept: upper case, single spaces, no dots, and for the United
+    States and Canada the two-letter code ("Vermont", "vt" and "V.T." are all "VT")."""
+    text = " ".join(region.replace(".", "").replace("&", " AND ").upper().split())
+    return REGION_NAMES.get(country.upper(), {}).get(text, text)
+
+
+def parse_rate(text: str) -> int:
+    """A typed percentage ("6", "6.25%", "8.875") as thousandths of a percent."""
+    cleaned = str(text).strip().removesuffix("%").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidInput(f"Rate: {text!r} is not a percentage, such as 6 or 8.875.") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.001")):
+        raise InvalidInput("Rate: use at most three decimals, such as 8.875.")
+    rate = int(value * 1000)
+    if not 0 < rate <= MAX_RATE:
+        raise InvalidInput(f"Rate: give a percentage above 0 and at most {MAX_RATE // 1000}.")
+    return rate
+
+
+def rate_label(rate: int) -> str:
+    """Thousandths of a percent as people write the rate: 6000 -> "6%", 8875 -> "8.875%"."""
+    return f"{(Decimal(rate) / 1000).normalize():f}%"
+
+
+def tax_on(cents: int, rate: int) -> int:
+    """The tax on ``cents`` at ``rate``, rounded half up to a whole cent."""
+    return (cents * rate * 2 + RATE_SCALE) // (RATE_SCALE * 2) if cents > 0 else 0
+
+
+@dataclass(frozen=True)
+class TaxQuote:
+    """What an order owes: each book line's tax (by edition id), the tax on its shipping and
+    wrap, and the label the shopper sees ("Vermont sales tax (6%)")."""
+
+    label: str = ""
+    line_cents: dict[int, int] = field(default_factory=dict)
+    other_cents: int = 0
+
+    @property
+    def cents(self) -> int:
+        return sum(self.line_cents.values()) + self.other_cents
+
+
+NO_TAX = TaxQuote()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an order's printed books go, as far as the tax cares: country and region."""
+
+    country: str
+    region: str
+
+
+@dataclass(frozen=True)
+class TaxableLine:
+    """A book line as it is paid for: after member deals and a code."""
+
+    edition_id: int
+    is_physical: bool
+    paid_cents: int
+
+
+def rate_for(place: Place) -> TaxRate | None:
+    """The rate for a place: its region's own, else its country's, else None."""
+    country = (place.country or "").upper()
+    if not country:
+        return None
+    wanted = {normalise_region(country, place.region or ""), ""}
+    rows = db.session.scalars(
+        select(TaxRate).where(TaxRate.country == country, TaxRate.region.in_(wanted))
+    ).all()
+    return max(rows, key=lambda r: r.region != "", default=None)
+
+
+def quote_tax(
+    rate: TaxRate | None, lines: Iterable[TaxableLine], *, shipping_cents: int, wrap_cents: int
+) -> TaxQuote:
+    """The tax an order owes at ``rate`` (None: none)."""
+    if rate is None:
+        return NO_TAX
+    line_cents = {
+        line.edition_id: tax_on(line.paid_cents, rate.rate)
+        for line in lines
+        if line.is_physical or rate.taxes_ebooks
+    }
+    other = tax_on(wrap_cents, rate.rate)
+    if rate.taxes_shipping:
+        other += tax_on(shipping_cents, rate.rate)
+    if not any(line_cents.values()) and not other:
+        return NO_TAX
+    return TaxQuote(f"{rate.name} ({rate_label(rate.rate)})", line_cents, other)
+
+
+# Staff: keeping the rates.
+
+RATE_FIELDS = ["country", "region", "name", "rate", "taxes_shipping", "taxes_ebooks"]
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    country: str
+    region: str
+    name: str
+    rate: int
+    taxes_shipping: bool = True
+    taxes_ebooks: bool = True
+
+
+def any_rates() -> bool:
+    """Whether the shop charges sales tax anywhere (checkout says it will be added)."""
+    return db.session.scalar(select(TaxRate.id).limit(1)) is not None
+
+
+def all_rates() -> list[TaxRate]:
+    return list(db.session.scalars(select(TaxRate).order_by(TaxRate.country, TaxRate.region)))
+
+
+def get_rate(rate_id: int) -> TaxRate:
+    rate = db.session.get(TaxRate, rate_id)
+    if rate is None:
+        raise NotFound("No such tax rate.")
+    return rate
+
+
+def set_rate(spec: RateSpec, *, actor_id: int | None) -> tuple[TaxRate, dict[str, Any] | None]:
+    """Add the rate for the spec's place, or change the one it has; returns the rate and, for
+    a change, its values before (None for a new one). Orders already placed keep their tax."""
+    country = spec.country.strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise InvalidInput("Country: give its two-letter code, such as US or CA.")
+    region = normalise_region(country, spec.region)
+    if len(region) > 100:
+        raise InvalidInput("State or region: at most 100 characters.")
+    name = " ".join(spec.name.split())
+    if not name or len(name) > 80:
+        raise InvalidInput("Name: give the tax's name for receipts, such as Vermont sales tax.")
+    if not 0 < spec.rate <= MAX_RATE:
+        raise InvalidInput(f"Rate: give a percentage above 0 and at most {MAX_RATE // 1000}.")
+    rate = find_rate(country, region)
+    before = None if rate is None else {name: getattr(rate, name) for name in RATE_FIELDS}
+    if rate is None:
+        rate = TaxRate(country=country, region=region)
+        db.session.add(rate)
+    rate.name, rate.rate = name, spec.rate
+    rate.taxes_shipping, rate.taxes_ebooks = spec.taxes_shipping, spec.taxes_ebooks
+    rate.updated_by_id = actor_id
+    db.session.flush()
+    return rate, before
+
+
+def find_rate(country: str, region: str) -> TaxRate | None:
+    """The rate kept for exactly this place (a region as addresses spell it, or "")."""
+    country = country.strip().upper()
+    return db.session.scalars(
+        select(TaxRate).where(
+            TaxRate.country == country, TaxRate.region == normalise_region(country, region)
+        )
+    ).one_or_none()
+
+
+def remove_rate(rate: TaxRate) -> None:
+    db.session.delete(rate)
+    db.session.flush()
+
+
+# Staff: what was collected, for the returns they file.
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The sales tax on one place's orders paid in a period."""
+
+    country: str
+    region: str
+    orders: int
+    tax_cents: int
+
+
+def collected(start: datetime, end: datetime) -> list[Collected]:
+    """Tax charged on the orders paid in [start, end) and kept (paid, shipped or partly
+    refunded: an order refunded in full gave its tax back), by the place they went to."""
+    rows = db.session.execute(
+        select(Order.ship_country, Order.ship_region, func.count(), func.sum(Order.tax_cents))
+        .where(
+            Order.paid_at >= start,
+            Order.paid_at < end,
+            Order.tax_cents > 0,
+            Order.state.in_([OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED]),
+        )
+        .group_by(Order.ship_country, Order.ship_region)
+    )
+    # Addresses spell a region many ways ("VT", "Vermont"): one row per place.
+    places: dict[tuple[str, str], list[int]] = {}
+    for country, region, orders, cents in rows:
+        totals = places.setdefault((country, normalise_region(country, region)), [0, 0])
+        totals[0] += orders
+        totals[1] += int(cents or 0)
+    return [Collected(c, r, n, cents) for (c, r), (n, cents) in sorted(places.items())]

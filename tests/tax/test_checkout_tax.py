@@ -1,0 +1,225 @@
+"""Sales tax at checkout: quoted for the address, kept on the order and its lines, charged
+through Stripe as a line of its own, shown on every receipt, and given back with refunds."""
+
+import html
+import re
+
+import pytest
+from flask import current_app
+
+from bookstore.accounts.models import Role
+from bookstore.checkout import services
+from bookstore.checkout.models import Order
+from bookstore.checkout.refunds import refund_order
+from bookstore.checkout.states import OrderState
+from bookstore.extensions import db
+from bookstore.tax.services import Place, RateSpec, set_rate
+from tests.checkout.helpers import ADDRESS, ADDRESS_FORM, make_cart, place
+from tests.checkout.shoppers import order_state
+from tests.factories import make_book, make_user
+from tests.promotions.builders import NOW, make_code, place_with_code
+
+VERMONT = RateSpec("US", "VT", "Vermont sales tax", 6000)
+
+
+def _vermont(**changes):
+    spec = RateSpec(**{**VERMONT.__dict__, **changes})
+    set_rate(spec, actor_id=None)
+
+
+def test_an_order_shipped_to_a_taxed_state_pays_its_rate_on_books_and_shipping(app_ctx):
+    _vermont()
+    edition = make_book(price_cents=1999, on_hand=5).editions[0]
+    order = place(make_cart((edition, 1)))  # to Montpelier, VT; standard shipping $5
+    [line] = order.lines
+    assert line.tax_cents == 120  # 6% of $19.99
+    assert order.tax_cents == 120 + 30
+    assert order.tax_label == "Vermont sales tax (6%)"
+    assert order.total_cents == 1999 + 500 + 150
+
+
+def test_a_rate_that_leaves_shipping_untaxed_taxes_the_books_only(app_ctx):
+    _vermont(taxes_shipping=False)
+    edition = make_book(price_cents=1999, on_hand=5).editions[0]
+    order = place(make_cart((edition, 1)))
+    assert (order.tax_cents, order.total_cents) == (120, 1999 + 500 + 120)
+
+
+def test_ebooks_go_with_the_parcel_unless_the_rate_leaves_them_out(app_ctx):
+    book = make_book(formats=("paperback", "ebook"), on_hand=5)
+    paperback, ebook = book.editions
+    _vermont(taxes_ebooks=False, taxes_shipping=False)
+    order = place(make_cart((paperback, 1), (ebook, 1)))
+    taxes = {line.format.value: line.tax_cents for line in order.lines}
+    assert taxes == {"paperback": 96, "ebook": 0}
+    _vermont(taxes_ebooks=True, taxes_shipping=False)
+    order = place(make_cart((paperback, 1), (ebook, 1)))
+    taxes = {line.format.value: line.tax_cents for line in order.lines}
+    assert taxes == {"paperback": 96, "ebook": round(ebook.price_cents * 0.06)}
+
+
+def test_an_order_with_no_parcel_has_no_address_and_no_tax(app_ctx):
+    _vermont()
+    ebook = make_book(formats=("ebook",)).editions[0]
+    order = place(make_cart((ebook, 1)))
+    assert order.shipping_method == "none"
+    assert (order.tax_cents, order.tax_label, order.lines[0].tax_cents) == (0, "", 0)
+
+
+def test_an_address_where_the_shop_charges_no_tax_pays_none(app_ctx):
+    _vermont()
+    edition = make_book(price_cents=1999, on_hand=5).editions[0]
+    order = services.place_order(
+        make_cart((edition, 1)),
+        user=None,
+        email="anna@example.com",
+        shipping_method="standard",
+        address=services.ShippingAddress(**{**ADDRESS.__dict__, "region": "NY"}),
+        now=NOW,
+        config=current_app.config,
+    )
+    assert (order.tax_cents, order.total_cents) == (0, 1999 + 500)
+
+
+def test_tax_is_on_what_the_books_cost_after_a_code(app_ctx):
+    _vermont(taxes_shipping=False)
+    make_code("SAVE10")
+    edition = make_book(price_cents=2000, on_hand=5).editions[0]
+    order = place_with_code(make_cart((edition, 2)), "SAVE10")
+    assert order.promo_discount_cents == 400
+    assert order.lines[0].tax_cents == 216  # 6% of $36.00
+    assert order.total_cents == 4000 - 400 + order.shipping_cents + 216
+
+
+def test_the_quote_changes_when_the_rate_does(app_ctx):
+    edition = make_book(price_cents=1999, on_hand=5).editions[0]
+    cart = make_cart((edition, 1))
+
+    def quote():
+        return services.quote_cart(
+            cart,
+            shipping_method="standard",
+            now=NOW,
+            config=current_app.config,
+            ship_to=Place("US", "Vermont"),
+        )
+
+    before = quote()
+    _vermont()
+    after = quote()
+    assert (before.tax_cents, after.tax_cents) == (0, 150)
+    assert before.fingerprint != after.fingerprint
+
+
+def _book(app, **fields):
+    with app.app_context():
+        book = make_book("Murder at the Dacha", **{"on_hand": 5, **fields})
+        _vermont()
+        db.session.commit()
+        return book.editions[0].id
+
+
+def test_stripe_is_asked_for_the_tax_as_a_line_of_its_own(shop, buyer, stripe_sandbox):
+    edition = _book(shop, price_cents=1999)
+    checkout = buyer.checkout(edition, 1)
+    client = stripe_sandbox.client()
+    items = client.v1.checkout.sessions.line_items.list(checkout.session_id).data
+    assert [(i.description, i.quantity, i.amount_total) for i in items] == [
+        ("Murder at the Dacha (Paperback)", 1, 1999),
+        ("Shipping (standard)", 1, 500),
+        ("Vermont sales tax (6%)", 1, 150),
+    ]
+    with shop.app_context():
+        session = client.v1.checkout.sessions.retrieve(checkout.session_id)
+    assert session.amount_total == order_state(shop, checkout.reference).total_cents == 2649
+
+
+def test_receipts_show_the_tax(shop, buyer, stripe_sandbox, outbox):
+    edition = _book(shop, price_cents=1999)
+    buyer.add(edition)
+    buyer.give_details()
+    review = buyer.review().get_data(as_text=True)
+    assert re.search(r"Vermont sales tax \(6%\)</dt><dd>\$1\.50", review)
+    assert "$26.49" in review
+    checkout = buyer.checkout()
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()  # the email goes from whichever settles the order
+    page = buyer.follow(paid.location).get_data(as_text=True)
+    assert re.search(r"Vermont sales tax \(6%\)</dt><dd>\$1\.50", page)
+    [mail] = outbox.to("buyer@example.com")
+    assert "Vermont sales tax (6%): $1.50" in mail.get_body(("plain",)).get_content()
+    assert "Vermont sales tax (6%)" in mail.get_body(("html",)).get_content()
+
+
+def _summary_quote(page: str) -> str:
+    return re.search(r'id="quote" name="quote" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_the_checkout_page_says_tax_may_follow_then_shows_it_before_anything_is_charged(
+    shop, buyer, stripe_sandbox
+):
+    edition = _book(shop, price_cents=1999)
+    buyer.add(edition)
+    first = buyer.client.get("/checkout").get_data(as_text=True)
+    assert "Added for your address, where due" in first
+    assert "$24.99" in first  # no tax yet: the address is not known
+    # Pay with the summary as shown: the Vermont address adds tax, so nothing is charged
+    # and the page shows the new total.
+    data = {"email": "buyer@example.com", **ADDRESS_FORM, "quote": _summary_quote(first)}
+    changed = buyer.client.post("/checkout", data=data)
+    assert changed.status_code == 409
+    text = changed.get_data(as_text=True)
+    alert = "Vermont sales tax (6%) for your address adds $1.50: the total is now $26.49."
+    assert alert in html.unescape(text)
+    assert re.search(r"Vermont sales tax \(6%\)</dt><dd>\$1\.50", text)
+    with shop.app_context():
+        assert db.session.query(Order).count() == 0
+    paying = buyer.client.post("/checkout", data={**data, "quote": _summary_quote(text)})
+    assert paying.status_code == 303
+    assert stripe_sandbox.url.split("//")[1].split("/")[0] in paying.headers["Location"]
+
+
+def test_a_shopper_whose_address_is_known_sees_the_tax_at_once(shop, buyer):
+    edition = _book(shop, price_cents=1999)
+    buyer.add(edition)
+    buyer.give_details()
+    page = buyer.client.get("/checkout").get_data(as_text=True)
+    assert re.search(r"Vermont sales tax \(6%\)</dt><dd>\$1\.50", page)
+    assert "Added for your address" not in page
+
+
+def test_the_note_is_not_shown_where_the_shop_charges_no_tax(shop, buyer):
+    with shop.app_context():
+        edition = make_book(on_hand=5).editions[0].id
+        db.session.commit()
+    buyer.add(edition)
+    assert "Added for your address" not in buyer.client.get("/checkout").get_data(as_text=True)
+
+
+def test_a_refunded_copy_gives_back_its_tax(shop, buyer, stripe_sandbox):
+    edition = _book(shop, price_cents=1999)
+    checkout = buyer.checkout(edition, 2)  # $39.98 and $5 shipping
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    buyer.follow(paid.location)
+    with shop.app_context():
+        packer = make_user("packer@example.com", role=Role.STAFF)
+        db.session.commit()
+        order = db.session.query(Order).filter_by(reference=checkout.reference).one()
+        assert (order.tax_cents, order.total_cents) == (240 + 30, 3998 + 500 + 270)
+        line = order.lines[0]
+        first = refund_order(order, copies={line.id: 1}, restock=True, reason="", actor=packer)
+        db.session.commit()
+        assert first.amount_cents == 1999 + 120
+        rest = refund_order(order, copies=None, restock=False, reason="", actor=packer)
+        db.session.commit()
+        assert rest.amount_cents == 1999 + 120 + 500 + 30  # the rest: shipping too
+    assert order_state(shop, checkout.reference).state is OrderState.REFUNDED
+
+
+@pytest.mark.parametrize("region", ["Vermont", "vt"])
+def test_the_address_may_spell_the_state_out(shop, buyer, region):
+    edition = _book(shop, price_cents=1999)
+    buyer.add(edition)
+    buyer.give_details(ship_region=region)
+    assert "Vermont sales tax (6%)" in buyer.review().get_data(as_text=True)
