@@ -174,15 +174,26 @@ class CheckoutDetailsForm(AddressFields):
         shipping_labels=None,
         can_save_address: bool = False,
         wrap_label: str | None = None,
+        asks_home: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.physical = physical
+        # Ebooks alone, in a shop that taxes ebooks somewhere: where the buyer lives decides
+        # their sales tax, so the country and region stay (bookstore.tax).
+        self.asks_home = asks_home and not physical
         if not physical or not can_save_address:
             delattr(self, "save_address")
         if not physical:
+            kept = ("ship_country", "ship_region") if self.asks_home else ()
             for name in (*self.ADDRESS_FIELDS, "gift"):
-                delattr(self, name)
+                if name not in kept:
+                    delattr(self, name)
+            if self.asks_home:
+                self.ship_country.label.text = "Country you live in"
+                self.ship_country.render_kw = {"autocomplete": "country"}
+                self.ship_region.label.text = "State or province"
+                self.ship_region.render_kw = {"maxlength": 100, "autocomplete": "address-level1"}
             return
         if wrap_label is None:
             del self.gift.form.wrap
@@ -194,6 +205,9 @@ class CheckoutDetailsForm(AddressFields):
     def details(self) -> dict:
         """The submitted details as plain values, to keep in the session until payment."""
         data = {"email": self.email.data.lower()}
+        if self.asks_home:
+            data["tax_country"] = self.ship_country.data or ""
+            data["tax_region"] = self.ship_region.data or ""
         if self.physical:
             for name in self.ADDRESS_FIELDS:
                 data[name] = getattr(self, name).data or ""
@@ -226,12 +240,19 @@ def address_from(details: dict) -> ShippingAddress | None:
     )
 
 
-def destination(details: Mapping[str, Any]) -> Place | None:
-    """Where the printed books go as far as ``details`` (entered or saved) say: the country
-    and region their sales tax depends on, or None before an address is given."""
+def parcel_place(details: Mapping[str, Any]) -> Place | None:
+    """Where the parcel goes as far as ``details`` (entered or saved) say: the country and
+    region its sales tax depends on, or None before an address is given."""
     if not details.get("ship_line1") or not details.get("ship_country"):
         return None
     return Place(str(details["ship_country"]), str(details.get("ship_region") or ""))
+
+
+def home_place(details: Mapping[str, Any]) -> Place | None:
+    """Where an ebook buyer said they live (their ebooks' sales tax), or None."""
+    if not details.get("tax_country"):
+        return None
+    return Place(str(details["tax_country"]), str(details.get("tax_region") or ""))
 
 
 class PlaceOrderForm(FlaskForm):

@@ -74,6 +74,10 @@ class Order(Model):
     # shipping and wrap. The label names the tax and its rate, as the receipt shows it.
     tax_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tax_label: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # The place whose rate applied (the shipping address's, or for ebooks alone where the
+    # buyer lives), its region as rates keep it: what staff's monthly figures group by.
+    tax_country: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    tax_region: Mapped[str] = mapped_column(String(100), default="", server_default="")
     total_cents: Mapped[int] = mapped_column(Integer)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="USD")

@@ -33,7 +33,8 @@ from bookstore.checkout.forms import (
     CheckoutWithAccountForm,
     PlaceOrderForm,
     address_from,
-    destination,
+    home_place,
+    parcel_place,
     quote_from_token,
     quote_token,
 )
@@ -94,9 +95,10 @@ def _quote(
     *,
     email: str | None = None,
     code: str | None = None,
-    ship_to: Place | None = None,
+    places: Places | None = None,
 ):
-    """The cart's quote; its sales tax is for ``ship_to``, by default the address given."""
+    """The cart's quote; its sales tax is for ``places`` (by default those given)."""
+    parcel, home = _places(session.get(DETAILS_KEY) or {}) if places is None else places
     return services.quote_cart(
         _cart(),
         shipping_method=method,
@@ -105,8 +107,17 @@ def _quote(
         gift=gift,
         code=session.get(CODE_KEY, "") if code is None else code,
         email=_known_email() if email is None else email,
-        ship_to=destination(session.get(DETAILS_KEY) or {}) if ship_to is None else ship_to,
+        ship_to=parcel,
+        lives_in=home,
     )
+
+
+# Where the parcel goes and where an ebook buyer lives, as far as known: their sales tax.
+Places = tuple[Place | None, Place | None]
+
+
+def _places(details: dict) -> Places:
+    return parcel_place(details), home_place(details)
 
 
 def _not_opening_an_account() -> bool:
@@ -138,13 +149,16 @@ def start():
         saved = {"email": current_user.email, "ship_name": current_user.name}
     saved = checkout_addresses.prefill(saved, shopper, request.args.get("address", ""))
     gift = GiftChoice.from_details(session.get(DETAILS_KEY) or {})
-    quote = _page_quote(method, gift, ship_to=destination(saved))
+    quote = _page_quote(method, gift, places=_places(saved))
     if request.method == "GET":
         note_cart_count(quote.pricing.stored_count)
     if quote.is_empty:
         flash("Your cart is empty: add a book before checking out.", "info")
         return redirect(url_for("cart.show"))
     physical = quote.shipping_method != "none"
+    asks_home = _asks_home(quote)
+    if asks_home and saved.get("tax_country"):
+        saved = {**saved, "ship_country": saved["tax_country"], "ship_region": saved["tax_region"]}
     needs_account = quote.membership_cents is not None and shopper is None
     form_class = CheckoutWithAccountForm if needs_account else CheckoutDetailsForm
     form = form_class(
@@ -153,9 +167,10 @@ def start():
         shipping_labels=_shipping_labels(quote),
         can_save_address=shopper is not None,
         wrap_label=gift_services.wrap_label(),
+        asks_home=asks_home,
     )
     page = CheckoutPage(form, quote, checkout_addresses.choices(shopper) if physical else [])
-    page.ship_to = destination(saved) if physical else None
+    page.places = _places(saved)
     if request.method == "POST":
         action = request.form.get("action", "pay")
         typed = normalise_code(form.code.data) or (form.code.data or "").strip()
@@ -179,21 +194,21 @@ def start():
             return _place_and_pay(form.quote.data, page)
         else:
             page.status = 400
-        page.ship_to = _typed_destination(form) if physical else None
-        page.quote = _page_quote(method, _posted_gift(form), form.email.data or "", page.ship_to)
+        page.places = _typed_places(form)
+        page.quote = _page_quote(method, _posted_gift(form), form.email.data or "", page.places)
         form.code.data = ""
     return page.render()
 
 
 def _page_quote(
-    method: str, gift: GiftChoice | None, email: str | None = None, ship_to: Place | None = None
+    method: str, gift: GiftChoice | None, email: str | None = None, places: Places = (None, None)
 ):
-    """The quote the checkout page shows, with the sales tax where ``ship_to`` (the address
-    on the form) is; gift wrap that is no longer offered is left out (paying says so)."""
+    """The quote the checkout page shows, with the sales tax of the ``places`` on the form;
+    gift wrap that is no longer offered is left out (paying says so)."""
     try:
-        return _quote(method, gift, email=email, ship_to=ship_to)
+        return _quote(method, gift, email=email, places=places)
     except InvalidInput:
-        return _quote(method, None, email=email, ship_to=ship_to)
+        return _quote(method, None, email=email, places=places)
 
 
 def _posted_gift(form) -> GiftChoice | None:
@@ -203,10 +218,22 @@ def _posted_gift(form) -> GiftChoice | None:
     return GiftChoice.from_details({"gift": form.gift.form.choice()})
 
 
-def _typed_destination(form) -> Place | None:
-    """The country and region of the address as typed on the form just posted."""
-    typed = {name: getattr(form, name).data for name in ("ship_line1", "ship_country")}
-    return destination({**typed, "ship_region": form.ship_region.data})
+def _asks_home(quote) -> bool:
+    """Ebooks alone, where the shop taxes ebooks somewhere: the buyer says where they live."""
+    if quote.shipping_method != "none" or all(p.edition.is_physical for p in quote.lines):
+        return False
+    return any_rates(on_ebooks=True)
+
+
+def _typed_places(form) -> Places:
+    """Where the parcel goes (or the ebook buyer lives) as typed on the form just posted."""
+    if form.physical:
+        typed = {name: getattr(form, name).data for name in ("ship_line1", "ship_country")}
+        return parcel_place({**typed, "ship_region": form.ship_region.data}), None
+    if form.asks_home:
+        typed = {"tax_country": form.ship_country.data, "tax_region": form.ship_region.data}
+        return None, home_place(typed)
+    return None, None
 
 
 def _saved_method() -> str:
@@ -231,8 +258,8 @@ class CheckoutPage:
     def __init__(self, form, quote, saved_addresses):
         self.form, self.quote = form, quote
         self.saved_addresses = saved_addresses
-        # Where the books go, once an address is given: it decides the sales tax.
-        self.ship_to: Place | None = None
+        # Where the books go, once given: it decides the sales tax.
+        self.places: Places = (None, None)
         self.code_error: str | None = None
         self.code_note = ""
         self.alert = ""
@@ -254,7 +281,12 @@ class CheckoutPage:
 
     def _tax_note(self) -> str:
         """Before an address is given, say that sales tax may follow (where the shop has any)."""
-        if self.quote.shipping_method == "none" or self.ship_to is not None:
+        parcel, home = self.places
+        if self.form.asks_home:
+            return "" if home is not None else "Added for where you live, where due"
+        if parcel is not None:
+            return ""
+        if self.quote.shipping_method == "none":
             return ""
         return "Added for your address, where due" if any_rates() else ""
 
@@ -308,6 +340,7 @@ def review():
         details=details,
         form=form,
         country_name=COUNTRY_NAMES.get(details.get("ship_country", ""), ""),
+        country_names=COUNTRY_NAMES,
         gift=gift,
     )
 
@@ -335,7 +368,7 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
     code = session.get(CODE_KEY, "")
     gift = GiftChoice.from_details(details)
     if page is not None:
-        page.ship_to = destination(details)
+        page.places = _places(details)
     try:
         quote = services.quote_cart(
             cart,
@@ -345,7 +378,8 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
             gift=gift,
             code=code,
             email=details["email"],
-            ship_to=destination(details),
+            ship_to=parcel_place(details),
+            lives_in=home_place(details),
         )
     except InvalidInput as error:
         if page is None:
@@ -374,6 +408,7 @@ def _place_and_pay(token: str, page: CheckoutPage | None):
             # Nothing was committed since the quote was made unless earlier checkouts were
             # replaced: then what they gave back is priced anew.
             quote=None if replaced else quote,
+            lives_in=home_place(details),
         )
     except OutOfStock as error:
         db.session.rollback()
@@ -411,8 +446,9 @@ def _changed(page: CheckoutPage | None = None, quote=None, reviewed=None):
     if reviewed is not None and reviewed.total_cents == quote.total_cents - quote.tax_cents:
         # What the summary showed, with only the tax of the address just given added.
         tax = format_cents(quote.tax_cents, quote.currency)
+        where = "your address" if quote.shipping_method != "none" else "where you live"
         page.alert = (
-            f"{quote.tax.label} for your address adds {tax}: the total is now {total}. "
+            f"{quote.tax.label} for {where} adds {tax}: the total is now {total}. "
             "Check the summary and press Pay again."
         )
         return page.render()

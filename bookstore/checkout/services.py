@@ -77,8 +77,9 @@ class Quote:
     gift_wrap_cents: int = 0
     # The promotion code entered at checkout: it comes off the books after member deals.
     code: promo_orders.CodeQuote = field(default_factory=promo_orders.CodeQuote)
-    # Sales tax for the shipping address (bookstore.tax), included in total_cents.
+    # Sales tax where the books go (bookstore.tax), included in total_cents, and that place.
     tax: tax_services.TaxQuote = tax_services.NO_TAX
+    tax_place: tax_services.Place | None = None
 
     @property
     def tax_cents(self) -> int:
@@ -153,10 +154,12 @@ def quote_cart(
     code: str = "",
     email: str = "",
     ship_to: tax_services.Place | None = None,
+    lives_in: tax_services.Place | None = None,
 ) -> Quote:
     """Price the cart as it would be ordered: requested quantities at today's prices, member
     deals, then the promotion ``code`` (if any) on what the books cost after the deals, and
-    the sales tax where the printed books go (``ship_to``; none without it: bookstore.tax).
+    the sales tax of where the parcel goes (``ship_to``), or for ebooks alone of where the
+    buyer ``lives_in`` (none without them: bookstore.tax).
 
     Quantities are not capped here: an edition that is short is refused by name when the
     order is placed (OutOfStock), rather than quietly sold in a smaller quantity.
@@ -178,7 +181,8 @@ def quote_cart(
     membership = pricing.membership_cents
     given = pricing.gift_membership_cents
     wrap = gift_services.wrap_cents_for(gift, has_physical)
-    tax = _tax(ship_to if has_physical else None, lines, deal_lines, promo, shipping, wrap)
+    place = ship_to if has_physical else lives_in
+    tax = _tax(place, lines, deal_lines, promo, shipping, wrap)
     return Quote(
         pricing=pricing,
         shipping_method=method,
@@ -199,11 +203,12 @@ def quote_cart(
         gift_wrap_cents=wrap,
         code=promo,
         tax=tax,
+        tax_place=place if tax.cents else None,
     )
 
 
 def _tax(
-    ship_to: tax_services.Place | None,
+    place: tax_services.Place | None,
     lines: list[LinePricing],
     deal_lines: Mapping[int, int],
     promo: promo_orders.CodeQuote,
@@ -211,9 +216,9 @@ def _tax(
     wrap_cents: int,
 ) -> tax_services.TaxQuote:
     """The sales tax owed where the books go, on what each line costs after deals and code."""
-    if ship_to is None:
+    if place is None:
         return tax_services.NO_TAX
-    rate = tax_services.rate_for(ship_to)
+    rate = tax_services.rate_for(place)
     if rate is None:
         return tax_services.NO_TAX
     taxable = [
@@ -243,12 +248,14 @@ def place_order(
     gift: GiftChoice | None = None,
     code: str = "",
     quote: Quote | None = None,
+    lives_in: tax_services.Place | None = None,
 ) -> Order:
     """Create an order ``pending_payment`` from the cart and hold its printed copies; a
     promotion ``code`` takes one of its uses for the order (PromoCodeRefused says why not).
 
     Everything is re-checked against the database: editions still sold, today's prices,
-    stock (OutOfStock names the title). Prices never come from the shopper. ``quote`` is
+    stock (OutOfStock names the title). Prices never come from the shopper; the sales tax is
+    for the shipping ``address``, or with no parcel where the buyer ``lives_in``. ``quote`` is
     the cart's quote for these same arguments made earlier in this transaction (the
     checkout view's), so the cart is priced once; without it the cart is priced here.
     """
@@ -265,6 +272,7 @@ def place_order(
             code=code,
             email=email,
             ship_to=tax_services.Place(address.country, address.region) if address else None,
+            lives_in=lives_in,
         )
     if not quote.pricing.lines and not cart.membership and not cart.gift_email:
         raise InvalidInput("Your cart is empty.")
@@ -299,6 +307,10 @@ def place_order(
         promo_discount_cents=quote.promo_discount_cents,
         tax_cents=quote.tax_cents,
         tax_label=quote.tax.label,
+        tax_country=quote.tax_place.country.upper() if quote.tax_place else "",
+        tax_region=tax_services.normalise_region(quote.tax_place.country, quote.tax_place.region)
+        if quote.tax_place
+        else "",
         total_cents=quote.total_cents,
         currency=quote.currency,
         state=OrderState.PENDING_PAYMENT,

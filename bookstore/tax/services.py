@@ -5,7 +5,8 @@ province, a whole country). An order shipped there owes the rate on what its pri
 cost after member deals and codes, on their gift wrap, and -- where the rate says so -- on
 its ebooks and shipping. Each line's tax is rounded on its own (half up), so a refund of a
 line's copies gives back their share of it. An order with no printed book has no shipping
-address, and no tax is added to it; memberships are never taxed.
+address: checkout asks its buyer where they live (for shops that tax ebooks anywhere), and
+that place's rate applies to the ebooks. Memberships are never taxed.
 """
 
 from __future__ import annotations
@@ -164,9 +165,13 @@ class RateSpec:
     taxes_ebooks: bool = True
 
 
-def any_rates() -> bool:
-    """Whether the shop charges sales tax anywhere (checkout says it will be added)."""
-    return db.session.scalar(select(TaxRate.id).limit(1)) is not None
+def any_rates(*, on_ebooks: bool = False) -> bool:
+    """Whether the shop charges sales tax anywhere (checkout says it will be added); with
+    ``on_ebooks``, on ebooks anywhere (checkout then asks an ebook buyer where they live)."""
+    query = select(TaxRate.id).limit(1)
+    if on_ebooks:
+        query = query.where(TaxRate.taxes_ebooks.is_(True))
+    return db.session.scalar(query) is not None
 
 
 def all_rates() -> list[TaxRate]:
@@ -238,16 +243,16 @@ def collected(start: datetime, end: datetime) -> list[Collected]:
     """Tax charged on the orders paid in [start, end) and kept (paid, shipped or partly
     refunded: an order refunded in full gave its tax back), by the place they went to."""
     rows = db.session.execute(
-        select(Order.ship_country, Order.ship_region, func.count(), func.sum(Order.tax_cents))
+        select(Order.tax_country, Order.tax_region, func.count(), func.sum(Order.tax_cents))
         .where(
             Order.paid_at >= start,
             Order.paid_at < end,
             Order.tax_cents > 0,
             Order.state.in_([OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED]),
         )
-        .group_by(Order.ship_country, Order.ship_region)
+        .group_by(Order.tax_country, Order.tax_region)
     )
-    # Addresses spell a region many ways ("VT", "Vermont"): one row per place.
+    # Orders keep the region as rates do ("VT"); older spellings still join their place.
     places: dict[tuple[str, str], list[int]] = {}
     for country, region, orders, cents in rows:
         totals = places.setdefault((country, normalise_region(country, region)), [0, 0])

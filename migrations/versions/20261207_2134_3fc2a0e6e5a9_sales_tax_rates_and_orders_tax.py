@@ -1,5 +1,5 @@
 """Sales tax: the rates staff keep per country or region, and what each order (and each of
-its lines) was charged.
+its lines) was charged, and the place whose rate applied.
 
 Revision ID: 3fc2a0e6e5a9
 Revises: 18d15234cb61
@@ -42,6 +42,8 @@ def upgrade():
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('tax_cents', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('tax_label', sa.String(length=120), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('tax_country', sa.String(length=2), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('tax_region', sa.String(length=100), server_default='', nullable=False))
         batch_op.create_check_constraint(batch_op.f('ck_orders_tax_not_negative'), 'tax_cents >= 0')
 
 
@@ -49,6 +51,8 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_orders_tax_not_negative'), type_='check')
+        batch_op.drop_column('tax_region')
+        batch_op.drop_column('tax_country')
         batch_op.drop_column('tax_label')
         batch_op.drop_column('tax_cents')
 

@@ -116,7 +116,7 @@ def test_readers_cannot_see_or_change_the_rates(app, customer_client):
 
 def _taxed(total, tax, *, paid_at, region="VT", country="US", state=OrderState.PAID):
     order = make_order(total, state=state, paid_at=paid_at)
-    order.tax_cents, order.ship_country, order.ship_region = tax, country, region
+    order.tax_cents, order.tax_country, order.tax_region = tax, country, region
     return order
 
 

@@ -8,12 +8,13 @@ import pytest
 from flask import current_app
 
 from bookstore.accounts.models import Role
+from bookstore.catalog.models import Edition
 from bookstore.checkout import services
 from bookstore.checkout.models import Order
 from bookstore.checkout.refunds import refund_order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
-from bookstore.tax.services import Place, RateSpec, set_rate
+from bookstore.tax.services import Place, RateSpec, set_rate, tax_on
 from tests.checkout.helpers import ADDRESS, ADDRESS_FORM, make_cart, place
 from tests.checkout.shoppers import order_state
 from tests.factories import make_book, make_user
@@ -223,3 +224,72 @@ def test_the_address_may_spell_the_state_out(shop, buyer, region):
     buyer.add(edition)
     buyer.give_details(ship_region=region)
     assert "Vermont sales tax (6%)" in buyer.review().get_data(as_text=True)
+
+
+def _ebook(app, **rate):
+    with app.app_context():
+        book = make_book("Murder at the Dacha", formats=("ebook",))
+        _vermont(**rate)
+        db.session.commit()
+        return book.editions[0].id
+
+
+def _price(app, edition_id):
+    with app.app_context():
+        return db.session.get(Edition, edition_id).price_cents
+
+
+def test_an_ebook_buyer_says_where_they_live_and_pays_that_places_tax(shop, buyer):
+    edition = _ebook(shop)
+    buyer.add(edition)
+    first = buyer.client.get("/checkout").get_data(as_text=True)
+    assert "Where you live" in first
+    assert "Added for where you live, where due" in first
+    assert "Nothing in your order is posted" in first
+    data = {
+        "email": "reader@example.com",
+        "ship_country": "US",
+        "ship_region": "Vermont",
+        "quote": _summary_quote(first),
+    }
+    changed = buyer.client.post("/checkout", data=data)
+    assert changed.status_code == 409
+    text = html.unescape(changed.get_data(as_text=True))
+    price = _price(shop, edition)
+    tax = tax_on(price, 6000)
+    assert f"Vermont sales tax (6%) for where you live adds ${tax / 100:.2f}" in text
+    paying = buyer.client.post("/checkout", data={**data, "quote": _summary_quote(text)})
+    assert paying.status_code == 303
+    with shop.app_context():
+        order = db.session.scalars(db.select(Order)).one()
+        assert (order.tax_cents, order.total_cents) == (tax, price + tax)
+        assert (order.tax_country, order.tax_region, order.ship_line1) == ("US", "VT", "")
+
+
+def test_the_review_page_says_where_an_ebook_buyer_lives(shop, buyer):
+    edition = _ebook(shop)
+    buyer.add(edition)
+    details = {"ship_country": "US", "ship_region": "vt"}
+    assert buyer.give_details(physical=False, **details).status_code == 303
+    page = buyer.review().get_data(as_text=True)
+    assert "Where you live" in page
+    assert "vt, United States" in page
+    assert "Vermont sales tax (6%)" in page
+
+
+def test_an_ebook_buyer_in_the_us_must_name_their_state(shop, buyer):
+    edition = _ebook(shop)
+    buyer.add(edition)
+    response = buyer.give_details(physical=False, ship_country="US", ship_region="")
+    assert response.status_code == 400
+    assert "Enter the state, province or region." in response.get_data(as_text=True)
+
+
+def test_where_no_rate_taxes_ebooks_an_ebook_buyer_is_asked_nothing(shop, buyer):
+    edition = _ebook(shop, taxes_ebooks=False)
+    buyer.add(edition)
+    page = buyer.client.get("/checkout").get_data(as_text=True)
+    assert "Where you live" not in page
+    assert "Added for" not in page
+    assert buyer.give_details(physical=False).status_code == 303
+    assert "sales tax" not in buyer.review().get_data(as_text=True)
