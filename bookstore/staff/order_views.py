@@ -5,7 +5,10 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from bookstore.addresses.models import ADDRESS_FIELDS
 from bookstore.checkout import refunds, shipments
+from bookstore.checkout.forms import AddressFields
+from bookstore.checkout.services import ShippingAddress
 from bookstore.checkout.states import OrderState
 from bookstore.errors import BookstoreError
 from bookstore.extensions import db
@@ -57,7 +60,15 @@ def _order_or_404(reference: str):
     return order
 
 
-def _order_page(order, *, ship_form=None, refund_form=None, review_form=None, status=200):
+def _address_form(order) -> AddressFields:
+    """The order's shipping address, to correct (read from the order, not from a post)."""
+    data = {f"ship_{name}": getattr(order, f"ship_{name}") for name in ADDRESS_FIELDS}
+    return AddressFields(prefix="address", formdata=None, data=data)
+
+
+def _order_page(
+    order, *, ship_form=None, refund_form=None, review_form=None, address_form=None, status=200
+):
     refunded = refunds.refunded_copies(order)
     return (
         render_template(
@@ -69,6 +80,7 @@ def _order_page(order, *, ship_form=None, refund_form=None, review_form=None, st
             ship_form=ship_form or ShipForm(prefix="ship"),
             refund_form=refund_form or RefundForm(prefix="refund"),
             review_form=review_form or ReviewForm(prefix="review"),
+            address_form=address_form or _address_form(order),
             resend_form=ConfirmForm(),
             refundable=order.state.is_refundable,
             shippable=order.state.is_shippable,
@@ -98,6 +110,29 @@ def order_ship(reference: str):
     else:
         db.session.commit()
         flash("Marked as shipped; the customer has been emailed.", "success")
+    return redirect(url_for("staff.order", reference=reference), 303)
+
+
+@bp.post("/orders/<reference>/address")
+def order_address(reference: str):
+    """Correct where the parcel goes, while it is still to be packed."""
+    order = _order_or_404(reference)
+    form = AddressFields(prefix="address")
+    if not form.validate_on_submit():
+        return _order_page(order, address_form=form, status=400)
+    values = {name: getattr(form, f"ship_{name}").data or "" for name in ADDRESS_FIELDS}
+    values["postal_code"] = values["postal_code"].upper()
+    address = ShippingAddress(**values)
+    try:
+        note = orders_admin.correct_address(order, address, actor=current_user)
+    except BookstoreError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Shipping address corrected; the packing slip shows the new one.", "success")
+        if note:
+            flash(note, "info")
     return redirect(url_for("staff.order", reference=reference), 303)
 
 

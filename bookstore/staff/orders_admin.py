@@ -11,10 +11,12 @@ from bookstore.accounts.models import User
 from bookstore.catalog.isbn import normalise_isbn
 from bookstore.checkout import emails, refunds, shipments
 from bookstore.checkout.models import Order, OrderLine, Refund, Shipment
+from bookstore.checkout.services import ShippingAddress
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from bookstore.shoptime import from_shop_time
 from bookstore.staff.audit import record
+from bookstore.tax import services as tax_services
 
 # Staff pages name an order by the first 8 characters of its reference, in capitals.
 SHORT_REFERENCE = 8
@@ -83,6 +85,22 @@ def mark_shipped(order: Order, *, carrier: str, tracking: str, actor: User) -> S
     )
     db.session.flush()
     return shipment
+
+
+def correct_address(order: Order, address: ShippingAddress, *, actor: User) -> str:
+    """Send the order's parcel to ``address`` instead (before it ships), in the history and
+    the audit log; returns what staff should know about its sales tax ("" for nothing)."""
+    before = shipments.correct_address(order, address, actor=actor)
+    record(
+        actor,
+        "order.address",
+        order,
+        before={"address": before},
+        after={"address": shipments.address_line(order)},
+        summary=order.reference,
+    )
+    db.session.flush()
+    return tax_services.moved_place_note(order, tax_services.Place(address.country, address.region))
 
 
 def refund_order(

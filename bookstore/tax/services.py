@@ -23,6 +23,7 @@ from bookstore.checkout.models import Order
 from bookstore.checkout.states import OrderState
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
+from bookstore.money import format_cents
 from bookstore.tax.models import RATE_SCALE, TaxRate
 
 # The highest rate staff may set: no sales tax comes near it, a typo (60 for 6) would.
@@ -259,3 +260,24 @@ def collected(start: datetime, end: datetime) -> list[Collected]:
         totals[0] += orders
         totals[1] += int(cents or 0)
     return [Collected(c, r, n, cents) for (c, r), (n, cents) in sorted(places.items())]
+
+
+def moved_place_note(order: Order, place: Place) -> str:
+    """What staff should know when an order's parcel is sent elsewhere after payment: the tax
+    it was charged stays as it was, but the new place may owe another ("" when it does not)."""
+    country = place.country.upper()
+    region = normalise_region(country, place.region)
+    rate = rate_for(place)
+    if order.tax_cents and (order.tax_country, order.tax_region) != (country, region):
+        charged = format_cents(order.tax_cents, order.currency)
+        owed = f"{rate.name} ({rate_label(rate.rate)})" if rate else "no sales tax"
+        return (
+            f"The order was charged {order.tax_label or 'sales tax'}, {charged}, which stays "
+            f"as it was; the new address owes {owed}."
+        )
+    if not order.tax_cents and rate is not None:
+        return (
+            f"The order was charged no sales tax; the new address owes {rate.name} "
+            f"({rate_label(rate.rate)})."
+        )
+    return ""

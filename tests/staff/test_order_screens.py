@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bookstore.accounts.models import Role, User
+from bookstore.accounts.models import User
 from bookstore.catalog.models import Edition, StockMovement
 from bookstore.checkout.models import Order, Refund
 from bookstore.checkout.states import OrderState
@@ -16,37 +16,8 @@ from bookstore.staff.csv_format import neutralise_cell
 from bookstore.staff.models import AuditEntry
 from bookstore.staff.orders_admin import refund_order
 from tests.checkout.shoppers import Buyer, order_state
-from tests.factories import make_book, make_user
-from tests.staff.helpers import log_in, make_order
-
-
-@pytest.fixture
-def staff(shop):
-    with shop.app_context():
-        user = make_user("packer@example.com", name="Pat Packer", role=Role.STAFF)
-        db.session.commit()
-        client = shop.test_client()
-        log_in(client, user)
-        return client
-
-
-@pytest.fixture
-def paid_order(shop, stripe_sandbox):
-    """A guest's paid order of 2 paperbacks at $16 and 1 ebook at $10 (+ $5 shipping)."""
-    with shop.app_context():
-        book = make_book("Murder at the Dacha", formats=("paperback", "ebook"), on_hand=5)
-        paperback, ebook = (e.id for e in book.editions)
-        db.session.commit()
-    buyer = Buyer(shop)
-    buyer.add(paperback, 2)
-    buyer.add(ebook, 1)
-    checkout = buyer.checkout()
-    paid = stripe_sandbox.pay(checkout.session_id)
-    stripe_sandbox.wait_for_webhooks()
-    buyer.follow(paid.location)
-    order = order_state(shop, checkout.reference)
-    assert order.state is OrderState.PAID
-    return order, paperback
+from tests.factories import make_book
+from tests.staff.helpers import make_order
 
 
 def _order(shop, reference) -> Order:

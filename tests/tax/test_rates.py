@@ -2,6 +2,7 @@
 
 import pytest
 
+from bookstore.checkout.models import Order
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
 from bookstore.tax.models import TaxRate
@@ -9,6 +10,7 @@ from bookstore.tax.services import (
     Place,
     RateSpec,
     TaxableLine,
+    moved_place_note,
     normalise_region,
     parse_rate,
     quote_tax,
@@ -136,3 +138,24 @@ def test_no_rate_or_nothing_to_tax_is_no_tax():
     assert none.cents == 0
     free = quote_tax(_rate(), [TaxableLine(1, True, 0)], shipping_cents=0, wrap_cents=0)
     assert (free.cents, free.label) == (0, "")
+
+
+def test_staff_hear_what_a_parcel_sent_elsewhere_owes(app_ctx):
+    set_rate(RateSpec("US", "VT", "Vermont sales tax", 6000), actor_id=None)
+    charged = Order(
+        tax_cents=126,
+        tax_label="Vermont sales tax (6%)",
+        tax_country="US",
+        tax_region="VT",
+        currency="USD",
+    )
+    assert moved_place_note(charged, Place("US", "Vermont")) == ""
+    assert moved_place_note(charged, Place("US", "NY")) == (
+        "The order was charged Vermont sales tax (6%), $1.26, which stays as it was; "
+        "the new address owes no sales tax."
+    )
+    untaxed = Order(tax_cents=0, currency="USD")
+    assert moved_place_note(untaxed, Place("US", "vt")) == (
+        "The order was charged no sales tax; the new address owes Vermont sales tax (6%)."
+    )
+    assert moved_place_note(untaxed, Place("US", "NY")) == ""

@@ -1,0 +1,92 @@
+"""Staff correct where a paid order's parcel goes, until it ships: the history keeps the old
+address, and staff are told when the new place owes another sales tax."""
+
+from sqlalchemy import select
+
+from bookstore.checkout.models import OrderEvent
+from bookstore.extensions import db
+from bookstore.staff.models import AuditEntry
+from bookstore.tax.services import RateSpec, set_rate
+from tests.checkout.shoppers import order_state
+
+NEW_ADDRESS = {
+    "address-ship_name": "Anna Petrova",
+    "address-ship_line1": "12 State Street",
+    "address-ship_line2": "",
+    "address-ship_city": "Albany",
+    "address-ship_region": "NY",
+    "address-ship_postal_code": "12207",
+    "address-ship_country": "US",
+}
+
+
+def test_staff_correct_the_address_and_the_history_keeps_the_old_one(shop, staff, paid_order):
+    order, _ = paid_order
+    page = staff.get(f"/staff/orders/{order.reference}").get_data(as_text=True)
+    assert "Correct the address" in page
+    assert 'value="73 Main Street"' in page
+    response = staff.post(f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS)
+    assert response.status_code == 303
+    after = order_state(shop, order.reference)
+    assert (after.ship_line1, after.ship_city, after.ship_region) == (
+        "12 State Street",
+        "Albany",
+        "NY",
+    )
+    assert after.state is order.state
+    with shop.app_context():
+        notes = db.session.scalars(
+            select(OrderEvent.note).where(OrderEvent.order_id == order.id)
+        ).all()
+        assert any("corrected from: Anna Petrova, 73 Main Street" in note for note in notes)
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "order.address")
+        ).one()
+        assert "Albany" in entry.after["address"]
+    slip = staff.get(f"/staff/orders/{order.reference}/packing-slip").get_data(as_text=True)
+    assert "12 State Street" in slip
+    assert "73 Main Street" not in slip
+
+
+def test_a_bad_address_is_refused_field_by_field_and_nothing_changes(shop, staff, paid_order):
+    order, _ = paid_order
+    bad = {**NEW_ADDRESS, "address-ship_postal_code": "ABC", "address-ship_line1": ""}
+    response = staff.post(f"/staff/orders/{order.reference}/address", data=bad)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Enter a ZIP code such as 05602" in text
+    assert "Enter the address line 1." in text
+    assert order_state(shop, order.reference).ship_line1 == "73 Main Street"
+
+
+def test_a_shipped_parcels_address_cannot_change(shop, staff, paid_order):
+    order, _ = paid_order
+    staff.post(f"/staff/orders/{order.reference}/ship", data={"ship-carrier": "USPS"})
+    page = staff.get(f"/staff/orders/{order.reference}").get_data(as_text=True)
+    assert "Correct the address" not in page
+    response = staff.post(
+        f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS, follow_redirects=True
+    )
+    assert "This order is shipped: its address can no longer be changed." in response.get_data(
+        as_text=True
+    )
+    assert order_state(shop, order.reference).ship_line1 == "73 Main Street"
+
+
+def test_staff_hear_when_the_new_place_owes_another_tax(shop, staff, paid_order):
+    order, _ = paid_order  # to Vermont, before the shop charged any tax
+    with shop.app_context():
+        set_rate(RateSpec("US", "NY", "New York sales tax", 8875), actor_id=None)
+        db.session.commit()
+    response = staff.post(
+        f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS, follow_redirects=True
+    )
+    text = response.get_data(as_text=True)
+    assert "The order was charged no sales tax; the new address owes New York sales tax" in text
+
+
+def test_readers_cannot_correct_an_address(shop, paid_order):
+    order, _ = paid_order
+    response = shop.test_client().post(f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS)
+    assert response.status_code in (302, 401, 403)
+    assert order_state(shop, order.reference).ship_line1 == "73 Main Street"
