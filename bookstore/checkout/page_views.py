@@ -61,6 +61,9 @@ from bookstore.money import format_cents
 from bookstore.promotions.pricing import normalise_code
 from bookstore.tax.services import Place, any_rates
 
+# The cart page says tax may follow at checkout, where the shop charges any.
+bp.add_app_template_global(any_rates, "sales_tax_charged")
+
 
 def _shipping_labels(quote) -> dict[str, str]:
     # "Standard, arrives by Thu, Dec 17 (5 to 8 business days): $5.00" (bookstore/delivery.py).

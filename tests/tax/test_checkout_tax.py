@@ -293,3 +293,16 @@ def test_where_no_rate_taxes_ebooks_an_ebook_buyer_is_asked_nothing(shop, buyer)
     assert "Added for" not in page
     assert buyer.give_details(physical=False).status_code == 303
     assert "sales tax" not in buyer.review().get_data(as_text=True)
+
+
+def test_the_cart_says_tax_may_follow_only_where_the_shop_charges_any(shop, buyer):
+    with shop.app_context():
+        edition = make_book(on_hand=5).editions[0].id
+        db.session.commit()
+    buyer.add(edition)
+    note = "Sales tax, where due, is added at checkout"
+    assert note not in buyer.client.get("/cart").get_data(as_text=True)
+    with shop.app_context():
+        _vermont()
+        db.session.commit()
+    assert note in buyer.client.get("/cart").get_data(as_text=True)
