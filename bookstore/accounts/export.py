@@ -44,6 +44,7 @@ def account_data(user: User, now: datetime) -> dict:
         "account": {
             "name": user.name,
             "email": user.email,
+            "email_confirmed_at": moment(user.email_confirmed_at),
             "role": user.role.value,
             "opened_at": moment(user.created_at),
             "last_login_at": moment(user.last_login_at),

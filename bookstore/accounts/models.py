@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the reader proved they read ``email`` (bookstore.accounts.confirming); NULL until
+    # then, and again after a change of address.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_staff(self) -> bool:

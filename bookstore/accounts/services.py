@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bookstore.accounts.confirming import confirm_url
 from bookstore.accounts.mail_jobs import PASSWORD_RESET_JOB
 from bookstore.accounts.models import Role, User
 from bookstore.accounts.passwords import check_password_rules, hash_password, verify_password
@@ -91,6 +92,7 @@ def sign_up(*, name: str, email: str, password: str) -> User | None:
         name=user.name,
         account_url=_external("accounts.account"),
         reset_url=_external("accounts.reset_request"),
+        confirm_url=confirm_url(user),
     )
     return user
 
@@ -174,7 +176,7 @@ def change_email(user: User, password: str, new_email: str) -> None:
     taken = db.session.scalar(select(func.count()).select_from(User).where(User.email == new_email))
     if taken:
         raise EmailUnavailable("That email address cannot be used. Try another one.")
-    user.email = new_email
+    user.email, user.email_confirmed_at = new_email, None
     try:
         db.session.flush()
     except IntegrityError:
@@ -188,6 +190,8 @@ def change_email(user: User, password: str, new_email: str) -> None:
             name=user.name,
             old_email=old_email,
             new_email=new_email,
+            # Only the new mailbox can confirm itself.
+            confirm_url=confirm_url(user) if address == new_email else None,
         )
 
 

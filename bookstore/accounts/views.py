@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from bookstore.accounts import closing, services
+from bookstore.accounts import closing, confirming, services
 from bookstore.accounts.export import account_data
 from bookstore.accounts.forms import (
     ChangeEmailForm,
@@ -121,9 +121,13 @@ def login():
             form.password.errors.append(LOGIN_FAILED)
         else:
             services.record_login(user)
+            # A confirmed address gathers what was kept by it since (orders as a guest).
+            joined = confirming.joined(user) if user.email_confirmed_at else []
             db.session.commit()
             start_session(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.name}.", "success")
+            for said in joined:
+                flash(said, "info")
             return redirect(safe_next(form.next.data) or url_for("accounts.account"))
     return render_template("accounts/login.html", form=form)
 
@@ -150,6 +154,41 @@ def account():
     return render_template(
         "accounts/account.html", user=user, sections=account_sections(current_app, user)
     )
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    """The link from a confirmation email: the address is the reader's; what was kept by it
+    joins the account."""
+    try:
+        user, joined = confirming.confirm_email(token[:1000])
+    except BookstoreError as error:
+        db.session.rollback()
+        return render_template("accounts/confirm_failed.html", message=str(error)), 400
+    db.session.commit()
+    flash(f"Thank you: {user.email} is confirmed.", "success")
+    for said in joined:
+        flash(said, "info")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.login", next=url_for("accounts.account")))
+
+
+@bp.post("/confirm")
+@login_required
+@limiter.limit(ip_limit, methods=["POST"], error_message=IP_MESSAGE)
+def send_confirmation():
+    """Send the reader a new link to confirm their address."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if user.email_confirmed_at is not None:
+        flash(f"{user.email} is already confirmed.", "info")
+    else:
+        confirming.send_confirmation(user)
+        db.session.commit()
+        flash(f"We sent a link to {user.email}: open it to confirm the address.", "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -52,7 +52,8 @@ class Order(Model):
     )
     # The cart the order came from: emptied when the order is paid.
     cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id", ondelete="SET NULL"))
-    email: Mapped[str] = mapped_column(String(254))
+    # Indexed: a confirmed account gathers the orders placed as a guest with its address.
+    email: Mapped[str] = mapped_column(String(254), index=True)
 
     ship_name: Mapped[str] = mapped_column(String(120), default="")
     ship_line1: Mapped[str] = mapped_column(String(200), default="")

@@ -1,5 +1,6 @@
-"""Orders in the reader's account: their part of the reader's data file, and what closing
-the account means for them (one still under way stops it).
+"""Orders in the reader's account: their part of the reader's data file, what closing the
+account means for them (one still under way stops it), and the orders placed as a guest that
+join it once its address is confirmed.
 
 A closed account's orders stay (their ``user_id`` becomes NULL), each with its email, address
 and signed link; but an order waiting for payment, for review or for its parcel would lose the
@@ -9,16 +10,18 @@ account page where its buyer follows it, so the account closes only once they ar
 from __future__ import annotations
 
 from flask import Flask, has_request_context, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from bookstore.accounts.closing import Stop, register_closure
+from bookstore.accounts.confirming import register_confirmed
 from bookstore.accounts.export import moment, register_export
 from bookstore.accounts.models import User
 from bookstore.catalog.models import Format
 from bookstore.checkout.models import Order, OrderLine, Shipment
 from bookstore.checkout.order_parts import OrderParts
 from bookstore.checkout.states import OrderState
+from bookstore.database import rowcount
 from bookstore.extensions import db
 
 _WHY = {
@@ -159,6 +162,23 @@ def _gift_data(parts: OrderParts) -> dict | None:
     }
 
 
+def claim_guest_orders(user: User) -> str | None:
+    """Orders placed as a guest with the user's confirmed address join the account (one
+    UPDATE: only orders no account has); what the reader is told, or None."""
+    claimed = db.session.execute(
+        update(Order)
+        .where(Order.user_id.is_(None), Order.email == user.email)
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    count = rowcount(claimed)
+    if not count:
+        return None
+    orders, verb = ("1 order", "is") if count == 1 else (f"{count} orders", "are")
+    return f"{orders} you placed as a guest with {user.email} {verb} now in your account."
+
+
 def register(app: Flask) -> None:
     register_closure(app, stops=order_stops)
     register_export(app, "orders", orders_data)
+    register_confirmed(app, claim_guest_orders)
