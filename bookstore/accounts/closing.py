@@ -5,7 +5,8 @@ wishlist, cart, membership, deal claims and the alerts set while logged in go wi
 DELETE CASCADE``), and orders, gifts and codes used stay for the shop's bookkeeping without the
 account (``SET NULL``); every order keeps the email and address it was sent to, and its emailed
 link still opens it. What is kept by email address alone (the digest, alerts set as a guest) is
-not the account's, since no one proves an address to open one: closing leaves it alone. Other
+not the account's, since no one proves an address to open one (a confirmed address brings in
+only what features register: the orders placed as a guest): closing leaves it alone. Other
 features say what else closing means for them::
 
     register_closure(app, stops=order_stops)                  # checkout
