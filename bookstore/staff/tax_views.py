@@ -41,7 +41,9 @@ def _month(text: str) -> date:
         first = datetime.strptime(text, "%Y-%m").date() if len(text) == 7 else None
     except ValueError:
         first = None
-    return first if first is not None and first.year >= 2000 else shop_today().replace(day=1)
+    if first is None or not 2000 <= first.year <= 2999:  # the month after must exist too
+        return shop_today().replace(day=1)
+    return first
 
 
 def _collected(first: date) -> list[tax.Collected]:

@@ -86,7 +86,17 @@ def test_a_bad_rate_is_refused_with_a_reason_and_nothing_kept(app, staff_client,
     assert _rates(app) == []
 
 
-@pytest.mark.parametrize("query", ["?edit=abc", "?edit=99999", "?edit=1" + "0" * 30, "?month=x"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?edit=abc",
+        "?edit=99999",
+        "?edit=1" + "0" * 30,
+        "?month=x",
+        "?month=9999-12",
+        "?month=0001-01",
+    ],
+)
 def test_odd_addresses_show_the_page(staff_client, query):
     assert staff_client.get(f"/staff/tax{query}").status_code == 200
 
