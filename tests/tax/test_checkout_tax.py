@@ -19,6 +19,7 @@ from tests.checkout.helpers import ADDRESS, ADDRESS_FORM, make_cart, place
 from tests.checkout.shoppers import order_state
 from tests.factories import make_book, make_user
 from tests.promotions.builders import NOW, make_code, place_with_code
+from tests.staff.helpers import log_in
 
 VERMONT = RateSpec("US", "VT", "Vermont sales tax", 6000)
 
@@ -306,3 +307,26 @@ def test_the_cart_says_tax_may_follow_only_where_the_shop_charges_any(shop, buye
         _vermont()
         db.session.commit()
     assert note in buyer.client.get("/cart").get_data(as_text=True)
+
+
+def test_staff_see_that_a_refund_of_copies_carries_their_tax(shop, buyer, stripe_sandbox):
+    edition = _book(shop, price_cents=1999)
+    checkout = buyer.checkout(edition, 2)
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    buyer.follow(paid.location)
+    with shop.app_context():
+        packer = make_user("packer@example.com", role=Role.STAFF)
+        db.session.commit()
+        order = db.session.query(Order).filter_by(reference=checkout.reference).one()
+        line_id = order.lines[0].id
+        staff = shop.test_client()
+        log_in(staff, packer)
+    page = staff.get(f"/staff/orders/{checkout.reference}").get_data(as_text=True)
+    assert "when refunding chosen copies, with their sales tax" in page
+    confirm = staff.post(
+        f"/staff/orders/{checkout.reference}/refund",
+        data={"refund-scope": "lines", f"copies-{line_id}": "1", "refund-reason": ""},
+    ).get_data(as_text=True)
+    assert "Refund $21.19 to buyer@example.com?" in confirm  # $19.99 and its $1.20 of tax
+    assert "with their share of the Vermont sales tax (6%)" in confirm
