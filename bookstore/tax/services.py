@@ -242,7 +242,8 @@ class Collected:
 
 def collected(start: datetime, end: datetime) -> list[Collected]:
     """Tax charged on the orders paid in [start, end) and kept (paid, shipped or partly
-    refunded: an order refunded in full gave its tax back), by the place they went to."""
+    refunded: an order refunded in full gave its tax back), by the place whose rate applied
+    (orders keep its region as rates do: "VT")."""
     rows = db.session.execute(
         select(Order.tax_country, Order.tax_region, func.count(), func.sum(Order.tax_cents))
         .where(
@@ -252,14 +253,9 @@ def collected(start: datetime, end: datetime) -> list[Collected]:
             Order.state.in_([OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED]),
         )
         .group_by(Order.tax_country, Order.tax_region)
+        .order_by(Order.tax_country, Order.tax_region)
     )
-    # Orders keep the region as rates do ("VT"); older spellings still join their place.
-    places: dict[tuple[str, str], list[int]] = {}
-    for country, region, orders, cents in rows:
-        totals = places.setdefault((country, normalise_region(country, region)), [0, 0])
-        totals[0] += orders
-        totals[1] += int(cents or 0)
-    return [Collected(c, r, n, cents) for (c, r), (n, cents) in sorted(places.items())]
+    return [Collected(country, region, n, int(cents)) for country, region, n, cents in rows]
 
 
 def moved_place_note(order: Order, place: Place) -> str:

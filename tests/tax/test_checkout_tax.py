@@ -1,7 +1,9 @@
 """Sales tax at checkout: quoted for the address, kept on the order and its lines, charged
 through Stripe as a line of its own, shown on every receipt, and given back with refunds."""
 
+import csv
 import html
+import io
 import re
 
 import pytest
@@ -330,3 +332,20 @@ def test_staff_see_that_a_refund_of_copies_carries_their_tax(shop, buyer, stripe
     ).get_data(as_text=True)
     assert "Refund $21.19 to buyer@example.com?" in confirm  # $19.99 and its $1.20 of tax
     assert "with their share of the Vermont sales tax (6%)" in confirm
+
+
+def test_the_orders_export_has_the_tax_and_where_it_went(shop, buyer, stripe_sandbox):
+    edition = _book(shop, price_cents=1999)
+    checkout = buyer.checkout(edition, 1, ship_region="Vermont")
+    paid = stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    buyer.follow(paid.location)
+    with shop.app_context():
+        staff = shop.test_client()
+        log_in(staff, make_user("packer@example.com", role=Role.STAFF))
+        db.session.commit()
+        order = db.session.query(Order).filter_by(reference=checkout.reference).one()
+        assert (order.tax_country, order.tax_region) == ("US", "VT")
+    text = staff.get("/staff/export/orders.csv").get_data(as_text=True)
+    [row] = csv.DictReader(io.StringIO(text))
+    assert (row["tax"], row["total"], row["ship_region"]) == ("1.50", "26.49", "Vermont")
