@@ -7,10 +7,13 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
 from bookstore import create_app
+from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from bookstore.page_cache import PageCacheGeneration
+from bookstore.tax.models import TaxRefund
 from tests.fixtures.database import app_config
 from tests.fixtures.services import private_schema
+from tests.staff.helpers import make_order
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -56,3 +59,23 @@ def test_every_migration_steps_down_to_nothing_and_up_again(empty_app):
     assert _tables() == set()
     upgrade()
     assert {table.name for table in db.metadata.sorted_tables} <= _tables()
+
+
+def test_orders_refunded_before_tax_refunds_were_dated_get_theirs(empty_app):
+    upgrade(revision="2e5e5b6f9a8f")
+    orders = []
+    for state, total, tax, refunded in [
+        (OrderState.REFUNDED, 1060, 60, 1060),  # all its tax
+        (OrderState.PARTIALLY_REFUNDED, 2120, 120, 1000),  # $10.00 of $21.20: 56.6 cents
+        (OrderState.PARTIALLY_REFUNDED, 2120, 120, 4),  # a share that rounds to nothing
+        (OrderState.PAID, 1060, 60, 0),
+        (OrderState.REFUNDED, 1000, 0, 1000),  # no tax to give back
+    ]:
+        order = make_order(total, state=state)
+        order.tax_cents, order.refunded_cents = tax, refunded
+        orders.append(order)
+    db.session.commit()
+    expected = {(orders[0].id, 60, orders[0].updated_at), (orders[1].id, 57, orders[1].updated_at)}
+    upgrade()
+    rows = db.session.execute(select(TaxRefund.order_id, TaxRefund.cents, TaxRefund.created_at))
+    assert set(rows) == expected

@@ -22,6 +22,7 @@ from bookstore.gifts import memberships as gift_memberships
 from bookstore.inventory import holds, ledger
 from bookstore.members import purchase as membership_purchase
 from bookstore.promotions import orders as promo_orders
+from bookstore.tax import services as tax
 
 if TYPE_CHECKING:
     from bookstore.checkout.workflow import Move
@@ -188,6 +189,20 @@ def queue_gift_receipt(move: Move) -> None:
 def void_unclaimed_gift(move: Move) -> None:
     """A refunded gift membership not yet claimed can no longer be claimed."""
     gift_memberships.order_refunded(move.order.id, now=move.now)
+
+
+def record_refunded_tax(move: Move) -> None:
+    """The sales tax the refund gave back, dated for the month's tax figures
+    (``refund_tax_cents``: the tax of the copies staff chose, when they chose some)."""
+    cents = move.options.get("refund_cents")
+    if cents:
+        tax.record_refund(
+            move.order,
+            cents,
+            lines_tax=move.options.get("refund_tax_cents"),
+            whole=move.target is OrderState.REFUNDED,
+            now=move.now,
+        )
 
 
 def queue_refund_email(move: Move) -> None:

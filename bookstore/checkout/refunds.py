@@ -22,6 +22,7 @@ from bookstore.errors import InvalidInput, InvalidTransition
 from bookstore.extensions import db
 from bookstore.money import format_cents
 from bookstore.promotions import orders as promo_orders
+from bookstore.tax import services as tax
 
 
 def refunds_of(order: Order) -> list[Refund]:
@@ -88,6 +89,18 @@ def refund_amount(order: Order, copies: dict[int, int] | None) -> int:
     return min(amount, remaining)
 
 
+def copies_tax(order: Order, copies: dict[int, int]) -> int:
+    """The sales tax of the chosen copies, each line's shared over its copies as its price is
+    (the copies already refunded took the first shares)."""
+    already = refunded_copies(order)
+    return sum(
+        line.tax_cents * (already[line.id] + n) // line.quantity
+        - line.tax_cents * already[line.id] // line.quantity
+        for line in order.lines
+        if (n := copies.get(line.id, 0))
+    )
+
+
 def check_refundable(order: Order) -> str:
     """The payment to refund; raises unless the order can be refunded now."""
     state = OrderState(order.state)
@@ -116,6 +129,7 @@ def refund_order(
         raise InvalidInput("Nothing is left to refund on this order.")
     before, source = order.refunded_cents, OrderState(order.state)
     restocked = _copies_to_restock(order, copies) if restock else {}
+    lines_tax = copies_tax(order, copies) if copies is not None else None
     refund = gateway.create_refund(
         intent,
         amount,
@@ -144,8 +158,9 @@ def refund_order(
         ) from None
     target = OrderState.REFUNDED if total >= order.total_cents else OrderState.PARTIALLY_REFUNDED
     # Stripe's charge.refunded webhook may already have recorded this amount (and emailed the
-    # buyer): then the guard fails, the order is left as the webhook set it, and only the
-    # restock staff asked for, which the webhook cannot know of, is still done here.
+    # buyer): then the guard fails, the order is left as the webhook set it, and only what
+    # the webhook cannot know of is still done here: the restock staff asked for, and the
+    # chosen copies' own sales tax in place of the amount's share the webhook gave back.
     moved = workflow.transition(
         order,
         target,
@@ -157,9 +172,12 @@ def refund_order(
         values={"refunded_cents": total},
         restock=restocked,
         refund_cents=amount,
+        refund_tax_cents=lines_tax,
     )
     if not moved:
         effects.restock(order, restocked, actor_id=actor.id)
+        if lines_tax is not None and target is OrderState.PARTIALLY_REFUNDED:
+            tax.correct_refund(order, total, lines_tax)
     return row
 
 

@@ -41,8 +41,8 @@ class Move:
     actor: str
     user_id: int | None
     now: datetime
-    # Move-specific details: ``restock`` (edition id -> copies) and ``refund_cents`` for
-    # refunds, ``shipment`` for shipping.
+    # Move-specific details: ``restock`` (edition id -> copies), ``refund_cents`` and
+    # ``refund_tax_cents`` for refunds, ``shipment`` for shipping.
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -80,9 +80,14 @@ ON_ENTER: dict[OrderState, tuple[Effect, ...]] = {
     ),
     S.NEEDS_REVIEW: (),
     S.SHIPPED: (effects.queue_shipping_email, effects.queue_gift_receipt),
-    S.PARTIALLY_REFUNDED: (effects.restock_returned_copies, effects.queue_refund_email),
+    S.PARTIALLY_REFUNDED: (
+        effects.restock_returned_copies,
+        effects.record_refunded_tax,
+        effects.queue_refund_email,
+    ),
     S.REFUNDED: (
         effects.restock_returned_copies,
+        effects.record_refunded_tax,
         effects.void_unclaimed_gift,
         effects.queue_refund_email,
     ),

@@ -16,6 +16,7 @@ from bookstore.money import format_cents
 from bookstore.staff import orders_admin
 from bookstore.staff.forms import ConfirmForm, RefundForm, ReviewForm, ShipForm
 from bookstore.staff.views import bp, page_number, paginate
+from bookstore.tax import services as tax
 
 
 def _date_arg(name: str) -> date | None:
@@ -77,6 +78,7 @@ def _order_page(
             shipment=shipments.shipment_of(order),
             refunds=refunds.refunds_of(order),
             refunded=refunded,
+            tax_refunded=tax.refunded_tax(order) if order.refunded_cents else 0,
             ship_form=ship_form or ShipForm(prefix="ship"),
             refund_form=refund_form or RefundForm(prefix="refund"),
             review_form=review_form or ReviewForm(prefix="review"),

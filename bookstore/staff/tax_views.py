@@ -96,11 +96,13 @@ def tax_rates():
             flash(f"Sales tax for {_place(rate)} saved: {tax.rate_label(rate.rate)}.", "success")
             return redirect(url_for("staff.tax_rates"), 303)
     month = _month(request.args.get("month", ""))
+    collected = _collected(month)
     return render_template(
         "staff/tax_rates.html",
         form=form,
         month=month,
-        collected=_collected(month),
+        collected=collected,
+        total=tax.total_of(collected),
         rates=tax.all_rates(),
         editing=editing,
         place=_place,

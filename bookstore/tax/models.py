@@ -38,3 +38,22 @@ class TaxRate(Model):
 
     def __repr__(self) -> str:
         return f"<TaxRate {self.country}/{self.region or '*'} {self.rate}>"
+
+
+class TaxRefund(Model):
+    """Sales tax given back with a refund of an order, dated: a month's tax figures take the
+    refunds made in it off the tax charged in it, as returns do."""
+
+    __tablename__ = "tax_refunds"
+    __table_args__ = (
+        CheckConstraint("cents > 0", name="cents_positive"),
+        # One row per refund of the order, named by the order's refunded total after it: the
+        # staff refund and Stripe's webhook telling of it record the same one.
+        UniqueConstraint("order_id", "refunded_to_cents", name="uq_tax_refunds_order_step"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    refunded_to_cents: Mapped[int] = mapped_column(Integer)
+    cents: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -12,7 +12,7 @@ that place's rate applies to the ebooks. Memberships are never taxed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,7 +24,7 @@ from bookstore.checkout.states import OrderState
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
 from bookstore.money import format_cents
-from bookstore.tax.models import RATE_SCALE, TaxRate
+from bookstore.tax.models import RATE_SCALE, TaxRate, TaxRefund
 
 # The highest rate staff may set: no sales tax comes near it, a typo (60 for 6) would.
 MAX_RATE = 30_000
@@ -232,30 +232,127 @@ def remove_rate(rate: TaxRate) -> None:
 
 @dataclass(frozen=True)
 class Collected:
-    """The sales tax on one place's orders paid in a period."""
+    """The sales tax of one place in a period: charged on the orders paid in it, and given
+    back by the refunds made in it (whenever their orders were paid)."""
 
     country: str
     region: str
     orders: int
     tax_cents: int
+    refunds: int = 0
+    refunded_cents: int = 0
+
+    @property
+    def net_cents(self) -> int:
+        return self.tax_cents - self.refunded_cents
+
+
+# Orders whose payment was taken and accepted: their tax was charged, refunded or not.
+CHARGED_STATES = (
+    OrderState.PAID,
+    OrderState.SHIPPED,
+    OrderState.PARTIALLY_REFUNDED,
+    OrderState.REFUNDED,
+)
 
 
 def collected(start: datetime, end: datetime) -> list[Collected]:
-    """Tax charged on the orders paid in [start, end) and kept (paid, shipped or partly
-    refunded: an order refunded in full gave its tax back), by the place whose rate applied
-    (orders keep its region as rates do: "VT")."""
-    rows = db.session.execute(
+    """Each place's tax in [start, end): charged on the orders paid then, and refunded then,
+    by the place whose rate applied (orders keep its region as rates do: "VT")."""
+    charged = db.session.execute(
         select(Order.tax_country, Order.tax_region, func.count(), func.sum(Order.tax_cents))
         .where(
             Order.paid_at >= start,
             Order.paid_at < end,
             Order.tax_cents > 0,
-            Order.state.in_([OrderState.PAID, OrderState.SHIPPED, OrderState.PARTIALLY_REFUNDED]),
+            Order.state.in_(CHARGED_STATES),
         )
         .group_by(Order.tax_country, Order.tax_region)
-        .order_by(Order.tax_country, Order.tax_region)
     )
-    return [Collected(country, region, n, int(cents)) for country, region, n, cents in rows]
+    refunded = db.session.execute(
+        select(
+            Order.tax_country,
+            Order.tax_region,
+            func.count(TaxRefund.id),
+            func.sum(TaxRefund.cents),
+        )
+        .join(Order, Order.id == TaxRefund.order_id)
+        .where(TaxRefund.created_at >= start, TaxRefund.created_at < end)
+        .group_by(Order.tax_country, Order.tax_region)
+    )
+    places: dict[tuple[str, str], Collected] = {}
+    for country, region, n, cents in charged:
+        places[country, region] = Collected(country, region, n, int(cents))
+    for country, region, n, cents in refunded:
+        before = places.get((country, region), Collected(country, region, 0, 0))
+        places[country, region] = replace(before, refunds=n, refunded_cents=int(cents))
+    return [places[key] for key in sorted(places)]
+
+
+def total_of(places: list[Collected]) -> Collected:
+    """All places' figures added up."""
+    return Collected(
+        "",
+        "",
+        sum(c.orders for c in places),
+        sum(c.tax_cents for c in places),
+        sum(c.refunds for c in places),
+        sum(c.refunded_cents for c in places),
+    )
+
+
+def refunded_tax(order: Order) -> int:
+    """The sales tax given back on the order so far."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(TaxRefund.cents), 0)).where(TaxRefund.order_id == order.id)
+    )
+    return int(total or 0)
+
+
+def record_refund(
+    order: Order, refund_cents: int, *, lines_tax: int | None, whole: bool, now: datetime
+) -> int:
+    """Record the sales tax a refund of ``refund_cents`` gave back, and return it: all that is
+    left when the refund leaves nothing of the order (``whole``), the tax of the copies staff
+    chose (``lines_tax``), else the order's share of tax in the amount (a refund made at
+    Stripe's dashboard names no copies), rounded half up. Call it in the transaction that
+    recorded the refund on the order (``order.refunded_cents`` is the total after it): its
+    guarded UPDATE holds the order's row, so refunds are counted one at a time."""
+    if not order.tax_cents or refund_cents <= 0:
+        return 0
+    left = order.tax_cents - refunded_tax(order)
+    if whole:
+        cents = left
+    elif lines_tax is not None:
+        cents = min(lines_tax, left)
+    else:
+        share = (2 * refund_cents * order.tax_cents + order.total_cents) // (2 * order.total_cents)
+        cents = min(share, left)
+    if cents > 0:
+        step = TaxRefund(
+            order_id=order.id, refunded_to_cents=order.refunded_cents, cents=cents, created_at=now
+        )
+        db.session.add(step)
+        db.session.flush()
+    return max(cents, 0)
+
+
+def correct_refund(order: Order, refunded_to: int, lines_tax: int) -> None:
+    """Staff refunded chosen copies, and Stripe's webhook recorded the refund first, with the
+    order's share of tax in its amount: the copies' own tax replaces that share."""
+    step = db.session.scalar(
+        select(TaxRefund).where(
+            TaxRefund.order_id == order.id, TaxRefund.refunded_to_cents == refunded_to
+        )
+    )
+    if step is None or step.cents == lines_tax:
+        return
+    cents = min(lines_tax, order.tax_cents - (refunded_tax(order) - step.cents))
+    if cents > 0:
+        step.cents = cents
+    else:
+        db.session.delete(step)
+    db.session.flush()
 
 
 def moved_place_note(order: Order, place: Place) -> str:

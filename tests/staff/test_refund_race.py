@@ -1,5 +1,6 @@
-"""PostgreSQL: staff refunding the same order at the same moment refund it once, restock once,
-and nobody gets an error page."""
+"""PostgreSQL: staff refunding the same order at the same moment (and Stripe's webhook telling
+of it) refund it once, restock once, give its sales tax back once, and nobody gets an error
+page."""
 
 import threading
 
@@ -10,6 +11,8 @@ from bookstore.accounts.models import Role
 from bookstore.catalog.models import Edition
 from bookstore.checkout.models import Refund
 from bookstore.extensions import db
+from bookstore.tax.models import TaxRefund
+from bookstore.tax.services import RateSpec, set_rate
 from tests.checkout.shoppers import Buyer, order_state
 from tests.factories import make_book, make_user
 
@@ -26,6 +29,7 @@ def test_four_staff_refunding_one_order_at_once_refund_and_restock_it_once(pg_ap
     with pg_app.app_context():
         edition_id = make_book("Murder at the Dacha", on_hand=5).editions[0].id
         staff = [make_user(f"staff{n}@example.com", role=Role.STAFF).get_id() for n in range(4)]
+        set_rate(RateSpec("US", "VT", "Vermont sales tax", 6000), actor_id=None)
         db.session.commit()
     buyer = Buyer(pg_app)
     checkout = buyer.checkout(edition_id, 2)
@@ -64,4 +68,6 @@ def test_four_staff_refunding_one_order_at_once_refund_and_restock_it_once(pg_ap
     assert after.refunded_cents == order.total_cents
     with pg_app.app_context():
         assert db.session.scalar(select(func.count(Refund.id))) == 1
+        assert order.tax_cents > 0
+        assert list(db.session.scalars(select(TaxRefund.cents))) == [order.tax_cents]
         assert db.session.get(Edition, edition_id).on_hand == 5, "restocked once: 5 - 2 + 2"

@@ -1,5 +1,6 @@
 """Staff keep the sales tax rates (screen and CLI) and read what was collected each month."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
 from bookstore.staff.models import AuditEntry
-from bookstore.tax.models import TaxRate
+from bookstore.tax.models import TaxRate, TaxRefund
 from bookstore.tax.services import RateSpec, set_rate
 from tests.staff.helpers import make_order
 
@@ -130,29 +131,49 @@ def _taxed(total, tax, *, paid_at, region="VT", country="US", state=OrderState.P
     return order
 
 
-def test_the_month_shows_the_tax_on_its_kept_orders_by_place(app, staff_client):
+def _refund_tax(order, cents, at):
+    step = TaxRefund(order_id=order.id, refunded_to_cents=cents, cents=cents, created_at=at)
+    db.session.add(step)
+
+
+def test_the_month_shows_the_tax_charged_and_refunded_by_place(app, staff_client):
     november = datetime(2026, 11, 10, 15, tzinfo=UTC)
     with app.app_context():
         _taxed(2120, 120, paid_at=november)
         _taxed(1060, 60, paid_at=november, state=OrderState.SHIPPED)
-        _taxed(1060, 60, paid_at=november, state=OrderState.PARTIALLY_REFUNDED)
-        _taxed(1060, 60, paid_at=november, state=OrderState.REFUNDED)  # its tax went back
+        partly = _taxed(1060, 60, paid_at=november, state=OrderState.PARTIALLY_REFUNDED)
+        _refund_tax(partly, 30, datetime(2026, 12, 2, 15, tzinfo=UTC))
+        whole = _taxed(1060, 60, paid_at=november, state=OrderState.REFUNDED)
+        _refund_tax(whole, 60, datetime(2026, 11, 20, 15, tzinfo=UTC))
         _taxed(1080, 80, paid_at=november, region="ON", country="CA")
         _taxed(1060, 60, paid_at=datetime(2026, 12, 1, 4, 59, tzinfo=UTC))  # Nov 30, 11:59 pm
         _taxed(1060, 60, paid_at=datetime(2026, 12, 1, 5, 0, tzinfo=UTC))  # Dec 1 in Vermont
         _taxed(1000, 0, paid_at=november, region="NY")  # no tax there
+        _taxed(1060, 60, paid_at=None, state=OrderState.CANCELLED)  # never paid
+        older = _taxed(1060, 60, paid_at=datetime(2026, 9, 1, tzinfo=UTC), region="ME")
+        _refund_tax(older, 60, datetime(2026, 11, 3, 15, tzinfo=UTC))  # paid in September
         db.session.commit()
     page = staff_client.get("/staff/tax?month=2026-11").get_data(as_text=True)
     assert "Collected in November 2026" in page
-    rows = page.split("Tax charged")[1].split("</table>")[0]
-    assert '<th scope="row">VT, United States</th><td>4</td><td>$3.00</td>' in rows
-    assert '<th scope="row">ON, Canada</th><td>1</td><td>$0.80</td>' in rows
+    assert '<td data-label="Tax refunded">' in page  # phones show each cell's heading
+    rows = re.sub(' data-label="[^"]+"', "", page.split("Net tax</th>")[1].split("</table>")[0])
+    # Place, orders paid, tax charged, refunds, tax refunded, net.
+    vermont = "<td>5</td><td>$3.60</td><td>1</td><td>-$0.60</td><td>$3.00</td>"
+    assert f'<th scope="row">VT, United States</th>{vermont}' in rows
+    ontario = "<td>1</td><td>$0.80</td><td>0</td><td>$0.00</td><td>$0.80</td>"
+    assert f'<th scope="row">ON, Canada</th>{ontario}' in rows
+    maine = "<td>0</td><td>$0.00</td><td>1</td><td>-$0.60</td><td>-$0.60</td>"
+    assert f'<th scope="row">ME, United States</th>{maine}' in rows
+    all_places = "<td>6</td><td>$4.40</td><td>2</td><td>-$1.20</td><td>$3.20</td>"
+    assert f'<th scope="row">All places</th>{all_places}' in rows
     assert "NY" not in rows
     december = staff_client.get("/staff/tax?month=2026-12").get_data(as_text=True)
-    assert "<td>1</td><td>$0.60</td>" in december
-    assert "No order paid that month" in staff_client.get("/staff/tax?month=2026-10").get_data(
-        as_text=True
-    )
+    december = re.sub(' data-label="[^"]+"', "", december)
+    assert "<td>1</td><td>$0.60</td><td>1</td><td>-$0.30</td><td>$0.30</td>" in december
+    assert "All places" not in december
+    assert "No sales tax was charged or refunded that month." in staff_client.get(
+        "/staff/tax?month=2026-10"
+    ).get_data(as_text=True)
 
 
 def test_the_cli_sets_lists_and_removes_rates(app, runner):

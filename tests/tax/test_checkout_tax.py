@@ -8,14 +8,16 @@ import re
 
 import pytest
 from flask import current_app
+from sqlalchemy import select
 
 from bookstore.accounts.models import Role
 from bookstore.catalog.models import Edition
-from bookstore.checkout import services
+from bookstore.checkout import gateway, services
 from bookstore.checkout.models import Order
 from bookstore.checkout.refunds import refund_order
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
+from bookstore.tax.models import TaxRefund
 from bookstore.tax.services import Place, RateSpec, set_rate, tax_on
 from tests.checkout.helpers import ADDRESS, ADDRESS_FORM, make_cart, place
 from tests.checkout.shoppers import order_state
@@ -215,10 +217,90 @@ def test_a_refunded_copy_gives_back_its_tax(shop, buyer, stripe_sandbox):
         first = refund_order(order, copies={line.id: 1}, restock=True, reason="", actor=packer)
         db.session.commit()
         assert first.amount_cents == 1999 + 120
+        assert _tax_refunds(order) == [120]  # the copy's own tax
         rest = refund_order(order, copies=None, restock=False, reason="", actor=packer)
         db.session.commit()
         assert rest.amount_cents == 1999 + 120 + 500 + 30  # the rest: shipping too
+        assert _tax_refunds(order) == [120, 150]  # all that was left
     assert order_state(shop, checkout.reference).state is OrderState.REFUNDED
+
+
+def _tax_refunds(order) -> list[int]:
+    rows = select(TaxRefund.cents).where(TaxRefund.order_id == order.id).order_by(TaxRefund.id)
+    return list(db.session.scalars(rows))
+
+
+@pytest.mark.parametrize("webhook_first", [False, True], ids=["staff-first", "webhook-first"])
+def test_copies_refunded_one_by_one_give_back_the_line_tax_exactly(
+    shop, buyer, stripe_sandbox, monkeypatch, webhook_first
+):
+    edition = _book(shop, price_cents=1999)
+    checkout = buyer.checkout(edition, 3)  # $59.97 ships free; tax 360, 120 a copy
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    # Stripe tells of each refund by webhook, before or after the shop has written it down:
+    # held here, and delivered in the order the test asks for.
+    told: set[str] = set()
+
+    def tell_of_refunds():
+        stripe_sandbox.deliver_to_app(shop)
+        for event in stripe_sandbox.events("charge.refunded"):
+            if event["id"] not in told:
+                told.add(event["id"])
+                stripe_sandbox.replay(event["id"])
+        stripe_sandbox.wait_for_webhooks()
+        stripe_sandbox.webhook_url = None
+
+    stripe_sandbox.webhook_url = None
+    create_refund = gateway.create_refund
+
+    def refund_then_tell(*args, **kwargs):
+        refund = create_refund(*args, **kwargs)
+        if webhook_first:
+            tell_of_refunds()
+        return refund
+
+    monkeypatch.setattr(gateway, "create_refund", refund_then_tell)
+    with shop.app_context():
+        packer = make_user("packer@example.com", role=Role.STAFF)
+        order = db.session.query(Order).filter_by(reference=checkout.reference).one()
+        assert (order.tax_cents, order.total_cents) == (360, 5997 + 360)
+        line = order.lines[0]
+        line.tax_cents = 359  # a line whose tax does not share evenly over its copies
+        order.tax_cents, order.total_cents = 359, 5997 + 359
+        db.session.commit()
+        for _ in range(3):
+            refund_order(order, copies={line.id: 1}, restock=False, reason="", actor=packer)
+            db.session.commit()
+            tell_of_refunds()
+        assert order.state is OrderState.REFUNDED
+        assert order.refunded_cents == order.total_cents
+        # Each copy's own share of the line's tax, whoever recorded the refund first (the
+        # webhook alone would have given back each amount's share: 120, 120 and 119).
+        assert _tax_refunds(order) == [119, 120, 120]
+
+
+def test_a_refund_at_stripes_dashboard_gives_back_its_share_of_tax(shop, buyer, stripe_sandbox):
+    edition = _book(shop, price_cents=1999)
+    checkout = buyer.checkout(edition, 1)  # $19.99 + $5 shipping + $1.50 tax = $26.49
+    stripe_sandbox.pay(checkout.session_id)
+    stripe_sandbox.wait_for_webhooks()
+    order = order_state(shop, checkout.reference)
+    client = stripe_sandbox.client()
+    client.v1.refunds.create({"payment_intent": order.stripe_payment_intent, "amount": 1000})
+    stripe_sandbox.wait_for_webhooks()
+    with shop.app_context():
+        order = db.session.query(Order).filter_by(reference=checkout.reference).one()
+        assert _tax_refunds(order) == [57]  # $10.00 of $26.49 carried 56.6 cents of tax
+    client.v1.refunds.create({"payment_intent": order.stripe_payment_intent})
+    stripe_sandbox.wait_for_webhooks()
+    with shop.app_context():
+        assert _tax_refunds(order) == [57, 93]
+        staff = shop.test_client()
+        log_in(staff, make_user("packer@example.com", role=Role.STAFF))
+        db.session.commit()
+    page = staff.get(f"/staff/orders/{checkout.reference}").get_data(as_text=True)
+    assert "$26.49 (sales tax $1.50)" in page
 
 
 @pytest.mark.parametrize("region", ["Vermont", "vt"])
