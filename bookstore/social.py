@@ -1,8 +1,8 @@
 """Link previews: the Open Graph and Twitter card tags that chat apps and social sites read
 when a reader shares a page, so a shared book shows its title, a line about it and its cover.
 
-Pictures are only raster files (an uploaded cover, a journal post's picture): the previewers
-do not show the generated SVG covers, and a broken picture is worse than none.
+Pictures are only raster files (a cover, uploaded or the generated one drawn as a PNG; a
+journal post's picture): the previewers show no SVG, and a broken picture is worse than none.
 """
 
 from __future__ import annotations

@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 WIDTH, HEIGHT = 400, 600
+BAND_TOP, BAND_HEIGHT = HEIGHT - 170, 120  # the coloured band behind the authors
+FRAME = 20  # the thin frame's inset
+AUTHOR_SIZE = 24
 
 # Characters XML 1.0 forbids even when escaped (C0 controls other than tab, LF, CR).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -39,44 +43,74 @@ def _lines(text: str, width: int, max_lines: int) -> list[str]:
     return lines
 
 
-def cover_svg(title: str, authors: list[str], key: str = "") -> str:
-    """The SVG document for a cover; every piece of text is escaped."""
+@dataclass(frozen=True)
+class CoverLayout:
+    """What a generated cover shows and where: the SVG and the PNG draw the same one."""
+
+    label: str
+    background: str
+    band: str
+    size: int  # the title's font size
+    title_lines: list[str]
+    author_lines: list[str]
+
+    @property
+    def title_parts(self) -> tuple[list[str], list[int]]:
+        """The title's lines and each one's baseline."""
+        step = int(self.size * 1.2)
+        return self.title_lines, [110 + i * step for i in range(len(self.title_lines))]
+
+    @property
+    def author_parts(self) -> tuple[list[str], list[int]]:
+        first = HEIGHT - 120 if len(self.author_lines) == 1 else HEIGHT - 135
+        return self.author_lines, [first + i * 30 for i in range(len(self.author_lines))]
+
+
+def cover_layout(title: str, authors: list[str], key: str = "") -> CoverLayout:
+    """A cover's text, wrapped to fit, and its colours (from the title and ``key``)."""
     title = _clean(title) or "Untitled"
     byline = _clean(", ".join(a for a in authors if a))
     background, band = cover_colours(f"{title}\n{key}")
     size = 44 if len(title) <= 24 else 36 if len(title) <= 60 else 30
-    title_lines = _lines(title, width=max(8, int(560 / size)), max_lines=6)
-    author_lines = _lines(byline, width=26, max_lines=2) if byline else []
-    label = title + (f" by {byline}" if byline else "")
+    return CoverLayout(
+        label=title + (f" by {byline}" if byline else ""),
+        background=background,
+        band=band,
+        size=size,
+        title_lines=_lines(title, width=max(8, int(560 / size)), max_lines=6),
+        author_lines=_lines(byline, width=26, max_lines=2) if byline else [],
+    )
 
+
+def cover_svg(title: str, authors: list[str], key: str = "") -> str:
+    """The SVG document for a cover; every piece of text is escaped."""
+    layout = cover_layout(title, authors, key)
+    label = layout.label
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="img" aria-label={quoteattr(label)}>',
         f"<title>{escape(label)}</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{background}"/>',
-        f'<rect y="{HEIGHT - 170}" width="{WIDTH}" height="120" fill="{band}"/>',
-        f'<rect x="20" y="20" width="{WIDTH - 40}" height="{HEIGHT - 40}" fill="none" '
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{layout.background}"/>',
+        f'<rect y="{BAND_TOP}" width="{WIDTH}" height="{BAND_HEIGHT}" fill="{layout.band}"/>',
+        f'<rect x="{FRAME}" y="{FRAME}" width="{WIDTH - 2 * FRAME}" '
+        f'height="{HEIGHT - 2 * FRAME}" fill="none" '
         'stroke="#ffffff" stroke-opacity="0.55" stroke-width="2"/>',
     ]
-    y = 110
     parts.append(
         f'<text x="{WIDTH // 2}" text-anchor="middle" fill="#ffffff" '
-        f'font-family="Georgia, \'Times New Roman\', serif" font-size="{size}">'
+        f'font-family="Georgia, \'Times New Roman\', serif" font-size="{layout.size}">'
     )
-    for line in title_lines:
+    for line, y in zip(*layout.title_parts, strict=True):
         parts.append(f'<tspan x="{WIDTH // 2}" y="{y}">{escape(line)}</tspan>')
-        y += int(size * 1.2)
     parts.append("</text>")
-    if author_lines:
+    if layout.author_lines:
         parts.append(
             f'<text x="{WIDTH // 2}" text-anchor="middle" fill="#ffffff" '
-            'font-family="system-ui, sans-serif" font-size="24">'
+            f'font-family="system-ui, sans-serif" font-size="{AUTHOR_SIZE}">'
         )
-        y = HEIGHT - 120 if len(author_lines) == 1 else HEIGHT - 135
-        for line in author_lines:
+        for line, y in zip(*layout.author_parts, strict=True):
             parts.append(f'<tspan x="{WIDTH // 2}" y="{y}">{escape(line)}</tspan>')
-            y += 30
         parts.append("</text>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -97,11 +97,13 @@ def cover_srcset(book: Book) -> str:
 
 
 def email_cover_url(edition: Edition | None) -> str | None:
-    """The absolute address of an edition's uploaded cover (small JPEG) for an email, or None:
-    mail programs do not show the generated SVG covers, and a broken image is worse than none."""
+    """The absolute address of an edition's cover for an email: the uploaded one's small JPEG,
+    or the generated one's PNG (mail programs show no SVG); None for a deleted edition."""
     book = edition.book if edition is not None else None
-    if book is None or not book.cover_image:
+    if book is None:
         return None
+    if not book.cover_image:
+        return external_url("catalog.cover_png", slug=book.slug)
     filename = book.cover_image.replace("-large.", "-small.")
     return external_url("catalog.cover_file", filename=filename)
 

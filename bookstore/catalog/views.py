@@ -11,6 +11,7 @@ from flask import (
     send_from_directory,
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.wrappers import Response
 
 from bookstore.catalog import book_html, filters, listing, page_html, services
 from bookstore.catalog.book_page import book_page
@@ -19,6 +20,7 @@ from bookstore.catalog.card_html import link
 from bookstore.catalog.covers import cover_etag, cover_svg
 from bookstore.catalog.jsonld import add_registered_parts, book_jsonld
 from bookstore.catalog.kept_layout import page_in_layout
+from bookstore.catalog.models import Book
 from bookstore.errors import NotFound
 from bookstore.links import base_url, external_url
 from bookstore.page_cache import cached_page
@@ -65,8 +67,9 @@ def book(slug: str):
         lapsed=filters.lapsed_holds(),
     )
     add_registered_parts(current_app, detail.book, jsonld)
-    # Link previews show raster pictures only: an uploaded cover, not the generated SVG.
-    preview = cover if detail.book.cover_image else None
+    # Link previews show raster pictures only: the uploaded cover, or the generated one's PNG.
+    shown = detail.book
+    preview = cover if shown.cover_image else base_url() + link("catalog.cover_png", shown.slug)
     return book_page(detail.book, book_html.book_content(detail), jsonld, url, preview)
 
 
@@ -128,13 +131,36 @@ def subject(slug: str):
 @bp.get("/covers/<slug>.svg")
 def cover(slug: str):
     """A generated cover: the same URL always gives the same picture, so caches may keep it."""
+    book = _cover_book(slug)
+    svg = cover_svg(book.title, [p.name for p in book.authors], key=book.slug)
+    return _cover_response(svg, "image/svg+xml", cover_etag(svg))
+
+
+@bp.get("/covers/<slug>.png")
+def cover_png(slug: str):
+    """The generated cover as a PNG, for link previews and emails (which show no SVG); drawn
+    only when the asker does not have it already."""
+    book = _cover_book(slug)
+    authors = tuple(p.name for p in book.authors)
+    etag = cover_etag(cover_svg(book.title, list(authors), key=book.slug)) + "-png"
+    if request.if_none_match.contains(etag):
+        return _cover_response(b"", "image/png", etag)
+    # Pillow is loaded by the first worker that draws one, not by every worker at start.
+    from bookstore.catalog.cover_png import cover_png as draw  # noqa: PLC0415
+
+    return _cover_response(draw(book.title, authors, book.slug), "image/png", etag)
+
+
+def _cover_book(slug: str) -> Book:
     try:
-        book = services.cover_book(slug)
+        return services.cover_book(slug)
     except NotFound as exc:
         abort(404, description=str(exc))
-    svg = cover_svg(book.title, [p.name for p in book.authors], key=book.slug)
-    response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.set_etag(cover_etag(svg))
+
+
+def _cover_response(body: str | bytes, mimetype: str, etag: str) -> Response:
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = COVER_MAX_AGE
     return response.make_conditional(request)

@@ -1,8 +1,12 @@
-"""Generated SVG covers and uploaded cover files."""
+"""Generated covers (SVG, and PNG for what shows no SVG) and uploaded cover files."""
 
+import io
 import re
 from xml.etree import ElementTree
 
+from PIL import Image, ImageColor
+
+from bookstore.catalog.cover_png import cover_png
 from bookstore.catalog.covers import cover_colours, cover_svg
 from bookstore.extensions import db
 from tests.factories import make_book
@@ -106,3 +110,32 @@ def test_books_without_upload_use_the_generated_cover(client, app):
         slug = make_book("Fearful Majesty").slug
         db.session.commit()
     assert f'src="/covers/{slug}.svg"' in client.get(f"/books/{slug}").get_data(as_text=True)
+
+
+def test_the_png_cover_is_the_generated_cover_drawn(client, app):
+    with app.app_context():
+        slug = make_book("Murder at the Dacha", authors=["Alexei Bayer"]).slug
+        db.session.commit()
+    response = client.get(f"/covers/{slug}.png")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert "public" in response.headers["Cache-Control"]
+    picture = Image.open(io.BytesIO(response.data))
+    assert (picture.format, picture.size) == ("PNG", (400, 600))
+    # The SVG's background colour, and white letters on it.
+    background = ImageColor.getrgb(cover_colours(f"Murder at the Dacha\n{slug}")[0])
+    middle = picture.getpixel((200, 300))
+    assert all(abs(a - b) <= 1 for a, b in zip(middle, background, strict=True))
+    title_area = picture.crop((40, 60, 360, 200)).getcolors(maxcolors=100_000)
+    assert max(colour for _count, colour in title_area) == (255, 255, 255)
+    again = client.get(f"/covers/{slug}.png", headers={"If-None-Match": response.headers["ETag"]})
+    assert (again.status_code, again.data) == (304, b"")
+    assert client.get("/covers/no-such-book.png").status_code == 404
+
+
+def test_png_covers_differ_by_book_and_keep_wide_titles_inside():
+    wide = Image.open(io.BytesIO(cover_png("W" * 40, ("M" * 40,), "a")))
+    # Nothing white outside the frame's margin: wide lines were set smaller to fit.
+    for x in (*range(0, 20), *range(381, 400)):
+        assert all(wide.getpixel((x, y)) != (255, 255, 255) for y in range(0, 600, 3))
+    assert cover_png("One", ("A",), "a") != cover_png("Two", ("A",), "a")

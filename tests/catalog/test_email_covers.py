@@ -1,5 +1,5 @@
-"""The order confirmation shows each book's uploaded cover (an absolute address mail programs
-can fetch); books with a generated cover show none rather than an SVG that mail hides."""
+"""The order confirmation shows each book's cover at an absolute address mail programs can
+fetch: the uploaded cover's small JPEG, or the generated cover as a PNG (mail shows no SVG)."""
 
 import io
 from pathlib import Path
@@ -23,7 +23,7 @@ def upload(app, book) -> str:
     return book.cover_image.replace("-large.", "-small.")
 
 
-def test_the_confirmation_shows_uploaded_covers_only(app_ctx):
+def test_the_confirmation_shows_each_books_cover(app_ctx):
     covered = make_book("With Cover")
     plain = make_book("Without Cover")
     small = upload(app_ctx, covered)
@@ -38,8 +38,9 @@ def test_the_confirmation_shows_uploaded_covers_only(app_ctx):
             download_days=30,
         )
     assert f'<img src="https://books.example.com/covers/files/{small}"' in html
-    assert html.count("<img ") == 1
-    assert 'width="48" height="72"' in html
+    assert f'<img src="https://books.example.com/covers/{plain.slug}.png"' in html
+    assert html.count("<img ") == 2
+    assert html.count('width="48" height="72"') == 2
     db.session.rollback()
 
 
@@ -49,4 +50,5 @@ def test_cover_addresses_outside_a_request_use_the_shop_address(app_ctx):
     small = upload(app_ctx, book)
     assert email_cover_url(book.editions[0]) == f"https://shop.example.org/covers/files/{small}"
     assert email_cover_url(None) is None
-    assert email_cover_url(make_book("Plain").editions[0]) is None
+    plain = make_book("Plain").editions[0]
+    assert email_cover_url(plain) == f"https://shop.example.org/covers/{plain.book.slug}.png"

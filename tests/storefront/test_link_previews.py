@@ -58,8 +58,10 @@ def test_a_book_page_previews_its_title_words_and_isbn(app, client, base_url):
             "og:url": f"{base_url}/books/{slug}",
             "book:isbn": isbn,
             "book:release_date": "2015-01-01",
-            # A generated cover is an SVG, which previewers do not show: no picture.
-            "twitter:card": "summary",
+            # Previewers show no SVG: the generated cover is given as a PNG.
+            "og:image": f"{base_url}/covers/{slug}.png",
+            "og:image:alt": 'The cover of Murder at the "Dacha" & Other <Tales>',
+            "twitter:card": "summary_large_image",
         }
 
 
