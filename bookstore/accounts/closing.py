@@ -1,12 +1,13 @@
 """Closing an account: the reader's own, from the account page, or staff's ``flask users close``.
 
 Closing deletes the user's row. The database's foreign keys do most of the rest: addresses,
-wishlist, cart, membership, deal claims and the alerts set while logged in go with it (``ON
+wishlist, cart, membership, deal claims and the account's alerts go with it (``ON
 DELETE CASCADE``), and orders, gifts and codes used stay for the shop's bookkeeping without the
 account (``SET NULL``); every order keeps the email and address it was sent to, and its emailed
 link still opens it. What is kept by email address alone (the digest, alerts set as a guest) is
 not the account's, since no one proves an address to open one (a confirmed address brings in
-only what features register: the orders placed as a guest): closing leaves it alone. Other
+only what features register: the orders placed and the confirmed alerts set as a guest):
+closing leaves it alone. Other
 features say what else closing means for them::
 
     register_closure(app, stops=order_stops)                  # checkout

@@ -18,6 +18,7 @@ from bookstore.alerts import tokens
 from bookstore.alerts.models import OPEN_STATES, AlertKind, AlertState, StockAlert
 from bookstore.catalog.models import Edition, EditionStatus
 from bookstore.database import built_once, rowcount
+from bookstore.dbtypes import utcnow
 from bookstore.digest.services import normalise_email
 from bookstore.errors import InvalidInput, NotFound
 from bookstore.extensions import db
@@ -228,11 +229,45 @@ def _cancel(condition, now: datetime) -> int:
     return rowcount(result)
 
 
-def alerts_data(user: User) -> list[dict]:
-    """Every alert the reader set while logged in, open or ended, for their data file.
+def claim_guest_alerts(user: User) -> str | None:
+    """The alerts a guest confirmed with the user's (now confirmed) address join the account,
+    where the reader sees and stops them; what the reader is told, or None. One the account
+    already has for the same edition ends the guest's, so one email goes out, not two. A guest
+    alert never confirmed stays as it is: the address's owner may not have asked for it."""
+    now = utcnow()
+    guests = (
+        StockAlert.user_id.is_(None)
+        & (StockAlert.email == normalise_email(user.email))
+        & (StockAlert.state == AlertState.WAITING)
+    )
+    owned = select(StockAlert.edition_id).where(
+        StockAlert.user_id == user.id, StockAlert.state.in_(OPEN_STATES)
+    )
+    try:
+        with db.session.begin_nested():
+            _cancel(guests & StockAlert.edition_id.in_(owned), now)
+            moved = db.session.execute(
+                update(StockAlert)
+                .where(guests)
+                .values(user_id=user.id, email=None)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        # The reader set one of the same editions' alerts this moment: they join next login.
+        return None
+    count = rowcount(moved)
+    if not count:
+        return None
+    alerts, verb = ("1 stock alert", "is") if count == 1 else (f"{count} stock alerts", "are")
+    return f"{alerts} you set as a guest with {user.email} {verb} now in your account."
 
-    Alerts set as a guest are kept by address, and an account's address is not proven (no
-    one confirms it to sign up): they are not the account's, and their emails stop them."""
+
+def alerts_data(user: User) -> list[dict]:
+    """Every alert of the account, open or ended, for their data file: those set while logged
+    in, and those set as a guest that joined it once its address was confirmed.
+
+    Other alerts set as a guest are kept by address, which an account does not prove until it
+    is confirmed: they are not the account's, and their emails stop them."""
     alerts = db.session.scalars(
         select(StockAlert).where(StockAlert.user_id == user.id).order_by(StockAlert.id)
     )

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from bookstore.accounts.confirming import register_confirmed
 from bookstore.accounts.export import register_export
 from bookstore.alerts import reminders, services
 from bookstore.alerts.forms import AlertForm, ButtonForm, GuestAlertForm, read_edition_id
@@ -58,6 +59,7 @@ bp.add_app_template_global(AlertForm, "alert_form")
 @bp.record_once
 def _wire(state) -> None:
     register_export(state.app, "alerts", services.alerts_data)
+    register_confirmed(state.app, services.claim_guest_alerts)
 
 
 def _back(edition: Edition | None = None) -> str:

@@ -1,6 +1,6 @@
 """Confirming an account's email address: the link in the welcome email (or a new one from
-the account page) proves the mailbox, and the orders placed as a guest with that address
-join the account then, and at later logins."""
+the account page) proves the mailbox, and the orders placed and stock alerts set as a guest
+with that address join the account then, and at later logins."""
 
 from urllib.parse import urlsplit
 
@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from bookstore.accounts.confirming import confirm_url
 from bookstore.accounts.models import User
+from bookstore.alerts.models import AlertState, StockAlert
 from bookstore.checkout.models import Order
 from bookstore.extensions import db
 from tests.accounts.helpers import link_in, log_in, sign_up
+from tests.alerts.helpers import sold_out_edition, waiting_alert
 from tests.factories import make_user
 from tests.staff.helpers import make_order
 
@@ -165,3 +167,43 @@ def test_the_data_file_says_when_the_address_was_confirmed(app, client, outbox):
     client.get(link_in(outbox.to("anna@example.com")[0], "/account/confirm/"))
     data = client.get("/account/data").get_json()
     assert data["account"]["email_confirmed_at"].startswith("20")
+
+
+def test_confirming_brings_the_guests_stock_alerts_in(app, client, outbox):
+    with app.app_context():
+        titles = ("Dacha", "Davai!", "Winter Tales", "Cold Spring")
+        first, second, both, unasked = (sold_out_edition(title) for title in titles)
+        waiting_alert(first, email="anna@example.com")
+        waiting_alert(second, email="anna@example.com")
+        guest_twin = waiting_alert(both, email="anna@example.com").id
+        unconfirmed = waiting_alert(unasked, email="anna@example.com")
+        unconfirmed.state = AlertState.PENDING  # the guest never followed its own link
+        waiting_alert(first, email="boris@example.com")
+        db.session.commit()
+    sign_up(client)
+    with app.app_context():
+        own = waiting_alert(both, user_id=_user(app).id).id  # set while logged in
+        db.session.commit()
+    page = client.get(
+        link_in(outbox.to("anna@example.com")[0], "/account/confirm/"), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "2 stock alerts you set as a guest with anna@example.com are now in your account." in (
+        page
+    )
+    with app.app_context():
+        alerts = db.session.scalars(select(StockAlert).order_by(StockAlert.id)).all()
+        user_id = _user(app).id
+        kept = {(a.edition_id, a.user_id, a.email, a.state) for a in alerts}
+    waiting = AlertState.WAITING
+    assert kept == {
+        (first, user_id, None, waiting),
+        (second, user_id, None, waiting),
+        (both, None, "anna@example.com", AlertState.CANCELLED),  # the account's own stands
+        (unasked, None, "anna@example.com", AlertState.PENDING),
+        (first, None, "boris@example.com", waiting),
+        (both, user_id, None, waiting),
+    }
+    assert {guest_twin, own} <= {a.id for a in alerts}
+    account = client.get("/account/wishlist").get_data(as_text=True)
+    assert "Dacha" in account
+    assert "Davai!" in account
