@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from bookstore.members.cli import members_cli
     from bookstore.ops.doctor import doctor_command
     from bookstore.serve import serve_command
+    from bookstore.shipping.cli import shipping_cli
     from bookstore.staff.cli import catalog_cli
     from bookstore.staff.cover_cli import covers_cli
     from bookstore.stripe_sandbox.cli import stripe_sandbox_command
@@ -35,3 +36,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(covers_cli)
     app.cli.add_command(stripe_sandbox_command)
     app.cli.add_command(tax_cli)
+    app.cli.add_command(shipping_cli)

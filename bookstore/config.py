@@ -117,6 +117,9 @@ def from_environment(instance_path: str) -> dict:
         "CART_GUEST_TTL_DAYS": _int("CART_GUEST_TTL_DAYS", 30),
         # One reminder for a cart left this long (bookstore/alerts/reminders.py); 0: none.
         "CART_REMINDER_HOURS": _int("CART_REMINDER_HOURS", 24),
+        # The shop's own country pays these; staff set what shipping abroad costs
+        # (bookstore/shipping).
+        "SHOP_COUNTRY": (env("SHOP_COUNTRY") or "US").strip().upper(),
         "SHIPPING_FLAT_CENTS": _int("SHIPPING_FLAT_CENTS", 500),
         "FREE_SHIPPING_OVER_CENTS": _int("FREE_SHIPPING_OVER_CENTS", 5000),
         "SHIPPING_EXPRESS_CENTS": _int("SHIPPING_EXPRESS_CENTS", 1500),

@@ -45,6 +45,7 @@ from bookstore.promotions.models import (  # noqa: F401
 )
 from bookstore.ratelimit_storage import RateLimitCounter  # noqa: F401
 from bookstore.reviews.models import ProfessionalReview, Review, ReviewVote  # noqa: F401
+from bookstore.shipping.models import ShippingRate  # noqa: F401
 from bookstore.staff.models import AuditEntry, StockBatch, StockBatchLine  # noqa: F401
 from bookstore.tax.models import TaxRate  # noqa: F401
 from bookstore.wishlist.models import WishlistItem  # noqa: F401

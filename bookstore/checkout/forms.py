@@ -56,6 +56,16 @@ COUNTRIES = [
     ("JP", "Japan"),
 ]
 COUNTRY_NAMES = dict(COUNTRIES)
+# Names that take "the" in a sentence ("to the United Kingdom").
+_WITH_THE = {"US", "GB", "NL"}
+
+
+def country_phrase(code: str) -> str:
+    """A country as a sentence names it: "the United States", "Japan"."""
+    name = COUNTRY_NAMES.get(code, code)
+    return f"the {name}" if code in _WITH_THE else name
+
+
 # Countries whose addresses need a state or province.
 REGION_REQUIRED = {"US", "CA", "AU"}
 POSTAL_PATTERNS = {

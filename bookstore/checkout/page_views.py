@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from bookstore.accounts import services as account_services
 from bookstore.accounts.ratelimits import (
@@ -33,6 +34,7 @@ from bookstore.checkout.forms import (
     CheckoutWithAccountForm,
     PlaceOrderForm,
     address_from,
+    country_phrase,
     home_place,
     parcel_place,
     quote_from_token,
@@ -59,25 +61,42 @@ from bookstore.gifts import services as gift_services
 from bookstore.gifts.services import GiftChoice
 from bookstore.money import format_cents
 from bookstore.promotions.pricing import normalise_code
+from bookstore.shipping import services as shipping
 from bookstore.tax.services import Place, any_rates
 
-# The cart page says tax may follow at checkout, where the shop charges any.
+# The cart page says tax may follow at checkout, where the shop charges any, and that
+# shipping abroad is priced there, where it differs.
 bp.add_app_template_global(any_rates, "sales_tax_charged")
 
 
+@bp.app_template_global("home_if_abroad_priced")
+def _home_if_abroad_priced() -> str:
+    """The shop's own country's name when shipping abroad costs otherwise, else ""."""
+    if not shipping.any_rates():
+        return ""
+    return country_phrase(shipping.home_country(current_app.config))
+
+
 def _shipping_labels(quote) -> dict[str, str]:
-    # "Standard, arrives by Thu, Dec 17 (5 to 8 business days): $5.00" (bookstore/delivery.py).
+    """Each method that goes where the parcel goes, with its price: at home with its delivery
+    date, "Standard, arrives by Thu, Dec 17 (5 to 8 business days): $5.00" (bookstore/delivery.py),
+    abroad with the country, "Standard to Canada: $14.00"."""
     from bookstore.delivery import delivery_promises
 
     currency = current_app.config.get("CURRENCY", "USD")
-    options = services.shipping_options(quote.subtotal_cents, True, current_app.config)
-    promises = delivery_promises()
+    tariff = quote.tariff
+    options = services.shipping_options(
+        quote.subtotal_cents, True, current_app.config, tariff=tariff, copies=quote.copies or 1
+    )
+    abroad = country_phrase(tariff.country) if tariff and tariff.country else ""
+    promises = {} if abroad else delivery_promises()
     labels = {}
     for method, cents in options.items():
         price = format_cents(cents, currency) if cents else "free"
         promise = promises.get(method)
         if promise is None:
-            labels[method] = f"{method.title()}: {price}"
+            where = f" to {abroad}" if abroad else ""
+            labels[method] = f"{method.title()}{where}: {price}"
             continue
         labels[method] = (
             f"{promise.name}, arrives by {promise.arrives_by_label} ({promise.days_label}): {price}"
@@ -167,7 +186,10 @@ def start():
     form = form_class(
         data=saved,
         physical=physical,
-        shipping_labels=_shipping_labels(quote),
+        # Any method is accepted from the form (the quote says when one does not go there);
+        # the page offers only those that do (``CheckoutPage.render``).
+        shipping_labels={m: m.title() for m in services.SHIPPING_METHODS}
+        | (_shipping_labels(quote) if physical else {}),
         can_save_address=shopper is not None,
         wrap_label=gift_services.wrap_label(),
         asks_home=asks_home,
@@ -270,6 +292,8 @@ class CheckoutPage:
 
     def render(self):
         self.form.quote.data = quote_token(self.quote)
+        if self.form.physical and self.quote.tariff is not None:
+            self._offer_methods()
         page = render_template(
             "checkout/start.html",
             form=self.form,
@@ -281,6 +305,15 @@ class CheckoutPage:
             tax_note=self._tax_note(),
         )
         return page, self.status
+
+    def _offer_methods(self) -> None:
+        """The shipping methods that go where the summary's parcel goes, the quoted one
+        chosen when the shopper's choice does not go there."""
+        labels = _shipping_labels(self.quote)
+        field = self.form.shipping_method
+        field.choices = [SelectChoice(value, text) for value, text in labels.items()]
+        if field.data not in labels:
+            field.data = self.quote.shipping_method
 
     def _tax_note(self) -> str:
         """Before an address is given, say that sales tax may follow (where the shop has any)."""
@@ -336,6 +369,9 @@ def review():
         return redirect(url_for("cart.show"))
     if quote.shipping_method != "none" and address_from(details) is None:
         return redirect(url_for("checkout.start"))
+    if details.get("shipping_method") == "express" and quote.shipping_method == "standard":
+        country = country_phrase(quote.tariff.country) if quote.tariff else "your address"
+        flash(f"Express shipping does not go to {country}: the order ships by standard.", "info")
     form = PlaceOrderForm(quote=quote_token(quote))
     return render_template(
         "checkout/review.html",
@@ -446,6 +482,17 @@ def _changed(page: CheckoutPage | None = None, quote=None, reviewed=None):
         return redirect(url_for("checkout.review"), 303)
     page.quote, page.status = quote, 409
     total = format_cents(quote.total_cents, quote.currency)
+    abroad = quote.tariff.country if quote.tariff is not None else ""
+    country = country_phrase(abroad)
+    fee = format_cents(quote.shipping_cents, quote.currency) if quote.shipping_cents else "free"
+    chosen = (session.get(DETAILS_KEY) or {}).get("shipping_method")
+    if chosen == "express" and quote.shipping_method == "standard":
+        page.alert = (
+            f"Express shipping does not go to {country or 'your address'}: the order ships by "
+            f"standard shipping ({fee}), and the total is now {total}. Check the summary and "
+            "press Pay again."
+        )
+        return page.render()
     if reviewed is not None and reviewed.total_cents == quote.total_cents - quote.tax_cents:
         # What the summary showed, with only the tax of the address just given added.
         tax = format_cents(quote.tax_cents, quote.currency)
@@ -453,6 +500,12 @@ def _changed(page: CheckoutPage | None = None, quote=None, reviewed=None):
         page.alert = (
             f"{quote.tax.label} for {where} adds {tax}: the total is now {total}. "
             "Check the summary and press Pay again."
+        )
+        return page.render()
+    if abroad:
+        page.alert = (
+            f"Your order changed: shipping to {country} is {fee} by {quote.shipping_method} "
+            f"shipping, and the total is now {total}. Check the summary and press Pay again."
         )
         return page.render()
     page.alert = (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from bookstore.accounts.models import User
 from bookstore.cart.models import Cart
-from bookstore.cart.pricing import CartPricing, LinePricing, price_cart, shipping_for
+from bookstore.cart.pricing import CartPricing, LinePricing, price_cart
 from bookstore.cart.rules import edition_label
 from bookstore.catalog.models import Edition
 from bookstore.checkout import workflow
@@ -36,10 +36,10 @@ from bookstore.gifts.services import GiftChoice
 from bookstore.inventory import holds
 from bookstore.members.purchase import add_membership_to_order
 from bookstore.promotions import orders as promo_orders
+from bookstore.shipping import services as shipping
 from bookstore.tax import services as tax_services
 
 SHIPPING_METHODS = ("standard", "express")
-DEFAULT_EXPRESS_CENTS = 1500
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes after its creation;
 # the margin covers the time the request takes to reach Stripe.
 STRIPE_MIN_SESSION_MINUTES = 30
@@ -80,6 +80,9 @@ class Quote:
     # Sales tax where the books go (bookstore.tax), included in total_cents, and that place.
     tax: tax_services.TaxQuote = tax_services.NO_TAX
     tax_place: tax_services.Place | None = None
+    # The shipping terms of where the parcel goes (None without one), for the copies sent.
+    tariff: shipping.Tariff | None = None
+    copies: int = 0
 
     @property
     def tax_cents(self) -> int:
@@ -125,23 +128,40 @@ def sellable(edition: Edition) -> bool:
 
 
 def shipping_cost(
-    method: str, subtotal_cents: int, has_physical: bool, config: Mapping[str, Any]
+    method: str,
+    subtotal_cents: int,
+    has_physical: bool,
+    config: Mapping[str, Any],
+    *,
+    tariff: shipping.Tariff | None = None,
+    copies: int = 1,
 ) -> int:
-    """Shipping in cents: standard follows the cart's rule, express is a flat amount."""
+    """Shipping in cents by ``method`` under ``tariff`` (default: the shop's own country's
+    terms); InvalidInput for a method that does not go there."""
     if not has_physical:
         return 0
-    if method == "express":
-        return int(config.get("SHIPPING_EXPRESS_CENTS", DEFAULT_EXPRESS_CENTS))
-    if method == "standard":
-        return shipping_for(subtotal_cents, has_physical, config)
-    raise InvalidInput("Please choose a shipping method.")
+    if method not in SHIPPING_METHODS:
+        raise InvalidInput("Please choose a shipping method.")
+    cents = (tariff or shipping.home_tariff(config)).cost(method, subtotal_cents, copies)
+    if cents is None:
+        raise InvalidInput("Express shipping does not go to that country: choose standard.")
+    return cents
 
 
 def shipping_options(
-    subtotal_cents: int, has_physical: bool, config: Mapping[str, Any]
+    subtotal_cents: int,
+    has_physical: bool,
+    config: Mapping[str, Any],
+    *,
+    tariff: shipping.Tariff | None = None,
+    copies: int = 1,
 ) -> dict[str, int]:
-    """Each shipping method with its cost for this cart."""
-    return {m: shipping_cost(m, subtotal_cents, has_physical, config) for m in SHIPPING_METHODS}
+    """Each shipping method that goes there, with its cost for this cart."""
+    tariff = tariff or shipping.home_tariff(config)
+    return {
+        m: shipping_cost(m, subtotal_cents, has_physical, config, tariff=tariff, copies=copies)
+        for m in tariff.methods()
+    }
 
 
 def quote_cart(
@@ -169,7 +189,13 @@ def quote_cart(
     subtotal = sum(p.unit_price_cents * p.requested_quantity for p in lines)
     has_physical = any(p.edition.is_physical for p in lines)
     method = shipping_method if has_physical else "none"
-    shipping = shipping_cost(method, subtotal, has_physical, config) if has_physical else 0
+    copies = sum(p.requested_quantity for p in lines if p.edition.is_physical)
+    tariff = shipping.tariff_for(ship_to.country if ship_to else None, config)
+    if has_physical and method == "express" and "express" not in tariff.methods():
+        method = "standard"  # the summary says so, and paying asks again
+    fee = 0
+    if has_physical:
+        fee = shipping_cost(method, subtotal, has_physical, config, tariff=tariff, copies=copies)
     # Member deals chosen in the cart (bookstore.deals), computed by the server.
     deals = deal_orders.cart_deal_pricing(cart, lines, now=now)
     discount = min(deals.discount_cents, subtotal)
@@ -182,18 +208,18 @@ def quote_cart(
     given = pricing.gift_membership_cents
     wrap = gift_services.wrap_cents_for(gift, has_physical)
     place = ship_to if has_physical else lives_in
-    tax = _tax(place, lines, deal_lines, promo, shipping, wrap)
+    tax = _tax(place, lines, deal_lines, promo, fee, wrap)
     return Quote(
         pricing=pricing,
         shipping_method=method,
         subtotal_cents=subtotal,
-        shipping_cents=shipping,
+        shipping_cents=fee,
         discount_cents=discount,
         total_cents=subtotal
         + (membership or 0)
         + (given or 0)
         + wrap
-        + shipping
+        + fee
         - discount
         - promo.discount_cents
         + tax.cents,
@@ -204,6 +230,8 @@ def quote_cart(
         code=promo,
         tax=tax,
         tax_place=place if tax.cents else None,
+        tariff=tariff if has_physical else None,
+        copies=copies,
     )
 
 

@@ -33,6 +33,7 @@ from bookstore.dbtypes import utcnow
 from bookstore.demo.codes import load_demo_codes
 from bookstore.demo.deals import load_demo_deals
 from bookstore.demo.reviews import load_demo_reviews
+from bookstore.demo.shipping import load_demo_shipping_rates
 from bookstore.demo.tax import load_demo_tax_rates
 from bookstore.extensions import db
 from bookstore.journal.models import Post, Tag
@@ -60,6 +61,7 @@ class DemoReport:
     reviews_created: int = 0
     codes_created: int = 0
     tax_rates_created: int = 0
+    shipping_rates_created: int = 0
     skipped: bool = False
 
     @property
@@ -75,6 +77,7 @@ class DemoReport:
             + self.reviews_created
             + self.codes_created
             + self.tax_rates_created
+            + self.shipping_rates_created
         )
 
     def summary(self) -> str:
@@ -84,7 +87,8 @@ class DemoReport:
             f"{self.posts_created} journal posts added, {self.posts_updated} updated; "
             f"{self.deals_created} member deals added; {self.reviews_created} reviews added; "
             f"{self.codes_created} promotion codes added; "
-            f"{self.tax_rates_created} sales tax rates added."
+            f"{self.tax_rates_created} sales tax rates added; "
+            f"{self.shipping_rates_created} shipping rates abroad added."
         )
 
 
@@ -137,6 +141,7 @@ def load_demo(
     loader.report.reviews_created = load_demo_reviews()
     loader.report.codes_created = load_demo_codes(utcnow())
     loader.report.tax_rates_created = load_demo_tax_rates()
+    loader.report.shipping_rates_created = load_demo_shipping_rates()
     db.session.commit()
     echo(loader.report.summary())
     return loader.report

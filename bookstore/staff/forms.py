@@ -379,6 +379,34 @@ class TaxRateForm(FlaskForm):
     taxes_ebooks = BooleanField("Tax ebooks too", default=True)
 
 
+class ShippingRateForm(FlaskForm):
+    """What a parcel to another country costs (bookstore.shipping)."""
+
+    country = SelectField("Country", validate_choice=False)
+    standard = StringField(
+        "Standard shipping",
+        description="For the first printed copy, e.g. 14 or 14.50.",
+        validators=[DataRequired("Give what standard shipping costs."), Length(max=12)],
+    )
+    extra_copy = StringField(
+        "Each copy after the first",
+        description="Added for each further printed copy, by either method; 0 for none.",
+        default="0",
+        validators=[Optional(), Length(max=12)],
+    )
+    express = StringField(
+        "Express shipping",
+        description="For the first copy; leave empty if express does not go there.",
+        validators=[Optional(), Length(max=12)],
+    )
+    free_over = StringField(
+        "Free from",
+        description="Books worth this or more ship free by standard shipping; leave empty "
+        "for never.",
+        validators=[Optional(), Length(max=12)],
+    )
+
+
 class PromoCodeForm(FlaskForm):
     """A promotion code: what it takes off, where, when, how often and for whom."""
 

@@ -129,6 +129,7 @@ from bookstore.staff import (  # noqa: E402, F401
     policy_views,
     promo_views,
     review_views,
+    shipping_views,
     stock_views,
     tax_views,
 )

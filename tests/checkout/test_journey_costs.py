@@ -24,8 +24,9 @@ from tests.factories import make_book
 STATEMENTS = {
     ("POST", "/cart/add"): 5,  # new cart, edition with book, copies free, line upsert, line
     # Cart, lines, authors, copies free (the header counts the lines); whether sales tax may
-    # follow at checkout (a note under the total).
-    ("GET", "/cart"): 5,
+    # follow at checkout and whether shipping abroad costs otherwise (notes under the total).
+    # A US address's shipping asks nothing (the shop's own terms are settings).
+    ("GET", "/cart"): 6,
     # Cart, lines, copies free, wrap offer; with no address yet, whether any sales tax may
     # follow (a note beside the total).
     ("GET", "/checkout"): 5,
