@@ -175,11 +175,15 @@ def _methods(config) -> list[tuple[str, str]]:
     ]
 
 
-def delivery_promises(now: datetime | None = None, config=None) -> dict[str, DeliveryPromise]:
-    """Each shipping method's promise for an order placed now, by method."""
+def delivery_promises(
+    now: datetime | None = None, config=None, *, days: dict[str, str] | None = None
+) -> dict[str, DeliveryPromise]:
+    """Each shipping method's promise for an order placed now, by method: in transit as the
+    settings say, or as ``days`` says ({"standard": "7-12"}: a parcel abroad)."""
     config = config if config is not None else current_app.config
     now = now or datetime.now(UTC)
-    found = promises(now, _methods(config), **_settings(config))
+    methods = _methods(config) if days is None else list(days.items())
+    found = promises(now, methods, **_settings(config))
     return {promise.method: promise for promise in found}
 
 

@@ -78,9 +78,9 @@ def _home_if_abroad_priced() -> str:
 
 
 def _shipping_labels(quote) -> dict[str, str]:
-    """Each method that goes where the parcel goes, with its price: at home with its delivery
-    date, "Standard, arrives by Thu, Dec 17 (5 to 8 business days): $5.00" (bookstore/delivery.py),
-    abroad with the country, "Standard to Canada: $14.00"."""
+    """Each method that goes where the parcel goes, with its price and delivery date (abroad,
+    where staff gave the days): "Standard, arrives by Thu, Dec 17 (5 to 8 business days):
+    $5.00" (bookstore/delivery.py), "Standard to Canada, arrives by ...: $14.00"."""
     from bookstore.delivery import delivery_promises
 
     currency = current_app.config.get("CURRENCY", "USD")
@@ -89,17 +89,21 @@ def _shipping_labels(quote) -> dict[str, str]:
         quote.subtotal_cents, True, current_app.config, tariff=tariff, copies=quote.copies or 1
     )
     abroad = country_phrase(tariff.country) if tariff and tariff.country else ""
-    promises = {} if abroad else delivery_promises()
+    if not abroad:
+        promises = delivery_promises()
+    else:  # the days staff gave for that country, if any
+        promises = delivery_promises(days=dict(tariff.days)) if tariff and tariff.days else {}
+    where = f" to {abroad}" if abroad else ""
     labels = {}
     for method, cents in options.items():
         price = format_cents(cents, currency) if cents else "free"
         promise = promises.get(method)
         if promise is None:
-            where = f" to {abroad}" if abroad else ""
             labels[method] = f"{method.title()}{where}: {price}"
             continue
         labels[method] = (
-            f"{promise.name}, arrives by {promise.arrives_by_label} ({promise.days_label}): {price}"
+            f"{promise.name}{where}, arrives by {promise.arrives_by_label} "
+            f"({promise.days_label}): {price}"
         )
     return labels
 

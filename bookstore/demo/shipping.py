@@ -6,8 +6,16 @@ from flask import current_app
 from bookstore.shipping.services import RateSpec, any_rates, home_country, set_rate
 
 DEMO_RATES = [
-    RateSpec("CA", standard_cents=1400, extra_copy_cents=300, express_cents=3500),
-    RateSpec("", standard_cents=2200, extra_copy_cents=600),  # everywhere else: no express
+    RateSpec(
+        "CA",
+        standard_cents=1400,
+        extra_copy_cents=300,
+        express_cents=3500,
+        standard_days="7-12",
+        express_days="3-5",
+    ),
+    # Everywhere else: no express.
+    RateSpec("", standard_cents=2200, extra_copy_cents=600, standard_days="10-25"),
 ]
 
 

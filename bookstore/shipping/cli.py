@@ -55,9 +55,17 @@ def list_command() -> None:
 @click.option(
     "--free-over", default=None, help="Books worth this or more ship free; default never."
 )
+@click.option("--standard-days", default="", help="Business days in transit, such as 7-12.")
+@click.option("--express-days", default="", help="The same for express, such as 3-5.")
 @with_appcontext
 def set_command(
-    country: str, standard: str, extra: str, express: str | None, free_over: str | None
+    country: str,
+    standard: str,
+    extra: str,
+    express: str | None,
+    free_over: str | None,
+    standard_days: str,
+    express_days: str,
 ) -> None:
     """Add or change shipping to COUNTRY (two letters), or to every country abroad without
     its own rate ("elsewhere")."""
@@ -67,6 +75,8 @@ def set_command(
         extra_copy_cents=_cents(extra, "--extra") or 0,
         express_cents=_cents(express, "--express"),
         free_over_cents=_cents(free_over, "--free-over"),
+        standard_days=standard_days,
+        express_days=express_days,
     )
     try:
         rate, before = shipping.set_rate(spec, config=current_app.config, actor_id=None)

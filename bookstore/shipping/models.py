@@ -34,6 +34,9 @@ class ShippingRate(Model):
     express_cents: Mapped[int | None] = mapped_column(Integer)
     # Books worth this much or more ship free by standard shipping; None: never free.
     free_over_cents: Mapped[int | None] = mapped_column(Integer)
+    # Business days in transit ("7-12"), for the delivery date checkout promises; "": none.
+    standard_days: Mapped[str] = mapped_column(String(7), default="")
+    express_days: Mapped[str] = mapped_column(String(7), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

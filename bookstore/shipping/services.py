@@ -19,12 +19,22 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bookstore.delivery import parse_day_range
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
 from bookstore.money import format_cents
 from bookstore.shipping.models import ShippingRate
 
-RATE_FIELDS = ["standard_cents", "extra_copy_cents", "express_cents", "free_over_cents"]
+RATE_FIELDS = [
+    "standard_cents",
+    "extra_copy_cents",
+    "express_cents",
+    "free_over_cents",
+    "standard_days",
+    "express_days",
+]
+# The longest transit staff may give, in business days.
+MAX_DAYS = 90
 # Shipping staff may set: more is a typo (5000 for 50.00).
 MAX_CENTS = 100_000
 
@@ -38,6 +48,9 @@ class Tariff:
     express_cents: int | None = None  # None: no express there
     free_over_cents: int | None = None  # None: never free
     country: str = ""  # the country abroad it is for; "" for the shop's own
+    # Business days in transit by method abroad ({"standard": "7-12"}); the shop's own
+    # country's are settings (bookstore.delivery).
+    days: tuple[tuple[str, str], ...] = ()
 
     def cost(self, method: str, subtotal_cents: int, copies: int) -> int | None:
         """Shipping by ``method`` for ``copies`` printed copies worth ``subtotal_cents``; None
@@ -87,6 +100,11 @@ def tariff_for(country: str | None, config: Mapping[str, Any]) -> Tariff:
         express_cents=rate.express_cents,
         free_over_cents=rate.free_over_cents,
         country=country,
+        days=tuple(
+            (method, days)
+            for method, days in (("standard", rate.standard_days), ("express", rate.express_days))
+            if days and (method == "standard" or rate.express_cents is not None)
+        ),
     )
 
 
@@ -105,6 +123,25 @@ class RateSpec:
     extra_copy_cents: int = 0
     express_cents: int | None = None
     free_over_cents: int | None = None
+    standard_days: str = ""
+    express_days: str = ""
+
+
+def day_range(text: str, label: str) -> str:
+    """``" 7 - 12 "`` -> ``"7-12"``, ``"10"`` -> ``"10"``, "" -> ""; InvalidInput names the
+    field for anything else."""
+    text = "".join(text.split())
+    if not text:
+        return ""
+    try:
+        low, high = parse_day_range(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{label}: give business days such as 7-12, or leave it empty."
+        ) from None
+    if not 0 < high <= MAX_DAYS:
+        raise InvalidInput(f"{label}: give business days from 1 to {MAX_DAYS}.")
+    return f"{low}-{high}" if low != high else str(high)
 
 
 def set_rate(
@@ -130,6 +167,8 @@ def set_rate(
         if cents is not None and not 0 <= cents <= MAX_CENTS:
             top = format_cents(MAX_CENTS)
             raise InvalidInput(f"{label}: give an amount from $0.00 to {top}.")
+    standard_days = day_range(spec.standard_days, "Standard takes")
+    express_days = day_range(spec.express_days, "Express takes")
     rate = find_rate(country)
     before = None if rate is None else {name: getattr(rate, name) for name in RATE_FIELDS}
     if rate is None:
@@ -137,6 +176,8 @@ def set_rate(
         db.session.add(rate)
     rate.standard_cents, rate.extra_copy_cents = spec.standard_cents, spec.extra_copy_cents
     rate.express_cents, rate.free_over_cents = spec.express_cents, spec.free_over_cents
+    rate.standard_days = standard_days
+    rate.express_days = express_days if spec.express_cents is not None else ""
     rate.updated_by_id = actor_id
     db.session.flush()
     return rate, before
@@ -169,11 +210,21 @@ def describe(tariff: Tariff | ShippingRate, currency: str = "USD") -> str:
     first = format_cents(tariff.standard_cents, currency)
     if tariff.extra_copy_cents:
         first += f", {format_cents(tariff.extra_copy_cents, currency)} each copy after the first"
+    standard_days, express_days = _days(tariff)
+    if standard_days:
+        first += f" ({standard_days} business days)"
     express = tariff.express_cents
-    parts = [
-        first,
-        "no express" if express is None else f"express {format_cents(express, currency)}",
-    ]
+    later = "no express" if express is None else f"express {format_cents(express, currency)}"
+    if express is not None and express_days:
+        later += f" ({express_days} business days)"
+    parts = [first, later]
     if tariff.free_over_cents is not None:
         parts.append(f"free from {format_cents(tariff.free_over_cents, currency)}")
     return "; ".join(parts)
+
+
+def _days(tariff: Tariff | ShippingRate) -> tuple[str, str]:
+    if isinstance(tariff, ShippingRate):
+        return tariff.standard_days, tariff.express_days
+    days = dict(tariff.days)
+    return days.get("standard", ""), days.get("express", "")

@@ -405,6 +405,17 @@ class ShippingRateForm(FlaskForm):
         "for never.",
         validators=[Optional(), Length(max=12)],
     )
+    standard_days = StringField(
+        "Standard takes",
+        description="Business days in transit, such as 7-12, for the date checkout promises; "
+        "leave empty to promise none.",
+        validators=[Optional(), Length(max=12)],
+    )
+    express_days = StringField(
+        "Express takes",
+        description="The same for express, such as 3-5.",
+        validators=[Optional(), Length(max=12)],
+    )
 
 
 class PromoCodeForm(FlaskForm):

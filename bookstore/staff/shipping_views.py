@@ -34,6 +34,10 @@ def _form(editing: ShippingRate | None) -> ShippingRateForm:
         form.extra_copy.data = plain_amount(editing.extra_copy_cents)
         form.express.data = _shown(editing.express_cents)
         form.free_over.data = _shown(editing.free_over_cents)
+        form.standard_days.data, form.express_days.data = (
+            editing.standard_days,
+            editing.express_days,
+        )
     return form
 
 
@@ -70,6 +74,8 @@ def shipping_rates():
         form.extra_copy.label.text: form.extra_copy,
         form.express.label.text: form.express,
         form.free_over.label.text: form.free_over,
+        form.standard_days.label.text: form.standard_days,
+        form.express_days.label.text: form.express_days,
     }
     if form.validate_on_submit():
         try:
@@ -81,6 +87,8 @@ def shipping_rates():
                 extra_copy_cents=_cents(form.extra_copy) or 0,
                 express_cents=_cents(form.express),
                 free_over_cents=_cents(form.free_over),
+                standard_days=form.standard_days.data or "",
+                express_days=form.express_days.data or "",
             )
             rate, before = shipping.set_rate(
                 spec, config=current_app.config, actor_id=current_user.id

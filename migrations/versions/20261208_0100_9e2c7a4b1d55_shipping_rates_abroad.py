@@ -1,5 +1,5 @@
 """Shipping abroad: what staff charge to post printed books to another country (or to every
-country abroad without a rate of its own).
+country abroad without a rate of its own), and how many business days each method takes.
 
 Revision ID: 9e2c7a4b1d55
 Revises: 7b1d4c2e9f30
@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('extra_copy_cents', sa.Integer(), nullable=False),
     sa.Column('express_cents', sa.Integer(), nullable=True),
     sa.Column('free_over_cents', sa.Integer(), nullable=True),
+    sa.Column('standard_days', sa.String(length=7), nullable=False),
+    sa.Column('express_days', sa.String(length=7), nullable=False),
     sa.Column('updated_at', bookstore.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('standard_cents >= 0 AND extra_copy_cents >= 0 AND (express_cents IS NULL OR express_cents >= 0) AND (free_over_cents IS NULL OR free_over_cents >= 0)', name=op.f('ck_shipping_rates_amounts_not_negative')),

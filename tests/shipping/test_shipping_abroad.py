@@ -160,3 +160,24 @@ def test_the_review_page_says_express_does_not_go_there(shop, buyer, stripe_sand
     with shop.app_context():
         order = db.session.query(Order).one()
         assert (order.shipping_method, order.shipping_cents) == ("standard", 2200)
+
+
+def test_days_given_for_a_country_promise_a_date_there(shop, buyer):
+    edition = _book(shop)
+    with shop.app_context():
+        spec = RateSpec(**{**CANADA.__dict__, "standard_days": "7-12", "express_days": "3-5"})
+        set_rate(spec, config=current_app.config, actor_id=None)
+        db.session.commit()
+    buyer.add(edition, 1)
+    buyer.give_details(**TO_CANADA, ship_country="CA")
+    page = buyer.client.get("/checkout").get_data(as_text=True)
+    date = r"[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2}"
+    assert re.search(
+        rf"Standard to Canada, arrives by {date} \(7 to 12 business days\): \$14\.00", page
+    )
+    assert re.search(
+        rf"Express to Canada, arrives by {date} \(3 to 5 business days\): \$35\.00", page
+    )
+    buyer.give_details(**TO_JAPAN)  # everywhere else: no days given, no date promised
+    page = buyer.client.get("/checkout").get_data(as_text=True)
+    assert "Standard to Japan: $22.00" in page

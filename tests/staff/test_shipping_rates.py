@@ -42,6 +42,21 @@ def test_staff_add_a_country_and_everywhere_else(app, staff_client):
         assert actions == ["shipping_rate.create", "shipping_rate.create"]
 
 
+def test_business_days_are_kept_and_shown(app, staff_client):
+    days = {**CANADA, "standard_days": " 7 - 12 ", "express_days": "4"}
+    assert staff_client.post("/staff/shipping", data=days).status_code == 303
+    with app.app_context():
+        rate = db.session.scalars(select(ShippingRate)).one()
+        assert (rate.standard_days, rate.express_days) == ("7-12", "4")
+    page = staff_client.get("/staff/shipping").get_data(as_text=True)
+    assert "standard 7-12, express 4" in page
+    no_express = {**days, "express": ""}  # days for a method that does not go there: dropped
+    assert staff_client.post("/staff/shipping", data=no_express).status_code == 303
+    with app.app_context():
+        rate = db.session.scalars(select(ShippingRate)).one()
+        assert (rate.standard_days, rate.express_days) == ("7-12", "")
+
+
 def test_the_same_country_again_changes_its_rate(app, staff_client):
     staff_client.post("/staff/shipping", data=CANADA)
     [rate_id] = [r for (r,) in _ids(app)]
@@ -71,6 +86,10 @@ def _ids(app):
         ({"country": "US"}, "Country: choose one from the list."),
         ({"country": "XX"}, "Country: choose one from the list."),
         ({"standard": ""}, "Give what standard shipping costs."),
+        ({"standard_days": "soon"}, "Standard takes: give business days such as 7-12"),
+        ({"express_days": "12-7"}, "Express takes: give business days such as 7-12"),
+        ({"standard_days": "0"}, "Standard takes: give business days from 1 to 90."),
+        ({"standard_days": "5-120"}, "Standard takes: give business days from 1 to 90."),
     ],
 )
 def test_a_bad_rate_is_refused_with_a_reason_and_nothing_kept(app, staff_client, changes, message):
@@ -101,13 +120,17 @@ def test_the_cli_sets_lists_and_removes_rates(app, runner):
     assert "Added CA: $14.00, $3.00 each copy after the first; no express." in added.output
     elsewhere = runner.invoke(
         args=["shipping", "set", "elsewhere", "--standard", "22", "--free-over", "200"]
+        + ["--standard-days", "10-25"]
     )
-    assert "Added elsewhere: $22.00; no express; free from $200.00." in elsewhere.output
+    assert (
+        "Added elsewhere: $22.00 (10-25 business days); no express; free from $200.00."
+        in elsewhere.output
+    )
     listed = runner.invoke(args=["shipping", "list"]).output.splitlines()
     assert listed[0].startswith("US        $5.00; express $15.00; free from $50.00")
     assert listed[1:] == [
         "CA        $14.00, $3.00 each copy after the first; no express",
-        "elsewhere $22.00; no express; free from $200.00",
+        "elsewhere $22.00 (10-25 business days); no express; free from $200.00",
     ]
     bad = runner.invoke(args=["shipping", "set", "CA", "--standard", "lots"])
     assert bad.exit_code != 0
@@ -126,5 +149,10 @@ def test_the_demo_shop_ships_abroad_at_its_own_rates(app, runner):
     assert result.exit_code == 0, result.output
     assert "2 shipping rates abroad added." in result.output
     assert _rates(app) == [("", 2200, 600, None, None), ("CA", 1400, 300, 3500, None)]
+    with app.app_context():
+        days = db.session.execute(
+            select(ShippingRate.country, ShippingRate.standard_days, ShippingRate.express_days)
+        )
+        assert set(days) == {("", "10-25", ""), ("CA", "7-12", "3-5")}
     again = runner.invoke(args=["demo", "load"])
     assert "0 shipping rates abroad added." in again.output
