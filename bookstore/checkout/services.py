@@ -190,11 +190,11 @@ def quote_cart(
     has_physical = any(p.edition.is_physical for p in lines)
     method = shipping_method if has_physical else "none"
     copies = sum(p.requested_quantity for p in lines if p.edition.is_physical)
-    tariff = shipping.tariff_for(ship_to.country if ship_to else None, config)
-    if has_physical and method == "express" and "express" not in tariff.methods():
-        method = "standard"  # the summary says so, and paying asks again
-    fee = 0
+    tariff, fee = None, 0
     if has_physical:
+        tariff = shipping.tariff_for(ship_to.country if ship_to else None, config)
+        if method == "express" and "express" not in tariff.methods():
+            method = "standard"  # the summary says so, and paying asks again
         fee = shipping_cost(method, subtotal, has_physical, config, tariff=tariff, copies=copies)
     # Member deals chosen in the cart (bookstore.deals), computed by the server.
     deals = deal_orders.cart_deal_pricing(cart, lines, now=now)
@@ -230,7 +230,7 @@ def quote_cart(
         code=promo,
         tax=tax,
         tax_place=place if tax.cents else None,
-        tariff=tariff if has_physical else None,
+        tariff=tariff,
         copies=copies,
     )
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from bookstore.addresses.models import ADDRESS_FIELDS
@@ -126,7 +126,9 @@ def order_address(reference: str):
     values["postal_code"] = values["postal_code"].upper()
     address = ShippingAddress(**values)
     try:
-        note = orders_admin.correct_address(order, address, actor=current_user)
+        note = orders_admin.correct_address(
+            order, address, actor=current_user, config=current_app.config
+        )
     except BookstoreError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -1,8 +1,10 @@
 """Staff operations on orders: find them, and ship, refund or resolve them through the orders
 side (``bookstore.checkout``), with every action in the audit log."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -10,10 +12,13 @@ from sqlalchemy.orm import selectinload
 from bookstore.accounts.models import User
 from bookstore.catalog.isbn import normalise_isbn
 from bookstore.checkout import emails, refunds, shipments
+from bookstore.checkout.forms import country_phrase
 from bookstore.checkout.models import Order, OrderLine, Refund, Shipment
 from bookstore.checkout.services import ShippingAddress
 from bookstore.checkout.states import OrderState
 from bookstore.extensions import db
+from bookstore.money import format_cents
+from bookstore.shipping import services as shipping
 from bookstore.shoptime import from_shop_time
 from bookstore.staff.audit import record
 from bookstore.tax import services as tax_services
@@ -87,9 +92,13 @@ def mark_shipped(order: Order, *, carrier: str, tracking: str, actor: User) -> S
     return shipment
 
 
-def correct_address(order: Order, address: ShippingAddress, *, actor: User) -> str:
+def correct_address(
+    order: Order, address: ShippingAddress, *, actor: User, config: Mapping[str, Any]
+) -> str:
     """Send the order's parcel to ``address`` instead (before it ships), in the history and
-    the audit log; returns what staff should know about its sales tax ("" for nothing)."""
+    the audit log; returns what staff should know about its sales tax and shipping ("" for
+    nothing)."""
+    was = shipping.tariff_for(order.ship_country, config)
     before = shipments.correct_address(order, address, actor=actor)
     record(
         actor,
@@ -100,7 +109,31 @@ def correct_address(order: Order, address: ShippingAddress, *, actor: User) -> s
         summary=order.reference,
     )
     db.session.flush()
-    return tax_services.moved_place_note(order, tax_services.Place(address.country, address.region))
+    notes = [
+        tax_services.moved_place_note(order, tax_services.Place(address.country, address.region)),
+        _moved_shipping_note(order, was, shipping.tariff_for(address.country, config), config),
+    ]
+    return " ".join(note for note in notes if note)
+
+
+def _moved_shipping_note(
+    order: Order, was: shipping.Tariff, now: shipping.Tariff, config: Mapping[str, Any]
+) -> str:
+    """When the new address's country has other shipping terms: the order keeps what it paid."""
+    if (was.standard_cents, was.extra_copy_cents, was.express_cents, was.free_over_cents) == (
+        now.standard_cents,
+        now.extra_copy_cents,
+        now.express_cents,
+        now.free_over_cents,
+    ):
+        return ""
+    currency = order.currency
+    where = country_phrase(now.country or shipping.home_country(config))
+    return (
+        f"The order paid {format_cents(order.shipping_cents, currency)} for "
+        f"{order.shipping_method} shipping, which stays as it was; shipping to {where} costs "
+        f"{shipping.describe(now, currency)}."
+    )
 
 
 def refund_order(

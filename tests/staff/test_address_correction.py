@@ -1,10 +1,13 @@
 """Staff correct where a paid order's parcel goes, until it ships: the history keeps the old
-address, and staff are told when the new place owes another sales tax."""
+address, and staff are told when the new place owes another sales tax or ships for another
+price."""
 
 from sqlalchemy import select
 
 from bookstore.checkout.models import OrderEvent
 from bookstore.extensions import db
+from bookstore.shipping.services import RateSpec as ShippingRateSpec
+from bookstore.shipping.services import set_rate as set_shipping
 from bookstore.staff.models import AuditEntry
 from bookstore.tax.services import RateSpec, set_rate
 from tests.checkout.shoppers import order_state
@@ -83,6 +86,40 @@ def test_staff_hear_when_the_new_place_owes_another_tax(shop, staff, paid_order)
     )
     text = response.get_data(as_text=True)
     assert "The order was charged no sales tax; the new address owes New York sales tax" in text
+
+
+def test_staff_hear_when_the_new_country_ships_for_another_price(shop, staff, paid_order):
+    order, _ = paid_order  # to Vermont, standard shipping
+    with shop.app_context():
+        spec = ShippingRateSpec("CA", standard_cents=1400, extra_copy_cents=300)
+        set_shipping(spec, config=shop.config, actor_id=None)
+        db.session.commit()
+    to_canada = {
+        **NEW_ADDRESS,
+        "address-ship_city": "Ottawa",
+        "address-ship_region": "ON",
+        "address-ship_postal_code": "K1A 0B1",
+        "address-ship_country": "CA",
+    }
+    response = staff.post(
+        f"/staff/orders/{order.reference}/address", data=to_canada, follow_redirects=True
+    )
+    text = response.get_data(as_text=True)
+    shipping = "$0.00" if order.shipping_cents == 0 else f"${order.shipping_cents / 100:.2f}"
+    assert (
+        f"The order paid {shipping} for standard shipping, which stays as it was; shipping to "
+        "Canada costs $14.00, $3.00 each copy after the first; no express." in text
+    )
+    back_home = staff.post(
+        f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "shipping to the United States costs $5.00; express $15.00; free from $50.00" in (
+        back_home
+    )
+    same = staff.post(
+        f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "which stays as it was" not in same  # the same country: nothing to say
 
 
 def test_readers_cannot_correct_an_address(shop, paid_order):
