@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from bookstore.catalog.models import Book, BookContributor, ContributorRole, Edition
@@ -10,6 +10,7 @@ from bookstore.checkout.models import Order
 from bookstore.extensions import db
 from bookstore.money import plain_amount
 from bookstore.staff.csv_format import COLUMNS, write_csv
+from bookstore.tax.models import TaxRefund
 
 ORDER_COLUMNS = [
     "reference",
@@ -25,6 +26,7 @@ ORDER_COLUMNS = [
     "tax",
     "total",
     "refunded",
+    "tax_refunded",
     "currency",
     "ship_country",
     "ship_region",
@@ -74,10 +76,20 @@ def catalog_csv() -> Iterator[str]:
 def orders_csv(query=None) -> Iterator[str]:
     """The orders of ``query`` (all when None) as CSV, newest first."""
     query = query if query is not None else select(Order).order_by(Order.created_at.desc())
-    query = query.options(selectinload(Order.lines)).execution_options(yield_per=1000)
+    tax_refunded = (
+        select(func.coalesce(func.sum(TaxRefund.cents), 0))
+        .where(TaxRefund.order_id == Order.id)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+    query = (
+        query.options(selectinload(Order.lines))
+        .add_columns(tax_refunded)
+        .execution_options(yield_per=1000)
+    )
 
     def rows():
-        for order in db.session.scalars(query):
+        for order, refunded_tax in db.session.execute(query):
             yield [
                 order.reference,
                 order.created_at.isoformat(),
@@ -92,6 +104,7 @@ def orders_csv(query=None) -> Iterator[str]:
                 plain_amount(order.tax_cents),
                 plain_amount(order.total_cents),
                 plain_amount(order.refunded_cents),
+                plain_amount(int(refunded_tax)),
                 order.currency,
                 order.ship_country,
                 order.ship_region,

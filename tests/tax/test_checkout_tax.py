@@ -301,6 +301,10 @@ def test_a_refund_at_stripes_dashboard_gives_back_its_share_of_tax(shop, buyer, 
         db.session.commit()
     page = staff.get(f"/staff/orders/{checkout.reference}").get_data(as_text=True)
     assert "$26.49 (sales tax $1.50)" in page
+    [row] = csv.DictReader(
+        io.StringIO(staff.get("/staff/export/orders.csv").get_data(as_text=True))
+    )
+    assert (row["refunded"], row["tax_refunded"]) == ("26.49", "1.50")
 
 
 @pytest.mark.parametrize("region", ["Vermont", "vt"])
