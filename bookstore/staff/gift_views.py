@@ -1,7 +1,7 @@
 """Staff screens for gifts: the gift wrap price, gift memberships (resend a link), and the
-packing slip of an order (gift message, no prices on a gift)."""
+packing slip of an order (gift message, no prices on a gift; customs abroad)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from bookstore.checkout.forms import COUNTRY_NAMES
@@ -11,6 +11,7 @@ from bookstore.extensions import db
 from bookstore.gifts import memberships, services
 from bookstore.gifts.models import GiftMembership
 from bookstore.money import plain_amount
+from bookstore.shipping import customs
 from bookstore.staff import orders_admin
 from bookstore.staff.audit import record
 from bookstore.staff.forms import ConfirmForm, GiftWrapForm
@@ -85,13 +86,17 @@ def gift_resend(gift_id: int):
 
 @bp.get("/orders/<reference>/packing-slip")
 def packing_slip(reference: str):
-    """A printable packing slip: what goes in the parcel; a gift's message, and no prices."""
+    """A printable packing slip: what goes in the parcel; a gift's message, and no prices;
+    for a parcel abroad, its customs declaration."""
     order = orders_admin.get_order(reference[:64])
     if order is None or not order.has_physical:
         abort(404)
+    gift = services.gift_of(order)
     return render_template(
         "staff/packing_slip.html",
         order=order,
-        gift=services.gift_of(order),
+        gift=gift,
         country_name=COUNTRY_NAMES.get(order.ship_country, order.ship_country),
+        customs=customs.declaration(order, gift=gift is not None, config=current_app.config),
+        country_names=COUNTRY_NAMES,
     )

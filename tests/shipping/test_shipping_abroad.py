@@ -7,14 +7,17 @@ import re
 import pytest
 from flask import current_app
 
+from bookstore.catalog.models import Format
 from bookstore.checkout import services
 from bookstore.checkout.models import Order
 from bookstore.errors import InvalidInput
 from bookstore.extensions import db
+from bookstore.shipping.customs import declaration
 from bookstore.shipping.services import RateSpec, Tariff, set_rate, tariff_for
 from tests.checkout.helpers import ADDRESS, make_cart, place
 from tests.checkout.shoppers import order_state
 from tests.factories import make_book
+from tests.staff.helpers import make_order
 
 CANADA = RateSpec("CA", standard_cents=1400, extra_copy_cents=300, express_cents=3500)
 ELSEWHERE = RateSpec("", standard_cents=2200, extra_copy_cents=600, free_over_cents=20000)
@@ -181,3 +184,18 @@ def test_days_given_for_a_country_promise_a_date_there(shop, buyer):
     buyer.give_details(**TO_JAPAN)  # everywhere else: no days given, no date promised
     page = buyer.client.get("/checkout").get_data(as_text=True)
     assert "Standard to Japan: $22.00" in page
+
+
+def test_a_declaration_is_for_parcels_abroad_and_says_when_they_are_gifts(app_ctx):
+    order = make_order(3200, fmt=Format.PAPERBACK)
+    order.lines[0].quantity, order.lines[0].unit_price_cents = 2, 1600
+    order.lines[0].tax_cents = 192  # not part of the value customs counts
+    order.ship_country = "US"
+    assert declaration(order, gift=False, config=app_ctx.config) is None
+    order.ship_country = "ca"
+    gift = declaration(order, gift=True, config=app_ctx.config)
+    assert gift is not None
+    assert (gift.gift, gift.copies, gift.total_cents, gift.hs_code) == (True, 2, 3200, "4901.99")
+    ebook = make_order(1000, fmt=Format.EBOOK)
+    ebook.ship_country = "CA"
+    assert declaration(ebook, gift=False, config=app_ctx.config) is None  # nothing to post

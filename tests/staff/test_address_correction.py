@@ -2,6 +2,8 @@
 address, and staff are told when the new place owes another sales tax or ships for another
 price."""
 
+import re
+
 from sqlalchemy import select
 
 from bookstore.checkout.models import OrderEvent
@@ -127,3 +129,24 @@ def test_readers_cannot_correct_an_address(shop, paid_order):
     response = shop.test_client().post(f"/staff/orders/{order.reference}/address", data=NEW_ADDRESS)
     assert response.status_code in (302, 401, 403)
     assert order_state(shop, order.reference).ship_line1 == "73 Main Street"
+
+
+def test_a_parcel_abroad_carries_its_customs_declaration(shop, staff, paid_order):
+    order, _ = paid_order  # 2 paperbacks at $16 (and an ebook, which is not in the parcel)
+    slip = staff.get(f"/staff/orders/{order.reference}/packing-slip").get_data(as_text=True)
+    assert "Customs declaration" not in slip  # within the United States
+    to_japan = {
+        **NEW_ADDRESS,
+        "address-ship_city": "Kyoto",
+        "address-ship_region": "",
+        "address-ship_postal_code": "600-8216",
+        "address-ship_country": "JP",
+    }
+    assert staff.post(f"/staff/orders/{order.reference}/address", data=to_japan).status_code == 303
+    slip = staff.get(f"/staff/orders/{order.reference}/packing-slip").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", slip).split())
+    assert "Customs declaration (CN 22)" in text
+    assert "Category: Sale of goods · Tariff number (HS) 4901.99 · Origin United States" in text
+    assert "Printed book: Murder at the Dacha 2 $32.00" in text
+    assert "Total 2 $32.00" in text
+    assert "EPUB" not in text.split("Customs declaration")[1]
