@@ -111,13 +111,13 @@ def correct_address(
     db.session.flush()
     notes = [
         tax_services.moved_place_note(order, tax_services.Place(address.country, address.region)),
-        _moved_shipping_note(order, was, shipping.tariff_for(address.country, config), config),
+        _moved_shipping_note(order, was, shipping.tariff_for(address.country, config), address),
     ]
     return " ".join(note for note in notes if note)
 
 
 def _moved_shipping_note(
-    order: Order, was: shipping.Tariff, now: shipping.Tariff, config: Mapping[str, Any]
+    order: Order, was: shipping.Tariff, now: shipping.Tariff, address: ShippingAddress
 ) -> str:
     """When the new address's country has other shipping terms: the order keeps what it paid."""
     if (was.standard_cents, was.extra_copy_cents, was.express_cents, was.free_over_cents) == (
@@ -128,7 +128,7 @@ def _moved_shipping_note(
     ):
         return ""
     currency = order.currency
-    where = country_phrase(now.country or shipping.home_country(config))
+    where = country_phrase(address.country.upper())
     return (
         f"The order paid {format_cents(order.shipping_cents, currency)} for "
         f"{order.shipping_method} shipping, which stays as it was; shipping to {where} costs "
